@@ -1,0 +1,183 @@
+//! Image decoding and the conversions between pixels and the generator's tensors.
+//!
+//! Convention shared by every engine and by the onnxruntime reference (tests/reference): the
+//! input is RGB / 255 as NCHW float32; the output is clamped to 0..1, times 255, rounded half away
+//! from zero. Alpha does not go through the network: it is carried over from the input.
+
+use image::{imageops::FilterType, DynamicImage, ImageReader, RgbaImage};
+use std::io::Cursor;
+use thiserror::Error;
+
+/// Refuse images above this many pixels before decoding them whole (40 MP).
+pub const MAX_DECODE_PIXELS: u64 = 40_000_000;
+
+#[derive(Debug, Error, PartialEq)]
+pub enum ImageError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("this is not an image Atelier can read (JPEG, PNG, WebP, GIF or BMP)")]
+    UnknownFormat,
+    #[error("the image is {width}x{height}, over the {limit} megapixel limit")]
+    TooLarge { width: u32, height: u32, limit: u64 },
+    #[error("the image file is damaged or truncated: {0}")]
+    Corrupt(String),
+}
+
+/// A dense float tensor in NCHW order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tensor {
+    pub shape: [usize; 4],
+    pub data: Vec<f32>,
+}
+
+impl Tensor {
+    pub fn height(&self) -> usize {
+        self.shape[2]
+    }
+
+    pub fn width(&self) -> usize {
+        self.shape[3]
+    }
+}
+
+/// Decode JPEG/PNG/WebP/GIF (first frame)/BMP bytes, checking the pixel budget from the header first.
+pub fn decode(bytes: &[u8]) -> Result<RgbaImage, ImageError> {
+    if bytes.is_empty() {
+        return Err(ImageError::Empty);
+    }
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| ImageError::Corrupt(e.to_string()))?;
+    if reader.format().is_none() {
+        return Err(ImageError::UnknownFormat);
+    }
+    let (width, height) = reader.into_dimensions().map_err(|e| ImageError::Corrupt(e.to_string()))?;
+    if width as u64 * height as u64 > MAX_DECODE_PIXELS {
+        return Err(ImageError::TooLarge { width, height, limit: MAX_DECODE_PIXELS / 1_000_000 });
+    }
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| ImageError::Corrupt(e.to_string()))?;
+    let image = reader.decode().map_err(|e| ImageError::Corrupt(e.to_string()))?;
+    Ok(image.to_rgba8())
+}
+
+/// The resolution the generator runs at for an image: the long side capped at `max_side`, both
+/// sides rounded down to a multiple of `stride` (the generator's total downsampling), at least one
+/// stride. Returns (width, height).
+pub fn model_resolution(width: u32, height: u32, max_side: u32, stride: u32) -> (u32, u32) {
+    let long = width.max(height).max(1);
+    let scale = if long > max_side { max_side as f64 / long as f64 } else { 1.0 };
+    let fit = |side: u32| -> u32 {
+        let scaled = ((side as f64 * scale).round() as u32).max(stride);
+        scaled / stride * stride
+    };
+    (fit(width), fit(height))
+}
+
+/// Resize (Lanczos) to the given size, or return the image untouched when it already has it.
+pub fn resize_to(image: &RgbaImage, width: u32, height: u32) -> RgbaImage {
+    if image.dimensions() == (width, height) {
+        return image.clone();
+    }
+    DynamicImage::ImageRgba8(image.clone()).resize_exact(width, height, FilterType::Lanczos3).to_rgba8()
+}
+
+/// RGB / 255 as a [1, 3, H, W] tensor.
+pub fn to_tensor(image: &RgbaImage) -> Tensor {
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    let plane = w * h;
+    let mut data = vec![0.0f32; 3 * plane];
+    for (i, pixel) in image.pixels().enumerate() {
+        for c in 0..3 {
+            data[c * plane + i] = pixel.0[c] as f32 / 255.0;
+        }
+    }
+    Tensor { shape: [1, 3, h, w], data }
+}
+
+/// A float in 0..1 to a byte: clamp, scale, round half away from zero.
+pub fn unit_to_byte(v: f32) -> u8 {
+    let v = if v.is_nan() { 0.0 } else { v.clamp(0.0, 1.0) };
+    (v * 255.0 + 0.5).floor() as u8
+}
+
+/// A [1, 3, H, W] tensor back to pixels, alpha taken from `alpha_source` (same size) or opaque.
+pub fn from_tensor(tensor: &Tensor, alpha_source: Option<&RgbaImage>) -> RgbaImage {
+    let (h, w) = (tensor.height(), tensor.width());
+    let plane = w * h;
+    let mut out = RgbaImage::new(w as u32, h as u32);
+    for (i, pixel) in out.pixels_mut().enumerate() {
+        let alpha = alpha_source
+            .and_then(|a| a.get_pixel_checked((i % w) as u32, (i / w) as u32))
+            .map_or(255, |p| p.0[3]);
+        pixel.0 = [
+            unit_to_byte(tensor.data[i]),
+            unit_to_byte(tensor.data[plane + i]),
+            unit_to_byte(tensor.data[2 * plane + i]),
+            alpha,
+        ];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{ImageFormat, Rgba};
+
+    fn png_bytes(image: &RgbaImage) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        image.write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png).unwrap();
+        bytes
+    }
+
+    #[test]
+    fn tensor_round_trip_is_exact_for_bytes() {
+        let image = RgbaImage::from_fn(5, 3, |x, y| Rgba([(x * 50) as u8, (y * 100) as u8, 7, 200]));
+        let tensor = to_tensor(&image);
+        assert_eq!(tensor.shape, [1, 3, 3, 5]);
+        assert_eq!(tensor.data[1], 50.0 / 255.0, "R of pixel (1, 0)");
+        assert_eq!(tensor.data[15 + 5], 100.0 / 255.0, "G plane follows R plane: G of pixel (0, 1)");
+        assert_eq!(from_tensor(&tensor, Some(&image)), image);
+    }
+
+    #[test]
+    fn unit_to_byte_clamps_and_rounds() {
+        assert_eq!(unit_to_byte(-0.5), 0);
+        assert_eq!(unit_to_byte(2.0), 255);
+        assert_eq!(unit_to_byte(f32::NAN), 0);
+        assert_eq!(unit_to_byte(0.5), 128);
+        assert_eq!(unit_to_byte(127.4 / 255.0), 127);
+    }
+
+    #[test]
+    fn model_resolution_caps_long_side_and_rounds_to_stride() {
+        assert_eq!(model_resolution(64, 48, 512, 4), (64, 48));
+        assert_eq!(model_resolution(1001, 500, 512, 4), (512, 256));
+        assert_eq!(model_resolution(3, 2, 512, 4), (4, 4));
+        assert_eq!(model_resolution(4000, 3000, 1024, 4), (1024, 768));
+    }
+
+    #[test]
+    fn decode_reads_png_and_refuses_bad_input() {
+        let image = RgbaImage::from_pixel(4, 2, Rgba([1, 2, 3, 4]));
+        assert_eq!(decode(&png_bytes(&image)).unwrap(), image);
+        assert_eq!(decode(&[]), Err(ImageError::Empty));
+        assert_eq!(decode(b"hello, this is text, not a photo"), Err(ImageError::UnknownFormat));
+        let truncated = &png_bytes(&image)[..30];
+        assert!(matches!(decode(truncated), Err(ImageError::Corrupt(_))));
+    }
+
+    #[test]
+    fn decode_refuses_huge_header_before_decoding() {
+        // A PNG header claiming 100000 x 100000 pixels, with no pixel data behind it.
+        let mut bytes = png_bytes(&RgbaImage::new(1, 1));
+        bytes[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+        bytes[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+        // Re-seal the IHDR chunk (type + data = bytes 12..29) so only the size is wrong.
+        let crc = crc32fast::hash(&bytes[12..29]);
+        bytes[29..33].copy_from_slice(&crc.to_be_bytes());
+        assert!(matches!(decode(&bytes), Err(ImageError::TooLarge { width: 100_000, height: 100_000, .. })));
+    }
+}

@@ -1,0 +1,376 @@
+//! Graph preparation: specialise a generator to one concrete resolution and check it against the
+//! rules wonnx needs (DEVELOPERS.md, "wonnx rules").
+//!
+//! wonnx compiles every tensor with a fixed shape taken from `value_info`; it does not infer
+//! shapes and it silently computes wrong numbers for some graphs that onnxruntime runs fine. So a
+//! generator is stored once with symbolic height and width, and `specialise` writes a complete,
+//! checked graph per resolution. The same linter runs in the training export.
+
+use std::collections::HashMap;
+
+use thiserror::Error;
+
+use super::format::{data_type, GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto};
+
+/// The generator's input and output names (see models/README.md).
+pub const INPUT_NAME: &str = "content";
+pub const OUTPUT_NAME: &str = "stylized";
+
+/// wonnx binds each tensor as one storage buffer; beyond about 2^24 elements it misbehaves.
+pub const MAX_TENSOR_ELEMENTS: usize = 16_777_216;
+
+#[derive(Debug, Error, PartialEq)]
+pub enum GraphError {
+    #[error("the model file is not a valid ONNX model: {0}")]
+    Decode(String),
+    #[error("the model has no graph")]
+    NoGraph,
+    #[error("the graph has no input named '{0}'")]
+    MissingInput(String),
+    #[error("the graph has no output named '{0}'")]
+    MissingOutput(String),
+    #[error("node {node}: input '{input}' is not produced by any earlier node, input or initializer")]
+    UnknownTensor { node: String, input: String },
+    #[error("node {node}: {reason}")]
+    Shape { node: String, reason: String },
+    #[error("node {node} breaks a wonnx rule: {rule}")]
+    Rule { node: String, rule: String },
+    #[error("resolution {height}x{width} is not usable: {reason}")]
+    Resolution { height: u32, width: u32, reason: String },
+}
+
+/// Ops the generators may use: each was checked against onnxruntime on wonnx 0.5.1.
+const SUPPORTED_OPS: &[&str] = &[
+    "Add", "Clip", "Conv", "Div", "Mul", "ReduceMean", "Relu", "Reshape", "Resize", "Sigmoid", "Sqrt", "Sub",
+];
+
+fn shape_error(node: &NodeProto, reason: impl Into<String>) -> GraphError {
+    GraphError::Shape { node: node.label(), reason: reason.into() }
+}
+
+fn rule_error(node: &NodeProto, rule: impl Into<String>) -> GraphError {
+    GraphError::Rule { node: node.label(), rule: rule.into() }
+}
+
+fn graph_of(model: &ModelProto) -> Result<&GraphProto, GraphError> {
+    model.graph.as_ref().ok_or(GraphError::NoGraph)
+}
+
+/// Decode model bytes into the ONNX message.
+pub fn decode_model(bytes: &[u8]) -> Result<ModelProto, GraphError> {
+    let model = ModelProto::decode_bytes(bytes).map_err(|e| GraphError::Decode(e.to_string()))?;
+    let graph = graph_of(&model)?;
+    if graph.node.is_empty() {
+        return Err(GraphError::Decode("the graph has no nodes".into()));
+    }
+    Ok(model)
+}
+
+/// The rules that do not depend on shapes: op set, Conv bias and padding, Resize mode, Clip
+/// bounds, reduction axes. Returns the first broken rule, naming its node.
+pub fn lint(model: &ModelProto) -> Result<(), GraphError> {
+    let graph = graph_of(model)?;
+    let initializers: HashMap<&str, &TensorProto> =
+        graph.initializer.iter().map(|t| (t.name.as_str(), t)).collect();
+    for node in &graph.node {
+        let op = node.op_type.as_str();
+        match op {
+            "InstanceNormalization" => {
+                return Err(rule_error(node, "InstanceNormalization is unsupported: write it out with ReduceMean"))
+            }
+            "ConvTranspose" => return Err(rule_error(node, "ConvTranspose is unsupported: use Resize nearest + Conv")),
+            "DequantizeLinear" => {
+                return Err(rule_error(node, "DequantizeLinear is unsupported: expand int8 weights at load"))
+            }
+            "Pad" => return Err(rule_error(node, "Pad is not allowed: pad with Conv `pads`, reflect outside the model")),
+            _ if !SUPPORTED_OPS.contains(&op) => {
+                return Err(rule_error(node, format!("op {op} is not in Atelier's checked op set")))
+            }
+            _ => {}
+        }
+        if !node.domain.is_empty() {
+            return Err(rule_error(node, format!("custom domain '{}'", node.domain)));
+        }
+        match op {
+            "Conv" => {
+                if node.input.len() < 3 || node.input[2].is_empty() {
+                    return Err(rule_error(node, "every Conv needs a bias input"));
+                }
+                if let Some(mode) = node.attr_str("auto_pad") {
+                    if mode != "NOTSET" {
+                        return Err(rule_error(node, format!("auto_pad={mode}: give explicit `pads`")));
+                    }
+                }
+                if node.attr_int("group").unwrap_or(1) != 1 {
+                    return Err(rule_error(node, "grouped convolution is not in the checked set"));
+                }
+            }
+            "Resize" => {
+                let mode = node.attr_str("mode").unwrap_or_else(|| "nearest".into());
+                let nearest = node.attr_str("nearest_mode").unwrap_or_else(|| "round_prefer_floor".into());
+                let coords = node.attr_str("coordinate_transformation_mode").unwrap_or_else(|| "half_pixel".into());
+                if mode != "nearest" || nearest != "floor" || coords != "asymmetric" {
+                    return Err(rule_error(
+                        node,
+                        format!("Resize must be nearest/floor/asymmetric, not {mode}/{nearest}/{coords}"),
+                    ));
+                }
+                let scales = node
+                    .input
+                    .get(2)
+                    .and_then(|name| initializers.get(name.as_str()))
+                    .and_then(|t| t.float_values())
+                    .ok_or_else(|| rule_error(node, "Resize needs constant `scales` (an initializer)"))?;
+                if scales.iter().any(|s| s.fract() != 0.0 || *s < 1.0) {
+                    return Err(rule_error(node, format!("Resize scales must be whole numbers, got {scales:?}")));
+                }
+                if node.input.get(1).is_some_and(|roi| !roi.is_empty() && !initializers.contains_key(roi.as_str())) {
+                    return Err(rule_error(node, "Resize roi must be an initializer"));
+                }
+            }
+            "Clip" => {
+                for bound in node.input.iter().skip(1).filter(|n| !n.is_empty()) {
+                    let values = initializers
+                        .get(bound.as_str())
+                        .and_then(|t| t.float_values())
+                        .ok_or_else(|| rule_error(node, "Clip bounds must be initializers"))?;
+                    for v in values {
+                        if ((v * 10.0).round() - v * 10.0).abs() > 1e-4 {
+                            return Err(rule_error(node, format!("Clip bound {v} has more than one decimal")));
+                        }
+                    }
+                }
+            }
+            "ReduceMean" => {
+                if node.input.len() > 1 {
+                    return Err(rule_error(node, "ReduceMean axes must be an attribute (opset 13)"));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// numpy-style broadcast of two shapes.
+fn broadcast(a: &[i64], b: &[i64]) -> Option<Vec<i64>> {
+    let rank = a.len().max(b.len());
+    let mut out = vec![0; rank];
+    for i in 0..rank {
+        let da = if i + a.len() >= rank { a[i + a.len() - rank] } else { 1 };
+        let db = if i + b.len() >= rank { b[i + b.len() - rank] } else { 1 };
+        out[i] = match (da, db) {
+            (x, y) if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => return None,
+        };
+    }
+    Some(out)
+}
+
+struct ShapeInference<'a> {
+    shapes: HashMap<String, Vec<i64>>,
+    initializers: HashMap<&'a str, &'a TensorProto>,
+}
+
+impl<'a> ShapeInference<'a> {
+    fn input_shape(&self, node: &NodeProto, index: usize) -> Result<&[i64], GraphError> {
+        let name = node.input.get(index).ok_or_else(|| shape_error(node, format!("missing input #{index}")))?;
+        self.shapes
+            .get(name)
+            .map(Vec::as_slice)
+            .ok_or_else(|| GraphError::UnknownTensor { node: node.label(), input: name.clone() })
+    }
+
+    fn constant(&self, node: &NodeProto, index: usize) -> Option<&'a TensorProto> {
+        node.input.get(index).and_then(|name| self.initializers.get(name.as_str()).copied())
+    }
+
+    fn infer(&self, node: &NodeProto) -> Result<Vec<i64>, GraphError> {
+        match node.op_type.as_str() {
+            "Relu" | "Sigmoid" | "Sqrt" | "Clip" => Ok(self.input_shape(node, 0)?.to_vec()),
+            "Add" | "Sub" | "Mul" | "Div" => {
+                let (a, b) = (self.input_shape(node, 0)?, self.input_shape(node, 1)?);
+                broadcast(a, b).ok_or_else(|| shape_error(node, format!("cannot broadcast {a:?} with {b:?}")))
+            }
+            "Conv" => self.conv(node),
+            "ReduceMean" => {
+                let x = self.input_shape(node, 0)?;
+                let rank = x.len() as i64;
+                let axes: Vec<usize> = match node.attr_ints("axes") {
+                    Some(axes) => axes.iter().map(|&a| (if a < 0 { a + rank } else { a }) as usize).collect(),
+                    None => (0..x.len()).collect(),
+                };
+                if axes.iter().any(|&a| a >= x.len()) {
+                    return Err(shape_error(node, format!("axes {axes:?} out of range for {x:?}")));
+                }
+                // wonnx reduces correctly only when nothing but reduced (or no) axes follow.
+                let last_kept = (0..x.len()).filter(|a| !axes.contains(a)).max();
+                if let Some(first_reduced) = axes.iter().min() {
+                    if last_kept.is_some_and(|k| k > *first_reduced) {
+                        return Err(rule_error(node, format!("ReduceMean over non-trailing axes {axes:?} of {x:?}")));
+                    }
+                }
+                let keep = node.attr_int("keepdims").unwrap_or(1) != 0;
+                Ok(x.iter()
+                    .enumerate()
+                    .filter_map(|(i, &d)| match (axes.contains(&i), keep) {
+                        (true, true) => Some(1),
+                        (true, false) => None,
+                        (false, _) => Some(d),
+                    })
+                    .collect())
+            }
+            "Reshape" => {
+                let x = self.input_shape(node, 0)?;
+                let target = self
+                    .constant(node, 1)
+                    .and_then(TensorProto::int_values)
+                    .ok_or_else(|| shape_error(node, "Reshape needs a constant int64 shape"))?;
+                let total: i64 = x.iter().product();
+                let mut out: Vec<i64> =
+                    target.iter().enumerate().map(|(i, &d)| if d == 0 { x.get(i).copied().unwrap_or(0) } else { d }).collect();
+                let known: i64 = out.iter().filter(|&&d| d != -1).product();
+                match out.iter().filter(|&&d| d == -1).count() {
+                    0 => {}
+                    1 if known > 0 => {
+                        if let Some(d) = out.iter_mut().find(|d| **d == -1) {
+                            *d = total / known;
+                        }
+                    }
+                    _ => return Err(shape_error(node, format!("Reshape target {target:?} is ambiguous"))),
+                }
+                if out.iter().product::<i64>() != total {
+                    return Err(shape_error(node, format!("cannot reshape {x:?} to {target:?}")));
+                }
+                Ok(out)
+            }
+            "Resize" => {
+                let x = self.input_shape(node, 0)?;
+                let scales = self
+                    .constant(node, 2)
+                    .and_then(TensorProto::float_values)
+                    .ok_or_else(|| shape_error(node, "Resize needs constant scales"))?;
+                if scales.len() != x.len() {
+                    return Err(shape_error(node, format!("{} scales for a rank-{} tensor", scales.len(), x.len())));
+                }
+                Ok(x.iter().zip(&scales).map(|(&d, &s)| (d as f32 * s).floor() as i64).collect())
+            }
+            other => Err(rule_error(node, format!("op {other} is not in Atelier's checked op set"))),
+        }
+    }
+
+    fn conv(&self, node: &NodeProto) -> Result<Vec<i64>, GraphError> {
+        let x = self.input_shape(node, 0)?;
+        let w = self.input_shape(node, 1)?;
+        if x.len() != 4 || w.len() != 4 {
+            return Err(shape_error(node, format!("Conv needs 4-D input and weight, got {x:?} and {w:?}")));
+        }
+        if x[1] != w[1] {
+            return Err(shape_error(node, format!("input has {} channels, weight expects {}", x[1], w[1])));
+        }
+        let pads = node.attr_ints("pads").map(<[i64]>::to_vec).unwrap_or_else(|| vec![0; 4]);
+        let strides = node.attr_ints("strides").map(<[i64]>::to_vec).unwrap_or_else(|| vec![1, 1]);
+        let dilations = node.attr_ints("dilations").map(<[i64]>::to_vec).unwrap_or_else(|| vec![1, 1]);
+        if pads.len() != 4 || strides.len() != 2 || dilations.len() != 2 {
+            return Err(shape_error(node, "Conv pads/strides/dilations have the wrong length"));
+        }
+        let out_dim = |size: i64, axis: usize| -> i64 {
+            let span = dilations[axis] * (w[2 + axis] - 1) + 1;
+            (size + pads[axis] + pads[axis + 2] - span) / strides[axis] + 1
+        };
+        let (h, wd) = (out_dim(x[2], 0), out_dim(x[3], 1));
+        if h < 1 || wd < 1 {
+            return Err(shape_error(node, format!("input {x:?} is too small for this convolution")));
+        }
+        Ok(vec![x[0], w[0], h, wd])
+    }
+}
+
+/// A generator specialised to one resolution, with every tensor's shape known.
+#[derive(Debug, Clone)]
+pub struct PreparedGraph {
+    pub model: ModelProto,
+    pub height: u32,
+    pub width: u32,
+    /// Largest tensor in elements: what bounds the single-pass size on wonnx.
+    pub largest_tensor: usize,
+}
+
+/// Specialise `model` to an input of `height` x `width`: set the input and output shapes, write
+/// `value_info` for every intermediate tensor, and check the wonnx rules and the tensor budget.
+pub fn specialise(model: &ModelProto, height: u32, width: u32) -> Result<PreparedGraph, GraphError> {
+    lint(model)?;
+    check_initializer_types(model)?;
+    if height == 0 || width == 0 {
+        return Err(GraphError::Resolution { height, width, reason: "zero size".into() });
+    }
+    let mut model = model.clone();
+    // Clone so the inference borrows from an immutable copy while `model` is rewritten.
+    let source = graph_of(&model)?.clone();
+    if !source.input.iter().any(|i| i.name == INPUT_NAME) {
+        return Err(GraphError::MissingInput(INPUT_NAME.into()));
+    }
+    if !source.output.iter().any(|o| o.name == OUTPUT_NAME) {
+        return Err(GraphError::MissingOutput(OUTPUT_NAME.into()));
+    }
+
+    let input_dims = vec![1, 3, height as i64, width as i64];
+    let mut inference = ShapeInference {
+        shapes: source.initializer.iter().map(|t| (t.name.clone(), t.dims.clone())).collect(),
+        initializers: source.initializer.iter().map(|t| (t.name.as_str(), t)).collect(),
+    };
+    inference.shapes.insert(INPUT_NAME.into(), input_dims.clone());
+
+    let mut value_info = Vec::new();
+    let mut largest_tensor = 0usize;
+    for node in &source.node {
+        let shape = inference.infer(node)?;
+        let elements: usize = shape.iter().map(|&d| d.max(0) as usize).product();
+        largest_tensor = largest_tensor.max(elements);
+        if elements > MAX_TENSOR_ELEMENTS {
+            return Err(GraphError::Resolution {
+                height,
+                width,
+                reason: format!(
+                    "node {} would make a tensor of {elements} elements (limit {MAX_TENSOR_ELEMENTS})",
+                    node.label()
+                ),
+            });
+        }
+        for output in node.output.iter().filter(|o| !o.is_empty()) {
+            inference.shapes.insert(output.clone(), shape.clone());
+            if output != OUTPUT_NAME {
+                value_info.push(ValueInfoProto::f32_tensor(output, &shape));
+            }
+        }
+    }
+    let output_dims = inference.shapes.get(OUTPUT_NAME).cloned().ok_or(GraphError::MissingOutput(OUTPUT_NAME.into()))?;
+    if output_dims != input_dims {
+        return Err(GraphError::Resolution {
+            height,
+            width,
+            reason: format!("the output would be {output_dims:?}, not the input's {input_dims:?}: use a multiple of the model's stride"),
+        });
+    }
+
+    let graph = model.graph.as_mut().ok_or(GraphError::NoGraph)?;
+    graph.input = vec![ValueInfoProto::f32_tensor(INPUT_NAME, &input_dims)];
+    graph.output = vec![ValueInfoProto::f32_tensor(OUTPUT_NAME, &output_dims)];
+    graph.value_info = value_info;
+    Ok(PreparedGraph { model, height, width, largest_tensor })
+}
+
+/// The element type of every initializer must be one wonnx reads.
+pub fn check_initializer_types(model: &ModelProto) -> Result<(), GraphError> {
+    for t in &graph_of(model)?.initializer {
+        if ![data_type::FLOAT, data_type::INT64].contains(&t.data_type) {
+            return Err(GraphError::Rule {
+                node: format!("initializer {}", t.name),
+                rule: format!("data type {} is neither float32 nor int64", t.data_type),
+            });
+        }
+    }
+    Ok(())
+}

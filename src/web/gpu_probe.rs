@@ -1,0 +1,41 @@
+//! Is WebGPU usable here? Asked before wonnx is touched, because wonnx 0.5.1 panics (and so
+//! kills the worker) when there is no adapter, and wgpu throws when `navigator.gpu` is missing.
+
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn is_missing(value: &JsValue) -> bool {
+    value.is_undefined() || value.is_null()
+}
+
+/// Ok(a short description of the adapter) or Err(why WebGPU cannot be used, for the visitor).
+pub async fn probe_webgpu() -> Result<String, String> {
+    let gpu = get(&get(&js_sys::global(), "navigator"), "gpu");
+    if is_missing(&gpu) {
+        return Err("This browser does not offer WebGPU (navigator.gpu is missing).".into());
+    }
+    let request_adapter: Function = get(&gpu, "requestAdapter")
+        .dyn_into()
+        .map_err(|_| "This browser's WebGPU has no requestAdapter().".to_string())?;
+    let promise: Promise = request_adapter
+        .call0(&gpu)
+        .and_then(|p| p.dyn_into().map_err(JsValue::from))
+        .map_err(|e| format!("WebGPU refused to look for a GPU: {e:?}"))?;
+    let adapter = JsFuture::from(promise).await.map_err(|e| format!("WebGPU failed to find a GPU: {e:?}"))?;
+    if is_missing(&adapter) {
+        return Err("WebGPU is present but offers no GPU adapter (GPU blocklisted or hardware acceleration off).".into());
+    }
+    let info = get(&adapter, "info");
+    let detail = ["vendor", "architecture", "description"]
+        .iter()
+        .filter_map(|k| get(&info, k).as_string())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(if detail.is_empty() { "GPU adapter".into() } else { detail })
+}

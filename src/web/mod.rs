@@ -1,0 +1,6 @@
+//! Browser shells (wasm only): the yew app and the inference worker. No inference logic lives
+//! in the app; the worker turns requests into engine calls.
+
+pub mod app;
+pub mod gpu_probe;
+pub mod worker;
