@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# README command 2: set up what is missing, then run every test:
+#   1. native `cargo test` (pure core, graph preparation, wonnx on Vulkan/lavapipe);
+#   2. build the app with Trunk;
+#   3. browser tests in headless Chromium (node's test runner + playwright-core).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$ATELIER_ROOT"
+bash scripts/setup.sh
+
+step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
+
+step "native tests (cargo test)"
+cargo test --locked 2>&1
+
+step "build the app (trunk build)"
+atelier_with_wasm_env trunk build 2>&1
+
+step "browser tests (headless Chromium)"
+node --test --test-concurrency=1 tests/browser/*.test.mjs 2>&1

@@ -1,0 +1,80 @@
+// Shared pieces of the browser tests: a static server for dist/ that logs every request, and
+// Debian's Chromium launched headless with the flags this environment needs.
+import { createServer } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const DIST = path.join(ROOT, 'dist');
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
+  '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json',
+  '.onnx': 'application/octet-stream', '.png': 'image/png', '.jpg': 'image/jpeg',
+  '.svg': 'image/svg+xml', '.webmanifest': 'application/manifest+json',
+};
+
+/** Serve `root` on 127.0.0.1 (a free port); `requests` lists every path asked for. */
+export async function startServer(root = DIST) {
+  const requests = [];
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    requests.push(url.pathname);
+    let file = path.join(root, decodeURIComponent(url.pathname));
+    if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
+    try {
+      if ((await stat(file)).isDirectory()) file = path.join(file, 'index.html');
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  return { url, requests, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+// Flags for Chromium on these machines: no sandbox as root, and no background traffic to
+// Google's hosts (refused here). --enable-unsafe-webgpu turns WebGPU on (SwiftShader) headless.
+const BASE_ARGS = [
+  '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--disable-quic',
+];
+
+export async function launchChromium({ webgpu }) {
+  return chromium.launch({
+    executablePath: process.env.ATELIER_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : BASE_ARGS,
+  });
+}
+
+/** Forward the page's console errors and crashes to the test log: they explain failures. */
+export function watchPage(page) {
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.log(`[page ${m.type()}] ${m.text()}`); });
+  page.on('pageerror', (e) => console.log(`[page exception] ${e.message}`));
+}
+
+/** The result canvas's pixels as {width, height, rgba}. */
+export async function resultPixels(page) {
+  return page.evaluate(() => {
+    const canvas = document.querySelector('[data-testid=result-image]');
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    return { width: canvas.width, height: canvas.height, rgba: Array.from(data) };
+  });
+}
+
+/** onnxruntime's 8-bit RGB output for a model and a PNG (tests/reference/ort_reference.py). */
+export function onnxruntimeReference(modelPath, imagePath) {
+  const python = path.join(ROOT, '.venv/bin/python');
+  const run = spawnSync(python, [path.join(ROOT, 'tests/reference/ort_reference.py'), modelPath, imagePath], {
+    encoding: 'utf8', maxBuffer: 256 << 20,
+  });
+  if (run.status !== 0) throw new Error(`onnxruntime reference failed: ${run.stderr}`);
+  return JSON.parse(run.stdout);
+}
