@@ -4,7 +4,7 @@
 //! input is RGB / 255 as NCHW float32; the output is clamped to 0..1, times 255, rounded half away
 //! from zero. Alpha does not go through the network: it is carried over from the input.
 
-use image::{imageops::FilterType, DynamicImage, ImageReader, RgbaImage};
+use image::{imageops::FilterType, metadata::Orientation, DynamicImage, ImageDecoder, ImageReader, RgbaImage};
 use std::io::Cursor;
 use thiserror::Error;
 
@@ -58,21 +58,22 @@ pub fn decode(bytes: &[u8]) -> Result<RgbaImage, ImageError> {
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| ImageError::Corrupt(e.to_string()))?;
-    let image = reader.decode().map_err(|e| ImageError::Corrupt(e.to_string()))?;
+    let mut decoder = reader.into_decoder().map_err(|e| ImageError::Corrupt(e.to_string()))?;
+    // Phones store photos sideways plus an EXIF note; show them the way they were taken.
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| ImageError::Corrupt(e.to_string()))?;
+    image.apply_orientation(orientation);
     Ok(image.to_rgba8())
 }
 
-/// The resolution the generator runs at for an image: the long side capped at `max_side`, both
-/// sides rounded down to a multiple of `stride` (the generator's total downsampling), at least one
-/// stride. Returns (width, height).
-pub fn model_resolution(width: u32, height: u32, max_side: u32, stride: u32) -> (u32, u32) {
+/// The size of an image whose long side is capped at `max_side`, aspect kept, at least 1 px.
+pub fn fit_within(width: u32, height: u32, max_side: u32) -> (u32, u32) {
     let long = width.max(height).max(1);
-    let scale = if long > max_side { max_side as f64 / long as f64 } else { 1.0 };
-    let fit = |side: u32| -> u32 {
-        let scaled = ((side as f64 * scale).round() as u32).max(stride);
-        scaled / stride * stride
-    };
-    (fit(width), fit(height))
+    if long <= max_side {
+        return (width, height);
+    }
+    let scale = max_side as f64 / long as f64;
+    (((width as f64 * scale).round() as u32).max(1), ((height as f64 * scale).round() as u32).max(1))
 }
 
 /// Resize (Lanczos) to the given size, or return the image untouched when it already has it.
@@ -152,11 +153,11 @@ mod tests {
     }
 
     #[test]
-    fn model_resolution_caps_long_side_and_rounds_to_stride() {
-        assert_eq!(model_resolution(64, 48, 512, 4), (64, 48));
-        assert_eq!(model_resolution(1001, 500, 512, 4), (512, 256));
-        assert_eq!(model_resolution(3, 2, 512, 4), (4, 4));
-        assert_eq!(model_resolution(4000, 3000, 1024, 4), (1024, 768));
+    fn fit_within_caps_the_long_side_and_keeps_aspect() {
+        assert_eq!(fit_within(64, 48, 512), (64, 48));
+        assert_eq!(fit_within(1000, 500, 512), (512, 256));
+        assert_eq!(fit_within(3000, 4000, 1024), (768, 1024));
+        assert_eq!(fit_within(5000, 1, 100), (100, 1));
     }
 
     #[test]

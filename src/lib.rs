@@ -9,6 +9,7 @@
 
 pub mod engine;
 pub mod imaging;
+pub mod pipeline;
 pub mod model;
 pub mod protocol;
 

@@ -3,38 +3,44 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::EngineKind;
+use crate::model::package::StyleEntry;
+use crate::model::StyleChoice;
 
 /// From the app to the worker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum WorkerRequest {
-    /// Probe the engines and load the generator from `model_url` (relative to the page).
-    Init { model_url: String },
-    /// Decode `image_bytes`, run the generator on it and send back the pixels.
-    Stylize { job: u64, file_name: String, image_bytes: Vec<u8> },
+    /// Pick an engine and load the model package from `models_url` (absolute, ends with '/').
+    Init { models_url: String },
+    /// Decode `image_bytes`, scale it to at most `max_side` px, stylize it.
+    Stylize { job: u64, image_bytes: Vec<u8>, style: StyleChoice, max_side: u32 },
 }
 
 /// What the badge shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum EngineStatus {
     Probing,
+    /// `detail` names the GPU, or says why the CPU runs instead.
     Ready { kind: EngineKind, detail: String },
-    /// No engine can run here; `reason` says why in words a visitor understands.
+    /// Nothing can run; `reason` says why in words a visitor understands.
     Unavailable { reason: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Stage {
     Decoding,
-    /// Compiling the generator for this resolution (first time only) and running it.
-    Running,
-    Encoding,
+    /// Network passes: `done` of `total` (tiles, for large pictures).
+    Painting { done: u32, total: u32 },
 }
 
 /// From the worker to the app.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum WorkerResponse {
     Engine(EngineStatus),
+    /// The package's styles, once loaded.
+    Styles(Vec<StyleEntry>),
     Progress { job: u64, stage: Stage },
-    Done { job: u64, width: u32, height: u32, rgba: Vec<u8>, elapsed_ms: f64 },
+    /// The photo as it went in (decoded, oriented, scaled) and the stylized picture, both RGBA
+    /// of `width` x `height`: the app blends them for the sliders without a new inference.
+    Done { job: u64, width: u32, height: u32, photo: Vec<u8>, stylized: Vec<u8>, engine: EngineKind, elapsed_ms: f64 },
     Failed { job: u64, message: String },
 }

@@ -1,10 +1,13 @@
-//! Graph preparation on the real fixture generator: shapes, value_info and the wonnx-rule linter.
+//! Graph preparation on the fixture generator: shapes, value_info, variants and the linter.
 
-use atelier::model::format::{AttributeProto, ModelProto, NodeProto};
-use atelier::model::{decode_model, lint, specialise, GraphError};
+mod common;
+
+use atelier::model::format::{AttributeProto, DimensionValue, ModelProto, NodeProto};
+use atelier::model::{decode_model, lint, specialise, GraphError, GraphVariant};
+use common::package;
 
 fn fixture() -> ModelProto {
-    decode_model(&std::fs::read("models/fixture/generator.onnx").expect("fixture model")).expect("valid model")
+    package().generator
 }
 
 fn dims(model: &ModelProto, name: &str) -> Vec<i64> {
@@ -15,7 +18,7 @@ fn dims(model: &ModelProto, name: &str) -> Vec<i64> {
         .dim
         .iter()
         .map(|d| match d.value {
-            Some(atelier::model::format::DimensionValue::DimValue(v)) => v,
+            Some(DimensionValue::DimValue(v)) => v,
             _ => panic!("symbolic dim left in {name}"),
         })
         .collect()
@@ -23,36 +26,54 @@ fn dims(model: &ModelProto, name: &str) -> Vec<i64> {
 
 #[test]
 fn specialise_writes_every_tensor_shape() {
-    let model = fixture();
-    let prepared = specialise(&model, 48, 64).unwrap();
+    let prepared = specialise(&fixture(), 48, 64, GraphVariant::Plain).unwrap();
     let graph = prepared.model.graph.as_ref().unwrap();
-    // Every node output except the graph output has value_info with concrete dims.
-    let produced: Vec<&String> = graph.node.iter().flat_map(|n| &n.output).filter(|o| *o != "stylized").collect();
-    assert_eq!(graph.value_info.len(), produced.len());
+    let produced = graph.node.iter().flat_map(|n| &n.output).filter(|o| *o != "stylized").count();
+    assert_eq!(graph.value_info.len(), produced, "value_info for every intermediate tensor");
     assert_eq!(dims(&prepared.model, "content"), vec![1, 3, 48, 64]);
     assert_eq!(dims(&prepared.model, "stylized"), vec![1, 3, 48, 64]);
-    // The stride-2 conv halves the plane, the residual stage keeps it, Resize doubles it back.
-    let stride2 = graph.node.iter().find(|n| n.op_type == "Conv" && n.attr_ints("strides") == Some(&[2, 2])).unwrap();
-    assert_eq!(dims(&prepared.model, &stride2.output[0]), vec![1, 16, 24, 32]);
-    let resize = graph.node.iter().find(|n| n.op_type == "Resize").unwrap();
-    assert_eq!(dims(&prepared.model, &resize.output[0]), vec![1, 16, 48, 64]);
-    // The instance-norm reshapes resolve their 0 and -1 entries.
+    assert_eq!(dims(&prepared.model, "c1.gamma"), vec![1, 8, 1, 1], "style inputs keep their shapes");
+    assert_eq!(dims(&prepared.model, "c2.conv"), vec![1, 12, 24, 32]);
+    assert_eq!(dims(&prepared.model, "c3.conv"), vec![1, 16, 12, 16]);
+    assert_eq!(dims(&prepared.model, "u2.conv"), vec![1, 8, 48, 64]);
+    assert_eq!(dims(&prepared.model, "c1.mean"), vec![1, 8, 1, 1]);
     let first_reshape = graph.node.iter().find(|n| n.op_type == "Reshape").unwrap();
-    assert_eq!(dims(&prepared.model, &first_reshape.output[0]), vec![1, 8, 48]);
-    assert_eq!(prepared.largest_tensor, 16 * 48 * 64);
+    assert_eq!(dims(&prepared.model, &first_reshape.output[0]), vec![1, 8, 48], "0 and -1 resolved");
+    assert_eq!(prepared.largest_tensor, 8 * 48 * 64);
+}
+
+#[test]
+fn emit_and_inject_variants_move_the_statistics() {
+    let model = fixture();
+    let layers = package().manifest.network.norm_layers.len();
+    let emit = specialise(&model, 48, 64, GraphVariant::EmitStats).unwrap();
+    let outputs: Vec<&str> = emit.model.graph.as_ref().unwrap().output.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(outputs.len(), 1 + 2 * layers);
+    assert!(outputs.contains(&"c1.mean") && outputs.contains(&"u2.var"));
+
+    let inject = specialise(&model, 48, 64, GraphVariant::InjectStats).unwrap();
+    let graph = inject.model.graph.as_ref().unwrap();
+    let inputs: Vec<&str> = graph.input.iter().map(|i| i.name.as_str()).collect();
+    assert!(inputs.contains(&"c3.mean") && inputs.contains(&"c3.var"));
+    assert_eq!(graph.output.len(), 1);
+    // No node computes a mean any more, and the dead reductions are gone with them.
+    assert!(graph.node.iter().all(|n| n.op_type != "ReduceMean"));
+    assert!(graph.node.len() < emit.model.graph.as_ref().unwrap().node.len());
+    assert_eq!(dims(&inject.model, "c3.var"), vec![1, 16, 1, 1]);
 }
 
 #[test]
 fn specialise_refuses_sizes_the_model_cannot_round_trip() {
-    let err = specialise(&fixture(), 51, 64).expect_err("odd height");
-    assert!(matches!(err, GraphError::Resolution { height: 51, .. }), "{err}");
-    assert!(matches!(specialise(&fixture(), 0, 64), Err(GraphError::Resolution { .. })));
+    let err = specialise(&fixture(), 50, 64, GraphVariant::Plain).expect_err("50 is not a multiple of 4");
+    assert!(matches!(err, GraphError::Resolution { height: 50, .. }), "{err}");
+    assert!(matches!(specialise(&fixture(), 0, 64, GraphVariant::Plain), Err(GraphError::Resolution { .. })));
 }
 
 #[test]
 fn specialise_refuses_tensors_over_the_wonnx_budget() {
-    // 16 channels at half of 2048x2048 is 16.7M elements: just over the limit.
-    let err = specialise(&fixture(), 2048, 2048).unwrap_err();
+    // 8 channels at full resolution: 1452 x 1452 x 8 is just over 2^24 elements.
+    assert!(specialise(&fixture(), 1448, 1448, GraphVariant::Plain).is_ok());
+    let err = specialise(&fixture(), 1452, 1452, GraphVariant::Plain).unwrap_err();
     assert!(err.to_string().contains("elements"), "{err}");
 }
 
@@ -75,14 +96,16 @@ fn linter_names_the_node_that_breaks_a_rule() {
     assert_eq!(lint(&fixture()), Ok(()));
 
     let no_bias = mutate("Conv", |n| n.input.truncate(2));
-    assert!(rule_of(&no_bias).contains("bias"), "{}", rule_of(&no_bias));
-    assert!(rule_of(&no_bias).starts_with("conv_3 (Conv)"));
+    assert_eq!(rule_of(&no_bias), "c1.conv (Conv): every Conv needs a bias input");
 
     let instance_norm = mutate("Relu", |n| n.op_type = "InstanceNormalization".into());
     assert!(rule_of(&instance_norm).contains("InstanceNormalization is unsupported"));
 
     let transposed = mutate("Conv", |n| n.op_type = "ConvTranspose".into());
     assert!(rule_of(&transposed).contains("ConvTranspose"));
+
+    let dequantize = mutate("Conv", |n| n.op_type = "DequantizeLinear".into());
+    assert!(rule_of(&dequantize).contains("DequantizeLinear"));
 
     let bilinear = mutate("Resize", |n| {
         n.attribute.retain(|a| a.name != "mode");
@@ -94,6 +117,9 @@ fn linter_names_the_node_that_breaks_a_rule() {
         n.attribute.push(AttributeProto { name: "auto_pad".into(), s: b"SAME_UPPER".to_vec(), r#type: 3, ..Default::default() })
     });
     assert!(rule_of(&same_pad).contains("auto_pad"));
+
+    let pad = mutate("Relu", |n| n.op_type = "Pad".into());
+    assert!(rule_of(&pad).contains("Pad is not allowed"));
 }
 
 #[test]
@@ -102,7 +128,7 @@ fn reducing_a_non_trailing_axis_is_refused_with_the_node_name() {
         n.attribute.retain(|a| a.name != "axes");
         n.attribute.push(AttributeProto { name: "axes".into(), ints: vec![2], r#type: 7, ..Default::default() });
     });
-    let err = specialise(&model, 48, 64).unwrap_err();
+    let err = specialise(&model, 48, 64, GraphVariant::Plain).unwrap_err();
     assert!(matches!(&err, GraphError::Rule { node, .. } if node.contains("ReduceMean")), "{err}");
 }
 
@@ -114,7 +140,7 @@ fn garbage_is_not_a_model() {
 
 #[test]
 fn prepared_graph_survives_an_encode_decode_round_trip() {
-    let prepared = specialise(&fixture(), 16, 16).unwrap();
+    let prepared = specialise(&fixture(), 16, 16, GraphVariant::InjectStats).unwrap();
     let again = decode_model(&prepared.model.encode_bytes()).unwrap();
     assert_eq!(again, prepared.model);
 }

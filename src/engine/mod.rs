@@ -1,28 +1,33 @@
-//! Inference engines behind one trait. The app, the worker and the CLI only see `StyleEngine`.
+//! Inference engines behind one trait. Everything above (the pipeline, the worker, the CLI)
+//! sees only `Engine`.
 
+mod cpu;
 mod wonnx_engine;
+
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::imaging::Tensor;
-use crate::model::GraphError;
+use crate::model::{GraphError, GraphVariant};
 
+pub use cpu::CpuEngine;
 pub use wonnx_engine::WonnxEngine;
 
 /// Which engine runs, for the badge and the logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EngineKind {
-    /// wonnx on WebGPU in the browser, on Vulkan/Metal/DX12 natively.
-    WebGpu,
+    /// wonnx: WebGPU in the browser, Vulkan/Metal/DX12 natively.
+    Gpu,
+    /// Atelier's own interpreter for the generator's few ops, on the CPU.
     Cpu,
 }
 
 impl EngineKind {
     pub fn label(self) -> &'static str {
         match self {
-            EngineKind::WebGpu => "WebGPU",
+            EngineKind::Gpu => "WebGPU",
             EngineKind::Cpu => "CPU",
         }
     }
@@ -32,18 +37,28 @@ impl EngineKind {
 pub enum EngineError {
     #[error(transparent)]
     Graph(#[from] GraphError),
-    #[error("the input must be a [1, 3, H, W] tensor, got {0:?}")]
-    BadInput([usize; 4]),
+    #[error("input '{name}' has {actual} values, the graph needs {expected}")]
+    BadInput { name: String, expected: usize, actual: usize },
+    #[error("input '{0}' is missing")]
+    MissingInput(String),
+    /// The GPU failed (device lost, out of memory, driver error): the CPU engine can take over.
     #[error("the GPU engine failed: {0}")]
     Gpu(String),
     #[error("the engine returned no '{0}' output")]
     MissingOutput(String),
+    #[error("cancelled")]
+    Cancelled,
 }
 
+/// Named float32 tensors, the engines' inputs and outputs.
+pub type Tensors = HashMap<String, Vec<f32>>;
+
 #[async_trait(?Send)]
-pub trait StyleEngine {
+pub trait Engine {
     fn kind(&self) -> EngineKind;
 
-    /// Run the generator on a [1, 3, H, W] tensor in 0..1; returns the same shape in 0..1.
-    async fn stylize(&mut self, content: &Tensor) -> Result<Tensor, EngineError>;
+    /// Run the generator, specialised to `variant` at `height` x `width`, on `inputs`
+    /// (`content` [1,3,H,W], the style inputs, and for InjectStats the statistics).
+    /// Returns every graph output by name.
+    async fn run(&mut self, variant: GraphVariant, height: u32, width: u32, inputs: &Tensors) -> Result<Tensors, EngineError>;
 }

@@ -4,17 +4,17 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 
-use super::{EngineError, EngineKind, StyleEngine};
-use crate::imaging::Tensor;
-use crate::model::{format::ModelProto, specialise, INPUT_NAME, OUTPUT_NAME};
+use super::{Engine, EngineError, EngineKind, Tensors};
+use crate::model::{format::ModelProto, specialise, GraphVariant};
 
-/// Holds the generic generator and one compiled wonnx session per resolution.
+/// The generator and one compiled wonnx session per (variant, resolution).
 ///
-/// wonnx fixes every shape at compile time, so each resolution is its own session; they are kept
-/// so that re-running at a size already seen (a slider change, the next tile) compiles nothing.
+/// wonnx fixes every shape at compile time, so each resolution is its own session (each opens its
+/// own device). They are kept: re-running at a size already seen (the next tile, another style)
+/// compiles nothing and uploads no weights again.
 pub struct WonnxEngine {
     model: ModelProto,
-    sessions: HashMap<(usize, usize), wonnx::Session>,
+    sessions: HashMap<(GraphVariant, u32, u32), (wonnx::Session, Vec<(String, usize)>)>,
 }
 
 impl WonnxEngine {
@@ -22,42 +22,46 @@ impl WonnxEngine {
     pub fn new(model: ModelProto) -> Self {
         WonnxEngine { model, sessions: HashMap::new() }
     }
-
-    async fn session(&mut self, height: usize, width: usize) -> Result<&wonnx::Session, EngineError> {
-        if !self.sessions.contains_key(&(height, width)) {
-            let prepared = specialise(&self.model, height as u32, width as u32)?;
-            let session = wonnx::Session::from_bytes(&prepared.model.encode_bytes())
-                .await
-                .map_err(|e| EngineError::Gpu(e.to_string()))?;
-            self.sessions.insert((height, width), session);
-        }
-        self.sessions.get(&(height, width)).ok_or_else(|| EngineError::Gpu("session cache lost an entry".into()))
-    }
 }
 
 #[async_trait(?Send)]
-impl StyleEngine for WonnxEngine {
+impl Engine for WonnxEngine {
     fn kind(&self) -> EngineKind {
-        EngineKind::WebGpu
+        EngineKind::Gpu
     }
 
-    async fn stylize(&mut self, content: &Tensor) -> Result<Tensor, EngineError> {
-        let [n, c, h, w] = content.shape;
-        if n != 1 || c != 3 || content.data.len() != 3 * h * w {
-            return Err(EngineError::BadInput(content.shape));
+    async fn run(&mut self, variant: GraphVariant, height: u32, width: u32, inputs: &Tensors) -> Result<Tensors, EngineError> {
+        let key = (variant, height, width);
+        if !self.sessions.contains_key(&key) {
+            let prepared = specialise(&self.model, height, width, variant)?;
+            let graph = prepared.model.graph.as_ref().ok_or(EngineError::MissingOutput("graph".into()))?;
+            let input_sizes = graph
+                .input
+                .iter()
+                .map(|i| (i.name.clone(), prepared.shapes[&i.name].iter().product::<i64>() as usize))
+                .collect();
+            let session = wonnx::Session::from_bytes(&prepared.model.encode_bytes())
+                .await
+                .map_err(|e| EngineError::Gpu(e.to_string()))?;
+            self.sessions.insert(key, (session, input_sizes));
         }
-        let session = self.session(h, w).await?;
-        let mut inputs = HashMap::new();
-        inputs.insert(INPUT_NAME.to_string(), content.data.as_slice().into());
-        let mut outputs = session.run(&inputs).await.map_err(|e| EngineError::Gpu(e.to_string()))?;
-        let data: Vec<f32> = outputs
-            .remove(OUTPUT_NAME)
-            .ok_or_else(|| EngineError::MissingOutput(OUTPUT_NAME.into()))?
-            .try_into()
-            .map_err(|e: wonnx::utils::TensorConversionError| EngineError::Gpu(e.to_string()))?;
-        if data.len() != content.data.len() {
-            return Err(EngineError::Gpu(format!("output has {} values, expected {}", data.len(), content.data.len())));
+        let (session, input_sizes) = &self.sessions[&key];
+        let mut feeds = HashMap::new();
+        for (name, size) in input_sizes {
+            let values = inputs.get(name).ok_or_else(|| EngineError::MissingInput(name.clone()))?;
+            if values.len() != *size {
+                return Err(EngineError::BadInput { name: name.clone(), expected: *size, actual: values.len() });
+            }
+            feeds.insert(name.clone(), values.as_slice().into());
         }
-        Ok(Tensor { shape: content.shape, data })
+        let outputs = session.run(&feeds).await.map_err(|e| EngineError::Gpu(e.to_string()))?;
+        outputs
+            .into_iter()
+            .map(|(name, tensor)| {
+                let values: Vec<f32> =
+                    tensor.try_into().map_err(|e: wonnx::utils::TensorConversionError| EngineError::Gpu(e.to_string()))?;
+                Ok((name, values))
+            })
+            .collect()
     }
 }

@@ -1,6 +1,10 @@
-//! Model format and graph preparation: pure Rust, no GPU, no DOM.
+//! Model format, package and graph preparation: pure Rust, no GPU, no DOM.
 
 pub mod format;
+pub mod package;
 pub mod prepare;
 
-pub use prepare::{decode_model, lint, specialise, GraphError, PreparedGraph, INPUT_NAME, OUTPUT_NAME};
+pub use package::{Manifest, ModelPackage, PackageError, StyleChoice, StyleParams};
+pub use prepare::{
+    decode_model, is_norm_statistic, lint, specialise, GraphError, GraphVariant, PreparedGraph, INPUT_NAME, OUTPUT_NAME,
+};

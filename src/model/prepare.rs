@@ -288,27 +288,78 @@ impl<'a> ShapeInference<'a> {
     }
 }
 
+/// Which form of the generator to build for a resolution.
+///
+/// Instance norm normalises with statistics of the whole feature map, so a tile of a large
+/// image computed on its own gets different colours than its neighbour. Atelier runs the whole
+/// image once at low resolution with `EmitStats`, then every tile with `InjectStats` and those
+/// statistics (the URST approach): no seams, no colour shifts between tiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum GraphVariant {
+    /// Input `content` (+ style inputs) -> `stylized`.
+    Plain,
+    /// Also outputs every instance norm's statistics, `<layer>.mean` and `<layer>.var`, [1,C,1,1].
+    EmitStats,
+    /// Takes those statistics as inputs instead of computing them.
+    InjectStats,
+}
+
+/// Tensors holding instance-norm statistics are named `<layer>.mean` and `<layer>.var`.
+pub fn is_norm_statistic(name: &str) -> bool {
+    name.ends_with(".mean") || name.ends_with(".var")
+}
+
 /// A generator specialised to one resolution, with every tensor's shape known.
 #[derive(Debug, Clone)]
 pub struct PreparedGraph {
     pub model: ModelProto,
     pub height: u32,
     pub width: u32,
+    pub variant: GraphVariant,
+    /// Every tensor's shape (inputs, initializers, node outputs).
+    pub shapes: HashMap<String, Vec<i64>>,
     /// Largest tensor in elements: what bounds the single-pass size on wonnx.
     pub largest_tensor: usize,
 }
 
+fn concrete_dims(info: &ValueInfoProto) -> Option<Vec<i64>> {
+    let shape = info.r#type.as_ref()?.tensor_type.as_ref()?.shape.as_ref()?;
+    shape
+        .dim
+        .iter()
+        .map(|d| match d.value {
+            Some(super::format::DimensionValue::DimValue(v)) if v > 0 => Some(v),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Turn the statistics into graph inputs: drop the nodes computing them and everything that
+/// only fed those nodes.
+fn inject_statistics(graph: &mut GraphProto) {
+    graph.node.retain(|n| !n.output.iter().any(|o| is_norm_statistic(o)));
+    let mut needed: std::collections::HashSet<String> = graph.output.iter().map(|o| o.name.clone()).collect();
+    let mut kept = Vec::new();
+    for node in graph.node.iter().rev() {
+        if node.output.iter().any(|o| needed.contains(o)) {
+            needed.extend(node.input.iter().cloned());
+            kept.push(node.clone());
+        }
+    }
+    kept.reverse();
+    graph.node = kept;
+    graph.initializer.retain(|t| needed.contains(&t.name));
+}
+
 /// Specialise `model` to an input of `height` x `width`: set the input and output shapes, write
 /// `value_info` for every intermediate tensor, and check the wonnx rules and the tensor budget.
-pub fn specialise(model: &ModelProto, height: u32, width: u32) -> Result<PreparedGraph, GraphError> {
+pub fn specialise(model: &ModelProto, height: u32, width: u32, variant: GraphVariant) -> Result<PreparedGraph, GraphError> {
     lint(model)?;
     check_initializer_types(model)?;
     if height == 0 || width == 0 {
         return Err(GraphError::Resolution { height, width, reason: "zero size".into() });
     }
-    let mut model = model.clone();
-    // Clone so the inference borrows from an immutable copy while `model` is rewritten.
-    let source = graph_of(&model)?.clone();
+    let source = graph_of(model)?;
     if !source.input.iter().any(|i| i.name == INPUT_NAME) {
         return Err(GraphError::MissingInput(INPUT_NAME.into()));
     }
@@ -316,14 +367,23 @@ pub fn specialise(model: &ModelProto, height: u32, width: u32) -> Result<Prepare
         return Err(GraphError::MissingOutput(OUTPUT_NAME.into()));
     }
 
+    // Shapes are inferred on the whole graph, whatever the variant: the statistics' shapes
+    // come from the nodes that InjectStats removes.
     let input_dims = vec![1, 3, height as i64, width as i64];
     let mut inference = ShapeInference {
         shapes: source.initializer.iter().map(|t| (t.name.clone(), t.dims.clone())).collect(),
         initializers: source.initializer.iter().map(|t| (t.name.as_str(), t)).collect(),
     };
+    let mut inputs = vec![ValueInfoProto::f32_tensor(INPUT_NAME, &input_dims)];
     inference.shapes.insert(INPUT_NAME.into(), input_dims.clone());
-
-    let mut value_info = Vec::new();
+    for input in source.input.iter().filter(|i| i.name != INPUT_NAME) {
+        let dims = concrete_dims(input).ok_or_else(|| GraphError::Shape {
+            node: format!("input {}", input.name),
+            reason: "style inputs need fixed dimensions".into(),
+        })?;
+        inference.shapes.insert(input.name.clone(), dims.clone());
+        inputs.push(ValueInfoProto::f32_tensor(&input.name, &dims));
+    }
     let mut largest_tensor = 0usize;
     for node in &source.node {
         let shape = inference.infer(node)?;
@@ -341,12 +401,10 @@ pub fn specialise(model: &ModelProto, height: u32, width: u32) -> Result<Prepare
         }
         for output in node.output.iter().filter(|o| !o.is_empty()) {
             inference.shapes.insert(output.clone(), shape.clone());
-            if output != OUTPUT_NAME {
-                value_info.push(ValueInfoProto::f32_tensor(output, &shape));
-            }
         }
     }
-    let output_dims = inference.shapes.get(OUTPUT_NAME).cloned().ok_or(GraphError::MissingOutput(OUTPUT_NAME.into()))?;
+    let shapes = inference.shapes;
+    let output_dims = shapes.get(OUTPUT_NAME).cloned().ok_or(GraphError::MissingOutput(OUTPUT_NAME.into()))?;
     if output_dims != input_dims {
         return Err(GraphError::Resolution {
             height,
@@ -354,12 +412,31 @@ pub fn specialise(model: &ModelProto, height: u32, width: u32) -> Result<Prepare
             reason: format!("the output would be {output_dims:?}, not the input's {input_dims:?}: use a multiple of the model's stride"),
         });
     }
+    let statistics: Vec<String> =
+        source.node.iter().flat_map(|n| n.output.iter()).filter(|o| is_norm_statistic(o)).cloned().collect();
 
+    let mut model = model.clone();
     let graph = model.graph.as_mut().ok_or(GraphError::NoGraph)?;
-    graph.input = vec![ValueInfoProto::f32_tensor(INPUT_NAME, &input_dims)];
-    graph.output = vec![ValueInfoProto::f32_tensor(OUTPUT_NAME, &output_dims)];
-    graph.value_info = value_info;
-    Ok(PreparedGraph { model, height, width, largest_tensor })
+    let mut outputs = vec![ValueInfoProto::f32_tensor(OUTPUT_NAME, &output_dims)];
+    match variant {
+        GraphVariant::Plain => {}
+        GraphVariant::EmitStats => outputs.extend(statistics.iter().map(|s| ValueInfoProto::f32_tensor(s, &shapes[s]))),
+        GraphVariant::InjectStats => {
+            inject_statistics(graph);
+            inputs.extend(statistics.iter().map(|s| ValueInfoProto::f32_tensor(s, &shapes[s])));
+        }
+    }
+    let graph_outputs: Vec<&str> = outputs.iter().map(|o| o.name.as_str()).collect();
+    graph.value_info = graph
+        .node
+        .iter()
+        .flat_map(|n| n.output.iter())
+        .filter(|o| !o.is_empty() && !graph_outputs.contains(&o.as_str()))
+        .map(|o| ValueInfoProto::f32_tensor(o, &shapes[o]))
+        .collect();
+    graph.input = inputs;
+    graph.output = outputs;
+    Ok(PreparedGraph { model, height, width, variant, shapes, largest_tensor })
 }
 
 /// The element type of every initializer must be one wonnx reads.

@@ -8,23 +8,28 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement, Ima
 use yew::prelude::*;
 
 use super::worker::InferenceWorker;
+use crate::model::package::StyleEntry;
+use crate::model::StyleChoice;
 use crate::protocol::{EngineStatus, Stage, WorkerRequest, WorkerResponse};
 
-/// Where the generator is served from, relative to the page.
-const MODEL_PATH: &str = "models/fixture/generator.onnx";
+/// Where the model package is served from, relative to the page.
+const MODELS_PATH: &str = "models/";
+/// Long side of the picture the app paints (the output-size choice comes with the studio UI).
+const PREVIEW_SIDE: u32 = 1024;
 /// The worker's script, as Trunk emits it next to index.html.
 const WORKER_PATH: &str = "./worker.js";
 
 pub enum Msg {
     Worker(WorkerResponse),
     FileChosen(web_sys::File),
-    FileRead { job: u64, name: String, bytes: Vec<u8> },
+    FileRead { job: u64, bytes: Vec<u8> },
     FileUnreadable { job: u64, message: String },
 }
 
 pub struct App {
     worker: WorkerBridge<InferenceWorker>,
     engine: EngineStatus,
+    styles: Vec<StyleEntry>,
     /// The job whose answers we still want; answers for older jobs are dropped.
     job: u64,
     stage: Option<Stage>,
@@ -53,10 +58,11 @@ impl Component for App {
     fn create(ctx: &Context<Self>) -> Self {
         let link = ctx.link().clone();
         let worker = InferenceWorker::spawner().callback(move |r| link.send_message(Msg::Worker(r))).spawn(WORKER_PATH);
-        worker.send(WorkerRequest::Init { model_url: absolute_url(MODEL_PATH) });
+        worker.send(WorkerRequest::Init { models_url: absolute_url(MODELS_PATH) });
         App {
             worker,
             engine: EngineStatus::Probing,
+            styles: Vec::new(),
             job: 0,
             stage: None,
             error: None,
@@ -71,16 +77,22 @@ impl Component for App {
                 self.job += 1;
                 self.stage = Some(Stage::Decoding);
                 self.error = None;
-                let (job, name) = (self.job, file.name());
+                let job = self.job;
                 ctx.link().send_future(async move {
                     match JsFuture::from(file.array_buffer()).await {
-                        Ok(buffer) => Msg::FileRead { job, name, bytes: js_sys::Uint8Array::new(&buffer).to_vec() },
+                        Ok(buffer) => Msg::FileRead { job, bytes: js_sys::Uint8Array::new(&buffer).to_vec() },
                         Err(e) => Msg::FileUnreadable { job, message: format!("Could not read the file: {e:?}") },
                     }
                 });
             }
-            Msg::FileRead { job, name, bytes } if job == self.job => {
-                self.worker.send(WorkerRequest::Stylize { job, file_name: name, image_bytes: bytes });
+            Msg::FileRead { job, bytes } if job == self.job => {
+                let Some(style) = self.styles.first() else {
+                    self.stage = None;
+                    self.error = Some("No style is loaded yet.".into());
+                    return true;
+                };
+                let style = StyleChoice::single(&style.id);
+                self.worker.send(WorkerRequest::Stylize { job, image_bytes: bytes, style, max_side: PREVIEW_SIDE });
             }
             Msg::FileUnreadable { job, message } if job == self.job => {
                 self.stage = None;
@@ -110,10 +122,14 @@ impl Component for App {
             EngineStatus::Probing => String::new(),
         };
         let stage_text = match self.stage {
-            Some(Stage::Decoding) => "Reading the photo…",
-            Some(Stage::Running) => "Painting on your device…",
-            Some(Stage::Encoding) => "Finishing…",
-            None => "",
+            Some(Stage::Decoding) => "Reading the photo…".to_string(),
+            Some(Stage::Painting { done, total }) if total > 1 => format!("Painting on your device… {done}/{total}"),
+            Some(Stage::Painting { .. }) => "Painting on your device…".to_string(),
+            None => String::new(),
+        };
+        let progress_value = match self.stage {
+            Some(Stage::Painting { done, total }) if total > 0 => (done as f64 / total as f64).to_string(),
+            _ => "0".to_string(),
         };
         html! {
             <main class="shell">
@@ -124,7 +140,10 @@ impl Component for App {
                     </span>
                 </header>
                 if let EngineStatus::Unavailable { reason } = &self.engine {
-                    <p class="notice">{ format!("Stylization cannot run in this browser: {reason}") }</p>
+                    <p class="notice">{ format!("Stylization cannot run here: {reason}") }</p>
+                }
+                if let EngineStatus::Ready { kind: crate::engine::EngineKind::Cpu, detail } = &self.engine {
+                    <p class="notice">{ detail.clone() }</p>
                 }
                 <label class="picker">
                     <span>{ "Choose a photo" }</span>
@@ -134,7 +153,7 @@ impl Component for App {
                     <p class="error" role="alert" data-testid="error-message">{ error }</p>
                 }
                 <div class="progress-row" hidden={self.stage.is_none()}>
-                    <progress data-testid="progress" />
+                    <progress data-testid="progress" max="1" value={progress_value} />
                     <span>{ stage_text }</span>
                 </div>
                 <figure class="result">
@@ -153,10 +172,11 @@ impl App {
     fn on_worker(&mut self, response: WorkerResponse) -> bool {
         match response {
             WorkerResponse::Engine(status) => self.engine = status,
+            WorkerResponse::Styles(styles) => self.styles = styles,
             WorkerResponse::Progress { job, stage } if job == self.job => self.stage = Some(stage),
-            WorkerResponse::Done { job, width, height, rgba, elapsed_ms } if job == self.job => {
+            WorkerResponse::Done { job, width, height, photo: _, stylized, engine: _, elapsed_ms } if job == self.job => {
                 self.stage = None;
-                match self.draw(width, height, &rgba) {
+                match self.draw(width, height, &stylized) {
                     Ok(()) => self.result = Some(ResultInfo { width, height, elapsed_ms }),
                     Err(message) => self.error = Some(message),
                 }

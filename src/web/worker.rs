@@ -1,4 +1,5 @@
-//! The inference Web Worker: owns the engine, serialises requests, answers with pixels.
+//! The inference Web Worker: owns the model package and the engine, runs requests one at a
+//! time, and falls back to the CPU engine where WebGPU is missing or the GPU fails.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -10,15 +11,16 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::gpu_probe::probe_webgpu;
-use crate::engine::{StyleEngine, WonnxEngine};
+use crate::engine::{CpuEngine, Engine, EngineError, EngineKind, WonnxEngine};
 use crate::imaging;
-use crate::model::decode_model;
+use crate::model::{Manifest, ModelPackage, PackageError};
+use crate::pipeline::{self, RenderOptions};
 use crate::protocol::{EngineStatus, Stage, WorkerRequest, WorkerResponse};
-use crate::{MAX_SINGLE_PASS_SIDE, MODEL_STRIDE};
 
 #[derive(Default)]
 struct WorkerState {
-    engine: Option<Box<dyn StyleEngine>>,
+    package: Option<Rc<ModelPackage>>,
+    engine: Option<Box<dyn Engine>>,
     unavailable_reason: Option<String>,
     queue: VecDeque<(HandlerId, WorkerRequest)>,
     draining: bool,
@@ -41,16 +43,15 @@ impl Worker for InferenceWorker {
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: ()) {}
 
     fn received(&mut self, scope: &WorkerScope<Self>, request: WorkerRequest, id: HandlerId) {
-        // Requests run one at a time, in order: the engine is not re-entrant and an Init must
-        // finish before the first Stylize uses the engine.
+        // One request at a time, in order: the engine is not re-entrant and Init must finish
+        // before the first Stylize.
         let start = {
             let mut state = self.state.borrow_mut();
             state.queue.push_back((id, request));
             !std::mem::replace(&mut state.draining, true)
         };
         if start {
-            let (state, scope) = (self.state.clone(), scope.clone());
-            wasm_bindgen_futures::spawn_local(drain(state, scope));
+            wasm_bindgen_futures::spawn_local(drain(self.state.clone(), scope.clone()));
         }
     }
 }
@@ -64,12 +65,10 @@ async fn drain(state: Rc<RefCell<WorkerState>>, scope: WorkerScope<InferenceWork
         };
         let respond = |response| scope.respond(id, response);
         match request {
-            WorkerRequest::Init { model_url } => respond(WorkerResponse::Engine(init(&state, &model_url).await)),
-            WorkerRequest::Stylize { job, file_name: _, image_bytes } => {
-                let response = match stylize(&state, job, &image_bytes, &respond).await {
-                    Ok(done) => done,
-                    Err(message) => WorkerResponse::Failed { job, message },
-                };
+            WorkerRequest::Init { models_url } => init(&state, &models_url, &respond).await,
+            WorkerRequest::Stylize { job, image_bytes, style, max_side } => {
+                let request = StylizeRequest { job, image_bytes: &image_bytes, style: &style, max_side };
+                let response = stylize(&state, request, &respond).await.unwrap_or_else(|message| WorkerResponse::Failed { job, message });
                 respond(response);
             }
         }
@@ -81,66 +80,100 @@ async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     let response: web_sys::Response = JsFuture::from(global.fetch_with_str(url))
         .await
         .and_then(|r| r.dyn_into())
-        .map_err(|e| format!("could not download the model: {e:?}"))?;
+        .map_err(|e| format!("could not download {url}: {e:?}"))?;
     if !response.ok() {
-        return Err(format!("could not download the model: HTTP {}", response.status()));
+        return Err(format!("could not download {url}: HTTP {}", response.status()));
     }
-    let buffer = response.array_buffer().map_err(|e| format!("could not read the model: {e:?}"))?;
-    let buffer = JsFuture::from(buffer).await.map_err(|e| format!("could not read the model: {e:?}"))?;
+    let buffer = response.array_buffer().map_err(|e| format!("could not read {url}: {e:?}"))?;
+    let buffer = JsFuture::from(buffer).await.map_err(|e| format!("could not read {url}: {e:?}"))?;
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
-async fn init(state: &Rc<RefCell<WorkerState>>, model_url: &str) -> EngineStatus {
-    let status = match probe_webgpu().await {
-        Err(reason) => Err(reason),
-        Ok(adapter) => match fetch_bytes(model_url).await.and_then(|b| decode_model(&b).map_err(|e| e.to_string())) {
-            Ok(model) => {
-                state.borrow_mut().engine = Some(Box::new(WonnxEngine::new(model)));
-                Ok(adapter)
-            }
-            Err(reason) => Err(reason),
-        },
-    };
-    match status {
-        Ok(detail) => EngineStatus::Ready { kind: crate::engine::EngineKind::WebGpu, detail },
+async fn load_package(models_url: &str) -> Result<ModelPackage, String> {
+    let manifest = Manifest::parse(&fetch_bytes(&format!("{models_url}manifest.json")).await?).map_err(|e| e.to_string())?;
+    let generator = fetch_bytes(&format!("{models_url}{}", manifest.network.generator.file)).await?;
+    let params = fetch_bytes(&format!("{models_url}{}", manifest.network.style_params.file)).await?;
+    ModelPackage::from_parts(manifest, &generator, &params).map_err(|e: PackageError| e.to_string())
+}
+
+fn cpu_status(why: &str) -> EngineStatus {
+    EngineStatus::Ready { kind: EngineKind::Cpu, detail: format!("{why} Running on the CPU (slower).") }
+}
+
+async fn init(state: &Rc<RefCell<WorkerState>>, models_url: &str, respond: &impl Fn(WorkerResponse)) {
+    let package = match load_package(models_url).await {
+        Ok(package) => Rc::new(package),
         Err(reason) => {
+            let reason = format!("The styles could not be loaded: {reason}");
             state.borrow_mut().unavailable_reason = Some(reason.clone());
-            EngineStatus::Unavailable { reason }
+            respond(WorkerResponse::Engine(EngineStatus::Unavailable { reason }));
+            return;
         }
-    }
+    };
+    let (engine, status): (Box<dyn Engine>, EngineStatus) = match probe_webgpu().await {
+        Ok(adapter) => (
+            Box::new(WonnxEngine::new(package.generator.clone())),
+            EngineStatus::Ready { kind: EngineKind::Gpu, detail: adapter },
+        ),
+        Err(reason) => (Box::new(CpuEngine::new(package.generator.clone())), cpu_status(&reason)),
+    };
+    respond(WorkerResponse::Styles(package.manifest.styles.clone()));
+    respond(WorkerResponse::Engine(status));
+    let mut state = state.borrow_mut();
+    state.package = Some(package);
+    state.engine = Some(engine);
+}
+
+struct StylizeRequest<'a> {
+    job: u64,
+    image_bytes: &'a [u8],
+    style: &'a crate::model::StyleChoice,
+    max_side: u32,
 }
 
 async fn stylize(
     state: &Rc<RefCell<WorkerState>>,
-    job: u64,
-    image_bytes: &[u8],
+    request: StylizeRequest<'_>,
     respond: &impl Fn(WorkerResponse),
 ) -> Result<WorkerResponse, String> {
+    let job = request.job;
     let started = js_sys::Date::now();
     respond(WorkerResponse::Progress { job, stage: Stage::Decoding });
-    let image = imaging::decode(image_bytes).map_err(|e| e.to_string())?;
-    let (width, height) = imaging::model_resolution(image.width(), image.height(), MAX_SINGLE_PASS_SIDE, MODEL_STRIDE);
-    let image = imaging::resize_to(&image, width, height);
+    let photo = imaging::decode(request.image_bytes).map_err(|e| e.to_string())?;
+    let (width, height) = imaging::fit_within(photo.width(), photo.height(), request.max_side.max(1));
+    let photo = imaging::resize_to(&photo, width, height);
 
-    // Take the engine out while it runs so no RefCell borrow is held across an await.
-    let mut engine = {
+    // Take the engine out while it runs, so no RefCell borrow is held across an await.
+    let (package, mut engine) = {
         let mut state = state.borrow_mut();
-        match state.engine.take() {
-            Some(engine) => engine,
-            None => {
-                return Err(state
-                    .unavailable_reason
-                    .clone()
-                    .unwrap_or_else(|| "No inference engine is available.".into()))
-            }
+        match (state.package.clone(), state.engine.take()) {
+            (Some(package), Some(engine)) => (package, engine),
+            _ => return Err(state.unavailable_reason.clone().unwrap_or_else(|| "No engine is ready yet.".into())),
         }
     };
-    respond(WorkerResponse::Progress { job, stage: Stage::Running });
-    let result = engine.stylize(&imaging::to_tensor(&image)).await;
+    let style = package.style_params(request.style).map_err(|e| e.to_string())?;
+    let options = RenderOptions::default();
+    let mut report = |done: usize, total: usize| {
+        respond(WorkerResponse::Progress { job, stage: Stage::Painting { done: done as u32, total: total as u32 } });
+        true
+    };
+    let mut result = pipeline::stylize(engine.as_mut(), &photo, &style, package.stride(), &options, &mut report).await;
+    if let Err(EngineError::Gpu(reason)) = &result {
+        // A lost or failing GPU: carry on with the CPU engine, for this picture and the next.
+        respond(WorkerResponse::Engine(cpu_status(&format!("The GPU failed ({reason})."))));
+        engine = Box::new(CpuEngine::new(package.generator.clone()));
+        result = pipeline::stylize(engine.as_mut(), &photo, &style, package.stride(), &options, &mut report).await;
+    }
+    let kind = engine.kind();
     state.borrow_mut().engine = Some(engine);
-    let output = result.map_err(|e| e.to_string())?;
-
-    respond(WorkerResponse::Progress { job, stage: Stage::Encoding });
-    let pixels = imaging::from_tensor(&output, Some(&image));
-    Ok(WorkerResponse::Done { job, width, height, rgba: pixels.into_raw(), elapsed_ms: js_sys::Date::now() - started })
+    let stylized = result.map_err(|e| e.to_string())?;
+    Ok(WorkerResponse::Done {
+        job,
+        width,
+        height,
+        photo: photo.into_raw(),
+        stylized: stylized.into_raw(),
+        engine: kind,
+        elapsed_ms: js_sys::Date::now() - started,
+    })
 }

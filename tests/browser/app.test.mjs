@@ -1,22 +1,42 @@
-// The walking skeleton end to end: the built app in headless Chromium, a photo through the file
-// input, wonnx on WebGPU in the worker, pixels on the result canvas equal to onnxruntime's.
+// The app end to end in headless Chromium: a photo through the file input, the first style,
+// inference in the worker (WebGPU where available, the CPU engine where not), pixels on the
+// result canvas equal to onnxruntime's for the same package, style, photo and padding.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
-import { ROOT, startServer, launchChromium, watchPage, resultPixels, onnxruntimeReference } from './harness.mjs';
+import {
+  ROOT, startServer, launchChromium, watchPage, resultPixels, onnxruntimeReference, servedManifest, compareRgb,
+} from './harness.mjs';
 
-const MODEL = path.join(ROOT, 'models/fixture/generator.onnx');
 const PHOTO = path.join(ROOT, 'tests/fixtures/gradient_64x48.png');
-// Tolerance in 8-bit levels: GPU float math differs from onnxruntime's in the last bits, which
-// moves a rounded byte by at most one level (two allowed); a wrong kernel moves it by tens.
+// Tolerance in 8-bit levels: float math differs from onnxruntime's in the last bits, which moves
+// a rounded byte by a level or two; a wrong kernel or padding moves it by tens.
 const MAX_LEVEL_DIFF = 2;
 const MAX_MEAN_DIFF = 0.25;
 
 let server;
-before(async () => { server = await startServer(); });
+let reference;
+before(async () => {
+  server = await startServer();
+  reference = onnxruntimeReference(servedManifest().styles[0].id, PHOTO);
+});
 after(async () => { await server.close(); });
+
+async function stylizeAndCompare(page, label) {
+  await page.setInputFiles('[data-testid=image-input]', PHOTO);
+  await page.waitForSelector('[data-testid=result-image][data-state=ready]', { timeout: 180_000 });
+  assert.equal(await page.locator('[data-testid=error-message]').count(), 0);
+  assert.equal(await page.locator('[data-testid=progress]').isVisible(), false, 'progress hides when done');
+  const got = await resultPixels(page);
+  const { max, mean } = compareRgb(got, reference);
+  console.log(`${label} vs onnxruntime: max |diff| ${max}, mean ${mean.toFixed(4)} levels`);
+  assert.ok(max <= MAX_LEVEL_DIFF, `max diff ${max} levels`);
+  assert.ok(mean <= MAX_MEAN_DIFF, `mean diff ${mean}`);
+  for (let j = 3; j < got.rgba.length; j += 4) assert.equal(got.rgba[j], 255, 'an opaque photo stays opaque');
+  return got;
+}
 
 test('stylizes a photo on WebGPU with the pixels onnxruntime computes', { timeout: 240_000 }, async () => {
   const browser = await launchChromium({ webgpu: true });
@@ -25,35 +45,12 @@ test('stylizes a photo on WebGPU with the pixels onnxruntime computes', { timeou
     watchPage(page);
     await page.goto(server.url);
     assert.equal(await page.title(), 'Atelier');
-
-    const badge = page.locator('[data-testid=engine-badge]');
     await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
-    assert.equal((await badge.textContent()).trim(), 'WebGPU');
-
-    await page.setInputFiles('[data-testid=image-input]', PHOTO);
-    await page.waitForSelector('[data-testid=result-image][data-state=ready]', { timeout: 180_000 });
-    assert.equal(await page.locator('[data-testid=error-message]').count(), 0);
-    assert.equal(await page.locator('[data-testid=progress]').isVisible(), false, 'progress hides when done');
-
-    const got = await resultPixels(page);
-    const want = onnxruntimeReference(MODEL, PHOTO);
-    assert.deepEqual([got.width, got.height], [want.width, want.height]);
-    let max = 0, sum = 0;
-    for (let i = 0, j = 0; i < want.rgb.length; i += 3, j += 4) {
-      for (let c = 0; c < 3; c++) {
-        const d = Math.abs(got.rgba[j + c] - want.rgb[i + c]);
-        max = Math.max(max, d); sum += d;
-      }
-      assert.equal(got.rgba[j + 3], 255, 'an opaque photo stays opaque');
-    }
-    const mean = sum / want.rgb.length;
-    console.log(`browser WebGPU vs onnxruntime: max |diff| ${max}, mean ${mean.toFixed(4)} levels over ${want.rgb.length} values`);
-    assert.ok(max <= MAX_LEVEL_DIFF, `max diff ${max} levels`);
-    assert.ok(mean <= MAX_MEAN_DIFF, `mean diff ${mean}`);
+    assert.equal((await page.locator('[data-testid=engine-badge]').textContent()).trim(), 'WebGPU');
+    const got = await stylizeAndCompare(page, 'browser WebGPU');
 
     // A broken file afterwards: a clear message, and the previous result stays.
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'atelier-'));
-    const fake = path.join(dir, 'holiday.jpg');
+    const fake = path.join(mkdtempSync(path.join(os.tmpdir(), 'atelier-')), 'holiday.jpg');
     writeFileSync(fake, 'this is a text file wearing a .jpg name');
     await page.setInputFiles('[data-testid=image-input]', fake);
     const error = page.locator('[data-testid=error-message]');
@@ -66,23 +63,18 @@ test('stylizes a photo on WebGPU with the pixels onnxruntime computes', { timeou
   }
 });
 
-test('says clearly when WebGPU is unavailable', { timeout: 120_000 }, async () => {
+test('without WebGPU it says why and paints on the CPU, with the same pixels', { timeout: 240_000 }, async () => {
   const browser = await launchChromium({ webgpu: false });
   try {
     const page = await browser.newPage();
     watchPage(page);
     await page.goto(server.url);
-    await page.waitForSelector('[data-testid=engine-badge][data-state=none]', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
     const badge = page.locator('[data-testid=engine-badge]');
-    assert.equal((await badge.textContent()).trim(), 'No engine');
-    assert.match(await badge.getAttribute('title'), /WebGPU/);
-    assert.match(await page.locator('.notice').textContent(), /cannot run in this browser: .*WebGPU/);
-
-    await page.setInputFiles('[data-testid=image-input]', PHOTO);
-    const error = page.locator('[data-testid=error-message]');
-    await error.waitFor({ timeout: 30_000 });
-    assert.match(await error.textContent(), /WebGPU/);
-    assert.equal(await page.getAttribute('[data-testid=result-image]', 'data-state'), 'empty');
+    assert.equal((await badge.textContent()).trim(), 'CPU');
+    assert.match(await badge.getAttribute('title'), /WebGPU.*CPU/s);
+    assert.match(await page.locator('.notice').textContent(), /WebGPU/);
+    await stylizeAndCompare(page, 'browser CPU engine');
   } finally {
     await browser.close();
   }

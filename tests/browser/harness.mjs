@@ -2,6 +2,7 @@
 // Debian's Chromium launched headless with the flags this environment needs.
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,12 +70,34 @@ export async function resultPixels(page) {
   });
 }
 
-/** onnxruntime's 8-bit RGB output for a model and a PNG (tests/reference/ort_reference.py). */
-export function onnxruntimeReference(modelPath, imagePath) {
+/** The served model package's manifest. */
+export function servedManifest() {
+  return JSON.parse(readFileSync(path.join(ROOT, 'models/manifest.json'), 'utf8'));
+}
+
+/**
+ * onnxruntime's 8-bit RGB output for the served package, a style and a PNG, through the same
+ * reflection padding as Atelier's pipeline (tests/reference/ort_reference.py --pad).
+ */
+export function onnxruntimeReference(styleId, imagePath) {
   const python = path.join(ROOT, '.venv/bin/python');
-  const run = spawnSync(python, [path.join(ROOT, 'tests/reference/ort_reference.py'), modelPath, imagePath], {
-    encoding: 'utf8', maxBuffer: 256 << 20,
-  });
+  const args = [path.join(ROOT, 'tests/reference/ort_reference.py'), path.join(ROOT, 'models'), imagePath, '--style', styleId, '--pad'];
+  const run = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 256 << 20 });
   if (run.status !== 0) throw new Error(`onnxruntime reference failed: ${run.stderr}`);
   return JSON.parse(run.stdout);
+}
+
+/** Compare the result canvas with a reference; returns {max, mean} in 8-bit levels. */
+export function compareRgb(got, want) {
+  if (got.width !== want.width || got.height !== want.height) {
+    throw new Error(`size ${got.width}x${got.height}, reference ${want.width}x${want.height}`);
+  }
+  let max = 0, sum = 0;
+  for (let i = 0, j = 0; i < want.rgb.length; i += 3, j += 4) {
+    for (let c = 0; c < 3; c++) {
+      const d = Math.abs(got.rgba[j + c] - want.rgb[i + c]);
+      max = Math.max(max, d); sum += d;
+    }
+  }
+  return { max, mean: sum / want.rgb.length };
 }

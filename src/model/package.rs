@@ -1,0 +1,296 @@
+//! The model package (models/README.md): manifest, integrity checks, int8 weight expansion and
+//! the per-style instance-norm parameters.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use super::format::{data_type, ModelProto, TensorProto};
+use super::prepare::{decode_model, lint, GraphError};
+
+pub const SCHEMA: &str = "atelier-models/1";
+
+#[derive(Debug, Error, PartialEq)]
+pub enum PackageError {
+    #[error("models/manifest.json is not a valid manifest: {0}")]
+    Manifest(String),
+    #[error("models/manifest.json has schema '{0}', this Atelier reads '{SCHEMA}'")]
+    Schema(String),
+    #[error("{file}: {actual} bytes, the manifest says {expected} (incomplete or replaced download)")]
+    Size { file: String, expected: u64, actual: u64 },
+    #[error("{file}: sha256 {actual} does not match the manifest's {expected} (damaged or replaced file)")]
+    Hash { file: String, expected: String, actual: String },
+    #[error("{file}: not a valid generator: {source}")]
+    Generator { file: String, source: GraphError },
+    #[error("{file}: {reason}")]
+    Weights { file: String, reason: String },
+    #[error("{file}: {reason}")]
+    StyleParams { file: String, reason: String },
+    #[error("there is no style '{0}' in this package")]
+    UnknownStyle(String),
+    #[error("cannot read {file}: {reason}")]
+    Io { file: String, reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub file: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+impl FileEntry {
+    /// Refuse bytes whose size or sha256 disagrees with the manifest.
+    pub fn verify(&self, bytes: &[u8]) -> Result<(), PackageError> {
+        if bytes.len() as u64 != self.bytes {
+            return Err(PackageError::Size { file: self.file.clone(), expected: self.bytes, actual: bytes.len() as u64 });
+        }
+        let actual = hex(&Sha256::digest(bytes));
+        if !actual.eq_ignore_ascii_case(&self.sha256) {
+            return Err(PackageError::Hash { file: self.file.clone(), expected: self.sha256.clone(), actual });
+        }
+        Ok(())
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Localized {
+    pub en: String,
+    pub zh: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StyleInput {
+    pub name: String,
+    pub channels: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkEntry {
+    pub id: String,
+    #[serde(default)]
+    pub architecture: serde_json::Value,
+    /// The network's total downsampling: padded inputs are multiples of it.
+    pub stride: u32,
+    pub generator: FileEntry,
+    pub style_params: FileEntry,
+    pub style_inputs: Vec<StyleInput>,
+    pub norm_layers: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StyleEntry {
+    pub id: String,
+    pub index: usize,
+    pub name: Localized,
+    pub description: Localized,
+    pub artist: Localized,
+    pub title: Localized,
+    pub year: String,
+    #[serde(default)]
+    pub thumbnail: Option<FileEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub schema: String,
+    pub network: NetworkEntry,
+    pub styles: Vec<StyleEntry>,
+}
+
+impl Manifest {
+    pub fn parse(bytes: &[u8]) -> Result<Self, PackageError> {
+        let manifest: Manifest = serde_json::from_slice(bytes).map_err(|e| PackageError::Manifest(e.to_string()))?;
+        if manifest.schema != SCHEMA {
+            return Err(PackageError::Schema(manifest.schema));
+        }
+        if manifest.styles.is_empty() {
+            return Err(PackageError::Manifest("it lists no styles".into()));
+        }
+        for (i, style) in manifest.styles.iter().enumerate() {
+            if style.index >= manifest.styles.len() || manifest.styles.iter().skip(i + 1).any(|s| s.id == style.id) {
+                return Err(PackageError::Manifest(format!("style '{}' has a bad index or a duplicate id", style.id)));
+            }
+        }
+        Ok(manifest)
+    }
+
+    pub fn style(&self, id: &str) -> Result<&StyleEntry, PackageError> {
+        self.styles.iter().find(|s| s.id == id).ok_or_else(|| PackageError::UnknownStyle(id.to_string()))
+    }
+
+    fn params_per_style(&self) -> usize {
+        self.network.style_inputs.iter().map(|i| i.channels).sum()
+    }
+}
+
+/// One style's instance-norm parameters: the generator's style inputs, by name, each [C].
+#[derive(Debug, Clone, PartialEq)]
+pub struct StyleParams {
+    pub inputs: Vec<(String, Vec<f32>)>,
+}
+
+impl StyleParams {
+    /// `(1 - t) * self + t * other`: a style between two, as conditional instance norm allows.
+    pub fn mix(&self, other: &StyleParams, t: f32) -> StyleParams {
+        let t = t.clamp(0.0, 1.0);
+        let inputs = self
+            .inputs
+            .iter()
+            .zip(&other.inputs)
+            .map(|((name, a), (_, b))| (name.clone(), a.iter().zip(b).map(|(x, y)| (1.0 - t) * x + t * y).collect()))
+            .collect();
+        StyleParams { inputs }
+    }
+}
+
+/// Which style to paint with: one, or a mix of two.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StyleChoice {
+    pub style: String,
+    /// A second style and its weight in 0..1.
+    pub mix: Option<(String, f32)>,
+}
+
+impl StyleChoice {
+    pub fn single(style: &str) -> Self {
+        StyleChoice { style: style.to_string(), mix: None }
+    }
+}
+
+/// A verified package, weights expanded to float32, ready for the engines.
+#[derive(Debug, Clone)]
+pub struct ModelPackage {
+    pub manifest: Manifest,
+    /// The generator with float32 weights and symbolic H, W.
+    pub generator: ModelProto,
+    styles: Vec<StyleParams>,
+}
+
+impl ModelPackage {
+    /// Build from the manifest and the bytes of the files it names (checked against it).
+    pub fn from_parts(manifest: Manifest, generator_bytes: &[u8], params_bytes: &[u8]) -> Result<Self, PackageError> {
+        let network = &manifest.network;
+        network.generator.verify(generator_bytes)?;
+        network.style_params.verify(params_bytes)?;
+        let file = network.generator.file.clone();
+        let mut generator =
+            decode_model(generator_bytes).map_err(|source| PackageError::Generator { file: file.clone(), source })?;
+        expand_int8_weights(&mut generator).map_err(|reason| PackageError::Weights { file: file.clone(), reason })?;
+        lint(&generator).map_err(|source| PackageError::Generator { file: file.clone(), source })?;
+        let styles = split_style_params(&manifest, params_bytes)?;
+        Ok(ModelPackage { manifest, generator, styles })
+    }
+
+    /// Read and verify a package directory (native only; the browser fetches the same files).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn load_dir(dir: &std::path::Path) -> Result<Self, PackageError> {
+        let read = |rel: &str| {
+            std::fs::read(dir.join(rel)).map_err(|e| PackageError::Io { file: rel.to_string(), reason: e.to_string() })
+        };
+        let manifest = Manifest::parse(&read("manifest.json")?)?;
+        let generator = read(&manifest.network.generator.file)?;
+        let params = read(&manifest.network.style_params.file)?;
+        ModelPackage::from_parts(manifest, &generator, &params)
+    }
+
+    pub fn stride(&self) -> u32 {
+        self.manifest.network.stride
+    }
+
+    pub fn style_params(&self, choice: &StyleChoice) -> Result<StyleParams, PackageError> {
+        let first = &self.styles[self.manifest.style(&choice.style)?.index];
+        match &choice.mix {
+            None => Ok(first.clone()),
+            Some((other, t)) => Ok(first.mix(&self.styles[self.manifest.style(other)?.index], *t)),
+        }
+    }
+}
+
+fn split_style_params(manifest: &Manifest, bytes: &[u8]) -> Result<Vec<StyleParams>, PackageError> {
+    let file = manifest.network.style_params.file.clone();
+    let per_style = manifest.params_per_style();
+    let expected = per_style * manifest.styles.len() * 4;
+    if bytes.len() != expected {
+        return Err(PackageError::StyleParams {
+            file,
+            reason: format!("{} bytes, but {} styles x {per_style} float32 need {expected}", bytes.len(), manifest.styles.len()),
+        });
+    }
+    let values: Vec<f32> = bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    if values.iter().any(|v| !v.is_finite()) {
+        return Err(PackageError::StyleParams { file, reason: "holds NaN or infinite values".into() });
+    }
+    let mut by_index: Vec<Option<StyleParams>> = vec![None; manifest.styles.len()];
+    for style in &manifest.styles {
+        let row = &values[style.index * per_style..(style.index + 1) * per_style];
+        let mut offset = 0;
+        let inputs = manifest
+            .network
+            .style_inputs
+            .iter()
+            .map(|input| {
+                let values = row[offset..offset + input.channels].to_vec();
+                offset += input.channels;
+                (input.name.clone(), values)
+            })
+            .collect();
+        by_index[style.index] = Some(StyleParams { inputs });
+    }
+    Ok(by_index.into_iter().map(|s| s.unwrap_or(StyleParams { inputs: Vec::new() })).collect())
+}
+
+/// Replace every INT8 initializer `X` that has a float32 `X_scale` [O] (per output channel,
+/// symmetric) by its float32 expansion, and drop the scales. wonnx has no DequantizeLinear, so
+/// the expansion happens once, here, at load.
+pub fn expand_int8_weights(model: &mut ModelProto) -> Result<(), String> {
+    let graph = model.graph.as_mut().ok_or("no graph")?;
+    let scales: HashMap<String, Vec<f32>> = graph
+        .initializer
+        .iter()
+        .filter(|t| t.name.ends_with("_scale"))
+        .filter_map(|t| Some((t.name.clone(), t.float_values()?)))
+        .collect();
+    let mut expanded = Vec::with_capacity(graph.initializer.len());
+    for tensor in graph.initializer.drain(..) {
+        if tensor.data_type != data_type::INT8 {
+            if !(tensor.name.ends_with("_scale") && scales.contains_key(&tensor.name)) {
+                expanded.push(tensor);
+            }
+            continue;
+        }
+        let scale_name = format!("{}_scale", tensor.name);
+        let scale = scales.get(&scale_name).ok_or_else(|| format!("int8 tensor {} has no {scale_name}", tensor.name))?;
+        let count = tensor.element_count();
+        let quantized: Vec<i8> = if !tensor.raw_data.is_empty() {
+            tensor.raw_data.iter().map(|&b| b as i8).collect()
+        } else {
+            tensor.int32_data.iter().map(|&v| v as i8).collect()
+        };
+        let channels = tensor.dims.first().copied().unwrap_or(0).max(0) as usize;
+        if quantized.len() != count || channels == 0 || scale.len() != channels || count % channels != 0 {
+            return Err(format!(
+                "int8 tensor {} has {} values for dims {:?} and {} scales",
+                tensor.name,
+                quantized.len(),
+                tensor.dims,
+                scale.len()
+            ));
+        }
+        let per_channel = count / channels;
+        let raw_data: Vec<u8> = quantized
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &q)| (q as f32 * scale[i / per_channel]).to_le_bytes())
+            .collect();
+        expanded.push(TensorProto { dims: tensor.dims, data_type: data_type::FLOAT, name: tensor.name, raw_data, ..Default::default() });
+    }
+    graph.initializer = expanded;
+    Ok(())
+}

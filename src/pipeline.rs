@@ -1,0 +1,361 @@
+//! From a photo to a stylized picture, whatever its size, on any `Engine`.
+//!
+//! - Reflection padding around the photo (cropped after), so borders show no zero-padding halo.
+//! - Up to `single_pass_side` (padded long side) one pass; above it overlapping tiles blended with
+//!   feathered weights, every tile normalised with instance-norm statistics taken from one
+//!   low-resolution pass over the whole photo (URST): no seams, no colour shift between tiles.
+
+use std::collections::HashMap;
+
+use image::RgbaImage;
+
+use crate::engine::{Engine, EngineError, Tensors};
+use crate::imaging::{self, unit_to_byte};
+use crate::model::{is_norm_statistic, GraphVariant, StyleParams, INPUT_NAME, OUTPUT_NAME};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderOptions {
+    /// Largest padded long side run in one pass; larger pictures are tiled.
+    pub single_pass_side: u32,
+    /// Side of a tile, context included (a multiple of the network stride).
+    pub tile_side: u32,
+    /// Long side of the low-resolution pass whose statistics every tile uses.
+    pub stats_side: u32,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        // 1024 padded keeps the widest activation (16 x 1024 x 1024) under wonnx's 2^24 elements.
+        RenderOptions { single_pass_side: 1024, tile_side: 768, stats_side: 512 }
+    }
+}
+
+/// Pixels discarded at a tile's inner edges (the convolutions see zero padding there), and the
+/// width of the linear cross-fade after them.
+const TILE_MARGIN: usize = 16;
+const TILE_RAMP: usize = 32;
+
+/// Reflection padding for a picture: about 1/16 of the long side, 8 to 40 px, never more than
+/// the picture allows, plus what makes each padded side a multiple of `stride` (added at the
+/// bottom and right). Returns (pad, extra_right, extra_bottom).
+pub fn reflect_pad_amounts(width: u32, height: u32, stride: u32) -> (u32, u32, u32) {
+    let long = width.max(height) as f64;
+    let pad = ((long / 16.0).round() as u32).clamp(8, 40).min(width.saturating_sub(1)).min(height.saturating_sub(1));
+    let extra = |side: u32| (stride - (side + 2 * pad) % stride) % stride;
+    (pad, extra(width), extra(height))
+}
+
+/// numpy's "reflect" (the edge pixel is not repeated), repeated for pads larger than the image.
+fn reflect_index(i: i64, len: i64) -> usize {
+    if len == 1 {
+        return 0;
+    }
+    let period = 2 * (len - 1);
+    let m = i.rem_euclid(period);
+    (if m < len { m } else { period - m }) as usize
+}
+
+pub fn reflect_pad(image: &RgbaImage, left_top: u32, extra_right: u32, extra_bottom: u32) -> RgbaImage {
+    let (w, h) = (image.width() as i64, image.height() as i64);
+    let p = left_top as i64;
+    RgbaImage::from_fn(image.width() + 2 * left_top + extra_right, image.height() + 2 * left_top + extra_bottom, |x, y| {
+        *image.get_pixel(reflect_index(x as i64 - p, w) as u32, reflect_index(y as i64 - p, h) as u32)
+    })
+}
+
+fn crop(image: &RgbaImage, x: u32, y: u32, width: u32, height: u32) -> RgbaImage {
+    image::imageops::crop_imm(image, x, y, width, height).to_image()
+}
+
+/// Tile starts along an axis of `total` px for tiles of `tile` px: multiples of `stride` (the
+/// network is shift-equivariant only in whole strides), neighbours overlapping by at least
+/// `min_overlap`, the last tile flush with the end.
+pub fn plan_axis(total: usize, tile: usize, min_overlap: usize, stride: usize) -> Vec<usize> {
+    if total <= tile {
+        return vec![0];
+    }
+    let step = tile.saturating_sub(min_overlap + stride).max(stride);
+    let n = (total - tile).div_ceil(step) + 1;
+    let last = total - tile;
+    (0..n).map(|i| if i + 1 == n { last } else { (i * last / (n - 1)) / stride * stride }).collect()
+}
+
+/// Weight of position `p` in a tile of `len` px: zero in the margin next to a neighbour, a
+/// linear ramp after it, one elsewhere. Picture edges (no neighbour) keep full weight.
+fn feather(p: usize, len: usize, has_before: bool, has_after: bool) -> f32 {
+    let ramp = |d: usize| ((d as f32 - TILE_MARGIN as f32 + 0.5) / TILE_RAMP as f32).clamp(0.0, 1.0);
+    let mut w = 1.0;
+    if has_before {
+        w *= ramp(p);
+    }
+    if has_after {
+        w *= ramp(len - 1 - p);
+    }
+    w
+}
+
+fn style_inputs(style: &StyleParams) -> Tensors {
+    style.inputs.iter().cloned().collect()
+}
+
+/// Instance-norm statistics of a whole picture, by tensor name (`<layer>.mean`, `<layer>.var`).
+pub type NormStats = HashMap<String, Vec<f32>>;
+
+/// Run the network once on `image` (padded to the stride), returning the cropped output and,
+/// for EmitStats, the statistics.
+async fn run_padded(
+    engine: &mut dyn Engine,
+    image: &RgbaImage,
+    style: &StyleParams,
+    stride: u32,
+    variant: GraphVariant,
+    stats: Option<&NormStats>,
+) -> Result<(RgbaImage, NormStats), EngineError> {
+    let (pad, extra_w, extra_h) = reflect_pad_amounts(image.width(), image.height(), stride);
+    let padded = reflect_pad(image, pad, extra_w, extra_h);
+    let mut inputs = style_inputs(style);
+    inputs.insert(INPUT_NAME.into(), imaging::to_tensor(&padded).data);
+    if let Some(stats) = stats {
+        inputs.extend(stats.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    let mut outputs = engine.run(variant, padded.height(), padded.width(), &inputs).await?;
+    let stylized = outputs.remove(OUTPUT_NAME).ok_or_else(|| EngineError::MissingOutput(OUTPUT_NAME.into()))?;
+    let tensor = imaging::Tensor { shape: [1, 3, padded.height() as usize, padded.width() as usize], data: stylized };
+    let out = crop(&imaging::from_tensor(&tensor, None), pad, pad, image.width(), image.height());
+    let stats = outputs.into_iter().filter(|(k, _)| is_norm_statistic(k)).collect();
+    Ok((out, stats))
+}
+
+/// The statistics of `image` seen at `side` px on its long side.
+pub async fn low_resolution_stats(
+    engine: &mut dyn Engine,
+    image: &RgbaImage,
+    style: &StyleParams,
+    stride: u32,
+    side: u32,
+) -> Result<NormStats, EngineError> {
+    let (w, h) = imaging::fit_within(image.width(), image.height(), side);
+    let small = imaging::resize_to(image, w, h);
+    Ok(run_padded(engine, &small, style, stride, GraphVariant::EmitStats, None).await?.1)
+}
+
+/// Stylize `image` at its own size. `progress(done, total)` is called after every network pass
+/// and returns false to cancel.
+pub async fn stylize(
+    engine: &mut dyn Engine,
+    image: &RgbaImage,
+    style: &StyleParams,
+    stride: u32,
+    options: &RenderOptions,
+    progress: &mut dyn FnMut(usize, usize) -> bool,
+) -> Result<RgbaImage, EngineError> {
+    let (pad, extra_w, extra_h) = reflect_pad_amounts(image.width(), image.height(), stride);
+    let padded_long = (image.width() + 2 * pad + extra_w).max(image.height() + 2 * pad + extra_h);
+    let mut out = if padded_long <= options.single_pass_side {
+        let (out, _) = run_padded(engine, image, style, stride, GraphVariant::Plain, None).await?;
+        progress(1, 1);
+        out
+    } else {
+        let stats = low_resolution_stats(engine, image, style, stride, options.stats_side).await?;
+        stylize_tiles(engine, image, style, stride, options.tile_side, &stats, progress).await?
+    };
+    for (o, i) in out.pixels_mut().zip(image.pixels()) {
+        o.0[3] = i.0[3];
+    }
+    Ok(out)
+}
+
+/// Stylize `image` in overlapping tiles, every tile normalised with `stats`.
+pub async fn stylize_tiles(
+    engine: &mut dyn Engine,
+    image: &RgbaImage,
+    style: &StyleParams,
+    stride: u32,
+    tile_side: u32,
+    stats: &NormStats,
+    progress: &mut dyn FnMut(usize, usize) -> bool,
+) -> Result<RgbaImage, EngineError> {
+    let (pad, extra_w, extra_h) = reflect_pad_amounts(image.width(), image.height(), stride);
+    let padded = reflect_pad(image, pad, extra_w, extra_h);
+    let (pw, ph) = (padded.width() as usize, padded.height() as usize);
+    let tile = (tile_side / stride * stride) as usize;
+    let min_overlap = 2 * TILE_MARGIN + TILE_RAMP;
+    let xs = plan_axis(pw, tile, min_overlap, stride as usize);
+    let ys = plan_axis(ph, tile, min_overlap, stride as usize);
+    let total = xs.len() * ys.len() + 1;
+    if !progress(1, total) {
+        return Err(EngineError::Cancelled);
+    }
+
+    let mut sum = vec![0.0f32; 3 * pw * ph];
+    let mut weight = vec![0.0f32; pw * ph];
+    let mut inputs = style_inputs(style);
+    inputs.extend(stats.iter().map(|(k, v)| (k.clone(), v.clone())));
+    for (iy, &y0) in ys.iter().enumerate() {
+        for (ix, &x0) in xs.iter().enumerate() {
+            let (tw, th) = (tile.min(pw), tile.min(ph));
+            let piece = crop(&padded, x0 as u32, y0 as u32, tw as u32, th as u32);
+            inputs.insert(INPUT_NAME.into(), imaging::to_tensor(&piece).data);
+            let mut outputs = engine.run(GraphVariant::InjectStats, th as u32, tw as u32, &inputs).await?;
+            let data = outputs.remove(OUTPUT_NAME).ok_or_else(|| EngineError::MissingOutput(OUTPUT_NAME.into()))?;
+            let plane = tw * th;
+            for ty in 0..th {
+                let wy = feather(ty, th, iy > 0, iy + 1 < ys.len());
+                for tx in 0..tw {
+                    let w = wy * feather(tx, tw, ix > 0, ix + 1 < xs.len());
+                    if w == 0.0 {
+                        continue;
+                    }
+                    let dst = (y0 + ty) * pw + x0 + tx;
+                    let src = ty * tw + tx;
+                    weight[dst] += w;
+                    for c in 0..3 {
+                        sum[c * pw * ph + dst] += w * data[c * plane + src];
+                    }
+                }
+            }
+            if !progress(2 + iy * xs.len() + ix, total) {
+                return Err(EngineError::Cancelled);
+            }
+        }
+    }
+    let (x0, y0) = (pad as usize, pad as usize);
+    Ok(RgbaImage::from_fn(image.width(), image.height(), |x, y| {
+        let i = (y0 + y as usize) * pw + x0 + x as usize;
+        let w = weight[i].max(f32::MIN_POSITIVE);
+        image::Rgba([
+            unit_to_byte(sum[i] / w),
+            unit_to_byte(sum[pw * ph + i] / w),
+            unit_to_byte(sum[2 * pw * ph + i] / w),
+            255,
+        ])
+    }))
+}
+
+/// Slider settings applied after the network, without running it again.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Adjustments {
+    /// 0: the photo, 1: the full stylization.
+    pub strength: f32,
+    /// 0: the painting's colours, 1: the photo's colours under the painting's light and strokes.
+    pub preserve_colour: f32,
+}
+
+impl Default for Adjustments {
+    fn default() -> Self {
+        Adjustments { strength: 1.0, preserve_colour: 0.0 }
+    }
+}
+
+fn to_ycbcr(p: [f32; 3]) -> [f32; 3] {
+    let [r, g, b] = p;
+    [
+        0.299 * r + 0.587 * g + 0.114 * b,
+        -0.168_736 * r - 0.331_264 * g + 0.5 * b,
+        0.5 * r - 0.418_688 * g - 0.081_312 * b,
+    ]
+}
+
+fn from_ycbcr(p: [f32; 3]) -> [f32; 3] {
+    let [y, cb, cr] = p;
+    [y + 1.402 * cr, y - 0.344_136 * cb - 0.714_136 * cr, y + 1.772 * cb]
+}
+
+/// Strength and colour preservation in one linear pass: the stylized picture's luminance with
+/// chroma moved towards the photo's by `preserve_colour` (BT.601 YCbCr), then blended with the
+/// photo by `strength`. Alpha comes from the photo. Both pictures must have the same size.
+pub fn adjust(photo: &RgbaImage, stylized: &RgbaImage, adjustments: Adjustments) -> RgbaImage {
+    let s = adjustments.strength.clamp(0.0, 1.0);
+    let c = adjustments.preserve_colour.clamp(0.0, 1.0);
+    let mut out = RgbaImage::new(photo.width(), photo.height());
+    for ((o, p), q) in out.pixels_mut().zip(photo.pixels()).zip(stylized.pixels()) {
+        let photo_rgb = [p.0[0] as f32, p.0[1] as f32, p.0[2] as f32];
+        let styl_rgb = [q.0[0] as f32, q.0[1] as f32, q.0[2] as f32];
+        let painted = if c > 0.0 {
+            let (ys, yp) = (to_ycbcr(styl_rgb), to_ycbcr(photo_rgb));
+            from_ycbcr([ys[0], ys[1] + c * (yp[1] - ys[1]), ys[2] + c * (yp[2] - ys[2])])
+        } else {
+            styl_rgb
+        };
+        for k in 0..3 {
+            let v = photo_rgb[k] + s * (painted[k] - photo_rgb[k]);
+            o.0[k] = (v.clamp(0.0, 255.0) + 0.5) as u8;
+        }
+        o.0[3] = p.0[3];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Rgba;
+
+    #[test]
+    fn pad_amounts_scale_with_size_and_round_to_stride() {
+        assert_eq!(reflect_pad_amounts(64, 48, 4), (8, 0, 0));
+        assert_eq!(reflect_pad_amounts(512, 300, 4), (32, 0, 0));
+        assert_eq!(reflect_pad_amounts(4000, 3000, 4), (40, 0, 0));
+        let (pad, ew, eh) = reflect_pad_amounts(1001, 333, 4);
+        assert_eq!(pad, 40);
+        assert_eq!(((1001 + 80 + ew) % 4, (333 + 80 + eh) % 4), (0, 0));
+        assert_eq!(reflect_pad_amounts(3, 5, 4).0, 2, "never more than the picture allows");
+    }
+
+    #[test]
+    fn reflect_pad_mirrors_without_repeating_the_edge() {
+        let image = RgbaImage::from_fn(3, 1, |x, _| Rgba([x as u8 * 10, 0, 0, 255]));
+        let padded = reflect_pad(&image, 2, 1, 0);
+        let row: Vec<u8> = (0..padded.width()).map(|x| padded.get_pixel(x, 0).0[0]).collect();
+        assert_eq!(row, vec![20, 10, 0, 10, 20, 10, 0, 10], "numpy 'reflect', repeated past the edge");
+        assert_eq!(padded.height(), 5);
+    }
+
+    #[test]
+    fn tiles_cover_the_axis_with_the_overlap_asked_for() {
+        for total in [768usize, 769, 1000, 1500, 4176] {
+            let starts = plan_axis(total, 768, 64, 4);
+            assert_eq!(starts[0], 0);
+            assert_eq!(*starts.last().unwrap() + 768.min(total), total);
+            for pair in starts.windows(2) {
+                assert!(pair[1] > pair[0]);
+                assert!(pair[0] + 768 - pair[1] >= 64, "overlap {:?}", pair);
+            }
+            assert!(starts.iter().all(|s| s % 4 == 0 || *s == total - 768));
+        }
+        assert_eq!(plan_axis(500, 768, 64, 4), vec![0]);
+    }
+
+    #[test]
+    fn feathered_weights_never_leave_a_pixel_uncovered() {
+        let (total, tile) = (1500usize, 256usize);
+        let starts = plan_axis(total, tile, 2 * TILE_MARGIN + TILE_RAMP, 4);
+        for x in 0..total {
+            let w: f32 = starts
+                .iter()
+                .enumerate()
+                .filter(|(_, &s)| x >= s && x < s + tile)
+                .map(|(i, &s)| feather(x - s, tile, i > 0, i + 1 < starts.len()))
+                .sum();
+            assert!(w >= 0.5, "pixel {x} has weight {w}");
+        }
+    }
+
+    #[test]
+    fn adjust_blends_strength_and_keeps_photo_colour() {
+        let photo = RgbaImage::from_pixel(2, 1, Rgba([200, 40, 40, 128]));
+        let stylized = RgbaImage::from_pixel(2, 1, Rgba([40, 40, 200, 255]));
+        assert_eq!(adjust(&photo, &stylized, Adjustments { strength: 0.0, preserve_colour: 0.0 }), photo);
+        let full = adjust(&photo, &stylized, Adjustments::default());
+        assert_eq!(full.get_pixel(0, 0).0, [40, 40, 200, 128], "alpha comes from the photo");
+        let half = adjust(&photo, &stylized, Adjustments { strength: 0.5, preserve_colour: 0.0 });
+        assert_eq!(half.get_pixel(0, 0).0, [120, 40, 120, 128]);
+        // Colour preserved: the stylized luminance with the photo's chroma, so the result is red
+        // like the photo, but as dark as the blue stylization.
+        let kept = adjust(&photo, &stylized, Adjustments { strength: 1.0, preserve_colour: 1.0 });
+        let [r, g, b, _] = kept.get_pixel(0, 0).0;
+        assert!(r > g && r > b, "{:?}", kept.get_pixel(0, 0));
+        let luma = |p: [u8; 4]| 0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32;
+        assert!((luma(kept.get_pixel(0, 0).0) - luma([40, 40, 200, 255])).abs() < 1.5);
+    }
+}

@@ -1,0 +1,113 @@
+//! The model package: integrity, int8 expansion, styles and mixing, and every bad file.
+
+mod common;
+
+use atelier::model::format::data_type;
+use atelier::model::package::{expand_int8_weights, Manifest, PackageError};
+use atelier::model::{decode_model, ModelPackage, StyleChoice};
+use common::{fixture_path, package};
+
+fn files() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let read = |f: &str| std::fs::read(fixture_path(&format!("package/{f}"))).unwrap();
+    (read("manifest.json"), read("generator.onnx"), read("styles.f32"))
+}
+
+#[test]
+fn the_fixture_package_loads_with_its_styles() {
+    let package = package();
+    let ids: Vec<&str> = package.manifest.styles.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["fixture-a", "fixture-b"]);
+    assert_eq!(package.manifest.styles[1].name.zh, "测试样式 B");
+    assert_eq!(package.stride(), 4);
+    let a = package.style_params(&StyleChoice::single("fixture-a")).unwrap();
+    assert_eq!(a.inputs.len(), package.manifest.network.style_inputs.len());
+    assert_eq!(a.inputs[0].0, "c1.gamma");
+    assert_eq!(a.inputs[0].1.len(), 8);
+}
+
+#[test]
+fn a_mix_is_the_weighted_average_of_two_styles() {
+    let package = package();
+    let a = package.style_params(&StyleChoice::single("fixture-a")).unwrap();
+    let b = package.style_params(&StyleChoice::single("fixture-b")).unwrap();
+    let mix = package.style_params(&StyleChoice { style: "fixture-a".into(), mix: Some(("fixture-b".into(), 0.25)) }).unwrap();
+    for ((_, m), ((_, x), (_, y))) in mix.inputs.iter().zip(a.inputs.iter().zip(&b.inputs)) {
+        for ((m, x), y) in m.iter().zip(x).zip(y) {
+            assert!((m - (0.75 * x + 0.25 * y)).abs() < 1e-6);
+        }
+    }
+    assert_eq!(package.style_params(&StyleChoice::single("nope")), Err(PackageError::UnknownStyle("nope".into())));
+}
+
+#[test]
+fn int8_weights_expand_within_half_a_step_of_the_float_weights() {
+    let float = decode_model(&std::fs::read(fixture_path("fixture.f32.onnx")).unwrap()).unwrap();
+    let mut quantized = decode_model(&files().1).unwrap();
+    let scales: Vec<(String, Vec<f32>)> = quantized.graph.as_ref().unwrap().initializer.iter()
+        .filter(|t| t.name.ends_with("_scale")).map(|t| (t.name.clone(), t.float_values().unwrap())).collect();
+    assert_eq!(scales.len(), 6, "one scale per conv");
+    expand_int8_weights(&mut quantized).unwrap();
+    let graph = quantized.graph.as_ref().unwrap();
+    assert!(graph.initializer.iter().all(|t| t.data_type != data_type::INT8 && !t.name.ends_with("_scale")));
+    for (scale_name, scale) in scales {
+        let name = scale_name.trim_end_matches("_scale");
+        let got = graph.initializer.iter().find(|t| t.name == name).unwrap().float_values().unwrap();
+        let want = float.graph.as_ref().unwrap().initializer.iter().find(|t| t.name == name).unwrap().float_values().unwrap();
+        let per_channel = got.len() / scale.len();
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert!((g - w).abs() <= scale[i / per_channel] * 0.5 + 1e-7, "{name}[{i}]: {g} vs {w}");
+        }
+    }
+}
+
+#[test]
+fn a_file_that_disagrees_with_the_manifest_is_refused_by_name() {
+    let (manifest, generator, params) = files();
+    let manifest = Manifest::parse(&manifest).unwrap();
+
+    let mut flipped = generator.clone();
+    flipped[100] ^= 0x01;
+    match ModelPackage::from_parts(manifest.clone(), &flipped, &params) {
+        Err(PackageError::Hash { file, .. }) => assert_eq!(file, "generator.onnx"),
+        other => panic!("expected a hash error, got {other:?}"),
+    }
+    match ModelPackage::from_parts(manifest.clone(), &generator, &params[..params.len() - 4]) {
+        Err(PackageError::Size { file, expected, actual }) => {
+            assert_eq!((file.as_str(), expected, actual), ("styles.f32", params.len() as u64, params.len() as u64 - 4))
+        }
+        other => panic!("expected a size error, got {other:?}"),
+    }
+    let err = ModelPackage::from_parts(manifest, &generator, &params[..4]).unwrap_err();
+    assert!(err.to_string().starts_with("styles.f32: 4 bytes, the manifest says"), "{err}");
+}
+
+#[test]
+fn a_file_that_matches_its_hash_but_is_no_model_is_refused() {
+    let (manifest, _, params) = files();
+    let mut manifest = Manifest::parse(&manifest).unwrap();
+    let junk = b"GIF89a definitely not an onnx graph".to_vec();
+    manifest.network.generator.bytes = junk.len() as u64;
+    manifest.network.generator.sha256 = "5e0d8f3b8bd5ab0e7e8f2a5c8f1d0b4c9b9b0c1a8e7f6d5c4b3a2918070605ff".into();
+    assert!(matches!(ModelPackage::from_parts(manifest.clone(), &junk, &params), Err(PackageError::Hash { .. })));
+    use sha2::Digest;
+    manifest.network.generator.sha256 = sha2::Sha256::digest(&junk).iter().map(|b| format!("{b:02x}")).collect();
+    match ModelPackage::from_parts(manifest, &junk, &params) {
+        Err(PackageError::Generator { file, .. }) => assert_eq!(file, "generator.onnx"),
+        other => panic!("expected a generator error, got {other:?}"),
+    }
+}
+
+#[test]
+fn broken_manifests_are_refused() {
+    assert!(matches!(Manifest::parse(b"{ not json"), Err(PackageError::Manifest(_))));
+    let (manifest, _, _) = files();
+    let text = String::from_utf8(manifest).unwrap();
+    let other_schema = text.replace("atelier-models/1", "atelier-models/99");
+    assert_eq!(Manifest::parse(other_schema.as_bytes()), Err(PackageError::Schema("atelier-models/99".into())));
+    let duplicate = text.replace("\"fixture-b\"", "\"fixture-a\"");
+    assert!(matches!(Manifest::parse(duplicate.as_bytes()), Err(PackageError::Manifest(m)) if m.contains("duplicate")));
+    assert!(matches!(
+        ModelPackage::load_dir(std::path::Path::new("/nonexistent")),
+        Err(PackageError::Io { file, .. }) if file == "manifest.json"
+    ));
+}

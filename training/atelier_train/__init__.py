@@ -1,0 +1,1 @@
+"""Atelier's training and export pipeline (see training/README.md)."""
