@@ -11,22 +11,34 @@ use image::RgbaImage;
 
 use crate::engine::{Engine, EngineError, Tensors};
 use crate::imaging::{self, unit_to_byte};
-use crate::model::{is_norm_statistic, GraphVariant, StyleParams, INPUT_NAME, OUTPUT_NAME};
+use crate::model::format::ModelProto;
+use crate::model::prepare::MAX_TENSOR_ELEMENTS;
+use crate::model::{is_norm_statistic, specialise, GraphError, GraphVariant, StyleParams, INPUT_NAME, OUTPUT_NAME};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenderOptions {
-    /// Largest padded long side run in one pass; larger pictures are tiled.
-    pub single_pass_side: u32,
+    /// Most pixels (padded) run in one pass; larger pictures are tiled.
+    pub max_pass_pixels: u32,
     /// Side of a tile, context included (a multiple of the network stride).
     pub tile_side: u32,
     /// Long side of the low-resolution pass whose statistics every tile uses.
     pub stats_side: u32,
 }
 
-impl Default for RenderOptions {
-    fn default() -> Self {
-        // 1024 padded keeps the widest activation (16 x 1024 x 1024) under wonnx's 2^24 elements.
-        RenderOptions { single_pass_side: 1024, tile_side: 768, stats_side: 512 }
+/// Never more than this per pass, whatever the network: past it a GPU pass gets long enough to
+/// freeze a phone's display and trip the browser's GPU watchdog.
+const MAX_PASS_SIDE: u32 = 1024;
+
+impl RenderOptions {
+    /// The largest passes `generator` allows: its widest full-resolution activation must stay
+    /// under wonnx's 2^24 elements per tensor (32 channels: about 724 x 724).
+    pub fn for_generator(generator: &ModelProto, stride: u32) -> Result<Self, GraphError> {
+        let probe = 16 * stride;
+        let prepared = specialise(generator, probe, probe, GraphVariant::Plain)?;
+        let channels = (prepared.largest_tensor as u64).div_ceil(probe as u64 * probe as u64).max(1);
+        let max_pass_pixels = (MAX_TENSOR_ELEMENTS as u64 / channels).min((MAX_PASS_SIDE * MAX_PASS_SIDE) as u64) as u32;
+        let side = ((max_pass_pixels as f64).sqrt() as u32) / stride * stride;
+        Ok(RenderOptions { max_pass_pixels, tile_side: side.min(768), stats_side: side.min(512) })
     }
 }
 
@@ -150,8 +162,8 @@ pub async fn stylize(
     progress: &mut dyn FnMut(usize, usize) -> bool,
 ) -> Result<RgbaImage, EngineError> {
     let (pad, extra_w, extra_h) = reflect_pad_amounts(image.width(), image.height(), stride);
-    let padded_long = (image.width() + 2 * pad + extra_w).max(image.height() + 2 * pad + extra_h);
-    let mut out = if padded_long <= options.single_pass_side {
+    let padded_pixels = (image.width() + 2 * pad + extra_w) as u64 * (image.height() + 2 * pad + extra_h) as u64;
+    let mut out = if padded_pixels <= options.max_pass_pixels as u64 {
         let (out, _) = run_padded(engine, image, style, stride, GraphVariant::Plain, None).await?;
         progress(1, 1);
         out

@@ -15,6 +15,10 @@ use image::RgbaImage;
 const MAX_LEVELS: u8 = 2;
 const MAX_MEAN: f64 = 0.25;
 
+fn options() -> RenderOptions {
+    RenderOptions::for_generator(&package().generator, 4).unwrap()
+}
+
 fn raw_run(engine: &mut dyn Engine, photo: &RgbaImage, choice: &StyleChoice) -> RgbaImage {
     let style = package().style_params(choice).unwrap();
     let mut inputs: Tensors = style.inputs.into_iter().collect();
@@ -78,7 +82,7 @@ fn pipeline_reflection_pads_like_the_reference() {
     let style = package().style_params(&StyleChoice::single("fixture-b")).unwrap();
     let mut engine = cpu_engine();
     let out =
-        pollster::block_on(pipeline::stylize(engine.as_mut(), &photo, &style, 4, &RenderOptions::default(), &mut |_, _| true)).unwrap();
+        pollster::block_on(pipeline::stylize(engine.as_mut(), &photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
     assert_close("padded pipeline vs onnxruntime", &out, &image("gradient_64x48.fixture-b.padded.ort.png"));
 }
 
@@ -110,7 +114,7 @@ fn injected_statistics_reproduce_the_plain_pass() {
 fn tiled_and_single(engine: &mut dyn Engine, photo: &RgbaImage, tile: u32) -> (RgbaImage, RgbaImage) {
     let style = package().style_params(&StyleChoice::single("fixture-a")).unwrap();
     let long = photo.width().max(photo.height());
-    let single = pollster::block_on(pipeline::stylize(engine, photo, &style, 4, &RenderOptions::default(), &mut |_, _| true)).unwrap();
+    let single = pollster::block_on(pipeline::stylize(engine, photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
     let stats = pollster::block_on(pipeline::low_resolution_stats(engine, photo, &style, 4, long)).unwrap();
     let mut passes = 0;
     let tiled = pollster::block_on(pipeline::stylize_tiles(engine, photo, &style, 4, tile, &stats, &mut |_, _| {
@@ -168,8 +172,8 @@ fn low_resolution_statistics_keep_the_colours() {
     let photo = synthetic_photo(256, 192);
     let style = package().style_params(&StyleChoice::single("fixture-b")).unwrap();
     let mut engine = cpu_engine();
-    let single = pollster::block_on(pipeline::stylize(engine.as_mut(), &photo, &style, 4, &RenderOptions::default(), &mut |_, _| true)).unwrap();
-    let options = RenderOptions { single_pass_side: 128, tile_side: 128, stats_side: 128 };
+    let single = pollster::block_on(pipeline::stylize(engine.as_mut(), &photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
+    let options = RenderOptions { max_pass_pixels: 128 * 128, tile_side: 128, stats_side: 128 };
     let tiled = pollster::block_on(pipeline::stylize(engine.as_mut(), &photo, &style, 4, &options, &mut |_, _| true)).unwrap();
     let mean_colour = |img: &RgbaImage| -> [f64; 3] {
         let n = (img.width() * img.height()) as f64;

@@ -45,7 +45,7 @@ fn int8_weights_expand_within_half_a_step_of_the_float_weights() {
     let mut quantized = decode_model(&files().1).unwrap();
     let scales: Vec<(String, Vec<f32>)> = quantized.graph.as_ref().unwrap().initializer.iter()
         .filter(|t| t.name.ends_with("_scale")).map(|t| (t.name.clone(), t.float_values().unwrap())).collect();
-    assert_eq!(scales.len(), 6, "one scale per conv");
+    assert_eq!(scales.len(), 8, "one scale per conv: c1-c3, r0a, r0b, u1, u2, out");
     expand_int8_weights(&mut quantized).unwrap();
     let graph = quantized.graph.as_ref().unwrap();
     assert!(graph.initializer.iter().all(|t| t.data_type != data_type::INT8 && !t.name.ends_with("_scale")));

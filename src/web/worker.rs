@@ -152,7 +152,7 @@ async fn stylize(
         }
     };
     let style = package.style_params(request.style).map_err(|e| e.to_string())?;
-    let options = RenderOptions::default();
+    let options = RenderOptions::for_generator(&package.generator, package.stride()).map_err(|e| e.to_string())?;
     let mut report = |done: usize, total: usize| {
         respond(WorkerResponse::Progress { job, stage: Stage::Painting { done: done as u32, total: total as u32 } });
         true
