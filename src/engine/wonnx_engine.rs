@@ -65,3 +65,12 @@ impl Engine for WonnxEngine {
             .collect()
     }
 }
+
+/// The native GPU adapter's name, or None where wgpu finds none (then wonnx would panic).
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn native_gpu_adapter() -> Option<String> {
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::default());
+    let adapter = instance.request_adapter(&wgpu::RequestAdapterOptions::default()).await?;
+    let info = adapter.get_info();
+    Some(format!("{} ({:?})", info.name, info.backend))
+}

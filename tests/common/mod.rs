@@ -39,9 +39,7 @@ pub fn cpu_engine() -> Box<dyn Engine> {
 /// The native GPU engine, or None where no Vulkan adapter exists (never on CI: the test
 /// command installs lavapipe, and CI=true turns a missing adapter into a failure).
 pub fn gpu_engine() -> Option<Box<dyn Engine>> {
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::default());
-    let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default()));
-    if adapter.is_none() {
+    if pollster::block_on(atelier::engine::native_gpu_adapter()).is_none() {
         assert!(std::env::var_os("CI").is_none(), "no Vulkan adapter on CI: is mesa-vulkan-drivers installed?");
         eprintln!("skipped: no GPU adapter (install mesa-vulkan-drivers for lavapipe)");
         return None;

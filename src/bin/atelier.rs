@@ -1,0 +1,284 @@
+//! `atelier`: the native command-line tool over the same library and the same models/.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    std::process::exit(cli::main());
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use std::path::{Path, PathBuf};
+
+    use atelier::engine::{native_gpu_adapter, CpuEngine, Engine, EngineError, WonnxEngine};
+    use atelier::imaging;
+    use atelier::model::{ModelPackage, StyleChoice};
+    use atelier::pipeline::{self, Adjustments, RenderOptions};
+    use clap::{Parser, Subcommand, ValueEnum};
+    use indicatif::{ProgressBar, ProgressStyle};
+
+    /// Exit codes, also in the README.
+    const EXIT_SOME_FAILED: i32 = 1;
+    const EXIT_MODELS: i32 = 3;
+    const EXIT_ENGINE: i32 = 4;
+    const EXIT_INPUT: i32 = 5;
+
+    #[derive(Parser)]
+    #[command(name = "atelier", version, about = "Stylize photos with Atelier's painting styles, on this machine")]
+    struct Cli {
+        /// The model package folder (manifest.json and the files it lists).
+        #[arg(long, global = true, env = "ATELIER_MODELS", default_value = "models")]
+        models: PathBuf,
+        #[command(subcommand)]
+        command: Command,
+    }
+
+    #[derive(Clone, Copy, ValueEnum, PartialEq)]
+    enum EngineChoice {
+        /// The GPU where one is found, else the CPU.
+        Auto,
+        Gpu,
+        Cpu,
+    }
+
+    #[derive(Subcommand)]
+    enum Command {
+        /// List the styles of the model package.
+        Styles {
+            /// Show names in Chinese.
+            #[arg(long)]
+            zh: bool,
+        },
+        /// Stylize a photo, or every photo in a folder.
+        Stylize {
+            /// A photo (JPEG, PNG, WebP, GIF, BMP) or a folder of photos.
+            input: PathBuf,
+            /// The output file (its extension picks PNG or JPEG), or a folder for a folder input.
+            output: PathBuf,
+            /// The style's id (see `atelier styles`).
+            #[arg(long)]
+            style: String,
+            /// Mix in a second style, `ID:WEIGHT` with WEIGHT in 0..1.
+            #[arg(long, value_parser = parse_mix)]
+            mix: Option<(String, f32)>,
+            /// 0 keeps the photo, 1 is the full painting.
+            #[arg(long, default_value_t = 1.0, value_parser = parse_unit)]
+            strength: f32,
+            /// 0 takes the painting's colours, 1 keeps the photo's.
+            #[arg(long = "preserve-colour", alias = "preserve-color", default_value_t = 0.0, value_parser = parse_unit)]
+            preserve_colour: f32,
+            /// Scale the photo so its long side is at most this (0: keep its size).
+            #[arg(long, default_value_t = 2048)]
+            max_side: u32,
+            #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
+            engine: EngineChoice,
+        },
+    }
+
+    fn parse_unit(s: &str) -> Result<f32, String> {
+        let v: f32 = s.parse().map_err(|_| format!("'{s}' is not a number"))?;
+        if (0.0..=1.0).contains(&v) {
+            Ok(v)
+        } else {
+            Err(format!("{v} is outside 0..1"))
+        }
+    }
+
+    fn parse_mix(s: &str) -> Result<(String, f32), String> {
+        let (id, weight) = s.rsplit_once(':').ok_or("expected ID:WEIGHT, e.g. starry-night:0.3")?;
+        Ok((id.to_string(), parse_unit(weight)?))
+    }
+
+    pub fn main() -> i32 {
+        let cli = Cli::parse();
+        let package = match ModelPackage::load_dir(&cli.models) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: the model package in {} cannot be used: {e}", cli.models.display());
+                return EXIT_MODELS;
+            }
+        };
+        match cli.command {
+            Command::Styles { zh } => {
+                for s in &package.manifest.styles {
+                    let (name, artist) = if zh { (&s.name.zh, &s.artist.zh) } else { (&s.name.en, &s.artist.en) };
+                    println!("{:<28} {} — {}, {}", s.id, name, artist, s.year);
+                }
+                0
+            }
+            Command::Stylize { input, output, style, mix, strength, preserve_colour, max_side, engine } => {
+                let choice = StyleChoice { style, mix };
+                let adjustments = Adjustments { strength, preserve_colour };
+                stylize_command(&package, &input, &output, &choice, adjustments, max_side, engine)
+            }
+        }
+    }
+
+    fn make_engine(package: &ModelPackage, choice: EngineChoice) -> Result<Box<dyn Engine>, String> {
+        let adapter = if choice == EngineChoice::Cpu { None } else { pollster::block_on(native_gpu_adapter()) };
+        match (choice, adapter) {
+            (EngineChoice::Gpu, None) => Err("--engine gpu: no GPU adapter found (Vulkan/Metal/DX12)".into()),
+            (_, Some(name)) => {
+                eprintln!("engine: GPU, {name}");
+                Ok(Box::new(WonnxEngine::new(package.generator.clone())))
+            }
+            (EngineChoice::Auto, None) => {
+                eprintln!("engine: CPU (no GPU adapter found)");
+                Ok(Box::new(CpuEngine::new(package.generator.clone())))
+            }
+            (_, None) => {
+                eprintln!("engine: CPU");
+                Ok(Box::new(CpuEngine::new(package.generator.clone())))
+            }
+        }
+    }
+
+    const PHOTO_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "gif", "bmp"];
+
+    fn is_photo(path: &Path) -> bool {
+        path.extension().and_then(|e| e.to_str()).is_some_and(|e| PHOTO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+    }
+
+    fn stylize_command(
+        package: &ModelPackage,
+        input: &Path,
+        output: &Path,
+        choice: &StyleChoice,
+        adjustments: Adjustments,
+        max_side: u32,
+        engine_choice: EngineChoice,
+    ) -> i32 {
+        let style = match package.style_params(choice) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e} (see `atelier styles`)");
+                return EXIT_INPUT;
+            }
+        };
+        let jobs: Vec<(PathBuf, PathBuf)> = if input.is_dir() {
+            let mut photos: Vec<PathBuf> = match std::fs::read_dir(input) {
+                Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && is_photo(p)).collect(),
+                Err(e) => {
+                    eprintln!("error: cannot read {}: {e}", input.display());
+                    return EXIT_INPUT;
+                }
+            };
+            photos.sort();
+            if let Err(e) = std::fs::create_dir_all(output) {
+                eprintln!("error: cannot create {}: {e}", output.display());
+                return EXIT_INPUT;
+            }
+            let suffix = choice.style.clone();
+            photos
+                .into_iter()
+                .map(|p| {
+                    let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                    let out = output.join(format!("{stem}.{suffix}.png"));
+                    (p, out)
+                })
+                .collect()
+        } else if input.is_file() {
+            vec![(input.to_path_buf(), output.to_path_buf())]
+        } else {
+            eprintln!("error: {} does not exist", input.display());
+            return EXIT_INPUT;
+        };
+        if jobs.is_empty() {
+            eprintln!("error: no photos ({}) in {}", PHOTO_EXTENSIONS.join(", "), input.display());
+            return EXIT_INPUT;
+        }
+        let mut engine = match make_engine(package, engine_choice) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_ENGINE;
+            }
+        };
+        let options = match RenderOptions::for_generator(&package.generator, package.stride()) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_MODELS;
+            }
+        };
+
+        let bar = ProgressBar::new(jobs.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:32} {pos}/{len} {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        let mut failed = 0;
+        for (src, dst) in &jobs {
+            bar.set_message(src.display().to_string());
+            match stylize_one(engine.as_mut(), package, &style, &options, adjustments, max_side, src, dst) {
+                Ok(()) => bar.suspend(|| eprintln!("{} -> {}", src.display(), dst.display())),
+                Err(StylizeFailure::Gpu(reason)) if engine_choice == EngineChoice::Auto => {
+                    bar.suspend(|| eprintln!("the GPU failed ({reason}); continuing on the CPU"));
+                    engine = Box::new(CpuEngine::new(package.generator.clone()));
+                    if let Err(e) = stylize_one(engine.as_mut(), package, &style, &options, adjustments, max_side, src, dst) {
+                        bar.suspend(|| eprintln!("error: {}: {e}", src.display()));
+                        failed += 1;
+                    }
+                }
+                Err(e) => {
+                    bar.suspend(|| eprintln!("error: {}: {e}", src.display()));
+                    failed += 1;
+                }
+            }
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        if failed > 0 {
+            eprintln!("{failed} of {} photos failed", jobs.len());
+            return EXIT_SOME_FAILED;
+        }
+        0
+    }
+
+    #[derive(Debug)]
+    enum StylizeFailure {
+        Gpu(String),
+        Other(String),
+    }
+
+    impl std::fmt::Display for StylizeFailure {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            match self {
+                StylizeFailure::Gpu(s) => write!(f, "the GPU failed: {s}"),
+                StylizeFailure::Other(s) => f.write_str(s),
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn stylize_one(
+        engine: &mut dyn Engine,
+        package: &ModelPackage,
+        style: &atelier::model::StyleParams,
+        options: &RenderOptions,
+        adjustments: Adjustments,
+        max_side: u32,
+        src: &Path,
+        dst: &Path,
+    ) -> Result<(), StylizeFailure> {
+        let other = |e: String| StylizeFailure::Other(e);
+        let bytes = std::fs::read(src).map_err(|e| other(e.to_string()))?;
+        let photo = imaging::decode(&bytes).map_err(|e| other(e.to_string()))?;
+        let (w, h) = if max_side == 0 { photo.dimensions() } else { imaging::fit_within(photo.width(), photo.height(), max_side) };
+        let photo = imaging::resize_to(&photo, w, h);
+        let stylized = pollster::block_on(pipeline::stylize(engine, &photo, style, package.stride(), options, &mut |_, _| true))
+            .map_err(|e| match e {
+                EngineError::Gpu(reason) => StylizeFailure::Gpu(reason),
+                e => other(e.to_string()),
+            })?;
+        let result = pipeline::adjust(&photo, &stylized, adjustments);
+        let jpeg = dst.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg"));
+        if jpeg {
+            image::DynamicImage::ImageRgba8(result).to_rgb8().save(dst)
+        } else {
+            result.save(dst)
+        }
+        .map_err(|e| other(format!("cannot write {}: {e}", dst.display())))
+    }
+}

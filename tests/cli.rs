@@ -1,0 +1,118 @@
+//! The `atelier` command line: outputs, exit codes and messages for bad input.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::fixture_path;
+
+fn atelier(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_atelier"))
+        .arg("--models")
+        .arg(fixture_path("package"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("atelier-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn styles_lists_the_package() {
+    let out = atelier(&["styles"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("fixture-a") && text.contains("Fixture B"), "{text}");
+    let zh = String::from_utf8(atelier(&["styles", "--zh"]).stdout).unwrap();
+    assert!(zh.contains("测试样式 A"), "{zh}");
+}
+
+#[test]
+fn stylize_writes_the_picture_with_the_adjustments() {
+    let dir = temp_dir("one");
+    let photo = fixture_path("gradient_64x48.png");
+    let full = dir.join("full.png");
+    let half = dir.join("half.jpg");
+    let args = |out: &Path, strength: &str| {
+        let out = atelier(&["stylize", photo.to_str().unwrap(), out.to_str().unwrap(), "--style", "fixture-b", "--engine", "cpu", "--strength", strength]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    args(&full, "1");
+    args(&half, "0.5");
+    let full = image::open(&full).unwrap().to_rgb8();
+    assert_eq!(full.dimensions(), (64, 48));
+    // The CLI goes through the same pipeline as the reference made with padding.
+    let reference = common::image("gradient_64x48.fixture-b.padded.ort.png");
+    let (max, _) = common::rgb_diff(&image::DynamicImage::ImageRgb8(full.clone()).to_rgba8(), &reference);
+    assert!(max <= 2, "max diff {max}");
+    let half = image::open(&half).unwrap().to_rgb8();
+    assert_eq!(half.dimensions(), (64, 48));
+    assert!(half.get_pixel(0, 0) != full.get_pixel(0, 0), "strength 0.5 changes the picture");
+}
+
+#[test]
+fn a_folder_is_processed_and_bad_files_are_reported() {
+    let src = temp_dir("src");
+    let out = temp_dir("out");
+    std::fs::copy(fixture_path("gradient_64x48.png"), src.join("a.png")).unwrap();
+    std::fs::write(src.join("b.jpg"), "text renamed to jpg").unwrap();
+    std::fs::write(src.join("notes.txt"), "not a photo, skipped").unwrap();
+    let run = atelier(&["stylize", src.to_str().unwrap(), out.to_str().unwrap(), "--style", "fixture-a", "--engine", "cpu"]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    assert!(out.join("a.fixture-a.png").exists());
+    assert!(!out.join("b.fixture-a.png").exists());
+    let err = stderr(&run);
+    assert!(err.contains("b.jpg") && err.contains("not an image Atelier can read") && err.contains("1 of 2 photos failed"), "{err}");
+}
+
+#[test]
+fn bad_input_gets_a_clear_message_and_exit_code() {
+    let dir = temp_dir("bad");
+    let empty = dir.join("empty.png");
+    std::fs::write(&empty, b"").unwrap();
+    let mut huge = Vec::new();
+    image::RgbaImage::new(1, 1).write_to(&mut std::io::Cursor::new(&mut huge), image::ImageFormat::Png).unwrap();
+    huge[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+    huge[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+    let crc = crc32fast::hash(&huge[12..29]);
+    huge[29..33].copy_from_slice(&crc.to_be_bytes());
+    let huge_path = dir.join("huge.png");
+    std::fs::write(&huge_path, &huge).unwrap();
+    let out = dir.join("o.png");
+    let o = out.to_str().unwrap();
+
+    let run = atelier(&["stylize", empty.to_str().unwrap(), o, "--style", "fixture-a", "--engine", "cpu"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(stderr(&run).contains("the file is empty"), "{}", stderr(&run));
+
+    let run = atelier(&["stylize", huge_path.to_str().unwrap(), o, "--style", "fixture-a", "--engine", "cpu"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(stderr(&run).contains("100000x100000, over the 40 megapixel limit"), "{}", stderr(&run));
+
+    let run = atelier(&["stylize", "/no/such/photo.png", o, "--style", "fixture-a"]);
+    assert_eq!(run.status.code(), Some(5));
+    assert!(stderr(&run).contains("does not exist"));
+
+    let photo = fixture_path("gradient_64x48.png");
+    let run = atelier(&["stylize", photo.to_str().unwrap(), o, "--style", "mona-lisa"]);
+    assert_eq!(run.status.code(), Some(5));
+    assert!(stderr(&run).contains("no style 'mona-lisa'"), "{}", stderr(&run));
+
+    let run = atelier(&["stylize", photo.to_str().unwrap(), o, "--style", "fixture-a", "--mix", "fixture-b:1.5"]);
+    assert_eq!(run.status.code(), Some(2), "clap's usage error");
+    assert!(stderr(&run).contains("outside 0..1"));
+
+    let run = Command::new(env!("CARGO_BIN_EXE_atelier")).args(["--models", "/nonexistent", "styles"]).output().unwrap();
+    assert_eq!(run.status.code(), Some(3));
+    assert!(stderr(&run).contains("cannot read manifest.json"), "{}", stderr(&run));
+}
