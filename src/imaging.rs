@@ -170,6 +170,59 @@ mod tests {
         assert!(matches!(decode(truncated), Err(ImageError::Corrupt(_))));
     }
 
+    fn encode(image: &RgbaImage, format: ImageFormat) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        let dynamic = DynamicImage::ImageRgba8(image.clone());
+        let dynamic = if format == ImageFormat::Bmp || format == ImageFormat::Jpeg { DynamicImage::ImageRgb8(dynamic.to_rgb8()) } else { dynamic };
+        dynamic.write_to(&mut Cursor::new(&mut bytes), format).unwrap();
+        bytes
+    }
+
+    #[test]
+    fn decode_reads_every_supported_format() {
+        let image = RgbaImage::from_fn(6, 4, |x, y| Rgba([x as u8 * 40, y as u8 * 60, 90, 255]));
+        for format in [ImageFormat::Png, ImageFormat::Bmp, ImageFormat::Gif, ImageFormat::WebP] {
+            let decoded = decode(&encode(&image, format)).unwrap_or_else(|e| panic!("{format:?}: {e}"));
+            assert_eq!(decoded.dimensions(), (6, 4), "{format:?}");
+            if matches!(format, ImageFormat::Png | ImageFormat::Bmp | ImageFormat::WebP) {
+                assert_eq!(decoded, image, "{format:?} is lossless");
+            }
+        }
+        let jpeg = decode(&encode(&image, ImageFormat::Jpeg)).unwrap();
+        assert_eq!(jpeg.dimensions(), (6, 4));
+    }
+
+    #[test]
+    fn decode_keeps_alpha() {
+        let image = RgbaImage::from_fn(3, 3, |x, _| Rgba([200, 100, 50, x as u8 * 100]));
+        assert_eq!(decode(&png_bytes(&image)).unwrap(), image);
+    }
+
+    /// A PNG with an eXIf chunk saying "rotate 90 degrees clockwise to display" (orientation 6).
+    fn png_with_orientation(image: &RgbaImage, orientation: u16) -> Vec<u8> {
+        let png = png_bytes(image);
+        let mut exif = b"MM\0*\0\0\0\x08\0\x01".to_vec(); // big-endian TIFF, IFD at 8, 1 entry
+        exif.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1]); // tag 0x0112, SHORT, count 1
+        exif.extend_from_slice(&orientation.to_be_bytes());
+        exif.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // value padding, no next IFD
+        let mut chunk = (exif.len() as u32).to_be_bytes().to_vec();
+        chunk.extend_from_slice(b"eXIf");
+        chunk.extend_from_slice(&exif);
+        chunk.extend_from_slice(&crc32fast::hash(&[b"eXIf".as_slice(), &exif].concat()).to_be_bytes());
+        let ihdr_end = 8 + 25; // signature + IHDR chunk
+        [&png[..ihdr_end], &chunk, &png[ihdr_end..]].concat()
+    }
+
+    #[test]
+    fn decode_applies_exif_orientation() {
+        // 2 x 1: red then blue. Orientation 6 means the camera was turned: displayed 1 x 2.
+        let image = RgbaImage::from_fn(2, 1, |x, _| if x == 0 { Rgba([255, 0, 0, 255]) } else { Rgba([0, 0, 255, 255]) });
+        let upright = decode(&png_with_orientation(&image, 6)).unwrap();
+        assert_eq!(upright.dimensions(), (1, 2));
+        assert_eq!(upright.get_pixel(0, 0).0, [255, 0, 0, 255], "rotated clockwise: red on top");
+        assert_eq!(decode(&png_with_orientation(&image, 1)).unwrap(), image);
+    }
+
     #[test]
     fn decode_refuses_huge_header_before_decoding() {
         // A PNG header claiming 100000 x 100000 pixels, with no pixel data behind it.

@@ -116,3 +116,21 @@ fn bad_input_gets_a_clear_message_and_exit_code() {
     assert_eq!(run.status.code(), Some(3));
     assert!(stderr(&run).contains("cannot read manifest.json"), "{}", stderr(&run));
 }
+
+#[test]
+fn check_accepts_the_fixture_and_refuses_a_tampered_package() {
+    let out = atelier(&["check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok: fixture-8-12-16-r1 (2 styles)"));
+
+    let dir = temp_dir("tampered");
+    for f in ["manifest.json", "generator.onnx", "styles.f32"] {
+        std::fs::copy(fixture_path(&format!("package/{f}")), dir.join(f)).unwrap();
+    }
+    let mut params = std::fs::read(dir.join("styles.f32")).unwrap();
+    params[0] ^= 0x40;
+    std::fs::write(dir.join("styles.f32"), params).unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_atelier")).arg("--models").arg(&dir).arg("check").output().unwrap();
+    assert_eq!(run.status.code(), Some(3));
+    assert!(stderr(&run).contains("styles.f32: sha256"), "{}", stderr(&run));
+}

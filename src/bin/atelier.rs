@@ -51,6 +51,9 @@ mod cli {
             #[arg(long)]
             zh: bool,
         },
+        /// Check the model package: sizes and hashes, int8 weights, the wonnx rules, and that
+        /// every graph variant specialises at a few sizes (the training export runs this).
+        Check,
         /// Stylize a photo, or every photo in a folder.
         Stylize {
             /// A photo (JPEG, PNG, WebP, GIF, BMP) or a folder of photos.
@@ -108,12 +111,44 @@ mod cli {
                 }
                 0
             }
+            Command::Check => check_command(&package),
             Command::Stylize { input, output, style, mix, strength, preserve_colour, max_side, engine } => {
                 let choice = StyleChoice { style, mix };
                 let adjustments = Adjustments { strength, preserve_colour };
                 stylize_command(&package, &input, &output, &choice, adjustments, max_side, engine)
             }
         }
+    }
+
+    fn check_command(package: &ModelPackage) -> i32 {
+        use atelier::model::{specialise, GraphVariant};
+        let stride = package.stride();
+        for variant in [GraphVariant::Plain, GraphVariant::EmitStats, GraphVariant::InjectStats] {
+            for (h, w) in [(4 * stride, 4 * stride), (64 * stride, 48 * stride)] {
+                if let Err(e) = specialise(&package.generator, h, w, variant) {
+                    eprintln!("error: {variant:?} at {w}x{h}: {e}");
+                    return EXIT_MODELS;
+                }
+            }
+        }
+        if let Err(e) = RenderOptions::for_generator(&package.generator, stride) {
+            eprintln!("error: {e}");
+            return EXIT_MODELS;
+        }
+        for style in &package.manifest.styles {
+            if let Err(e) = package.style_params(&StyleChoice::single(&style.id)) {
+                eprintln!("error: {e}");
+                return EXIT_MODELS;
+            }
+        }
+        println!(
+            "ok: {} ({} styles), generator {} bytes, style parameters {} bytes",
+            package.manifest.network.id,
+            package.manifest.styles.len(),
+            package.manifest.network.generator.bytes,
+            package.manifest.network.style_params.bytes
+        );
+        0
     }
 
     fn make_engine(package: &ModelPackage, choice: EngineChoice) -> Result<Box<dyn Engine>, String> {
