@@ -1,0 +1,90 @@
+"""Content photos and style paintings from ../shared/data (see its README)."""
+import csv
+import os
+import random
+
+import numpy as np
+import torch
+from PIL import Image
+
+PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png")
+
+
+def photo_paths(content_dir):
+    with open(os.path.join(content_dir, "MANIFEST.tsv"), encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    return sorted(os.path.join(content_dir, r["file"]) for r in rows)
+
+
+def split(paths, every=10):
+    """Deterministic held-out split: every `every`-th photo is for evaluation only."""
+    train = [p for i, p in enumerate(paths) if i % every != 0]
+    held_out = [p for i, p in enumerate(paths) if i % every == 0]
+    return train, held_out
+
+
+def style_sources(styles_dir):
+    with open(os.path.join(styles_dir, "SOURCES.tsv"), encoding="utf-8") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def to_tensor(image):
+    return torch.from_numpy(np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0).permute(2, 0, 1)
+
+
+def load_resized(path, long_side):
+    image = Image.open(path).convert("RGB")
+    scale = long_side / max(image.size)
+    return image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.LANCZOS)
+
+
+class PhotoCrops:
+    """Random crops: scale the short side to crop * U(1, 1.5), crop, flip. Photos whose short
+    side is under `min_short` are skipped."""
+
+    def __init__(self, paths, crop, min_short=128, seed=0):
+        self.crop = crop
+        self.rng = random.Random(seed)
+        self.images = []
+        for p in paths:
+            image = Image.open(p).convert("RGB")
+            if min(image.size) >= min_short:
+                scale = 2 * crop / min(image.size)
+                if scale < 1:
+                    image = image.resize((round(image.width * scale), round(image.height * scale)), Image.LANCZOS)
+                self.images.append(image)
+        if not self.images:
+            raise SystemExit("no usable content photos")
+
+    def batch(self, n):
+        out = []
+        for _ in range(n):
+            image = self.rng.choice(self.images)
+            short = self.crop * self.rng.uniform(1.0, 1.5)
+            scale = short / min(image.size)
+            w, h = max(self.crop, round(image.width * scale)), max(self.crop, round(image.height * scale))
+            image = image.resize((w, h), Image.BILINEAR)
+            x, y = self.rng.randint(0, w - self.crop), self.rng.randint(0, h - self.crop)
+            image = image.crop((x, y, x + self.crop, y + self.crop))
+            if self.rng.random() < 0.5:
+                image = image.transpose(Image.FLIP_LEFT_RIGHT)
+            out.append(to_tensor(image))
+        return torch.stack(out)
+
+
+class PaintingCrops:
+    """Random crops of each painting at the style scale, for the discriminator."""
+
+    def __init__(self, paintings, crop, seed=0):
+        self.paintings, self.crop, self.rng = paintings, crop, random.Random(seed + 1)
+
+    def batch(self, style_indices):
+        out = []
+        for s in style_indices:
+            image = self.paintings[s]
+            w, h = image.size
+            c = min(self.crop, w, h)
+            x, y = self.rng.randint(0, w - c), self.rng.randint(0, h - c)
+            piece = image.crop((x, y, x + c, y + c)).resize((self.crop, self.crop), Image.BILINEAR)
+            out.append(to_tensor(piece))
+        return torch.stack(out)
