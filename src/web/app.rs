@@ -1,54 +1,115 @@
-//! The Atelier page: a thin yew shell. It reads files, talks to the worker and draws pixels; it
-//! holds no inference logic.
+//! The Atelier page: a thin yew shell. It reads files, talks to the worker, blends the sliders
+//! with the core's `pipeline::adjust` and draws pixels; it holds no inference logic.
 
+use gloo_events::EventListener;
 use gloo_worker::{Spawnable, WorkerBridge};
+use image::RgbaImage;
 use wasm_bindgen::{Clamped, JsCast};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement, ImageData};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement, ImageData};
 use yew::prelude::*;
 
+use super::i18n::{words, Lang};
 use super::worker::InferenceWorker;
+use crate::engine::EngineKind;
 use crate::model::package::StyleEntry;
 use crate::model::StyleChoice;
+use crate::pipeline::{adjust, Adjustments};
 use crate::protocol::{EngineStatus, Stage, WorkerRequest, WorkerResponse};
 
 /// Where the model package is served from, relative to the page.
 const MODELS_PATH: &str = "models/";
-/// Long side of the picture the app paints (the output-size choice comes with the studio UI).
-const PREVIEW_SIDE: u32 = 1024;
 /// The worker's script, as Trunk emits it next to index.html.
 const WORKER_PATH: &str = "./worker.js";
+const SIZES: [u32; 3] = [1024, 2048, 4096];
+const LANG_KEY: &str = "atelier.lang";
+const THEME_KEY: &str = "atelier.theme";
 
 pub enum Msg {
     Worker(WorkerResponse),
     FileChosen(web_sys::File),
-    FileRead { job: u64, bytes: Vec<u8> },
+    FileRead { job: u64, name: String, bytes: Vec<u8> },
     FileUnreadable { job: u64, message: String },
+    PickStyle(String),
+    Strength(f32),
+    Colour(f32),
+    MixStyle(Option<String>),
+    MixAmount(f32),
+    Size(u32),
+    Cancel,
+    Divider(f32),
+    Download { jpeg: bool },
+    JpegQuality(f32),
+    ToggleLang,
+    ToggleTheme,
+}
+
+struct Photo {
+    name: String,
+    bytes: Vec<u8>,
+}
+
+struct Painted {
+    /// The worker job that painted it: sliders change the pixels, never this.
+    job: u64,
+    photo: RgbaImage,
+    stylized: RgbaImage,
+    engine: EngineKind,
+    elapsed_ms: f64,
 }
 
 pub struct App {
     worker: WorkerBridge<InferenceWorker>,
     engine: EngineStatus,
     styles: Vec<StyleEntry>,
+    style: Option<String>,
+    mix_style: Option<String>,
+    mix_amount: f32,
+    adjustments: Adjustments,
+    max_side: u32,
     /// The job whose answers we still want; answers for older jobs are dropped.
     job: u64,
+    running: bool,
     stage: Option<Stage>,
     error: Option<String>,
-    result: Option<ResultInfo>,
-    canvas: NodeRef,
+    photo: Option<Photo>,
+    /// A new photo on its way through the worker.
+    pending_photo: Option<Photo>,
+    painted: Option<Painted>,
+    divider: f32,
+    jpeg_quality: f32,
+    lang: Lang,
+    dark: Option<bool>,
+    result_canvas: NodeRef,
+    photo_canvas: NodeRef,
+    _paste: Option<EventListener>,
 }
 
-struct ResultInfo {
-    width: u32,
-    height: u32,
-    elapsed_ms: f64,
-}
-
-/// Absolute URL of a path relative to the page: the worker runs from a blob: URL, against which
-/// relative paths would not resolve.
 fn absolute_url(path: &str) -> String {
+    // The worker runs from a blob: URL, against which relative paths would not resolve.
     let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
     web_sys::Url::new_with_base(path, &href).map(|u| u.href()).unwrap_or_else(|_| path.to_string())
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+fn spawn_worker(ctx: &Context<App>) -> WorkerBridge<InferenceWorker> {
+    let link = ctx.link().clone();
+    let worker = InferenceWorker::spawner().callback(move |r| link.send_message(Msg::Worker(r))).spawn(WORKER_PATH);
+    worker.send(WorkerRequest::Init { models_url: absolute_url(MODELS_PATH) });
+    worker
+}
+
+fn slider_value(e: &InputEvent) -> f32 {
+    let input: HtmlInputElement = e.target_unchecked_into();
+    input.value().parse::<f32>().unwrap_or(0.0) / 100.0
+}
+
+fn select_value(e: &Event) -> String {
+    let select: HtmlSelectElement = e.target_unchecked_into();
+    select.value()
 }
 
 impl Component for App {
@@ -56,133 +117,377 @@ impl Component for App {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
-        let link = ctx.link().clone();
-        let worker = InferenceWorker::spawner().callback(move |r| link.send_message(Msg::Worker(r))).spawn(WORKER_PATH);
-        worker.send(WorkerRequest::Init { models_url: absolute_url(MODELS_PATH) });
-        App {
-            worker,
+        let stored_lang = storage().and_then(|s| s.get_item(LANG_KEY).ok().flatten());
+        let browser_lang = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_default();
+        let lang = Lang::from_code(stored_lang.as_deref().unwrap_or(&browser_lang));
+        let dark = storage().and_then(|s| s.get_item(THEME_KEY).ok().flatten()).map(|t| t == "dark");
+        let paste = web_sys::window().and_then(|w| w.document()).map(|document| {
+            let link = ctx.link().clone();
+            EventListener::new(&document, "paste", move |event| {
+                let file = event
+                    .dyn_ref::<web_sys::ClipboardEvent>()
+                    .and_then(|e| e.clipboard_data())
+                    .and_then(|d| d.files())
+                    .and_then(|f| f.get(0));
+                if let Some(file) = file {
+                    link.send_message(Msg::FileChosen(file));
+                }
+            })
+        });
+        let app = App {
+            worker: spawn_worker(ctx),
             engine: EngineStatus::Probing,
             styles: Vec::new(),
+            style: None,
+            mix_style: None,
+            mix_amount: 0.5,
+            adjustments: Adjustments::default(),
+            max_side: SIZES[0],
             job: 0,
+            running: false,
             stage: None,
             error: None,
-            result: None,
-            canvas: NodeRef::default(),
-        }
+            photo: None,
+            pending_photo: None,
+            painted: None,
+            divider: 0.5,
+            jpeg_quality: 0.9,
+            lang,
+            dark,
+            result_canvas: NodeRef::default(),
+            photo_canvas: NodeRef::default(),
+            _paste: paste,
+        };
+        app.apply_document_settings();
+        app
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
             Msg::FileChosen(file) => {
                 self.job += 1;
-                self.stage = Some(Stage::Decoding);
                 self.error = None;
-                let job = self.job;
+                let (job, name) = (self.job, file.name());
                 ctx.link().send_future(async move {
                     match JsFuture::from(file.array_buffer()).await {
-                        Ok(buffer) => Msg::FileRead { job, bytes: js_sys::Uint8Array::new(&buffer).to_vec() },
+                        Ok(buffer) => Msg::FileRead { job, name, bytes: js_sys::Uint8Array::new(&buffer).to_vec() },
                         Err(e) => Msg::FileUnreadable { job, message: format!("Could not read the file: {e:?}") },
                     }
                 });
+                return false;
             }
-            Msg::FileRead { job, bytes } if job == self.job => {
-                let Some(style) = self.styles.first() else {
-                    self.stage = None;
-                    self.error = Some("No style is loaded yet.".into());
-                    return true;
-                };
-                let style = StyleChoice::single(&style.id);
-                self.worker.send(WorkerRequest::Stylize { job, image_bytes: bytes, style, max_side: PREVIEW_SIDE });
+            Msg::FileRead { job, name, bytes } if job == self.job => {
+                // The previous photo and result stay until the new one is painted: a broken
+                // file must not lose the visitor's work.
+                self.run(Some(Photo { name, bytes }));
             }
             Msg::FileUnreadable { job, message } if job == self.job => {
-                self.stage = None;
                 self.error = Some(message);
             }
             Msg::FileRead { .. } | Msg::FileUnreadable { .. } => return false,
+            Msg::PickStyle(id) => {
+                self.style = Some(id);
+                self.run(None);
+            }
+            Msg::Strength(v) => {
+                self.adjustments.strength = v;
+                self.redraw();
+            }
+            Msg::Colour(v) => {
+                self.adjustments.preserve_colour = v;
+                self.redraw();
+            }
+            Msg::MixStyle(id) => {
+                self.mix_style = id;
+                self.run(None);
+            }
+            Msg::MixAmount(v) => {
+                self.mix_amount = v;
+                if self.mix_style.is_some() {
+                    self.run(None);
+                }
+            }
+            Msg::Size(side) => {
+                self.max_side = side;
+                self.run(None);
+            }
+            Msg::Cancel => {
+                // The worker may be deep in a CPU pass that no message can interrupt: replace it.
+                self.job += 1;
+                self.running = false;
+                self.stage = None;
+                self.worker = spawn_worker(ctx);
+                self.engine = EngineStatus::Probing;
+            }
+            Msg::Divider(v) => self.divider = v,
+            Msg::Download { jpeg } => {
+                if let Err(message) = self.download(jpeg) {
+                    self.error = Some(message);
+                }
+            }
+            Msg::JpegQuality(q) => self.jpeg_quality = q,
+            Msg::ToggleLang => {
+                self.lang = self.lang.other();
+                if let Some(s) = storage() {
+                    let _ = s.set_item(LANG_KEY, self.lang.code());
+                }
+                self.apply_document_settings();
+            }
+            Msg::ToggleTheme => {
+                let dark = !self.dark.unwrap_or_else(prefers_dark);
+                self.dark = Some(dark);
+                if let Some(s) = storage() {
+                    let _ = s.set_item(THEME_KEY, if dark { "dark" } else { "light" });
+                }
+                self.apply_document_settings();
+            }
             Msg::Worker(response) => return self.on_worker(response),
         }
         true
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
-        let on_file = ctx.link().batch_callback(|e: Event| {
+        let w = words(self.lang);
+        let link = ctx.link();
+        let on_file = link.batch_callback(|e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
             let file = input.files().and_then(|files| files.get(0));
             input.set_value("");
             file.map(Msg::FileChosen)
         });
-        let (badge_state, badge_text) = match &self.engine {
-            EngineStatus::Probing => ("probing", "Looking for an engine…".to_string()),
-            EngineStatus::Ready { kind, .. } => ("ready", kind.label().to_string()),
-            EngineStatus::Unavailable { .. } => ("none", "No engine".to_string()),
-        };
-        let badge_title = match &self.engine {
-            EngineStatus::Ready { detail, .. } => detail.clone(),
-            EngineStatus::Unavailable { reason } => reason.clone(),
-            EngineStatus::Probing => String::new(),
+        let on_drop = link.batch_callback(|e: DragEvent| {
+            e.prevent_default();
+            e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)).map(Msg::FileChosen)
+        });
+        let on_dragover = Callback::from(|e: DragEvent| e.prevent_default());
+        let (badge_state, badge_text, badge_title) = match &self.engine {
+            EngineStatus::Probing => ("probing", w.probing.to_string(), String::new()),
+            EngineStatus::Ready { kind, detail } => ("ready", kind.label().to_string(), detail.clone()),
+            EngineStatus::Unavailable { reason } => ("none", w.no_engine.to_string(), reason.clone()),
         };
         let stage_text = match self.stage {
-            Some(Stage::Decoding) => "Reading the photo…".to_string(),
-            Some(Stage::Painting { done, total }) if total > 1 => format!("Painting on your device… {done}/{total}"),
-            Some(Stage::Painting { .. }) => "Painting on your device…".to_string(),
+            Some(Stage::Decoding) => w.reading.to_string(),
+            Some(Stage::Painting { done, total }) if total > 1 => format!("{} {done}/{total}", w.painting),
+            Some(Stage::Painting { .. }) => w.painting.to_string(),
             None => String::new(),
         };
         let progress_value = match self.stage {
             Some(Stage::Painting { done, total }) if total > 0 => (done as f64 / total as f64).to_string(),
             _ => "0".to_string(),
         };
+        let selected = self.style.as_ref().and_then(|id| self.styles.iter().find(|s| &s.id == id));
+        let percent = |v: f32| format!("{}", (v * 100.0).round());
+
         html! {
             <main class="shell">
                 <header class="bar">
-                    <h1>{ "Atelier" }</h1>
-                    <span class="badge" data-testid="engine-badge" data-state={badge_state} title={badge_title}>
-                        { badge_text }
-                    </span>
+                    <div class="brand">
+                        <h1>{ "Atelier" }</h1>
+                        <p class="tagline">{ w.tagline }</p>
+                    </div>
+                    <div class="bar-actions">
+                        <span class="badge" data-testid="engine-badge" data-state={badge_state} title={badge_title}>{ badge_text }</span>
+                        <button class="ghost" data-testid="lang-toggle" onclick={link.callback(|_| Msg::ToggleLang)}>{ w.lang_toggle }</button>
+                        <button class="ghost" data-testid="theme-toggle" aria-label={w.theme_toggle} onclick={link.callback(|_| Msg::ToggleTheme)}>{ "◐" }</button>
+                    </div>
                 </header>
                 if let EngineStatus::Unavailable { reason } = &self.engine {
-                    <p class="notice">{ format!("Stylization cannot run here: {reason}") }</p>
+                    <p class="notice">{ format!("{} {reason}", w.cannot_run) }</p>
                 }
-                if let EngineStatus::Ready { kind: crate::engine::EngineKind::Cpu, detail } = &self.engine {
+                if let EngineStatus::Ready { kind: EngineKind::Cpu, detail } = &self.engine {
                     <p class="notice">{ detail.clone() }</p>
                 }
-                <label class="picker">
-                    <span>{ "Choose a photo" }</span>
-                    <input type="file" accept="image/*" data-testid="image-input" onchange={on_file} />
-                </label>
-                if let Some(error) = &self.error {
-                    <p class="error" role="alert" data-testid="error-message">{ error }</p>
-                }
-                <div class="progress-row" hidden={self.stage.is_none()}>
-                    <progress data-testid="progress" max="1" value={progress_value} />
-                    <span>{ stage_text }</span>
-                </div>
-                <figure class="result">
-                    <canvas ref={self.canvas.clone()} data-testid="result-image"
-                        data-state={ if self.result.is_some() { "ready" } else { "empty" } } />
-                    if let Some(r) = &self.result {
-                        <figcaption>{ format!("{}×{} px in {:.0} ms", r.width, r.height, r.elapsed_ms) }</figcaption>
-                    }
-                </figure>
+                <section class="workspace">
+                    <div class="stage-column">
+                        <label class="drop-zone" data-testid="drop-zone" ondrop={on_drop} ondragover={on_dragover}>
+                            <span class="drop-title">{ w.choose_photo }</span>
+                            <span class="drop-hint">{ w.drop_hint }</span>
+                            <input type="file" accept="image/*" capture="environment" data-testid="image-input" onchange={on_file} />
+                        </label>
+                        if let Some(error) = &self.error {
+                            <p class="error" role="alert" data-testid="error-message">{ error }</p>
+                        }
+                        <div class="progress-row" hidden={!self.running}>
+                            <progress data-testid="progress" max="1" value={progress_value} />
+                            <span>{ stage_text }</span>
+                            <button data-testid="cancel-button" onclick={link.callback(|_| Msg::Cancel)}>{ w.cancel }</button>
+                        </div>
+                        <figure class="result" data-empty={ self.painted.is_none().to_string() }>
+                            <div class="compare" style={format!("--divider: {}%", self.divider * 100.0)}>
+                                <canvas ref={self.photo_canvas.clone()} class="before" aria-hidden="true" />
+                                <canvas ref={self.result_canvas.clone()} class="after" data-testid="result-image"
+                                    data-state={ if self.painted.is_some() { "ready" } else { "empty" } }
+                                    data-job={ self.painted.as_ref().map(|p| p.job.to_string()) } />
+                            </div>
+                            if self.painted.is_none() {
+                                <p class="empty">{ w.empty_state }</p>
+                            }
+                            <label class="row" hidden={self.painted.is_none()}>
+                                <span>{ w.compare }</span>
+                                <input type="range" min="0" max="100" value={percent(self.divider)} data-testid="compare-divider"
+                                    oninput={link.callback(|e: InputEvent| Msg::Divider(slider_value(&e)))} />
+                            </label>
+                            if let Some(p) = &self.painted {
+                                <figcaption>{ format!("{}×{} px · {} · {:.0} ms", p.stylized.width(), p.stylized.height(), p.engine.label(), p.elapsed_ms) }</figcaption>
+                            }
+                            <div class="downloads" hidden={self.painted.is_none()}>
+                                <button data-testid="download-png" onclick={link.callback(|_| Msg::Download { jpeg: false })}>{ w.download_png }</button>
+                                <button data-testid="download-jpeg" onclick={link.callback(|_| Msg::Download { jpeg: true })}>{ w.download_jpeg }</button>
+                                <label class="row compact">
+                                    <span>{ w.jpeg_quality }</span>
+                                    <select data-testid="jpeg-quality" onchange={link.callback(|e: Event| Msg::JpegQuality(select_value(&e).parse().unwrap_or(0.9)))}>
+                                        { for [0.95f32, 0.9, 0.8, 0.7].iter().map(|q| html! { <option value={q.to_string()} selected={(*q - self.jpeg_quality).abs() < 1e-3}>{ format!("{:.0}", q * 100.0) }</option> }) }
+                                    </select>
+                                </label>
+                            </div>
+                        </figure>
+                    </div>
+                    <aside class="controls">
+                        <h2>{ w.styles }</h2>
+                        <div class="gallery">
+                            { for self.styles.iter().map(|s| self.style_card(ctx, s)) }
+                        </div>
+                        if self.styles.is_empty() {
+                            <p class="empty">{ w.no_style_yet }</p>
+                        }
+                        if let Some(s) = selected {
+                            <details class="style-details" data-testid="style-details" open=true>
+                                <summary>{ format!("{} — {}", w.details, self.lang.pick(&s.title)) }</summary>
+                                <p>{ format!("{}, {}", self.lang.pick(&s.artist), s.year) }</p>
+                                <p>{ self.lang.pick(&s.description) }</p>
+                            </details>
+                        }
+                        <label class="row">
+                            <span>{ w.strength }</span>
+                            <input type="range" min="0" max="100" value={percent(self.adjustments.strength)} data-testid="strength-slider"
+                                oninput={link.callback(|e: InputEvent| Msg::Strength(slider_value(&e)))} />
+                        </label>
+                        <label class="row">
+                            <span>{ w.colour }</span>
+                            <input type="range" min="0" max="100" value={percent(self.adjustments.preserve_colour)} data-testid="colour-slider"
+                                oninput={link.callback(|e: InputEvent| Msg::Colour(slider_value(&e)))} />
+                        </label>
+                        <label class="row">
+                            <span>{ w.mix_with }</span>
+                            <select data-testid="mix-style-select" onchange={link.callback(|e: Event| {
+                                let v = select_value(&e);
+                                Msg::MixStyle(if v.is_empty() { None } else { Some(v) })
+                            })}>
+                                <option value="" selected={self.mix_style.is_none()}>{ w.mix_none }</option>
+                                { for self.styles.iter().map(|s| html! {
+                                    <option value={s.id.clone()} selected={self.mix_style.as_ref() == Some(&s.id)}>{ self.lang.pick(&s.name) }</option>
+                                }) }
+                            </select>
+                        </label>
+                        <label class="row">
+                            <span>{ w.mix_amount }</span>
+                            <input type="range" min="0" max="100" value={percent(self.mix_amount)} data-testid="mix-slider"
+                                disabled={self.mix_style.is_none()}
+                                onchange={link.callback(|e: Event| {
+                                    let input: HtmlInputElement = e.target_unchecked_into();
+                                    Msg::MixAmount(input.value().parse::<f32>().unwrap_or(50.0) / 100.0)
+                                })} />
+                        </label>
+                        <label class="row">
+                            <span>{ w.size }</span>
+                            <select data-testid="size-select" onchange={link.callback(|e: Event| Msg::Size(select_value(&e).parse().unwrap_or(SIZES[0])))}>
+                                { for SIZES.iter().zip([w.size_preview, w.size_large, w.size_original]).map(|(side, label)| html! {
+                                    <option value={side.to_string()} selected={*side == self.max_side}>{ label }</option>
+                                }) }
+                            </select>
+                        </label>
+                        <p class="privacy">{ w.privacy }</p>
+                    </aside>
+                </section>
             </main>
         }
     }
+
+}
+
+fn prefers_dark() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches())
 }
 
 impl App {
+    fn style_card(&self, ctx: &Context<Self>, style: &StyleEntry) -> Html {
+        let id = style.id.clone();
+        let selected = self.style.as_ref() == Some(&style.id);
+        let thumb = style.thumbnail.as_ref().map(|t| format!("{MODELS_PATH}{}", t.file));
+        html! {
+            <button class={classes!("style-card", selected.then_some("selected"))} data-testid={format!("style-card-{}", style.id)}
+                aria-pressed={selected.to_string()} onclick={ctx.link().callback(move |_| Msg::PickStyle(id.clone()))}>
+                if let Some(src) = thumb {
+                    <img src={src} alt="" loading="lazy" />
+                }
+                <span class="card-name">{ self.lang.pick(&style.name) }</span>
+                <span class="card-meta">{ format!("{}, {}", self.lang.pick(&style.artist), style.year) }</span>
+            </button>
+        }
+    }
+
+    fn apply_document_settings(&self) {
+        if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            let _ = root.set_attribute("lang", if self.lang == Lang::Zh { "zh-CN" } else { "en" });
+            match self.dark {
+                Some(dark) => {
+                    let _ = root.set_attribute("data-theme", if dark { "dark" } else { "light" });
+                }
+                None => {
+                    let _ = root.remove_attribute("data-theme");
+                }
+            }
+        }
+    }
+
+    /// Ask the worker for a new painting of `photo` (or of the current photo).
+    fn run(&mut self, photo: Option<Photo>) {
+        let bytes = match (&photo, &self.photo) {
+            (Some(p), _) | (None, Some(p)) => p.bytes.clone(),
+            (None, None) => return,
+        };
+        let Some(style) = self.style.clone().or_else(|| self.styles.first().map(|s| s.id.clone())) else {
+            self.error = Some(words(self.lang).no_style_yet.into());
+            return;
+        };
+        self.style = Some(style.clone());
+        if photo.is_some() {
+            // Remember the new photo only once it is painted: until then the old one stays.
+            self.pending_photo = photo;
+        }
+        self.job += 1;
+        self.running = true;
+        self.stage = Some(Stage::Decoding);
+        self.error = None;
+        let mix = self.mix_style.clone().map(|id| (id, self.mix_amount));
+        self.worker.send(WorkerRequest::Stylize { job: self.job, image_bytes: bytes, style: StyleChoice { style, mix }, max_side: self.max_side });
+    }
+
     fn on_worker(&mut self, response: WorkerResponse) -> bool {
         match response {
             WorkerResponse::Engine(status) => self.engine = status,
             WorkerResponse::Styles(styles) => self.styles = styles,
             WorkerResponse::Progress { job, stage } if job == self.job => self.stage = Some(stage),
-            WorkerResponse::Done { job, width, height, photo: _, stylized, engine: _, elapsed_ms } if job == self.job => {
+            WorkerResponse::Done { job, width, height, photo, stylized, engine, elapsed_ms } if job == self.job => {
+                self.running = false;
                 self.stage = None;
-                match self.draw(width, height, &stylized) {
-                    Ok(()) => self.result = Some(ResultInfo { width, height, elapsed_ms }),
-                    Err(message) => self.error = Some(message),
+                if let Some(p) = self.pending_photo.take() {
+                    self.photo = Some(p);
+                }
+                match (RgbaImage::from_raw(width, height, photo), RgbaImage::from_raw(width, height, stylized)) {
+                    (Some(photo), Some(stylized)) => {
+                        self.painted = Some(Painted { job, photo, stylized, engine, elapsed_ms });
+                        self.redraw();
+                    }
+                    _ => self.error = Some("The worker sent a picture of the wrong size.".into()),
                 }
             }
             WorkerResponse::Failed { job, message } if job == self.job => {
+                self.running = false;
                 self.stage = None;
+                self.pending_photo = None;
                 self.error = Some(message);
             }
             WorkerResponse::Progress { .. } | WorkerResponse::Done { .. } | WorkerResponse::Failed { .. } => return false,
@@ -190,20 +495,44 @@ impl App {
         true
     }
 
-    fn draw(&self, width: u32, height: u32, rgba: &[u8]) -> Result<(), String> {
-        let canvas: HtmlCanvasElement = self.canvas.cast().ok_or("the result canvas is missing")?;
-        canvas.set_width(width);
-        canvas.set_height(height);
-        let context: CanvasRenderingContext2d = canvas
-            .get_context("2d")
-            .ok()
-            .flatten()
-            .and_then(|c| c.dyn_into().ok())
-            .ok_or("this browser cannot draw on a canvas")?;
-        let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), width, height)
-            .map_err(|e| format!("could not build the picture: {e:?}"))?;
-        context.put_image_data(&image, 0.0, 0.0).map_err(|e| format!("could not draw the picture: {e:?}"))
+    fn redraw(&self) {
+        let Some(p) = &self.painted else { return };
+        let shown = adjust(&p.photo, &p.stylized, self.adjustments);
+        let _ = draw(&self.result_canvas, &shown);
+        let _ = draw(&self.photo_canvas, &p.photo);
     }
+
+    fn download(&self, jpeg: bool) -> Result<(), String> {
+        let canvas: HtmlCanvasElement = self.result_canvas.cast().ok_or("nothing to download yet")?;
+        let (mime, ext) = if jpeg { ("image/jpeg", "jpg") } else { ("image/png", "png") };
+        let url = canvas
+            .to_data_url_with_type_and_encoder_options(mime, &wasm_bindgen::JsValue::from_f64(self.jpeg_quality as f64))
+            .map_err(|e| format!("could not encode the picture: {e:?}"))?;
+        let stem = self.photo.as_ref().map(|p| p.name.rsplit_once('.').map_or(p.name.as_str(), |(s, _)| s).to_string()).unwrap_or_else(|| "photo".into());
+        let style = self.style.clone().unwrap_or_default();
+        let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+        let anchor: web_sys::HtmlAnchorElement =
+            document.create_element("a").map_err(|e| format!("{e:?}"))?.dyn_into().map_err(|_| "no anchor")?;
+        anchor.set_href(&url);
+        anchor.set_download(&format!("{stem}-{style}.{ext}"));
+        anchor.click();
+        Ok(())
+    }
+}
+
+fn draw(canvas: &NodeRef, image: &RgbaImage) -> Result<(), String> {
+    let canvas: HtmlCanvasElement = canvas.cast().ok_or("the canvas is missing")?;
+    canvas.set_width(image.width());
+    canvas.set_height(image.height());
+    let context: CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into().ok())
+        .ok_or("this browser cannot draw on a canvas")?;
+    let data = ImageData::new_with_u8_clamped_array_and_sh(Clamped(image.as_raw()), image.width(), image.height())
+        .map_err(|e| format!("could not build the picture: {e:?}"))?;
+    context.put_image_data(&data, 0.0, 0.0).map_err(|e| format!("could not draw the picture: {e:?}"))
 }
 
 pub fn start() {

@@ -2,5 +2,6 @@
 //! in the app; the worker turns requests into engine calls.
 
 pub mod app;
+pub mod i18n;
 pub mod gpu_probe;
 pub mod worker;

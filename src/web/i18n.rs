@@ -1,0 +1,141 @@
+//! The page's words in English and Chinese.
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Lang {
+    En,
+    Zh,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Lang {
+        if code.to_ascii_lowercase().starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::En => Lang::Zh,
+            Lang::Zh => Lang::En,
+        }
+    }
+
+    pub fn pick<'a>(self, text: &'a crate::model::package::Localized) -> &'a str {
+        match self {
+            Lang::En => &text.en,
+            Lang::Zh => &text.zh,
+        }
+    }
+}
+
+pub struct Words {
+    pub tagline: &'static str,
+    pub choose_photo: &'static str,
+    pub drop_hint: &'static str,
+    pub styles: &'static str,
+    pub strength: &'static str,
+    pub colour: &'static str,
+    pub mix_with: &'static str,
+    pub mix_none: &'static str,
+    pub mix_amount: &'static str,
+    pub size: &'static str,
+    pub size_preview: &'static str,
+    pub size_large: &'static str,
+    pub size_original: &'static str,
+    pub cancel: &'static str,
+    pub compare: &'static str,
+    pub download_png: &'static str,
+    pub download_jpeg: &'static str,
+    pub jpeg_quality: &'static str,
+    pub probing: &'static str,
+    pub no_engine: &'static str,
+    pub reading: &'static str,
+    pub painting: &'static str,
+    pub privacy: &'static str,
+    pub lang_toggle: &'static str,
+    pub theme_toggle: &'static str,
+    pub details: &'static str,
+    pub no_style_yet: &'static str,
+    pub cannot_run: &'static str,
+    pub empty_state: &'static str,
+}
+
+pub fn words(lang: Lang) -> &'static Words {
+    match lang {
+        Lang::En => &EN,
+        Lang::Zh => &ZH,
+    }
+}
+
+static EN: Words = Words {
+    tagline: "Your photo, painted on your own device. Nothing is uploaded.",
+    choose_photo: "Choose a photo",
+    drop_hint: "or drop it here, or paste it",
+    styles: "Styles",
+    strength: "Strength",
+    colour: "Keep photo colours",
+    mix_with: "Mix with",
+    mix_none: "No mix",
+    mix_amount: "Mix amount",
+    size: "Size",
+    size_preview: "Preview (1024 px)",
+    size_large: "Large (2048 px)",
+    size_original: "Original (up to 4096 px)",
+    cancel: "Cancel",
+    compare: "Before / after",
+    download_png: "Download PNG",
+    download_jpeg: "Download JPEG",
+    jpeg_quality: "JPEG quality",
+    probing: "Looking for an engine…",
+    no_engine: "No engine",
+    reading: "Reading the photo…",
+    painting: "Painting on your device…",
+    privacy: "Computed in this browser: your photos never leave this device.",
+    lang_toggle: "中文",
+    theme_toggle: "Theme",
+    details: "About this painting",
+    no_style_yet: "The styles are still loading.",
+    cannot_run: "Stylization cannot run here:",
+    empty_state: "Choose a photo and a painting to begin.",
+};
+
+static ZH: Words = Words {
+    tagline: "在你自己的设备上，把照片画成名作。不上传任何内容。",
+    choose_photo: "选择照片",
+    drop_hint: "或拖放到这里，或直接粘贴",
+    styles: "风格",
+    strength: "风格强度",
+    colour: "保留照片色彩",
+    mix_with: "混合风格",
+    mix_none: "不混合",
+    mix_amount: "混合比例",
+    size: "尺寸",
+    size_preview: "预览（1024 像素）",
+    size_large: "大图（2048 像素）",
+    size_original: "原图（最大 4096 像素）",
+    cancel: "取消",
+    compare: "前后对比",
+    download_png: "下载 PNG",
+    download_jpeg: "下载 JPEG",
+    jpeg_quality: "JPEG 质量",
+    probing: "正在寻找计算引擎…",
+    no_engine: "无可用引擎",
+    reading: "正在读取照片…",
+    painting: "正在你的设备上作画…",
+    privacy: "在本浏览器中计算：你的照片不会离开这台设备。",
+    lang_toggle: "English",
+    theme_toggle: "主题",
+    details: "关于这幅画",
+    no_style_yet: "风格仍在加载。",
+    cannot_run: "此处无法进行风格化：",
+    empty_state: "选择一张照片和一幅画作即可开始。",
+};

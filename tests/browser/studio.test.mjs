@@ -1,0 +1,136 @@
+// The studio controls: sliders act without a new inference, style cards and the mix re-run it,
+// downloads are real files, the language toggle switches the words, a phone has no sideways scroll.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { ROOT, startServer, launchChromium, watchPage, resultPixels, servedManifest } from './harness.mjs';
+
+const PHOTO = path.join(ROOT, 'tests/fixtures/gradient_64x48.png');
+let server, browser;
+before(async () => {
+  server = await startServer();
+  // The CPU engine: same pixels as WebGPU (app.test.mjs), and faster than SwiftShader here.
+  browser = await launchChromium({ webgpu: false });
+});
+after(async () => { await browser.close(); await server.close(); });
+
+async function openWithPhoto(viewport = { width: 1200, height: 900 }) {
+  const page = await browser.newPage({ viewport, acceptDownloads: true });
+  watchPage(page);
+  await page.goto(server.url);
+  await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
+  await page.setInputFiles('[data-testid=image-input]', PHOTO);
+  await page.waitForSelector('[data-testid=result-image][data-state=ready]', { timeout: 120_000 });
+  return page;
+}
+
+const job = (page) => page.getAttribute('[data-testid=result-image]', 'data-job');
+
+async function setRange(page, testid, value) {
+  await page.locator(`[data-testid=${testid}]`).fill(String(value));
+}
+
+function meanDiff(a, b) {
+  let sum = 0;
+  for (let i = 0; i < a.length; i += 4) for (let c = 0; c < 3; c++) sum += Math.abs(a[i + c] - b[i + c]);
+  return sum / (a.length / 4 * 3);
+}
+
+test('strength and colour sliders change the pixels without a new inference', { timeout: 180_000 }, async () => {
+  const page = await openWithPhoto();
+  const painted = await resultPixels(page);
+  const firstJob = await job(page);
+
+  await setRange(page, 'strength-slider', 0);
+  const photo = await resultPixels(page);
+  assert.equal(await job(page), firstJob, 'no new inference');
+  const original = await page.evaluate(() => {
+    const c = document.querySelector('canvas.before');
+    return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
+  });
+  assert.deepEqual(photo.rgba, original, 'strength 0 shows the photo');
+  assert.ok(meanDiff(painted.rgba, photo.rgba) > 10, 'the painting differs from the photo');
+
+  await setRange(page, 'strength-slider', 100);
+  await setRange(page, 'colour-slider', 100);
+  const coloured = await resultPixels(page);
+  assert.equal(await job(page), firstJob, 'no new inference');
+  assert.ok(meanDiff(coloured.rgba, painted.rgba) > 1, 'colour preservation changes the pixels');
+  await page.close();
+});
+
+test('style cards and the mix re-run the network with other pixels', { timeout: 240_000 }, async () => {
+  const styles = servedManifest().styles;
+  assert.ok(styles.length >= 2);
+  const page = await openWithPhoto();
+  for (const s of styles) assert.equal(await page.locator(`[data-testid=style-card-${s.id}]`).count(), 1);
+  const first = await resultPixels(page);
+  const firstJob = await job(page);
+
+  await page.click(`[data-testid=style-card-${styles[1].id}]`);
+  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, firstJob);
+  const second = await resultPixels(page);
+  assert.ok(meanDiff(first.rgba, second.rgba) > 1, 'another style paints differently');
+  assert.match(await page.locator('[data-testid=style-details]').textContent(), new RegExp(styles[1].title.en.split(' ')[0]));
+
+  const secondJob = await job(page);
+  await page.selectOption('[data-testid=mix-style-select]', styles[0].id);
+  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, secondJob);
+  const mixed = await resultPixels(page);
+  assert.ok(meanDiff(mixed.rgba, second.rgba) > 1 && meanDiff(mixed.rgba, first.rgba) > 1, 'a mix is neither style');
+  await page.close();
+});
+
+function pngSize(bytes) {
+  assert.deepEqual([...bytes.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], 'PNG signature');
+  return [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+}
+
+function jpegSize(bytes) {
+  assert.deepEqual([...bytes.subarray(0, 2)], [0xff, 0xd8], 'JPEG SOI');
+  let i = 2;
+  while (i < bytes.length) {
+    const marker = bytes[i + 1];
+    const length = bytes.readUInt16BE(i + 2);
+    if (marker >= 0xc0 && marker <= 0xc2) return [bytes.readUInt16BE(i + 7), bytes.readUInt16BE(i + 5)];
+    i += 2 + length;
+  }
+  throw new Error('no SOF marker');
+}
+
+test('downloads are a valid PNG and JPEG of the picture, named after photo and style', { timeout: 180_000 }, async () => {
+  const page = await openWithPhoto();
+  const style = servedManifest().styles[0].id;
+  for (const [testid, ext, size] of [['download-png', 'png', pngSize], ['download-jpeg', 'jpg', jpegSize]]) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid=${testid}]`)]);
+    assert.equal(download.suggestedFilename(), `gradient_64x48-${style}.${ext}`);
+    const bytes = readFileSync(await download.path());
+    assert.deepEqual(size(bytes), [64, 48]);
+  }
+  await page.close();
+});
+
+test('the language toggle switches the words and is remembered', { timeout: 120_000 }, async () => {
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  await page.waitForSelector('[data-testid=drop-zone]');
+  const before = await page.locator('[data-testid=drop-zone]').textContent();
+  await page.click('[data-testid=lang-toggle]');
+  const after = await page.locator('[data-testid=drop-zone]').textContent();
+  assert.notEqual(after, before);
+  assert.match(after, /选择照片/);
+  assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+  await page.reload();
+  await page.waitForSelector('[data-testid=drop-zone]');
+  assert.match(await page.locator('[data-testid=drop-zone]').textContent(), /选择照片/, 'remembered');
+  await page.close();
+});
+
+test('a 360 px phone screen has no sideways scroll', { timeout: 180_000 }, async () => {
+  const page = await openWithPhoto({ width: 360, height: 780 });
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, `page is ${width} px wide`);
+  await page.screenshot({ path: path.join(ROOT, 'target/screenshot-360.png'), fullPage: true });
+  await page.close();
+});
