@@ -59,6 +59,8 @@ fi
 # 3. Test tools: Chromium for browser tests, lavapipe (Vulkan on the CPU) for native GPU tests,
 #    Python with onnxruntime as the independent reference.
 apt_install chromium mesa-vulkan-drivers libvulkan1
+command -v node >/dev/null 2>&1 || apt_install nodejs npm
+python3 -c "import venv, ensurepip" 2>/dev/null || apt_install python3-venv
 if ! .venv/bin/python -c "import onnx, onnxruntime, numpy, PIL" 2>/dev/null; then
   say "python venv with onnxruntime (tests/reference/requirements.txt)"
   python3 -m venv .venv
