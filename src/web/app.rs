@@ -9,6 +9,9 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement, ImageData};
 use yew::prelude::*;
 
+use std::rc::Rc;
+
+use super::history::{self, HistoryItem, HistoryMeta};
 use super::i18n::{words, Lang};
 use super::worker::InferenceWorker;
 use crate::engine::EngineKind;
@@ -42,6 +45,12 @@ pub enum Msg {
     JpegQuality(f32),
     ToggleLang,
     ToggleTheme,
+    HistoryOpened(Result<(Rc<web_sys::IdbDatabase>, Vec<HistoryItem>), String>),
+    HistoryListed(Result<Vec<HistoryItem>, String>),
+    Reopen(u32),
+    Reopened { id: u32, result: Result<(Vec<u8>, Vec<u8>), String> },
+    DeleteEntry(u32),
+    ClearHistory,
 }
 
 struct Photo {
@@ -50,8 +59,9 @@ struct Photo {
 }
 
 struct Painted {
-    /// The worker job that painted it: sliders change the pixels, never this.
-    job: u64,
+    /// Where it came from: the worker job ("7") or a history entry ("history-3"). Sliders
+    /// change the pixels, never this.
+    origin: String,
     photo: RgbaImage,
     stylized: RgbaImage,
     engine: EngineKind,
@@ -82,6 +92,9 @@ pub struct App {
     dark: Option<bool>,
     result_canvas: NodeRef,
     photo_canvas: NodeRef,
+    db: Option<Rc<web_sys::IdbDatabase>>,
+    history: Vec<HistoryItem>,
+    history_note: Option<String>,
     _paste: Option<EventListener>,
 }
 
@@ -156,9 +169,19 @@ impl Component for App {
             dark,
             result_canvas: NodeRef::default(),
             photo_canvas: NodeRef::default(),
+            db: None,
+            history: Vec::new(),
+            history_note: None,
             _paste: paste,
         };
         app.apply_document_settings();
+        ctx.link().send_future(async {
+            let opened = match history::open().await {
+                Ok(db) => history::list(&db).await.map(|items| (Rc::new(db), items)),
+                Err(e) => Err(e),
+            };
+            Msg::HistoryOpened(opened)
+        });
         app
     }
 
@@ -241,7 +264,66 @@ impl Component for App {
                 }
                 self.apply_document_settings();
             }
-            Msg::Worker(response) => return self.on_worker(response),
+            Msg::Worker(response) => return self.on_worker(ctx, response),
+            Msg::HistoryOpened(Ok((db, items))) => {
+                self.db = Some(db);
+                self.history = items;
+            }
+            Msg::HistoryOpened(Err(e)) | Msg::HistoryListed(Err(e)) => {
+                // History is a convenience: without a database the studio still works.
+                log::warn!("history unavailable: {e}");
+                self.history_note = Some(e);
+            }
+            Msg::HistoryListed(Ok(items)) => self.history = items,
+            Msg::Reopen(id) => {
+                let Some(db) = self.db.clone() else { return false };
+                ctx.link().send_future(async move { Msg::Reopened { id, result: history::pixels(&db, id).await } });
+                return false;
+            }
+            Msg::Reopened { id, result } => {
+                let Some(item) = self.history.iter().find(|h| h.id == id).cloned() else { return false };
+                let (w, h) = (item.meta.width, item.meta.height);
+                match result.map(|(p, s)| (RgbaImage::from_raw(w, h, p), RgbaImage::from_raw(w, h, s))) {
+                    Ok((Some(photo), Some(stylized))) => {
+                        self.job += 1; // answers still on their way are for the old picture
+                        self.running = false;
+                        self.stage = None;
+                        self.style = Some(item.meta.style.style.clone());
+                        self.mix_style = item.meta.style.mix.as_ref().map(|(id, _)| id.clone());
+                        if let Some((_, t)) = item.meta.style.mix {
+                            self.mix_amount = t;
+                        }
+                        self.adjustments = item.meta.adjustments;
+                        let engine = self.painted.as_ref().map_or(EngineKind::Cpu, |p| p.engine);
+                        self.painted = Some(Painted { origin: format!("history-{id}"), photo, stylized, engine, elapsed_ms: 0.0 });
+                        self.redraw();
+                    }
+                    Ok(_) => self.error = Some("This history entry is damaged.".into()),
+                    Err(e) => self.error = Some(e),
+                }
+            }
+            Msg::DeleteEntry(id) => {
+                let Some(db) = self.db.clone() else { return false };
+                ctx.link().send_future(async move {
+                    let result = match history::delete(&db, id).await {
+                        Ok(()) => history::list(&db).await,
+                        Err(e) => Err(e),
+                    };
+                    Msg::HistoryListed(result)
+                });
+                return false;
+            }
+            Msg::ClearHistory => {
+                let Some(db) = self.db.clone() else { return false };
+                ctx.link().send_future(async move {
+                    let result = match history::clear(&db).await {
+                        Ok(()) => history::list(&db).await,
+                        Err(e) => Err(e),
+                    };
+                    Msg::HistoryListed(result)
+                });
+                return false;
+            }
         }
         true
     }
@@ -317,7 +399,7 @@ impl Component for App {
                                 <canvas ref={self.photo_canvas.clone()} class="before" aria-hidden="true" />
                                 <canvas ref={self.result_canvas.clone()} class="after" data-testid="result-image"
                                     data-state={ if self.painted.is_some() { "ready" } else { "empty" } }
-                                    data-job={ self.painted.as_ref().map(|p| p.job.to_string()) } />
+                                    data-job={ self.painted.as_ref().map(|p| p.origin.clone()) } />
                             </div>
                             if self.painted.is_none() {
                                 <p class="empty">{ w.empty_state }</p>
@@ -341,6 +423,7 @@ impl Component for App {
                                 </label>
                             </div>
                         </figure>
+                        { self.history_view(ctx) }
                     </div>
                     <aside class="controls">
                         <h2>{ w.styles }</h2>
@@ -428,6 +511,70 @@ impl App {
         }
     }
 
+    fn history_view(&self, ctx: &Context<Self>) -> Html {
+        let w = words(self.lang);
+        let link = ctx.link();
+        html! {
+            <section class="history" aria-label={w.history}>
+                <div class="history-head">
+                    <h2>{ w.history }</h2>
+                    <button class="ghost" data-testid="history-clear" disabled={self.history.is_empty()}
+                        onclick={link.callback(|_| Msg::ClearHistory)}>{ w.history_clear }</button>
+                </div>
+                if self.history.is_empty() {
+                    <p class="empty">{ self.history_note.clone().unwrap_or_else(|| w.history_empty.to_string()) }</p>
+                }
+                <ul class="history-list">
+                    { for self.history.iter().map(|item| {
+                        let id = item.id;
+                        let name = self.styles.iter().find(|s| s.id == item.meta.style.style)
+                            .map(|s| self.lang.pick(&s.name).to_string()).unwrap_or_else(|| item.meta.style.style.clone());
+                        let when = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(item.meta.created_ms));
+                        let label = format!("{} · {} · {}", name, item.meta.photo_name, String::from(when.to_locale_string(self.lang.code(), &wasm_bindgen::JsValue::UNDEFINED)));
+                        html! {
+                            <li class="history-row">
+                                <button class="history-open" data-testid="history-item" title={label.clone()}
+                                    onclick={link.callback(move |_| Msg::Reopen(id))}>
+                                    <img src={item.meta.thumbnail.clone()} alt="" />
+                                    <span>{ label }</span>
+                                </button>
+                                <button class="ghost" data-testid="history-delete" aria-label={w.history_delete}
+                                    onclick={link.callback(move |_| Msg::DeleteEntry(id))}>{ "×" }</button>
+                            </li>
+                        }
+                    }) }
+                </ul>
+            </section>
+        }
+    }
+
+    /// Keep the new painting in the device's history (pictures above 2048 px are kept at 2048).
+    fn save_to_history(&self, ctx: &Context<Self>) {
+        let (Some(db), Some(p)) = (self.db.clone(), self.painted.as_ref()) else { return };
+        let (w, h) = crate::imaging::fit_within(p.photo.width(), p.photo.height(), 2048);
+        let photo = crate::imaging::resize_to(&p.photo, w, h);
+        let stylized = crate::imaging::resize_to(&p.stylized, w, h);
+        let shown = adjust(&photo, &stylized, self.adjustments);
+        let (tw, th) = crate::imaging::fit_within(w, h, 96);
+        let thumbnail = thumbnail_url(&crate::imaging::resize_to(&shown, tw, th)).unwrap_or_default();
+        let meta = HistoryMeta {
+            created_ms: js_sys::Date::now(),
+            photo_name: self.photo.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
+            style: StyleChoice { style: self.style.clone().unwrap_or_default(), mix: self.mix_style.clone().map(|m| (m, self.mix_amount)) },
+            adjustments: self.adjustments,
+            width: w,
+            height: h,
+            thumbnail,
+        };
+        ctx.link().send_future(async move {
+            let result = match history::add(&db, &meta, photo.as_raw(), stylized.as_raw()).await {
+                Ok(_) => history::list(&db).await,
+                Err(e) => Err(e),
+            };
+            Msg::HistoryListed(result)
+        });
+    }
+
     fn apply_document_settings(&self) {
         if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
             let _ = root.set_attribute("lang", if self.lang == Lang::Zh { "zh-CN" } else { "en" });
@@ -465,7 +612,7 @@ impl App {
         self.worker.send(WorkerRequest::Stylize { job: self.job, image_bytes: bytes, style: StyleChoice { style, mix }, max_side: self.max_side });
     }
 
-    fn on_worker(&mut self, response: WorkerResponse) -> bool {
+    fn on_worker(&mut self, ctx: &Context<Self>, response: WorkerResponse) -> bool {
         match response {
             WorkerResponse::Engine(status) => self.engine = status,
             WorkerResponse::Styles(styles) => self.styles = styles,
@@ -478,8 +625,9 @@ impl App {
                 }
                 match (RgbaImage::from_raw(width, height, photo), RgbaImage::from_raw(width, height, stylized)) {
                     (Some(photo), Some(stylized)) => {
-                        self.painted = Some(Painted { job, photo, stylized, engine, elapsed_ms });
+                        self.painted = Some(Painted { origin: job.to_string(), photo, stylized, engine, elapsed_ms });
                         self.redraw();
+                        self.save_to_history(ctx);
                     }
                     _ => self.error = Some("The worker sent a picture of the wrong size.".into()),
                 }
@@ -520,8 +668,21 @@ impl App {
     }
 }
 
+fn thumbnail_url(image: &RgbaImage) -> Result<String, String> {
+    let canvas: HtmlCanvasElement = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("canvas").ok())
+        .and_then(|c| c.dyn_into().ok())
+        .ok_or("no canvas")?;
+    draw_on(&canvas, image)?;
+    canvas.to_data_url_with_type_and_encoder_options("image/jpeg", &wasm_bindgen::JsValue::from_f64(0.8)).map_err(|e| format!("{e:?}"))
+}
+
 fn draw(canvas: &NodeRef, image: &RgbaImage) -> Result<(), String> {
-    let canvas: HtmlCanvasElement = canvas.cast().ok_or("the canvas is missing")?;
+    draw_on(&canvas.cast().ok_or("the canvas is missing")?, image)
+}
+
+fn draw_on(canvas: &HtmlCanvasElement, image: &RgbaImage) -> Result<(), String> {
     canvas.set_width(image.width());
     canvas.set_height(image.height());
     let context: CanvasRenderingContext2d = canvas

@@ -67,6 +67,10 @@ pub struct Words {
     pub no_style_yet: &'static str,
     pub cannot_run: &'static str,
     pub empty_state: &'static str,
+    pub history: &'static str,
+    pub history_clear: &'static str,
+    pub history_delete: &'static str,
+    pub history_empty: &'static str,
 }
 
 pub fn words(lang: Lang) -> &'static Words {
@@ -106,6 +110,10 @@ static EN: Words = Words {
     no_style_yet: "The styles are still loading.",
     cannot_run: "Stylization cannot run here:",
     empty_state: "Choose a photo and a painting to begin.",
+    history: "History on this device",
+    history_clear: "Clear all",
+    history_delete: "Delete",
+    history_empty: "Your paintings will be kept here, on this device only.",
 };
 
 static ZH: Words = Words {
@@ -138,4 +146,8 @@ static ZH: Words = Words {
     no_style_yet: "风格仍在加载。",
     cannot_run: "此处无法进行风格化：",
     empty_state: "选择一张照片和一幅画作即可开始。",
+    history: "本设备上的历史记录",
+    history_clear: "全部清除",
+    history_delete: "删除",
+    history_empty: "你的作品会保存在这里，仅存于本设备。",
 };

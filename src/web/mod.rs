@@ -4,4 +4,5 @@
 pub mod app;
 pub mod i18n;
 pub mod gpu_probe;
+pub mod history;
 pub mod worker;

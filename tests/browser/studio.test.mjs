@@ -134,3 +134,38 @@ test('a 360 px phone screen has no sideways scroll', { timeout: 180_000 }, async
   await page.screenshot({ path: path.join(ROOT, 'target/screenshot-360.png'), fullPage: true });
   await page.close();
 });
+
+test('history survives a reload, reopens, deletes one and clears all', { timeout: 240_000 }, async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  watchPage(page);
+  await page.goto(server.url);
+  await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
+  await page.setInputFiles('[data-testid=image-input]', PHOTO);
+  await page.waitForSelector('[data-testid=result-image][data-state=ready]', { timeout: 120_000 });
+  const painted = await resultPixels(page);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=history-item]').length === 1);
+  await setRange(page, 'strength-slider', 100);
+  const styles = servedManifest().styles;
+  await page.click(`[data-testid=style-card-${styles[1].id}]`);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=history-item]').length === 2);
+
+  await page.reload();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=history-item]').length === 2, null, { timeout: 60_000 });
+  assert.equal(await page.getAttribute('[data-testid=result-image]', 'data-state'), 'empty');
+  // Newest first: the second entry in the list is the first painting.
+  await page.locator('[data-testid=history-item]').nth(1).click();
+  await page.waitForSelector('[data-testid=result-image][data-state=ready]');
+  assert.match(await page.getAttribute('[data-testid=result-image]', 'data-job'), /^history-\d+$/);
+  assert.deepEqual((await resultPixels(page)).rgba, painted.rgba, 'the reopened picture is the painted one');
+
+  await page.locator('[data-testid=history-delete]').first().click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=history-item]').length === 1);
+  await page.click('[data-testid=history-clear]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=history-item]').length === 0);
+  await page.reload();
+  await page.waitForSelector('[data-testid=drop-zone]');
+  await page.waitForTimeout(500);
+  assert.equal(await page.locator('[data-testid=history-item]').count(), 0, 'cleared for good');
+  await context.close();
+});
