@@ -696,7 +696,26 @@ fn draw_on(canvas: &HtmlCanvasElement, image: &RgbaImage) -> Result<(), String> 
     context.put_image_data(&data, 0.0, 0.0).map_err(|e| format!("could not draw the picture: {e:?}"))
 }
 
+/// Register the service worker that makes a second visit work offline (static/sw.template.js).
+fn register_service_worker() {
+    let Some(window) = web_sys::window() else { return };
+    let container = js_sys::Reflect::get(&window.navigator(), &"serviceWorker".into()).unwrap_or_default();
+    let register = js_sys::Reflect::get(&container, &"register".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(register) = register {
+        // A rejected registration (file://, a private window) only means no offline mode.
+        if let Ok(promise) = register.call1(&container, &"./sw.js".into()) {
+            let promise: js_sys::Promise = promise.unchecked_into();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(e) = JsFuture::from(promise).await {
+                    log::warn!("no offline mode: {e:?}");
+                }
+            });
+        }
+    }
+}
+
 pub fn start() {
     console_error_panic_hook::set_once();
+    register_service_worker();
     yew::Renderer::<App>::new().render();
 }
