@@ -42,6 +42,8 @@ pub enum Msg {
     Cancel,
     Divider(f32),
     Download { jpeg: bool },
+    Share,
+    Shared(Result<(), String>),
     JpegQuality(f32),
     ToggleLang,
     ToggleTheme,
@@ -95,6 +97,8 @@ pub struct App {
     db: Option<Rc<web_sys::IdbDatabase>>,
     history: Vec<HistoryItem>,
     history_note: Option<String>,
+    /// A note next to the share button (the fallback where the browser cannot share files).
+    share_note: Option<String>,
     _paste: Option<EventListener>,
 }
 
@@ -172,6 +176,7 @@ impl Component for App {
             db: None,
             history: Vec::new(),
             history_note: None,
+            share_note: None,
             _paste: paste,
         };
         app.apply_document_settings();
@@ -249,6 +254,17 @@ impl Component for App {
                 }
             }
             Msg::JpegQuality(q) => self.jpeg_quality = q,
+            Msg::Share => {
+                self.share_note = None;
+                match self.share_file() {
+                    Ok(Some(future)) => ctx.link().send_future(async move { Msg::Shared(future.await) }),
+                    Ok(None) => self.share_note = Some(words(self.lang).share_unsupported.into()),
+                    Err(e) => self.error = Some(e),
+                }
+            }
+            // A cancelled share sheet is an AbortError: not worth a message.
+            Msg::Shared(Err(e)) if !e.contains("AbortError") => self.share_note = Some(e),
+            Msg::Shared(_) => return false,
             Msg::ToggleLang => {
                 self.lang = self.lang.other();
                 if let Some(s) = storage() {
@@ -415,6 +431,7 @@ impl Component for App {
                             <div class="downloads" hidden={self.painted.is_none()}>
                                 <button data-testid="download-png" onclick={link.callback(|_| Msg::Download { jpeg: false })}>{ w.download_png }</button>
                                 <button data-testid="download-jpeg" onclick={link.callback(|_| Msg::Download { jpeg: true })}>{ w.download_jpeg }</button>
+                                <button data-testid="share-button" onclick={link.callback(|_| Msg::Share)}>{ w.share }</button>
                                 <label class="row compact">
                                     <span>{ w.jpeg_quality }</span>
                                     <select data-testid="jpeg-quality" onchange={link.callback(|e: Event| Msg::JpegQuality(select_value(&e).parse().unwrap_or(0.9)))}>
@@ -422,6 +439,9 @@ impl Component for App {
                                     </select>
                                 </label>
                             </div>
+                            if let Some(note) = &self.share_note {
+                                <p class="note" role="status" data-testid="share-note">{ note }</p>
+                            }
                         </figure>
                         { self.history_view(ctx) }
                     </div>
@@ -650,19 +670,59 @@ impl App {
         let _ = draw(&self.photo_canvas, &p.photo);
     }
 
+    /// Share the picture as a PNG file through the Web Share API. Ok(None) where the browser
+    /// cannot share files, so the page can say so.
+    fn share_file(&self) -> Result<Option<impl std::future::Future<Output = Result<(), String>>>, String> {
+        use js_sys::{Array, Function, Reflect};
+        let Some(p) = &self.painted else { return Err("nothing to share yet".into()) };
+        let navigator = web_sys::window().ok_or("no window")?.navigator();
+        let (Some(can_share), Some(share)) = (
+            Reflect::get(&navigator, &"canShare".into()).ok().and_then(|f| f.dyn_into::<Function>().ok()),
+            Reflect::get(&navigator, &"share".into()).ok().and_then(|f| f.dyn_into::<Function>().ok()),
+        ) else {
+            return Ok(None);
+        };
+        let shown = adjust(&p.photo, &p.stylized, self.adjustments);
+        let mut png = Vec::new();
+        image::DynamicImage::ImageRgba8(shown)
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .map_err(|e| e.to_string())?;
+        let parts = Array::of1(&js_sys::Uint8Array::from(png.as_slice()));
+        let mut options = web_sys::FilePropertyBag::new();
+        options.type_("image/png");
+        let file = web_sys::File::new_with_u8_array_sequence_and_options(&parts, &self.download_name("png"), &options)
+            .map_err(|e| format!("{e:?}"))?;
+        let data = js_sys::Object::new();
+        Reflect::set(&data, &"files".into(), &Array::of1(&file)).map_err(|e| format!("{e:?}"))?;
+        Reflect::set(&data, &"title".into(), &"Atelier".into()).map_err(|e| format!("{e:?}"))?;
+        if !can_share.call1(&navigator, &data).map(|v| v.is_truthy()).unwrap_or(false) {
+            return Ok(None);
+        }
+        let promise: js_sys::Promise = share.call1(&navigator, &data).map_err(|e| format!("{e:?}"))?.unchecked_into();
+        Ok(Some(async move { JsFuture::from(promise).await.map(|_| ()).map_err(|e| format!("{e:?}")) }))
+    }
+
+    /// `<photo>-<style>.<ext>`: the file says what it is.
+    fn download_name(&self, ext: &str) -> String {
+        let stem = self
+            .photo
+            .as_ref()
+            .map(|p| p.name.rsplit_once('.').map_or(p.name.as_str(), |(s, _)| s).to_string())
+            .unwrap_or_else(|| "photo".into());
+        format!("{stem}-{}.{ext}", self.style.clone().unwrap_or_default())
+    }
+
     fn download(&self, jpeg: bool) -> Result<(), String> {
         let canvas: HtmlCanvasElement = self.result_canvas.cast().ok_or("nothing to download yet")?;
         let (mime, ext) = if jpeg { ("image/jpeg", "jpg") } else { ("image/png", "png") };
         let url = canvas
             .to_data_url_with_type_and_encoder_options(mime, &wasm_bindgen::JsValue::from_f64(self.jpeg_quality as f64))
             .map_err(|e| format!("could not encode the picture: {e:?}"))?;
-        let stem = self.photo.as_ref().map(|p| p.name.rsplit_once('.').map_or(p.name.as_str(), |(s, _)| s).to_string()).unwrap_or_else(|| "photo".into());
-        let style = self.style.clone().unwrap_or_default();
         let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
         let anchor: web_sys::HtmlAnchorElement =
             document.create_element("a").map_err(|e| format!("{e:?}"))?.dyn_into().map_err(|_| "no anchor")?;
         anchor.set_href(&url);
-        anchor.set_download(&format!("{stem}-{style}.{ext}"));
+        anchor.set_download(&self.download_name(ext));
         anchor.click();
         Ok(())
     }

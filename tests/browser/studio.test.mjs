@@ -169,3 +169,28 @@ test('history survives a reload, reopens, deletes one and clears all', { timeout
   assert.equal(await page.locator('[data-testid=history-item]').count(), 0, 'cleared for good');
   await context.close();
 });
+
+test('share hands the browser a PNG file, or says why it cannot', { timeout: 180_000 }, async () => {
+  // Headless Chromium has no share sheet: first the fallback, then a stand-in navigator.share.
+  const page = await openWithPhoto();
+  await page.click('[data-testid=share-button]');
+  await page.waitForSelector('[data-testid=share-note]');
+  assert.match(await page.locator('[data-testid=share-note]').textContent(), /cannot share files/);
+
+  await page.evaluate(() => {
+    navigator.canShare = (data) => Array.isArray(data.files) && data.files.length > 0;
+    navigator.share = async (data) => {
+      const file = data.files[0];
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      window.sharedFile = { name: file.name, type: file.type, head: Array.from(bytes.slice(0, 24)) };
+    };
+  });
+  await page.click('[data-testid=share-button]');
+  await page.waitForFunction(() => window.sharedFile);
+  const shared = await page.evaluate(() => window.sharedFile);
+  assert.equal(shared.type, 'image/png');
+  assert.match(shared.name, /^gradient_64x48-.+\.png$/);
+  const head = Buffer.from(shared.head);
+  assert.deepEqual([head.readUInt32BE(16), head.readUInt32BE(20)], [64, 48]);
+  await page.close();
+});
