@@ -36,6 +36,8 @@ pub enum Stage {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum WorkerResponse {
     Engine(EngineStatus),
+    /// The model package is downloading: `done` of `total` bytes.
+    Loading { done: u64, total: u64 },
     /// The package's styles, once loaded.
     Styles(Vec<StyleEntry>),
     Progress { job: u64, stage: Stage },

@@ -99,6 +99,8 @@ pub struct App {
     history_note: Option<String>,
     /// A note next to the share button (the fallback where the browser cannot share files).
     share_note: Option<String>,
+    /// Model package download: (bytes done, bytes in all), while it lasts.
+    loading: Option<(u64, u64)>,
     _paste: Option<EventListener>,
 }
 
@@ -177,6 +179,7 @@ impl Component for App {
             history: Vec::new(),
             history_note: None,
             share_note: None,
+            loading: None,
             _paste: paste,
         };
         app.apply_document_settings();
@@ -389,6 +392,12 @@ impl Component for App {
                         <button class="ghost" data-testid="theme-toggle" aria-label={w.theme_toggle} onclick={link.callback(|_| Msg::ToggleTheme)}>{ "◐" }</button>
                     </div>
                 </header>
+                if let Some((done, total)) = self.loading {
+                    <p class="notice loading" data-testid="model-progress">
+                        { format!("{} {:.1} / {:.1} MB", w.loading_styles, done as f64 / 1e6, total as f64 / 1e6) }
+                        <progress max={total.to_string()} value={done.to_string()} />
+                    </p>
+                }
                 if let EngineStatus::Unavailable { reason } = &self.engine {
                     <p class="notice">{ format!("{} {reason}", w.cannot_run) }</p>
                 }
@@ -635,6 +644,7 @@ impl App {
     fn on_worker(&mut self, ctx: &Context<Self>, response: WorkerResponse) -> bool {
         match response {
             WorkerResponse::Engine(status) => self.engine = status,
+            WorkerResponse::Loading { done, total } => self.loading = (done < total).then_some((done, total)),
             WorkerResponse::Styles(styles) => self.styles = styles,
             WorkerResponse::Progress { job, stage } if job == self.job => self.stage = Some(stage),
             WorkerResponse::Done { job, width, height, photo, stylized, engine, elapsed_ms } if job == self.job => {

@@ -89,10 +89,15 @@ async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
-async fn load_package(models_url: &str) -> Result<ModelPackage, String> {
+async fn load_package(models_url: &str, respond: &impl Fn(WorkerResponse)) -> Result<ModelPackage, String> {
     let manifest = Manifest::parse(&fetch_bytes(&format!("{models_url}manifest.json")).await?).map_err(|e| e.to_string())?;
-    let generator = fetch_bytes(&format!("{models_url}{}", manifest.network.generator.file)).await?;
-    let params = fetch_bytes(&format!("{models_url}{}", manifest.network.style_params.file)).await?;
+    let network = &manifest.network;
+    let total = network.generator.bytes + network.style_params.bytes;
+    respond(WorkerResponse::Loading { done: 0, total });
+    let generator = fetch_bytes(&format!("{models_url}{}", network.generator.file)).await?;
+    respond(WorkerResponse::Loading { done: generator.len() as u64, total });
+    let params = fetch_bytes(&format!("{models_url}{}", network.style_params.file)).await?;
+    respond(WorkerResponse::Loading { done: total, total });
     ModelPackage::from_parts(manifest, &generator, &params).map_err(|e: PackageError| e.to_string())
 }
 
@@ -101,7 +106,7 @@ fn cpu_status(why: &str) -> EngineStatus {
 }
 
 async fn init(state: &Rc<RefCell<WorkerState>>, models_url: &str, respond: &impl Fn(WorkerResponse)) {
-    let package = match load_package(models_url).await {
+    let package = match load_package(models_url, respond).await {
         Ok(package) => Rc::new(package),
         Err(reason) => {
             let reason = format!("The styles could not be loaded: {reason}");
