@@ -139,6 +139,17 @@ fn binary(a: &Value, b: &Value, out_shape: &[usize], f: impl Fn(f32, f32) -> f32
     if a.shape == b.shape {
         return a.data.iter().zip(b.data.iter()).map(|(&x, &y)| f(x, y)).collect();
     }
+    // The instance norm's shapes: a feature map with a per-channel [1,C,1,1] or scalar operand.
+    if a.shape.as_slice() == out_shape && a.shape.len() == 4 {
+        let (c, plane) = (a.shape[1], a.shape[2] * a.shape[3]);
+        if b.data.len() == 1 {
+            let y = b.data[0];
+            return a.data.iter().map(|&x| f(x, y)).collect();
+        }
+        if b.data.len() == c && b.shape.iter().rev().take(2).all(|&d| d == 1) {
+            return a.data.chunks_exact(plane).zip(b.data.iter()).flat_map(|(xs, &y)| xs.iter().map(move |&x| (x, y))).map(|(x, y)| f(x, y)).collect();
+        }
+    }
     let rank = out_shape.len();
     let strides = |shape: &[usize]| -> Vec<usize> {
         let padded: Vec<usize> = std::iter::repeat(1).take(rank - shape.len()).chain(shape.iter().copied()).collect();
