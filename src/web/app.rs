@@ -247,6 +247,7 @@ impl Component for App {
                 self.job += 1;
                 self.running = false;
                 self.stage = None;
+                self.pending_photo = None;
                 self.worker = spawn_worker(ctx);
                 self.engine = EngineStatus::Probing;
             }
@@ -620,9 +621,11 @@ impl App {
 
     /// Ask the worker for a new painting of `photo` (or of the current photo).
     fn run(&mut self, photo: Option<Photo>) {
-        let bytes = match (&photo, &self.photo) {
-            (Some(p), _) | (None, Some(p)) => p.bytes.clone(),
-            (None, None) => return,
+        // A re-run (new style, mix or size) paints the newest photo: one still on its way
+        // through the worker, else the one on show.
+        let bytes = match photo.as_ref().or(self.pending_photo.as_ref()).or(self.photo.as_ref()) {
+            Some(p) => p.bytes.clone(),
+            None => return,
         };
         let Some(style) = self.style.clone().or_else(|| self.styles.first().map(|s| s.id.clone())) else {
             self.error = Some(words(self.lang).no_style_yet.into());

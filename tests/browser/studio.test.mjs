@@ -194,3 +194,70 @@ test('share hands the browser a PNG file, or says why it cannot', { timeout: 180
   assert.deepEqual([head.readUInt32BE(16), head.readUInt32BE(20)], [64, 48]);
   await page.close();
 });
+
+/** A File made in the page from the fixture photo's bytes, for drop and paste. */
+async function pageFile(page) {
+  const bytes = [...readFileSync(PHOTO)];
+  return page.evaluateHandle((data) => new File([new Uint8Array(data)], 'dropped.png', { type: 'image/png' }), bytes);
+}
+
+test('a photo can be dropped on the page or pasted', { timeout: 240_000 }, async () => {
+  const page = await browser.newPage();
+  watchPage(page);
+  await page.goto(server.url);
+  await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
+  const file = await pageFile(page);
+  await page.evaluate((f) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(f);
+    document.querySelector('[data-testid=drop-zone]').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, file);
+  await page.waitForSelector('[data-testid=result-image][data-state=ready]', { timeout: 120_000 });
+  const dropped = await job(page);
+
+  await page.evaluate((f) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(f);
+    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true }));
+  }, file);
+  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, dropped, { timeout: 120_000 });
+  assert.equal(await page.locator('[data-testid=error-message]').count(), 0);
+  await page.close();
+});
+
+test('a long run can be cancelled; the previous picture stays and the studio keeps working', { timeout: 300_000 }, async () => {
+  const page = await openWithPhoto();
+  const before = await resultPixels(page);
+  const firstJob = await job(page);
+  // A 2400 x 1800 photo at "Original" size: tiled, many passes on the CPU engine.
+  const big = await page.evaluateHandle(async () => {
+    const canvas = new OffscreenCanvas(2400, 1800);
+    const ctx = canvas.getContext('2d');
+    const gradient = ctx.createLinearGradient(0, 0, 2400, 1800);
+    gradient.addColorStop(0, '#d35400'); gradient.addColorStop(1, '#2c3e50');
+    ctx.fillStyle = gradient; ctx.fillRect(0, 0, 2400, 1800);
+    return new File([await canvas.convertToBlob({ type: 'image/png' })], 'big.png', { type: 'image/png' });
+  });
+  await page.selectOption('[data-testid=size-select]', '4096');
+  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, firstJob, { timeout: 120_000 });
+  const sizedJob = await job(page);
+  await page.evaluate((f) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(f);
+    document.querySelector('[data-testid=drop-zone]').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, big);
+  await page.waitForSelector('[data-testid=cancel-button]:visible', { timeout: 30_000 });
+  await page.click('[data-testid=cancel-button]');
+  assert.equal(await page.locator('[data-testid=progress]').isVisible(), false, 'no progress after cancel');
+  assert.equal(await job(page), sizedJob, 'the previous picture stays');
+  assert.deepEqual((await resultPixels(page)).width, before.width);
+  await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
+  // The fresh worker paints again.
+  await setRange(page, 'strength-slider', 100);
+  await page.click(`[data-testid=style-card-${servedManifest().styles[2].id}]`);
+  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, sizedJob, { timeout: 120_000 });
+  assert.equal((await resultPixels(page)).width, 64, 'the cancelled photo is forgotten: the re-run paints the shown one');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-png]')]);
+  assert.match(download.suggestedFilename(), /^gradient_64x48-/);
+  await page.close();
+});
