@@ -15,14 +15,37 @@ pub enum WorkerRequest {
     Stylize { job: u64, image_bytes: Vec<u8>, style: StyleChoice, max_side: u32 },
 }
 
+/// Why the CPU engine runs instead of WebGPU (the page words it in the visitor's language).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum CpuReason {
+    /// `navigator.gpu` is missing.
+    NoWebGpu,
+    /// WebGPU is there but offers no adapter.
+    NoAdapter,
+    /// Asking for an adapter failed.
+    ProbeFailed(String),
+    /// The GPU failed while painting (device lost, out of memory).
+    GpuFailed(String),
+}
+
 /// What the badge shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum EngineStatus {
     Probing,
-    /// `detail` names the GPU, or says why the CPU runs instead.
-    Ready { kind: EngineKind, detail: String },
+    Gpu { adapter: String },
+    Cpu { reason: CpuReason },
     /// Nothing can run; `reason` says why in words a visitor understands.
     Unavailable { reason: String },
+}
+
+impl EngineStatus {
+    pub fn kind(&self) -> Option<EngineKind> {
+        match self {
+            EngineStatus::Gpu { .. } => Some(EngineKind::Gpu),
+            EngineStatus::Cpu { .. } => Some(EngineKind::Cpu),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,7 +12,7 @@ use yew::prelude::*;
 use std::rc::Rc;
 
 use super::history::{self, HistoryItem, HistoryMeta};
-use super::i18n::{words, Lang};
+use super::i18n::{cpu_reason, words, Lang};
 use super::worker::InferenceWorker;
 use crate::engine::EngineKind;
 use crate::model::package::StyleEntry;
@@ -364,7 +364,8 @@ impl Component for App {
         let on_dragover = Callback::from(|e: DragEvent| e.prevent_default());
         let (badge_state, badge_text, badge_title) = match &self.engine {
             EngineStatus::Probing => ("probing", w.probing.to_string(), String::new()),
-            EngineStatus::Ready { kind, detail } => ("ready", kind.label().to_string(), detail.clone()),
+            EngineStatus::Gpu { adapter } => ("ready", EngineKind::Gpu.label().to_string(), adapter.clone()),
+            EngineStatus::Cpu { reason } => ("ready", EngineKind::Cpu.label().to_string(), cpu_reason(self.lang, reason)),
             EngineStatus::Unavailable { reason } => ("none", w.no_engine.to_string(), reason.clone()),
         };
         let stage_text = match self.stage {
@@ -402,8 +403,8 @@ impl Component for App {
                 if let EngineStatus::Unavailable { reason } = &self.engine {
                     <p class="notice">{ format!("{} {reason}", w.cannot_run) }</p>
                 }
-                if let EngineStatus::Ready { kind: EngineKind::Cpu, detail } = &self.engine {
-                    <p class="notice">{ detail.clone() }</p>
+                if let EngineStatus::Cpu { reason } = &self.engine {
+                    <p class="notice">{ cpu_reason(self.lang, reason) }</p>
                 }
                 <section class="workspace">
                     <div class="stage-column">

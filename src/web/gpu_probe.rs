@@ -5,6 +5,8 @@ use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::protocol::CpuReason;
+
 fn get(target: &JsValue, key: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
@@ -13,22 +15,20 @@ fn is_missing(value: &JsValue) -> bool {
     value.is_undefined() || value.is_null()
 }
 
-/// Ok(a short description of the adapter) or Err(why WebGPU cannot be used, for the visitor).
-pub async fn probe_webgpu() -> Result<String, String> {
+/// Ok(a short description of the adapter) or Err(why WebGPU cannot be used).
+pub async fn probe_webgpu() -> Result<String, CpuReason> {
     let gpu = get(&get(&js_sys::global(), "navigator"), "gpu");
     if is_missing(&gpu) {
-        return Err("This browser does not offer WebGPU (navigator.gpu is missing).".into());
+        return Err(CpuReason::NoWebGpu);
     }
-    let request_adapter: Function = get(&gpu, "requestAdapter")
-        .dyn_into()
-        .map_err(|_| "This browser's WebGPU has no requestAdapter().".to_string())?;
+    let request_adapter: Function = get(&gpu, "requestAdapter").dyn_into().map_err(|_| CpuReason::NoWebGpu)?;
     let promise: Promise = request_adapter
         .call0(&gpu)
         .and_then(|p| p.dyn_into().map_err(JsValue::from))
-        .map_err(|e| format!("WebGPU refused to look for a GPU: {e:?}"))?;
-    let adapter = JsFuture::from(promise).await.map_err(|e| format!("WebGPU failed to find a GPU: {e:?}"))?;
+        .map_err(|e| CpuReason::ProbeFailed(format!("{e:?}")))?;
+    let adapter = JsFuture::from(promise).await.map_err(|e| CpuReason::ProbeFailed(format!("{e:?}")))?;
     if is_missing(&adapter) {
-        return Err("WebGPU is present but offers no GPU adapter (GPU blocklisted or hardware acceleration off).".into());
+        return Err(CpuReason::NoAdapter);
     }
     let info = get(&adapter, "info");
     let detail = ["vendor", "architecture", "description"]

@@ -160,3 +160,20 @@ static ZH: Words = Words {
     history_delete: "删除",
     history_empty: "你的作品会保存在这里，仅存于本设备。",
 };
+
+/// Why the CPU engine runs, in the visitor's language.
+pub fn cpu_reason(lang: Lang, reason: &crate::protocol::CpuReason) -> String {
+    use crate::protocol::CpuReason::*;
+    match (lang, reason) {
+        (Lang::En, NoWebGpu) => "This browser does not offer WebGPU. Painting on the CPU (slower).".into(),
+        (Lang::En, NoAdapter) => {
+            "WebGPU is present but offers no GPU adapter (GPU blocklisted or hardware acceleration off). Painting on the CPU (slower).".into()
+        }
+        (Lang::En, ProbeFailed(e)) => format!("WebGPU could not find a GPU ({e}). Painting on the CPU (slower)."),
+        (Lang::En, GpuFailed(e)) => format!("The GPU failed ({e}). Painting on the CPU from now on (slower)."),
+        (Lang::Zh, NoWebGpu) => "此浏览器不支持 WebGPU。正在用 CPU 作画（较慢）。".into(),
+        (Lang::Zh, NoAdapter) => "WebGPU 可用，但没有可用的 GPU（GPU 被屏蔽或硬件加速已关闭）。正在用 CPU 作画（较慢）。".into(),
+        (Lang::Zh, ProbeFailed(e)) => format!("WebGPU 找不到 GPU（{e}）。正在用 CPU 作画（较慢）。"),
+        (Lang::Zh, GpuFailed(e)) => format!("GPU 出错（{e}）。此后改用 CPU 作画（较慢）。"),
+    }
+}

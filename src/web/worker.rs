@@ -11,11 +11,11 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::gpu_probe::probe_webgpu;
-use crate::engine::{CpuEngine, Engine, EngineError, EngineKind, WonnxEngine};
+use crate::engine::{CpuEngine, Engine, EngineError, WonnxEngine};
 use crate::imaging;
 use crate::model::{Manifest, ModelPackage, PackageError};
 use crate::pipeline::{self, RenderOptions};
-use crate::protocol::{EngineStatus, Stage, WorkerRequest, WorkerResponse};
+use crate::protocol::{CpuReason, EngineStatus, Stage, WorkerRequest, WorkerResponse};
 
 #[derive(Default)]
 struct WorkerState {
@@ -101,9 +101,6 @@ async fn load_package(models_url: &str, respond: &impl Fn(WorkerResponse)) -> Re
     ModelPackage::from_parts(manifest, &generator, &params).map_err(|e: PackageError| e.to_string())
 }
 
-fn cpu_status(why: &str) -> EngineStatus {
-    EngineStatus::Ready { kind: EngineKind::Cpu, detail: format!("{why} Running on the CPU (slower).") }
-}
 
 async fn init(state: &Rc<RefCell<WorkerState>>, models_url: &str, respond: &impl Fn(WorkerResponse)) {
     let package = match load_package(models_url, respond).await {
@@ -116,11 +113,8 @@ async fn init(state: &Rc<RefCell<WorkerState>>, models_url: &str, respond: &impl
         }
     };
     let (engine, status): (Box<dyn Engine>, EngineStatus) = match probe_webgpu().await {
-        Ok(adapter) => (
-            Box::new(WonnxEngine::new(package.generator.clone())),
-            EngineStatus::Ready { kind: EngineKind::Gpu, detail: adapter },
-        ),
-        Err(reason) => (Box::new(CpuEngine::new(package.generator.clone())), cpu_status(&reason)),
+        Ok(adapter) => (Box::new(WonnxEngine::new(package.generator.clone())), EngineStatus::Gpu { adapter }),
+        Err(reason) => (Box::new(CpuEngine::new(package.generator.clone())), EngineStatus::Cpu { reason }),
     };
     respond(WorkerResponse::Styles(package.manifest.styles.clone()));
     respond(WorkerResponse::Engine(status));
@@ -165,7 +159,7 @@ async fn stylize(
     let mut result = pipeline::stylize(engine.as_mut(), &photo, &style, package.stride(), &options, &mut report).await;
     if let Err(EngineError::Gpu(reason)) = &result {
         // A lost or failing GPU: carry on with the CPU engine, for this picture and the next.
-        respond(WorkerResponse::Engine(cpu_status(&format!("The GPU failed ({reason})."))));
+        respond(WorkerResponse::Engine(EngineStatus::Cpu { reason: CpuReason::GpuFailed(reason.clone()) }));
         engine = Box::new(CpuEngine::new(package.generator.clone()));
         result = pipeline::stylize(engine.as_mut(), &photo, &style, package.stride(), &options, &mut report).await;
     }

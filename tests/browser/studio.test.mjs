@@ -121,6 +121,9 @@ test('the language toggle switches the words and is remembered', { timeout: 120_
   assert.notEqual(after, before);
   assert.match(after, /选择照片/);
   assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+  // The engine's status speaks the chosen language too (this browser runs the CPU engine).
+  await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
+  assert.match(await page.locator('.notice').textContent(), /用 CPU 作画/);
   await page.reload();
   await page.waitForSelector('[data-testid=drop-zone]');
   assert.match(await page.locator('[data-testid=drop-zone]').textContent(), /选择照片/, 'remembered');
