@@ -204,17 +204,22 @@ async function pageFile(page) {
   return page.evaluateHandle((data) => new File([new Uint8Array(data)], 'dropped.png', { type: 'image/png' }), bytes);
 }
 
+/** Drop a page-side File on the drop zone, as a drag and drop from the desktop does. */
+async function dropFile(page, file) {
+  await page.evaluate((f) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(f);
+    document.querySelector('[data-testid=drop-zone]').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, file);
+}
+
 test('a photo can be dropped on the page or pasted', { timeout: 240_000 }, async () => {
   const page = await browser.newPage();
   watchPage(page);
   await page.goto(server.url);
   await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
   const file = await pageFile(page);
-  await page.evaluate((f) => {
-    const transfer = new DataTransfer();
-    transfer.items.add(f);
-    document.querySelector('[data-testid=drop-zone]').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
-  }, file);
+  await dropFile(page, file);
   await page.waitForSelector('[data-testid=result-image][data-state=ready]', { timeout: 120_000 });
   const dropped = await job(page);
 
@@ -244,11 +249,7 @@ test('a long run can be cancelled; the previous picture stays and the studio kee
   await page.selectOption('[data-testid=size-select]', '4096');
   await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, firstJob, { timeout: 120_000 });
   const sizedJob = await job(page);
-  await page.evaluate((f) => {
-    const transfer = new DataTransfer();
-    transfer.items.add(f);
-    document.querySelector('[data-testid=drop-zone]').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
-  }, big);
+  await dropFile(page, big);
   await page.waitForSelector('[data-testid=cancel-button]:visible', { timeout: 30_000 });
   await page.click('[data-testid=cancel-button]');
   assert.equal(await page.locator('[data-testid=progress]').isVisible(), false, 'no progress after cancel');
