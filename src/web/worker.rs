@@ -101,7 +101,6 @@ async fn load_package(models_url: &str, respond: &impl Fn(WorkerResponse)) -> Re
     ModelPackage::from_parts(manifest, &generator, &params).map_err(|e: PackageError| e.to_string())
 }
 
-
 async fn init(state: &Rc<RefCell<WorkerState>>, models_url: &str, respond: &impl Fn(WorkerResponse)) {
     let package = match load_package(models_url, respond).await {
         Ok(package) => Rc::new(package),
@@ -142,16 +141,13 @@ async fn stylize(
     let (width, height) = imaging::fit_within(photo.width(), photo.height(), request.max_side.max(1));
     let photo = imaging::resize_to(&photo, width, height);
 
-    // Take the engine out while it runs, so no RefCell borrow is held across an await.
-    let (package, mut engine) = {
-        let mut state = state.borrow_mut();
-        match (state.package.clone(), state.engine.take()) {
-            (Some(package), Some(engine)) => (package, engine),
-            _ => return Err(state.unavailable_reason.clone().unwrap_or_else(|| "No engine is ready yet.".into())),
-        }
-    };
+    let not_ready = |state: &WorkerState| state.unavailable_reason.clone().unwrap_or_else(|| "No engine is ready yet.".into());
+    let package = state.borrow().package.clone().ok_or_else(|| not_ready(&state.borrow()))?;
     let style = package.style_params(request.style).map_err(|e| e.to_string())?;
     let options = RenderOptions::for_generator(&package.generator, package.stride()).map_err(|e| e.to_string())?;
+    // Take the engine out while it runs, so no RefCell borrow is held across an await; every
+    // path below puts it back.
+    let mut engine = state.borrow_mut().engine.take().ok_or_else(|| not_ready(&state.borrow()))?;
     let mut report = |done: usize, total: usize| {
         respond(WorkerResponse::Progress { job, stage: Stage::Painting { done: done as u32, total: total as u32 } });
         true
