@@ -1,7 +1,7 @@
 //! From a photo to a stylized picture, whatever its size, on any `Engine`.
 //!
 //! - Reflection padding around the photo (cropped after), so borders show no zero-padding halo.
-//! - Up to `single_pass_side` (padded long side) one pass; above it overlapping tiles blended with
+//! - Up to `RenderOptions::max_pass_pixels` (padded) one pass; above it overlapping tiles blended with
 //!   feathered weights, every tile normalised with instance-norm statistics taken from one
 //!   low-resolution pass over the whole photo (URST): no seams, no colour shift between tiles.
 
@@ -121,15 +121,11 @@ async fn run_padded(
     style: &StyleParams,
     stride: u32,
     variant: GraphVariant,
-    stats: Option<&NormStats>,
 ) -> Result<(RgbaImage, NormStats), EngineError> {
     let (pad, extra_w, extra_h) = reflect_pad_amounts(image.width(), image.height(), stride);
     let padded = reflect_pad(image, pad, extra_w, extra_h);
     let mut inputs = style_inputs(style);
     inputs.insert(INPUT_NAME.into(), imaging::to_tensor(&padded).data);
-    if let Some(stats) = stats {
-        inputs.extend(stats.iter().map(|(k, v)| (k.clone(), v.clone())));
-    }
     let mut outputs = engine.run(variant, padded.height(), padded.width(), &inputs).await?;
     let stylized = outputs.remove(OUTPUT_NAME).ok_or_else(|| EngineError::MissingOutput(OUTPUT_NAME.into()))?;
     let tensor = imaging::Tensor { shape: [1, 3, padded.height() as usize, padded.width() as usize], data: stylized };
@@ -148,7 +144,7 @@ pub async fn low_resolution_stats(
 ) -> Result<NormStats, EngineError> {
     let (w, h) = imaging::fit_within(image.width(), image.height(), side);
     let small = imaging::resize_to(image, w, h);
-    Ok(run_padded(engine, &small, style, stride, GraphVariant::EmitStats, None).await?.1)
+    Ok(run_padded(engine, &small, style, stride, GraphVariant::EmitStats).await?.1)
 }
 
 /// Stylize `image` at its own size. `progress(done, total)` is called after every network pass
@@ -164,7 +160,7 @@ pub async fn stylize(
     let (pad, extra_w, extra_h) = reflect_pad_amounts(image.width(), image.height(), stride);
     let padded_pixels = (image.width() + 2 * pad + extra_w) as u64 * (image.height() + 2 * pad + extra_h) as u64;
     let mut out = if padded_pixels <= options.max_pass_pixels as u64 {
-        let (out, _) = run_padded(engine, image, style, stride, GraphVariant::Plain, None).await?;
+        let (out, _) = run_padded(engine, image, style, stride, GraphVariant::Plain).await?;
         progress(1, 1);
         out
     } else {

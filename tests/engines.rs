@@ -206,3 +206,18 @@ fn wrong_inputs_are_typed_errors() {
     inputs.insert("c1.gamma".into(), vec![1.0; 8]);
     assert!(matches!(pollster::block_on(engine.run(GraphVariant::Plain, 9, 8, &inputs)), Err(EngineError::Graph(_))));
 }
+
+#[test]
+fn a_progress_callback_can_cancel_a_tiled_run() {
+    let photo = synthetic_photo(200, 150);
+    let style = package().style_params(&StyleChoice::single("fixture-a")).unwrap();
+    let options = RenderOptions { max_pass_pixels: 64 * 64, tile_side: 64, stats_side: 64 };
+    let mut calls = 0;
+    let result = pollster::block_on(pipeline::stylize(cpu_engine().as_mut(), &photo, &style, 4, &options, &mut |done, total| {
+        calls += 1;
+        assert!(done <= total);
+        done < 3
+    }));
+    assert!(matches!(result, Err(EngineError::Cancelled)), "{result:?}");
+    assert_eq!(calls, 3, "stops at the first refusal");
+}

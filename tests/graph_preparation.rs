@@ -2,7 +2,7 @@
 
 mod common;
 
-use atelier::model::format::{AttributeProto, DimensionValue, ModelProto, NodeProto};
+use atelier::model::format::{attribute_type, AttributeProto, DimensionValue, ModelProto, NodeProto};
 use atelier::model::{decode_model, lint, specialise, GraphError, GraphVariant};
 use common::package;
 
@@ -110,12 +110,12 @@ fn linter_names_the_node_that_breaks_a_rule() {
 
     let bilinear = mutate("Resize", |n| {
         n.attribute.retain(|a| a.name != "mode");
-        n.attribute.push(AttributeProto { name: "mode".into(), s: b"linear".to_vec(), r#type: 3, ..Default::default() });
+        n.attribute.push(AttributeProto { name: "mode".into(), s: b"linear".to_vec(), r#type: attribute_type::STRING, ..Default::default() });
     });
     assert!(rule_of(&bilinear).contains("nearest/floor/asymmetric"));
 
     let same_pad = mutate("Conv", |n| {
-        n.attribute.push(AttributeProto { name: "auto_pad".into(), s: b"SAME_UPPER".to_vec(), r#type: 3, ..Default::default() })
+        n.attribute.push(AttributeProto { name: "auto_pad".into(), s: b"SAME_UPPER".to_vec(), r#type: attribute_type::STRING, ..Default::default() })
     });
     assert!(rule_of(&same_pad).contains("auto_pad"));
 
@@ -127,7 +127,7 @@ fn linter_names_the_node_that_breaks_a_rule() {
 fn reducing_a_non_trailing_axis_is_refused_with_the_node_name() {
     let model = mutate("ReduceMean", |n| {
         n.attribute.retain(|a| a.name != "axes");
-        n.attribute.push(AttributeProto { name: "axes".into(), ints: vec![2], r#type: 7, ..Default::default() });
+        n.attribute.push(AttributeProto { name: "axes".into(), ints: vec![2], r#type: attribute_type::INTS, ..Default::default() });
     });
     let err = specialise(&model, 48, 64, GraphVariant::Plain).unwrap_err();
     assert!(matches!(&err, GraphError::Rule { node, .. } if node.contains("ReduceMean")), "{err}");

@@ -75,6 +75,7 @@ def main():
         image = load_resized(path, args.side)
         photos.append(np.asarray(image, dtype=np.float32) / 255.0)
 
+    photo_features = [features(photo) for photo in photos]  # the same for every style
     rows = []
     sheet = {}
     for s in styles:
@@ -84,7 +85,7 @@ def main():
             out_q8 = q8.stylize(photo, sid)
             out_f32 = f32.stylize(photo, sid)
             psnrs.append(psnr(to_bytes(out_q8), to_bytes(out_f32)))
-            f_out, f_in = features(out_q8), features(photo)
+            f_out, f_in = features(out_q8), photo_features[i]
             d_styl.append(style_distance(f_out, targets[sid]))
             d_photo.append(style_distance(f_in, targets[sid]))
             d_content.append(float(((f_out["relu3_1"] - f_in["relu3_1"]) ** 2).mean()))

@@ -6,6 +6,7 @@
 //! in row bands so the im2col buffer stays small even for 9x9 kernels on large images.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use async_trait::async_trait;
 
@@ -18,19 +19,55 @@ const IM2COL_BAND_FLOATS: usize = 4 << 20;
 
 pub struct CpuEngine {
     model: ModelProto,
-    prepared: HashMap<(GraphVariant, u32, u32), PreparedGraph>,
+    compiled: HashMap<(GraphVariant, u32, u32), CompiledGraph>,
 }
 
 impl CpuEngine {
     pub fn new(model: ModelProto) -> Self {
-        CpuEngine { model, prepared: HashMap::new() }
+        CpuEngine { model, compiled: HashMap::new() }
     }
 }
 
 #[derive(Clone)]
 struct Value {
     shape: Vec<usize>,
-    data: std::rc::Rc<Vec<f32>>,
+    data: Rc<Vec<f32>>,
+}
+
+/// A specialised graph with what every run of it needs precomputed: the initializers as
+/// float values (decoded once, shared by reference), and each tensor's last use.
+struct CompiledGraph {
+    prepared: PreparedGraph,
+    constants: HashMap<String, Value>,
+    last_use: HashMap<String, usize>,
+}
+
+impl CompiledGraph {
+    fn new(prepared: PreparedGraph) -> Result<Self, EngineError> {
+        let graph = prepared.model.graph.as_ref().ok_or(EngineError::MissingOutput("graph".into()))?;
+        let constants = graph
+            .initializer
+            .iter()
+            .map(|init| {
+                let data = init
+                    .float_values()
+                    .or_else(|| init.int_values().map(|v| v.into_iter().map(|x| x as f32).collect()))
+                    .unwrap_or_default();
+                (init.name.clone(), Value { shape: shape_of(&prepared, &init.name), data: data.into() })
+            })
+            .collect();
+        let mut last_use = HashMap::new();
+        for (i, node) in graph.node.iter().enumerate() {
+            for input in &node.input {
+                last_use.insert(input.clone(), i);
+            }
+        }
+        Ok(CompiledGraph { prepared, constants, last_use })
+    }
+}
+
+fn shape_of(prepared: &PreparedGraph, name: &str) -> Vec<usize> {
+    prepared.shapes.get(name).map(|s| s.iter().map(|&d| d as usize).collect()).unwrap_or_default()
 }
 
 fn node_error(node: &NodeProto, reason: impl Into<String>) -> EngineError {
@@ -45,42 +82,26 @@ impl Engine for CpuEngine {
 
     async fn run(&mut self, variant: GraphVariant, height: u32, width: u32, inputs: &Tensors) -> Result<Tensors, EngineError> {
         let key = (variant, height, width);
-        if !self.prepared.contains_key(&key) {
-            let prepared = specialise(&self.model, height, width, variant)?;
-            self.prepared.insert(key, prepared);
+        if !self.compiled.contains_key(&key) {
+            let compiled = CompiledGraph::new(specialise(&self.model, height, width, variant)?)?;
+            self.compiled.insert(key, compiled);
         }
-        execute(&self.prepared[&key], inputs)
+        execute(&self.compiled[&key], inputs)
     }
 }
 
-fn execute(prepared: &PreparedGraph, inputs: &Tensors) -> Result<Tensors, EngineError> {
+fn execute(compiled: &CompiledGraph, inputs: &Tensors) -> Result<Tensors, EngineError> {
+    let prepared = &compiled.prepared;
     let graph = prepared.model.graph.as_ref().ok_or(EngineError::MissingOutput("graph".into()))?;
-    let shape_of = |name: &str| -> Vec<usize> {
-        prepared.shapes.get(name).map(|s| s.iter().map(|&d| d as usize).collect()).unwrap_or_default()
-    };
-    let mut values: HashMap<&str, Value> = HashMap::new();
-    for init in &graph.initializer {
-        let data = init
-            .float_values()
-            .or_else(|| init.int_values().map(|v| v.into_iter().map(|x| x as f32).collect()))
-            .unwrap_or_default();
-        values.insert(&init.name, Value { shape: shape_of(&init.name), data: data.into() });
-    }
+    let mut values: HashMap<&str, Value> = compiled.constants.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     for input in &graph.input {
-        let shape = shape_of(&input.name);
+        let shape = shape_of(prepared, &input.name);
         let expected: usize = shape.iter().product();
         let data = inputs.get(&input.name).ok_or_else(|| EngineError::MissingInput(input.name.clone()))?;
         if data.len() != expected {
             return Err(EngineError::BadInput { name: input.name.clone(), expected, actual: data.len() });
         }
-        values.insert(&input.name, Value { shape, data: data.clone().into() });
-    }
-    // Free each intermediate after its last use: the activations of a large image are big.
-    let mut last_use: HashMap<&str, usize> = HashMap::new();
-    for (i, node) in graph.node.iter().enumerate() {
-        for input in &node.input {
-            last_use.insert(input, i);
-        }
+        values.insert(&input.name, Value { shape, data: Rc::new(data.clone()) });
     }
     let outputs: Vec<&str> = graph.output.iter().map(|o| o.name.as_str()).collect();
 
@@ -91,41 +112,43 @@ fn execute(prepared: &PreparedGraph, inputs: &Tensors) -> Result<Tensors, Engine
                 .and_then(|name| values.get(name.as_str()))
                 .ok_or_else(|| node_error(node, format!("input #{k} is not available")))
         };
-        let out_shape = shape_of(&node.output[0]);
-        let data = match node.op_type.as_str() {
-            "Conv" => conv(node, arg(0)?, arg(1)?, arg(2)?, &out_shape)?,
-            "Relu" => unary(arg(0)?, |v| v.max(0.0)),
-            "Sigmoid" => unary(arg(0)?, |v| 1.0 / (1.0 + (-v).exp())),
-            "Sqrt" => unary(arg(0)?, f32::sqrt),
+        let out_shape = shape_of(prepared, &node.output[0]);
+        let data: Rc<Vec<f32>> = match node.op_type.as_str() {
+            "Conv" => conv(node, arg(0)?, arg(1)?, arg(2)?, &out_shape)?.into(),
+            "Relu" => unary(arg(0)?, |v| v.max(0.0)).into(),
+            "Sigmoid" => unary(arg(0)?, |v| 1.0 / (1.0 + (-v).exp())).into(),
+            "Sqrt" => unary(arg(0)?, f32::sqrt).into(),
             "Clip" => {
                 let bound = |k: usize, default: f32| arg(k).ok().and_then(|v| v.data.first().copied()).unwrap_or(default);
                 let (lo, hi) = (bound(1, f32::NEG_INFINITY), bound(2, f32::INFINITY));
-                unary(arg(0)?, |v| v.clamp(lo, hi))
+                unary(arg(0)?, |v| v.clamp(lo, hi)).into()
             }
-            "Add" => binary(arg(0)?, arg(1)?, &out_shape, |a, b| a + b),
-            "Sub" => binary(arg(0)?, arg(1)?, &out_shape, |a, b| a - b),
-            "Mul" => binary(arg(0)?, arg(1)?, &out_shape, |a, b| a * b),
-            "Div" => binary(arg(0)?, arg(1)?, &out_shape, |a, b| a / b),
-            "ReduceMean" => reduce_mean(node, arg(0)?)?,
-            "Reshape" => arg(0)?.data.as_ref().clone(),
-            "Resize" => resize_nearest(arg(0)?, &out_shape),
+            "Add" => binary(arg(0)?, arg(1)?, &out_shape, |a, b| a + b).into(),
+            "Sub" => binary(arg(0)?, arg(1)?, &out_shape, |a, b| a - b).into(),
+            "Mul" => binary(arg(0)?, arg(1)?, &out_shape, |a, b| a * b).into(),
+            "Div" => binary(arg(0)?, arg(1)?, &out_shape, |a, b| a / b).into(),
+            "ReduceMean" => reduce_mean(node, arg(0)?)?.into(),
+            // Same values, new shape: share them.
+            "Reshape" => arg(0)?.data.clone(),
+            "Resize" => resize_nearest(arg(0)?, &out_shape).into(),
             other => return Err(node_error(node, format!("the CPU engine has no {other}"))),
         };
         if data.len() != out_shape.iter().product::<usize>() {
             return Err(node_error(node, format!("produced {} values for shape {out_shape:?}", data.len())));
         }
+        // Free each tensor after its last use: the activations of a large image are big.
         for input in &node.input {
-            if last_use.get(input.as_str()) == Some(&i) && !outputs.contains(&input.as_str()) && graph.initializer.iter().all(|t| &t.name != input) {
+            if compiled.last_use.get(input) == Some(&i) && !outputs.contains(&input.as_str()) {
                 values.remove(input.as_str());
             }
         }
-        values.insert(&node.output[0], Value { shape: out_shape, data: data.into() });
+        values.insert(&node.output[0], Value { shape: out_shape, data });
     }
     outputs
         .iter()
         .map(|&name| {
             let value = values.remove(name).ok_or_else(|| EngineError::MissingOutput(name.to_string()))?;
-            Ok((name.to_string(), std::rc::Rc::try_unwrap(value.data).unwrap_or_else(|rc| (*rc).clone())))
+            Ok((name.to_string(), Rc::try_unwrap(value.data).unwrap_or_else(|rc| (*rc).clone())))
         })
         .collect()
 }

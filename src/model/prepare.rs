@@ -67,7 +67,8 @@ pub fn decode_model(bytes: &[u8]) -> Result<ModelProto, GraphError> {
 }
 
 /// The rules that do not depend on shapes: op set, Conv bias and padding, Resize mode, Clip
-/// bounds, reduction axes. Returns the first broken rule, naming its node.
+/// bounds, ReduceMean axes as an attribute. Returns the first broken rule, naming its node.
+/// (Which axes a ReduceMean may reduce depends on shapes: `specialise` checks that.)
 pub fn lint(model: &ModelProto) -> Result<(), GraphError> {
     let graph = graph_of(model)?;
     let initializers: HashMap<&str, &TensorProto> =
@@ -313,9 +314,6 @@ pub fn is_norm_statistic(name: &str) -> bool {
 #[derive(Debug, Clone)]
 pub struct PreparedGraph {
     pub model: ModelProto,
-    pub height: u32,
-    pub width: u32,
-    pub variant: GraphVariant,
     /// Every tensor's shape (inputs, initializers, node outputs).
     pub shapes: HashMap<String, Vec<i64>>,
     /// Largest tensor in elements: what bounds the single-pass size on wonnx.
@@ -436,7 +434,7 @@ pub fn specialise(model: &ModelProto, height: u32, width: u32, variant: GraphVar
         .collect();
     graph.input = inputs;
     graph.output = outputs;
-    Ok(PreparedGraph { model, height, width, variant, shapes, largest_tensor })
+    Ok(PreparedGraph { model, shapes, largest_tensor })
 }
 
 /// The element type of every initializer must be one wonnx reads.

@@ -66,8 +66,8 @@ struct Painted {
     origin: String,
     photo: RgbaImage,
     stylized: RgbaImage,
-    engine: EngineKind,
-    elapsed_ms: f64,
+    /// The engine and the time it took; None for a picture reopened from the history.
+    timing: Option<(EngineKind, f64)>,
 }
 
 pub struct App {
@@ -314,8 +314,7 @@ impl Component for App {
                             self.mix_amount = t;
                         }
                         self.adjustments = item.meta.adjustments;
-                        let engine = self.painted.as_ref().map_or(EngineKind::Cpu, |p| p.engine);
-                        self.painted = Some(Painted { origin: format!("history-{id}"), photo, stylized, engine, elapsed_ms: 0.0 });
+                        self.painted = Some(Painted { origin: format!("history-{id}"), photo, stylized, timing: None });
                         self.redraw();
                     }
                     Ok(_) => self.error = Some("This history entry is damaged.".into()),
@@ -323,25 +322,11 @@ impl Component for App {
                 }
             }
             Msg::DeleteEntry(id) => {
-                let Some(db) = self.db.clone() else { return false };
-                ctx.link().send_future(async move {
-                    let result = match history::delete(&db, id).await {
-                        Ok(()) => history::list(&db).await,
-                        Err(e) => Err(e),
-                    };
-                    Msg::HistoryListed(result)
-                });
+                self.change_history(ctx, move |db| async move { history::delete(&db, id).await });
                 return false;
             }
             Msg::ClearHistory => {
-                let Some(db) = self.db.clone() else { return false };
-                ctx.link().send_future(async move {
-                    let result = match history::clear(&db).await {
-                        Ok(()) => history::list(&db).await,
-                        Err(e) => Err(e),
-                    };
-                    Msg::HistoryListed(result)
-                });
+                self.change_history(ctx, |db| async move { history::clear(&db).await });
                 return false;
             }
         }
@@ -437,7 +422,10 @@ impl Component for App {
                                     oninput={link.callback(|e: InputEvent| Msg::Divider(slider_value(&e)))} />
                             </label>
                             if let Some(p) = &self.painted {
-                                <figcaption>{ format!("{}×{} px · {} · {:.0} ms", p.stylized.width(), p.stylized.height(), p.engine.label(), p.elapsed_ms) }</figcaption>
+                                <figcaption>{ match p.timing {
+                                    Some((engine, ms)) => format!("{}×{} px · {} · {ms:.0} ms", p.stylized.width(), p.stylized.height(), engine.label()),
+                                    None => format!("{}×{} px · {}", p.stylized.width(), p.stylized.height(), w.history),
+                                } }</figcaption>
                             }
                             <div class="downloads" hidden={self.painted.is_none()}>
                                 <button data-testid="download-png" onclick={link.callback(|_| Msg::Download { jpeg: false })}>{ w.download_png }</button>
@@ -581,13 +569,13 @@ impl App {
 
     /// Keep the new painting in the device's history (pictures above 2048 px are kept at 2048).
     fn save_to_history(&self, ctx: &Context<Self>) {
-        let (Some(db), Some(p)) = (self.db.clone(), self.painted.as_ref()) else { return };
+        let (Some(_), Some(p)) = (&self.db, &self.painted) else { return };
         let (w, h) = crate::imaging::fit_within(p.photo.width(), p.photo.height(), 2048);
         let photo = crate::imaging::resize_to(&p.photo, w, h);
         let stylized = crate::imaging::resize_to(&p.stylized, w, h);
-        let shown = adjust(&photo, &stylized, self.adjustments);
         let (tw, th) = crate::imaging::fit_within(w, h, 96);
-        let thumbnail = thumbnail_url(&crate::imaging::resize_to(&shown, tw, th)).unwrap_or_default();
+        let small = |image: &RgbaImage| crate::imaging::resize_to(image, tw, th);
+        let thumbnail = thumbnail_url(&adjust(&small(&photo), &small(&stylized), self.adjustments)).unwrap_or_default();
         let meta = HistoryMeta {
             created_ms: js_sys::Date::now(),
             photo_name: self.photo.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
@@ -597,9 +585,21 @@ impl App {
             height: h,
             thumbnail,
         };
+        self.change_history(ctx, move |db| async move {
+            history::add(&db, &meta, photo.as_raw(), stylized.as_raw()).await.map(|_| ())
+        });
+    }
+
+    /// Apply a change to the history database, then show the list as it now stands.
+    fn change_history<F, Fut>(&self, ctx: &Context<Self>, change: F)
+    where
+        F: FnOnce(Rc<web_sys::IdbDatabase>) -> Fut + 'static,
+        Fut: std::future::Future<Output = Result<(), String>> + 'static,
+    {
+        let Some(db) = self.db.clone() else { return };
         ctx.link().send_future(async move {
-            let result = match history::add(&db, &meta, photo.as_raw(), stylized.as_raw()).await {
-                Ok(_) => history::list(&db).await,
+            let result = match change(db.clone()).await {
+                Ok(()) => history::list(&db).await,
                 Err(e) => Err(e),
             };
             Msg::HistoryListed(result)
@@ -659,7 +659,7 @@ impl App {
                 }
                 match (RgbaImage::from_raw(width, height, photo), RgbaImage::from_raw(width, height, stylized)) {
                     (Some(photo), Some(stylized)) => {
-                        self.painted = Some(Painted { origin: job.to_string(), photo, stylized, engine, elapsed_ms });
+                        self.painted = Some(Painted { origin: job.to_string(), photo, stylized, timing: Some((engine, elapsed_ms)) });
                         self.redraw();
                         self.save_to_history(ctx);
                     }

@@ -20,6 +20,8 @@ use crate::protocol::{CpuReason, EngineStatus, Stage, WorkerRequest, WorkerRespo
 #[derive(Default)]
 struct WorkerState {
     package: Option<Rc<ModelPackage>>,
+    /// Pass and tile sizes for the package's generator, worked out once at load.
+    options: Option<RenderOptions>,
     engine: Option<Box<dyn Engine>>,
     unavailable_reason: Option<String>,
     queue: VecDeque<(HandlerId, WorkerRequest)>,
@@ -102,8 +104,12 @@ async fn load_package(models_url: &str, respond: &impl Fn(WorkerResponse)) -> Re
 }
 
 async fn init(state: &Rc<RefCell<WorkerState>>, models_url: &str, respond: &impl Fn(WorkerResponse)) {
-    let package = match load_package(models_url, respond).await {
-        Ok(package) => Rc::new(package),
+    let loaded = load_package(models_url, respond).await.and_then(|package| {
+        let options = RenderOptions::for_generator(&package.generator, package.stride()).map_err(|e| e.to_string())?;
+        Ok((Rc::new(package), options))
+    });
+    let (package, options) = match loaded {
+        Ok(loaded) => loaded,
         Err(reason) => {
             let reason = format!("The styles could not be loaded: {reason}");
             state.borrow_mut().unavailable_reason = Some(reason.clone());
@@ -119,6 +125,7 @@ async fn init(state: &Rc<RefCell<WorkerState>>, models_url: &str, respond: &impl
     respond(WorkerResponse::Engine(status));
     let mut state = state.borrow_mut();
     state.package = Some(package);
+    state.options = Some(options);
     state.engine = Some(engine);
 }
 
@@ -142,12 +149,18 @@ async fn stylize(
     let photo = imaging::resize_to(&photo, width, height);
 
     let not_ready = |state: &WorkerState| state.unavailable_reason.clone().unwrap_or_else(|| "No engine is ready yet.".into());
-    let package = state.borrow().package.clone().ok_or_else(|| not_ready(&state.borrow()))?;
+    let (package, options) = {
+        let state = state.borrow();
+        match (state.package.clone(), state.options.clone()) {
+            (Some(package), Some(options)) => (package, options),
+            _ => return Err(not_ready(&state)),
+        }
+    };
     let style = package.style_params(request.style).map_err(|e| e.to_string())?;
-    let options = RenderOptions::for_generator(&package.generator, package.stride()).map_err(|e| e.to_string())?;
     // Take the engine out while it runs, so no RefCell borrow is held across an await; every
     // path below puts it back.
-    let mut engine = state.borrow_mut().engine.take().ok_or_else(|| not_ready(&state.borrow()))?;
+    let taken = state.borrow_mut().engine.take();
+    let mut engine = taken.ok_or_else(|| not_ready(&state.borrow()))?;
     let mut report = |done: usize, total: usize| {
         respond(WorkerResponse::Progress { job, stage: Stage::Painting { done: done as u32, total: total as u32 } });
         true
