@@ -1,6 +1,7 @@
 //! Inference engines behind one trait. Everything above (the pipeline, the worker, the CLI)
 //! sees only `Engine`.
 
+mod conv;
 mod cpu;
 mod wonnx_engine;
 

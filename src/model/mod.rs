@@ -6,5 +6,5 @@ pub mod prepare;
 
 pub use package::{Manifest, ModelPackage, PackageError, StyleChoice, StyleParams};
 pub use prepare::{
-    decode_model, is_norm_statistic, lint, specialise, GraphError, GraphVariant, PreparedGraph, INPUT_NAME, OUTPUT_NAME,
+    decode_model, is_norm_statistic, lint, specialise, specialise_within, GraphError, GraphVariant, PreparedGraph, INPUT_NAME, OUTPUT_NAME,
 };

@@ -352,6 +352,17 @@ fn inject_statistics(graph: &mut GraphProto) {
 /// Specialise `model` to an input of `height` x `width`: set the input and output shapes, write
 /// `value_info` for every intermediate tensor, and check the wonnx rules and the tensor budget.
 pub fn specialise(model: &ModelProto, height: u32, width: u32, variant: GraphVariant) -> Result<PreparedGraph, GraphError> {
+    specialise_within(model, height, width, variant, MAX_TENSOR_ELEMENTS)
+}
+
+/// `specialise` with another tensor budget, for engines without wonnx's limit (the CPU engine).
+pub fn specialise_within(
+    model: &ModelProto,
+    height: u32,
+    width: u32,
+    variant: GraphVariant,
+    max_tensor_elements: usize,
+) -> Result<PreparedGraph, GraphError> {
     lint(model)?;
     check_initializer_types(model)?;
     if height == 0 || width == 0 {
@@ -387,12 +398,12 @@ pub fn specialise(model: &ModelProto, height: u32, width: u32, variant: GraphVar
         let shape = inference.infer(node)?;
         let elements: usize = shape.iter().map(|&d| d.max(0) as usize).product();
         largest_tensor = largest_tensor.max(elements);
-        if elements > MAX_TENSOR_ELEMENTS {
+        if elements > max_tensor_elements {
             return Err(GraphError::Resolution {
                 height,
                 width,
                 reason: format!(
-                    "node {} would make a tensor of {elements} elements (limit {MAX_TENSOR_ELEMENTS})",
+                    "node {} would make a tensor of {elements} elements (limit {max_tensor_elements})",
                     node.label()
                 ),
             });

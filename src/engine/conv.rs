@@ -1,0 +1,759 @@
+//! The CPU engine's convolutions. Three algorithms, picked per layer by its shape:
+//!
+//! - **Winograd F(2x2, 3x3)** for 3x3 stride-1 layers with more than 16 output channels (the
+//!   residual blocks, over half of the generator's multiply-adds): 16 multiplies per 2x2
+//!   output tile instead of 36, as 16 matrix products over transformed tiles.
+//! - **Direct** for stride-1 layers with few output or input channels (the 9x9 first and last
+//!   layers): im2col there makes a huge column matrix and a matrix product with 3 or 16 rows,
+//!   which wastes most of the kernel. Instead a register block of output channels x pixels
+//!   accumulates over the kernel window.
+//! - **im2col + gemm** for the rest (the stride-2 downsampling layers).
+//!
+//! A nearest x2 upsampling followed by a 3x3 convolution runs as four 2x2 direct convolutions
+//! on the small input (`upsample2_conv3x3`). Every kernel works on `lanes::F4` register blocks.
+//!
+//! Each is checked against a plain reference convolution in the tests below. Measured in
+//! Chromium (wasm, simd128) on the 256x256 generator pass: 423 ms with im2col + matrixmultiply
+//! everywhere, 169 ms with these (docs/benchmarks.md).
+
+/// A convolution's shape: NCHW with N = 1, ONNX `pads` = [top, left, bottom, right].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConvShape {
+    pub c_in: usize,
+    pub h: usize,
+    pub w: usize,
+    pub c_out: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub oh: usize,
+    pub ow: usize,
+    pub pad_top: usize,
+    pub pad_left: usize,
+    pub stride: (usize, usize),
+    pub dilation: (usize, usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConvAlgorithm {
+    Winograd,
+    Direct,
+    Im2col,
+}
+
+impl ConvShape {
+    fn unit_stride(&self) -> bool {
+        self.stride == (1, 1) && self.dilation == (1, 1)
+    }
+
+    pub fn algorithm(&self) -> ConvAlgorithm {
+        if self.unit_stride() && self.kh == 3 && self.kw == 3 && self.c_in >= 16 && self.c_out > 16
+        {
+            ConvAlgorithm::Winograd
+        } else if self.unit_stride() && (self.c_out <= 16 || self.c_in <= 4) {
+            ConvAlgorithm::Direct
+        } else {
+            ConvAlgorithm::Im2col
+        }
+    }
+}
+
+/// `input` [c_in, h, w], `weight` [c_out, c_in, kh, kw], `bias` [c_out] -> [c_out, oh, ow].
+pub fn conv2d(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32> {
+    conv2d_with(shape.algorithm(), shape, input, weight, bias)
+}
+
+pub fn conv2d_with(
+    algorithm: ConvAlgorithm,
+    shape: &ConvShape,
+    input: &[f32],
+    weight: &[f32],
+    bias: &[f32],
+) -> Vec<f32> {
+    match algorithm {
+        ConvAlgorithm::Winograd => winograd_3x3(shape, input, weight, bias),
+        ConvAlgorithm::Direct if shape.c_out <= 3 => direct::<3, 4>(shape, input, weight, bias),
+        ConvAlgorithm::Direct => direct::<4, 2>(shape, input, weight, bias),
+        ConvAlgorithm::Im2col => im2col(shape, input, weight, bias),
+    }
+}
+
+/// A nearest x2 upsampling followed by a 3x3 stride-1 convolution with padding 1, computed on
+/// the small input: each of the four output phases (row and column parity) sees the upsampled
+/// pixels as a 2x2 kernel over the input, its taps sums of the 3x3 taps. 4 multiply-adds per
+/// output and channel instead of 9, and the upsampled tensor is never made.
+///
+/// Along one axis, output 2y takes input y-1 with w0 and input y with w1 + w2; output 2y+1 takes
+/// input y with w0 + w1 and input y+1 with w2.
+pub fn upsample2_conv3x3(
+    c_in: usize,
+    h: usize,
+    w: usize,
+    input: &[f32],
+    weight: &[f32],
+    bias: &[f32],
+) -> Vec<f32> {
+    let c_out = bias.len();
+    let collapse = |taps: [f32; 3], phase: usize| {
+        if phase == 0 {
+            [taps[0], taps[1] + taps[2]]
+        } else {
+            [taps[0] + taps[1], taps[2]]
+        }
+    };
+    let mut out = vec![0.0f32; c_out * 4 * h * w];
+    for py in 0..2 {
+        for px in 0..2 {
+            let mut phase_weight = vec![0.0f32; c_out * c_in * 4];
+            for (oc, g) in weight.chunks_exact(9).enumerate() {
+                let rows: [[f32; 2]; 3] = std::array::from_fn(|ky| {
+                    collapse([g[3 * ky], g[3 * ky + 1], g[3 * ky + 2]], px)
+                });
+                for kx in 0..2 {
+                    let [top, bottom] = collapse([rows[0][kx], rows[1][kx], rows[2][kx]], py);
+                    phase_weight[oc * 4 + kx] = top;
+                    phase_weight[oc * 4 + 2 + kx] = bottom;
+                }
+            }
+            let shape = ConvShape {
+                c_in,
+                h,
+                w,
+                c_out,
+                kh: 2,
+                kw: 2,
+                oh: h,
+                ow: w,
+                pad_top: 1 - py,
+                pad_left: 1 - px,
+                stride: (1, 1),
+                dilation: (1, 1),
+            };
+            let phase = conv2d_with(ConvAlgorithm::Direct, &shape, input, &phase_weight, bias);
+            for o in 0..c_out {
+                for y in 0..h {
+                    let src = &phase[(o * h + y) * w..][..w];
+                    let dst = &mut out[(o * 2 * h + 2 * y + py) * 2 * w..][..2 * w];
+                    for (x, &v) in src.iter().enumerate() {
+                        dst[2 * x + px] = v;
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Copy `input` into a zero-bordered buffer of `hp` x `wp` per channel, the picture at
+/// (pad_top, pad_left): the kernels then read without bounds checks on the padding.
+fn zero_padded(shape: &ConvShape, input: &[f32], hp: usize, wp: usize) -> Vec<f32> {
+    let mut padded = vec![0.0f32; shape.c_in * hp * wp];
+    for c in 0..shape.c_in {
+        for y in 0..shape.h.min(hp.saturating_sub(shape.pad_top)) {
+            let src = &input[(c * shape.h + y) * shape.w..][..shape.w];
+            let dst = &mut padded[(c * hp + y + shape.pad_top) * wp + shape.pad_left..]
+                [..shape.w.min(wp - shape.pad_left)];
+            dst.copy_from_slice(&src[..dst.len()]);
+        }
+    }
+    padded
+}
+
+/// Four f32 lanes: simd128 in wasm, SSE2 on x86-64 (always there), plain arrays elsewhere.
+/// Spelled out because LLVM did not keep the direct kernel's accumulators in vector registers
+/// on its own (measured: 3 GMAC/s natively, a fifth of what this gets).
+mod lanes {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    mod imp {
+        use core::arch::wasm32::*;
+        #[derive(Clone, Copy)]
+        pub struct F4(v128);
+        impl F4 {
+            #[inline(always)]
+            pub fn splat(x: f32) -> Self {
+                F4(f32x4_splat(x))
+            }
+            #[inline(always)]
+            pub fn load(s: &[f32]) -> Self {
+                let s = &s[..4];
+                // SAFETY: s has four floats; v128_load has no alignment requirement.
+                F4(unsafe { v128_load(s.as_ptr() as *const v128) })
+            }
+            #[inline(always)]
+            pub fn mul_add(self, a: F4, b: F4) -> Self {
+                F4(f32x4_add(self.0, f32x4_mul(a.0, b.0)))
+            }
+            #[inline(always)]
+            pub fn store(self, s: &mut [f32]) {
+                let s = &mut s[..4];
+                // SAFETY: as in load.
+                unsafe { v128_store(s.as_mut_ptr() as *mut v128, self.0) }
+            }
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    mod imp {
+        use core::arch::x86_64::*;
+        #[derive(Clone, Copy)]
+        pub struct F4(__m128);
+        impl F4 {
+            #[inline(always)]
+            pub fn splat(x: f32) -> Self {
+                // SAFETY: SSE is part of x86-64.
+                F4(unsafe { _mm_set1_ps(x) })
+            }
+            #[inline(always)]
+            pub fn load(s: &[f32]) -> Self {
+                let s = &s[..4];
+                // SAFETY: s has four floats; loadu has no alignment requirement.
+                F4(unsafe { _mm_loadu_ps(s.as_ptr()) })
+            }
+            #[inline(always)]
+            pub fn mul_add(self, a: F4, b: F4) -> Self {
+                // SAFETY: SSE is part of x86-64.
+                F4(unsafe { _mm_add_ps(self.0, _mm_mul_ps(a.0, b.0)) })
+            }
+            #[inline(always)]
+            pub fn store(self, s: &mut [f32]) {
+                let s = &mut s[..4];
+                // SAFETY: as in load.
+                unsafe { _mm_storeu_ps(s.as_mut_ptr(), self.0) }
+            }
+        }
+    }
+    #[cfg(not(any(
+        all(target_arch = "wasm32", target_feature = "simd128"),
+        target_arch = "x86_64"
+    )))]
+    mod imp {
+        #[derive(Clone, Copy)]
+        pub struct F4([f32; 4]);
+        impl F4 {
+            pub fn splat(x: f32) -> Self {
+                F4([x; 4])
+            }
+            pub fn load(s: &[f32]) -> Self {
+                F4([s[0], s[1], s[2], s[3]])
+            }
+            pub fn mul_add(self, a: F4, b: F4) -> Self {
+                F4(std::array::from_fn(|i| self.0[i] + a.0[i] * b.0[i]))
+            }
+            pub fn store(self, s: &mut [f32]) {
+                s[..4].copy_from_slice(&self.0);
+            }
+        }
+    }
+    pub use imp::F4;
+}
+
+use lanes::F4;
+
+/// Direct convolution, stride 1: OB output channels x 4*XV pixels of one row per register
+/// block (OB * XV vector accumulators), over the whole kernel window and every input channel.
+fn direct<const OB: usize, const XV: usize>(
+    shape: &ConvShape,
+    input: &[f32],
+    weight: &[f32],
+    bias: &[f32],
+) -> Vec<f32> {
+    let &ConvShape {
+        c_in,
+        c_out,
+        kh,
+        kw,
+        oh,
+        ow,
+        ..
+    } = shape;
+    let xb = 4 * XV;
+    let ow_blocks = ow.div_ceil(xb);
+    let (hp, wp) = (oh + kh - 1, ow_blocks * xb + kw - 1);
+    let padded = zero_padded(shape, input, hp, wp);
+    // Weights as [block][ci][ky][kx][OB], the missing channels of the last block zero.
+    let blocks = c_out.div_ceil(OB);
+    let taps = c_in * kh * kw;
+    let mut packed = vec![0.0f32; blocks * taps * OB];
+    for o in 0..c_out {
+        for t in 0..taps {
+            packed[((o / OB) * taps + t) * OB + o % OB] = weight[o * taps + t];
+        }
+    }
+    let mut out = vec![0.0f32; c_out * oh * ow];
+    let mut row_out = vec![0.0f32; xb];
+    for block in 0..blocks {
+        let weights = &packed[block * taps * OB..][..taps * OB];
+        for y in 0..oh {
+            for bx in 0..ow_blocks {
+                let x0 = bx * xb;
+                let mut acc = [[F4::splat(0.0); XV]; OB];
+                for (j, row) in acc.iter_mut().enumerate() {
+                    *row = [F4::splat(bias.get(block * OB + j).copied().unwrap_or(0.0)); XV];
+                }
+                for ci in 0..c_in {
+                    for ky in 0..kh {
+                        let line = &padded[(ci * hp + y + ky) * wp + x0..][..xb + kw - 1];
+                        let taps_row = &weights[(ci * kh + ky) * kw * OB..][..kw * OB];
+                        for kx in 0..kw {
+                            let v: [F4; XV] =
+                                std::array::from_fn(|q| F4::load(&line[kx + 4 * q..]));
+                            for (j, row) in acc.iter_mut().enumerate() {
+                                let w = F4::splat(taps_row[kx * OB + j]);
+                                for (a, &x) in row.iter_mut().zip(&v) {
+                                    *a = a.mul_add(w, x);
+                                }
+                            }
+                        }
+                    }
+                }
+                let valid = xb.min(ow - x0);
+                for (j, row) in acc.iter().enumerate() {
+                    let o = block * OB + j;
+                    if o < c_out {
+                        for (q, a) in row.iter().enumerate() {
+                            a.store(&mut row_out[4 * q..]);
+                        }
+                        out[(o * oh + y) * ow + x0..][..valid].copy_from_slice(&row_out[..valid]);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Row-major `a` (m x k) as blocks of 4 rows, each stored column by column ([k][4]), the rows
+/// past m zero: the layout `gemm_4x8` reads.
+fn pack_rows_by_4(a: &[f32], m: usize, k: usize) -> Vec<f32> {
+    let mut packed = vec![0.0f32; m.div_ceil(4) * 4 * k];
+    for i in 0..m {
+        for p in 0..k {
+            packed[((i / 4) * k + p) * 4 + i % 4] = a[i * k + p];
+        }
+    }
+    packed
+}
+
+/// C (m x n, rows `ldc` apart) = A (m x k, packed by `pack_rows_by_4`) x B (k x n) + bias, row-major: 4 rows x 8 columns
+/// of C per register block, column panels outermost so each panel of B stays in L1 while every
+/// block of rows passes over it.
+#[allow(clippy::too_many_arguments)] // a BLAS-style signature: sizes, operands, output stride
+fn gemm_4x8(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    b: &[f32],
+    bias: Option<&[f32]>,
+    c: &mut [f32],
+    ldc: usize,
+) {
+    let row_blocks = m.div_ceil(4);
+    // The panel of B, contiguous: B's rows are often 2^k floats apart, and reading 8 floats from
+    // each of k such rows would map them all to the same few L1 sets.
+    let mut panel_b = vec![0.0f32; k * 8];
+    let mut j0 = 0;
+    while j0 < n {
+        let cols = 8.min(n - j0);
+        for p in 0..k {
+            panel_b[p * 8..p * 8 + cols].copy_from_slice(&b[p * n + j0..][..cols]);
+        }
+        for block in 0..row_blocks {
+            let panel_a = &a[block * k * 4..][..k * 4];
+            let mut acc = [[F4::splat(0.0); 2]; 4];
+            if let Some(bias) = bias {
+                for (r, acc_row) in acc.iter_mut().enumerate() {
+                    *acc_row = [F4::splat(bias.get(block * 4 + r).copied().unwrap_or(0.0)); 2];
+                }
+            }
+            for (w4, x8) in panel_a.chunks_exact(4).zip(panel_b.chunks_exact(8)) {
+                let x = [F4::load(x8), F4::load(&x8[4..])];
+                for (acc_row, &w) in acc.iter_mut().zip(w4) {
+                    let w = F4::splat(w);
+                    acc_row[0] = acc_row[0].mul_add(w, x[0]);
+                    acc_row[1] = acc_row[1].mul_add(w, x[1]);
+                }
+            }
+            let mut values = [0.0f32; 8];
+            for (r, acc_row) in acc.iter().enumerate() {
+                let i = block * 4 + r;
+                if i < m {
+                    acc_row[0].store(&mut values);
+                    acc_row[1].store(&mut values[4..]);
+                    c[i * ldc + j0..][..cols].copy_from_slice(&values[..cols]);
+                }
+            }
+        }
+        j0 += 8;
+    }
+}
+
+/// Floats of transformed tiles per band (1 MB): the band's tiles and products stay in the L2
+/// cache (measured in wasm: the 64->32 layer at 128x128 took 21 ms in one 16 MB band).
+const WINOGRAD_BAND_FLOATS: usize = 1 << 18;
+
+/// Winograd F(2x2, 3x3) (Lavin & Gray 2015): per 4x4 input tile d and 3x3 kernel g, the 2x2
+/// output is A^T [(G g G^T) * (B^T d B)] A, and the elementwise product over channels becomes
+/// 16 matrix products [c_out x c_in] x [c_in x tiles].
+#[allow(clippy::needless_range_loop)] // the transforms read best as the matrices they are
+fn winograd_3x3(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32> {
+    let &ConvShape {
+        c_in,
+        c_out,
+        oh,
+        ow,
+        ..
+    } = shape;
+    let (tiles_y, tiles_x) = (oh.div_ceil(2), ow.div_ceil(2));
+    let (hp, wp) = (2 * tiles_y + 2, 2 * tiles_x + 2);
+    let padded = zero_padded(shape, input, hp, wp);
+
+    // U[k][o][c] = (G g G^T)[k], G = [[1,0,0],[.5,.5,.5],[.5,-.5,.5],[0,0,1]].
+    let mut u = vec![0.0f32; 16 * c_out * c_in];
+    for o in 0..c_out {
+        for c in 0..c_in {
+            let g = &weight[(o * c_in + c) * 9..][..9];
+            let mut gg = [[0.0f32; 3]; 4]; // G g
+            for col in 0..3 {
+                let (a, b, d) = (g[col], g[3 + col], g[6 + col]);
+                gg[0][col] = a;
+                gg[1][col] = 0.5 * (a + b + d);
+                gg[2][col] = 0.5 * (a - b + d);
+                gg[3][col] = d;
+            }
+            for (r, row) in gg.iter().enumerate() {
+                let (a, b, d) = (row[0], row[1], row[2]);
+                let t = [a, 0.5 * (a + b + d), 0.5 * (a - b + d), d];
+                for (s, &value) in t.iter().enumerate() {
+                    u[((r * 4 + s) * c_out + o) * c_in + c] = value;
+                }
+            }
+        }
+    }
+
+    let packed_u: Vec<f32> = (0..16)
+        .flat_map(|k| pack_rows_by_4(&u[k * c_out * c_in..][..c_out * c_in], c_out, c_in))
+        .collect();
+    let mut out = vec![0.0f32; c_out * oh * ow];
+    let band_rows =
+        (WINOGRAD_BAND_FLOATS / (16 * c_in.max(c_out) * tiles_x).max(1)).clamp(1, tiles_y);
+    let mut v = vec![0.0f32; 16 * c_in * band_rows * tiles_x];
+    let mut m = vec![0.0f32; 16 * c_out * band_rows * tiles_x];
+    for ty0 in (0..tiles_y).step_by(band_rows) {
+        let rows = band_rows.min(tiles_y - ty0);
+        let tiles = rows * tiles_x;
+        // V[k][c][tile] = (B^T d B)[k], B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]].
+        for c in 0..c_in {
+            let plane = &padded[c * hp * wp..][..hp * wp];
+            for ty in 0..rows {
+                let top = 2 * (ty0 + ty);
+                for tx in 0..tiles_x {
+                    let left = 2 * tx;
+                    let mut d = [[0.0f32; 4]; 4];
+                    for (r, row) in d.iter_mut().enumerate() {
+                        row.copy_from_slice(&plane[(top + r) * wp + left..][..4]);
+                    }
+                    let mut bd = [[0.0f32; 4]; 4]; // B^T d
+                    for col in 0..4 {
+                        bd[0][col] = d[0][col] - d[2][col];
+                        bd[1][col] = d[1][col] + d[2][col];
+                        bd[2][col] = d[2][col] - d[1][col];
+                        bd[3][col] = d[1][col] - d[3][col];
+                    }
+                    let tile = ty * tiles_x + tx;
+                    for (r, row) in bd.iter().enumerate() {
+                        let t = [
+                            row[0] - row[2],
+                            row[1] + row[2],
+                            row[2] - row[1],
+                            row[1] - row[3],
+                        ];
+                        for (s, &value) in t.iter().enumerate() {
+                            v[((r * 4 + s) * c_in + c) * tiles + tile] = value;
+                        }
+                    }
+                }
+            }
+        }
+        for k in 0..16 {
+            let (a, b) = (
+                &packed_u[k * c_out.div_ceil(4) * 4 * c_in..],
+                &v[k * c_in * tiles..][..c_in * tiles],
+            );
+            gemm_4x8(
+                c_out,
+                c_in,
+                tiles,
+                a,
+                b,
+                None,
+                &mut m[k * c_out * tiles..][..c_out * tiles],
+                tiles,
+            );
+        }
+        // Y = A^T M A, A^T = [[1,1,1,0],[0,1,-1,-1]], plus the bias; tiles past the edge cropped.
+        for o in 0..c_out {
+            let plane = &mut out[o * oh * ow..][..oh * ow];
+            for ty in 0..rows {
+                for tx in 0..tiles_x {
+                    let tile = ty * tiles_x + tx;
+                    let at = |r: usize, s: usize| m[((r * 4 + s) * c_out + o) * tiles + tile];
+                    let mut am = [[0.0f32; 4]; 2]; // A^T M
+                    for col in 0..4 {
+                        am[0][col] = at(0, col) + at(1, col) + at(2, col);
+                        am[1][col] = at(1, col) - at(2, col) - at(3, col);
+                    }
+                    let (y, x) = (2 * (ty0 + ty), 2 * tx);
+                    for (r, row) in am.iter().enumerate() {
+                        if y + r >= oh {
+                            continue;
+                        }
+                        let pair = [
+                            row[0] + row[1] + row[2] + bias[o],
+                            row[1] - row[2] - row[3] + bias[o],
+                        ];
+                        for (s, &value) in pair.iter().enumerate() {
+                            if x + s < ow {
+                                plane[(y + r) * ow + x + s] = value;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// im2col buffer budget per band, in floats (4 MB).
+const IM2COL_BAND_FLOATS: usize = 1 << 20;
+
+/// im2col in row bands (so the column buffer stays small for big pictures) + `gemm_4x8`.
+fn im2col(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32> {
+    let &ConvShape {
+        c_in,
+        h,
+        w,
+        c_out,
+        kh,
+        kw,
+        oh,
+        ow,
+        ..
+    } = shape;
+    let (pt, pl) = (shape.pad_top as isize, shape.pad_left as isize);
+    let (sh, sw) = (shape.stride.0 as isize, shape.stride.1 as isize);
+    let (dh, dw) = (shape.dilation.0 as isize, shape.dilation.1 as isize);
+    let k = c_in * kh * kw;
+    let plane = oh * ow;
+    let packed = pack_rows_by_4(weight, c_out, k);
+    let mut out = vec![0.0f32; c_out * plane];
+    let band_rows = (IM2COL_BAND_FLOATS / (k * ow).max(1)).clamp(1, oh.max(1));
+    let mut columns = vec![0.0f32; k * band_rows * ow];
+    for row0 in (0..oh).step_by(band_rows) {
+        let rows = band_rows.min(oh - row0);
+        let n = rows * ow;
+        // columns[k_index][pixel], pixel = (row - row0) * ow + col
+        for ci in 0..c_in {
+            let src = &input[ci * h * w..(ci + 1) * h * w];
+            for ky in 0..kh {
+                for kx in 0..kw {
+                    let kidx = (ci * kh + ky) * kw + kx;
+                    let dst = &mut columns[kidx * n..(kidx + 1) * n];
+                    for r in 0..rows {
+                        let iy = (row0 + r) as isize * sh - pt + ky as isize * dh;
+                        let line = &mut dst[r * ow..(r + 1) * ow];
+                        if iy < 0 || iy >= h as isize {
+                            line.fill(0.0);
+                            continue;
+                        }
+                        let src_row = &src[iy as usize * w..(iy as usize + 1) * w];
+                        for (col, value) in line.iter_mut().enumerate() {
+                            let ix = col as isize * sw - pl + kx as isize * dw;
+                            *value = if ix >= 0 && ix < w as isize {
+                                src_row[ix as usize]
+                            } else {
+                                0.0
+                            };
+                        }
+                    }
+                }
+            }
+        }
+        gemm_4x8(
+            c_out,
+            k,
+            n,
+            &packed,
+            &columns[..k * n],
+            Some(bias),
+            &mut out[row0 * ow..],
+            plane,
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition, in f64: the reference every algorithm must match.
+    fn reference(s: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32> {
+        let mut out = vec![0.0f32; s.c_out * s.oh * s.ow];
+        for o in 0..s.c_out {
+            for y in 0..s.oh {
+                for x in 0..s.ow {
+                    let mut acc = bias[o] as f64;
+                    for c in 0..s.c_in {
+                        for ky in 0..s.kh {
+                            for kx in 0..s.kw {
+                                let iy = (y * s.stride.0 + ky * s.dilation.0) as isize
+                                    - s.pad_top as isize;
+                                let ix = (x * s.stride.1 + kx * s.dilation.1) as isize
+                                    - s.pad_left as isize;
+                                if iy >= 0 && ix >= 0 && (iy as usize) < s.h && (ix as usize) < s.w
+                                {
+                                    acc += input[(c * s.h + iy as usize) * s.w + ix as usize]
+                                        as f64
+                                        * weight[((o * s.c_in + c) * s.kh + ky) * s.kw + kx] as f64;
+                                }
+                            }
+                        }
+                    }
+                    out[(o * s.oh + y) * s.ow + x] = acc as f32;
+                }
+            }
+        }
+        out
+    }
+
+    /// Deterministic values in -1..1 without a random number crate.
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        let mut state = seed.wrapping_mul(2654435761).wrapping_add(12345);
+        (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                (state as f32 / u32::MAX as f32) * 2.0 - 1.0
+            })
+            .collect()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn shape(
+        c_in: usize,
+        h: usize,
+        w: usize,
+        c_out: usize,
+        k: usize,
+        pad: usize,
+        stride: usize,
+        oh: usize,
+        ow: usize,
+    ) -> ConvShape {
+        ConvShape {
+            c_in,
+            h,
+            w,
+            c_out,
+            kh: k,
+            kw: k,
+            oh,
+            ow,
+            pad_top: pad,
+            pad_left: pad,
+            stride: (stride, stride),
+            dilation: (1, 1),
+        }
+    }
+
+    fn check(algorithm: ConvAlgorithm, s: ConvShape) {
+        let input = values(s.c_in * s.h * s.w, 1);
+        let weight = values(s.c_out * s.c_in * s.kh * s.kw, 2);
+        let bias = values(s.c_out, 3);
+        let want = reference(&s, &input, &weight, &bias);
+        let got = conv2d_with(algorithm, &s, &input, &weight, &bias);
+        assert_eq!(got.len(), want.len());
+        let worst = got
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        // Sums of up to c_in * 81 products of values in -1..1: f32 rounding is ~1e-5 here.
+        assert!(
+            worst < 2e-4,
+            "{algorithm:?} {s:?}: worst difference {worst}"
+        );
+    }
+
+    #[test]
+    fn every_algorithm_matches_the_definition() {
+        // Odd sizes, so blocks and tiles are cut at the right and bottom edges.
+        let same_3x3 = shape(17, 13, 11, 19, 3, 1, 1, 13, 11);
+        for algorithm in [
+            ConvAlgorithm::Winograd,
+            ConvAlgorithm::Direct,
+            ConvAlgorithm::Im2col,
+        ] {
+            check(algorithm, same_3x3);
+        }
+        let first_9x9 = shape(3, 21, 19, 16, 9, 4, 1, 21, 19);
+        let last_9x9 = shape(16, 21, 19, 3, 9, 4, 1, 21, 19);
+        for s in [first_9x9, last_9x9] {
+            check(ConvAlgorithm::Direct, s);
+            check(ConvAlgorithm::Im2col, s);
+        }
+        check(ConvAlgorithm::Im2col, shape(16, 20, 18, 32, 3, 1, 2, 10, 9));
+    }
+
+    #[test]
+    fn upsampling_then_convolving_matches_the_definition() {
+        let (c_in, h, w, c_out) = (5, 7, 6, 6);
+        let input = values(c_in * h * w, 4);
+        let weight = values(c_out * c_in * 9, 5);
+        let bias = values(c_out, 6);
+        let upsampled: Vec<f32> = (0..c_in * 4 * h * w)
+            .map(|i| {
+                let (c, y, x) = (i / (4 * h * w), (i / (2 * w)) % (2 * h), i % (2 * w));
+                input[(c * h + y / 2) * w + x / 2]
+            })
+            .collect();
+        let want = reference(
+            &shape(c_in, 2 * h, 2 * w, c_out, 3, 1, 1, 2 * h, 2 * w),
+            &upsampled,
+            &weight,
+            &bias,
+        );
+        let got = upsample2_conv3x3(c_in, h, w, &input, &weight, &bias);
+        let worst = got
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(worst < 1e-4, "worst difference {worst}");
+    }
+
+    #[test]
+    fn each_layer_of_the_generator_gets_its_algorithm() {
+        assert_eq!(
+            shape(64, 64, 64, 64, 3, 1, 1, 64, 64).algorithm(),
+            ConvAlgorithm::Winograd
+        );
+        assert_eq!(
+            shape(32, 256, 256, 16, 3, 1, 1, 256, 256).algorithm(),
+            ConvAlgorithm::Direct
+        );
+        assert_eq!(
+            shape(3, 256, 256, 16, 9, 4, 1, 256, 256).algorithm(),
+            ConvAlgorithm::Direct
+        );
+        assert_eq!(
+            shape(16, 256, 256, 3, 9, 4, 1, 256, 256).algorithm(),
+            ConvAlgorithm::Direct
+        );
+        assert_eq!(
+            shape(16, 256, 256, 32, 3, 1, 2, 128, 128).algorithm(),
+            ConvAlgorithm::Im2col
+        );
+    }
+}
