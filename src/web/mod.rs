@@ -3,6 +3,8 @@
 
 pub mod app;
 pub mod i18n;
+#[cfg(feature = "js-api")]
+pub mod js_api;
 pub mod gpu_probe;
 pub mod history;
 pub mod worker;

@@ -77,7 +77,7 @@ async fn drain(state: Rc<RefCell<WorkerState>>, scope: WorkerScope<InferenceWork
     }
 }
 
-async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+pub(crate) async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
     let response: web_sys::Response = JsFuture::from(global.fetch_with_str(url))
         .await
@@ -91,7 +91,7 @@ async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
-async fn load_package(models_url: &str, respond: &impl Fn(WorkerResponse)) -> Result<ModelPackage, String> {
+pub(crate) async fn load_package(models_url: &str, respond: &impl Fn(WorkerResponse)) -> Result<ModelPackage, String> {
     let manifest = Manifest::parse(&fetch_bytes(&format!("{models_url}manifest.json")).await?).map_err(|e| e.to_string())?;
     let network = &manifest.network;
     let total = network.generator.bytes + network.style_params.bytes;
