@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: set up what is missing, then run every test:
 #   1. native `cargo test` (pure core, graph preparation, wonnx on Vulkan/lavapipe);
-#   2. build the app with Trunk;
+#   2. build the app with Trunk, and the embeddable JS module;
 #   3. browser tests in headless Chromium (node's test runner + playwright-core).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -15,6 +15,9 @@ cargo test --locked 2>&1
 
 step "build the app (trunk build)"
 atelier_with_wasm_env trunk build 2>&1
+
+step "build the JS module (scripts/build-js.sh)"
+bash scripts/build-js.sh 2>&1
 
 step "browser tests (headless Chromium)"
 node --test --test-concurrency=1 tests/browser/*.test.mjs 2>&1

@@ -1,0 +1,89 @@
+// The embeddable JS module (target/atelier-js/atelier.js, built by scripts/build-js.sh): what a
+// developer's page gets from Atelier.load / stylize, on both backends, and its errors.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT, startServer, launchChromium, watchPage, onnxruntimeReference, compareRgb, servedManifest } from './harness.mjs';
+
+const PHOTO = path.join(ROOT, 'tests/fixtures/gradient_64x48.png');
+const STYLE = servedManifest().styles[0].id;
+let server;
+before(async () => { server = await startServer(ROOT); });
+after(async () => { await server.close(); });
+
+/** A page on the server's origin with the module imported as `window.atelier`. */
+async function modulePage(browser) {
+  const page = await browser.newPage();
+  watchPage(page);
+  await page.goto(`${server.url}models/manifest.json`);
+  await page.evaluate(async () => {
+    const module = await import('/target/atelier-js/atelier.js');
+    await module.default();
+    window.atelier = module;
+  });
+  return page;
+}
+
+async function stylizeWith(page, backend) {
+  return page.evaluate(async ({ backend, bytes, style }) => {
+    const engine = await window.atelier.Atelier.load('/models/', backend);
+    const out = await engine.stylize(new Uint8Array(bytes), style, 64);
+    return { backend: engine.backend, ids: engine.styleIds(), width: out.width, height: out.height, rgba: Array.from(out.rgba) };
+  }, { backend, bytes: Array.from(readFileSync(PHOTO)), style: STYLE });
+}
+
+test('the CPU backend stylizes a PNG as onnxruntime does', { timeout: 120_000 }, async () => {
+  const browser = await launchChromium({ webgpu: false });
+  try {
+    const got = await stylizeWith(await modulePage(browser), 'cpu');
+    assert.equal(got.backend, 'cpu');
+    assert.deepEqual(got.ids, servedManifest().styles.map((s) => s.id));
+    const diff = compareRgb(got, onnxruntimeReference(STYLE, PHOTO));
+    assert.ok(diff.max <= 1, `max difference ${diff.max} levels`);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("'auto' picks WebGPU where it is usable, with the same pixels", { timeout: 180_000 }, async () => {
+  const browser = await launchChromium({ webgpu: true });
+  try {
+    const got = await stylizeWith(await modulePage(browser), 'auto');
+    assert.equal(got.backend, 'webgpu');
+    const diff = compareRgb(got, onnxruntimeReference(STYLE, PHOTO));
+    assert.ok(diff.max <= 1, `max difference ${diff.max} levels`);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('bad backends, packages and pictures are rejected with a reason', { timeout: 120_000 }, async () => {
+  const browser = await launchChromium({ webgpu: false });
+  try {
+    const page = await modulePage(browser);
+    const errors = await page.evaluate(async ({ style, photo }) => {
+      const reason = (promise) => promise.then(() => 'resolved', (e) => String(e.message ?? e));
+      const { Atelier } = window.atelier;
+      const engine = await Atelier.load('/models/', 'cpu');
+      return {
+        backend: await reason(Atelier.load('/models/', 'tpu')),
+        webgpu: await reason(Atelier.load('/models/', 'webgpu')),
+        missing: await reason(Atelier.load('/no-such-package/', 'cpu')),
+        picture: await reason(engine.stylize(new TextEncoder().encode('not a picture'), style, 64)),
+        truncated: await reason(engine.stylize(new Uint8Array(photo.slice(0, 100)), style, 64)),
+        style: await reason(engine.stylize(new Uint8Array(photo), 'no-such-style', 64)),
+        stillUsable: (await engine.runPass(style, new Float32Array(3 * 16 * 16).fill(0.5), 16, 16)).length,
+      };
+    }, { style: STYLE, photo: Array.from(readFileSync(PHOTO)) });
+    assert.match(errors.backend, /unknown backend 'tpu'/);
+    assert.match(errors.webgpu, /WebGPU is not usable here/);
+    assert.match(errors.missing, /could not download .*manifest\.json: HTTP 404/);
+    assert.match(errors.picture, /not an image Atelier can read/);
+    assert.match(errors.truncated, /damaged or truncated/);
+    assert.match(errors.style, /no-such-style/);
+    assert.equal(errors.stillUsable, 3 * 16 * 16, 'a failed call leaves the engine usable');
+  } finally {
+    await browser.close();
+  }
+});
