@@ -21,7 +21,7 @@ const arg = (name, fallback) => {
 };
 const REPS = Number(arg('reps', '5'));
 const SIZES = arg('sizes', '256,512,1024').split(',').map(Number);
-const ENGINES = arg('engines', 'atelier-webgpu,ort-webgpu,atelier-cpu,ort-wasm').split(',');
+const ENGINES = arg('engines', 'atelier-webgpu,ort-webgpu,atelier-cpu,ort-wasm').split(',').filter(Boolean);
 const OUT = arg('out', path.join(ROOT, 'target/bench/browser.json'));
 // wonnx keeps every tensor under 2^24 elements: above this side the app tiles (see pipeline.rs).
 const WONNX_MAX_SINGLE_PASS = 724;
@@ -94,6 +94,22 @@ async function bytesOf(dir, filter) {
   return rows.sort((a, b) => a.file.localeCompare(b.file));
 }
 
+/** One row per folder (the gallery's thumbnails), summed. */
+function collapseFolders(rows) {
+  const out = [];
+  for (const row of rows) {
+    const folder = row.file.includes('/') ? `${row.file.split('/')[0]}/` : null;
+    const last = out[out.length - 1];
+    if (folder && last?.file.startsWith(folder)) {
+      last.raw += row.raw; last.gzip += row.gzip; last.count += 1;
+      last.file = `${folder} (${last.count} files)`;
+    } else {
+      out.push({ ...row, file: folder ? `${folder} (1 file)` : row.file, count: 1 });
+    }
+  }
+  return out.map(({ count, ...row }) => row);
+}
+
 async function coldLoad(base) {
   const runs = [];
   for (let i = 0; i < 3; i++) {
@@ -135,7 +151,11 @@ for (const side of SIZES) {
 const sizes = {
   app: await bytesOf(path.join(ROOT, 'dist'), (f) => /\.(wasm|js)$/.test(f)),
   jsModule: await bytesOf(path.join(ROOT, 'target/atelier-js'), (f) => /\.(wasm|js)$/.test(f)),
-  models: await bytesOf(path.join(ROOT, 'models'), (f) => !f.endsWith('.md')),
+  // The peer's runtime, for scale: the wasm provider's and the WebGPU (JSEP) build's binaries
+  // and the JS the benchmark page loads.
+  onnxruntimeWeb: await bytesOf(path.join(ROOT, 'bench/browser/node_modules/onnxruntime-web/dist'),
+    (f) => ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.jsep.wasm', 'ort.all.min.mjs'].includes(f)),
+  models: collapseFolders(await bytesOf(path.join(ROOT, 'models'), (f) => !f.endsWith('.md'))),
 };
 const load = await coldLoad(base);
 server.close();

@@ -735,25 +735,15 @@ mod tests {
 
     #[test]
     fn each_layer_of_the_generator_gets_its_algorithm() {
-        assert_eq!(
-            shape(64, 64, 64, 64, 3, 1, 1, 64, 64).algorithm(),
-            ConvAlgorithm::Winograd
-        );
-        assert_eq!(
-            shape(32, 256, 256, 16, 3, 1, 1, 256, 256).algorithm(),
-            ConvAlgorithm::Direct
-        );
-        assert_eq!(
-            shape(3, 256, 256, 16, 9, 4, 1, 256, 256).algorithm(),
-            ConvAlgorithm::Direct
-        );
-        assert_eq!(
-            shape(16, 256, 256, 3, 9, 4, 1, 256, 256).algorithm(),
-            ConvAlgorithm::Direct
-        );
-        assert_eq!(
-            shape(16, 256, 256, 32, 3, 1, 2, 128, 128).algorithm(),
-            ConvAlgorithm::Im2col
-        );
+        let layers = [
+            ("residual 64->64 3x3", shape(64, 64, 64, 64, 3, 1, 1, 64, 64), ConvAlgorithm::Winograd),
+            ("upsampling 32->16 3x3", shape(32, 256, 256, 16, 3, 1, 1, 256, 256), ConvAlgorithm::Direct),
+            ("first 3->16 9x9", shape(3, 256, 256, 16, 9, 4, 1, 256, 256), ConvAlgorithm::Direct),
+            ("last 16->3 9x9", shape(16, 256, 256, 3, 9, 4, 1, 256, 256), ConvAlgorithm::Direct),
+            ("downsampling 16->32 stride 2", shape(16, 256, 256, 32, 3, 1, 2, 128, 128), ConvAlgorithm::Im2col),
+        ];
+        for (layer, s, algorithm) in layers {
+            assert_eq!(s.algorithm(), algorithm, "{layer}");
+        }
     }
 }

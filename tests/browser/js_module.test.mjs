@@ -33,30 +33,25 @@ async function stylizeWith(page, backend) {
   }, { backend, bytes: Array.from(readFileSync(PHOTO)), style: STYLE });
 }
 
-test('the CPU backend stylizes a PNG as onnxruntime does', { timeout: 120_000 }, async () => {
-  const browser = await launchChromium({ webgpu: false });
+/** Stylize the photo through `backend` in a browser with or without WebGPU; check the pixels. */
+async function stylizesLikeOnnxruntime({ webgpu, backend, expect }) {
+  const browser = await launchChromium({ webgpu });
   try {
-    const got = await stylizeWith(await modulePage(browser), 'cpu');
-    assert.equal(got.backend, 'cpu');
+    const got = await stylizeWith(await modulePage(browser), backend);
+    assert.equal(got.backend, expect);
     assert.deepEqual(got.ids, servedManifest().styles.map((s) => s.id));
     const diff = compareRgb(got, onnxruntimeReference(STYLE, PHOTO));
     assert.ok(diff.max <= 1, `max difference ${diff.max} levels`);
   } finally {
     await browser.close();
   }
-});
+}
 
-test("'auto' picks WebGPU where it is usable, with the same pixels", { timeout: 180_000 }, async () => {
-  const browser = await launchChromium({ webgpu: true });
-  try {
-    const got = await stylizeWith(await modulePage(browser), 'auto');
-    assert.equal(got.backend, 'webgpu');
-    const diff = compareRgb(got, onnxruntimeReference(STYLE, PHOTO));
-    assert.ok(diff.max <= 1, `max difference ${diff.max} levels`);
-  } finally {
-    await browser.close();
-  }
-});
+test('the CPU backend stylizes a PNG as onnxruntime does', { timeout: 120_000 }, () =>
+  stylizesLikeOnnxruntime({ webgpu: false, backend: 'cpu', expect: 'cpu' }));
+
+test("'auto' picks WebGPU where it is usable, with the same pixels", { timeout: 180_000 }, () =>
+  stylizesLikeOnnxruntime({ webgpu: true, backend: 'auto', expect: 'webgpu' }));
 
 test('bad backends, packages and pictures are rejected with a reason', { timeout: 120_000 }, async () => {
   const browser = await launchChromium({ webgpu: false });
