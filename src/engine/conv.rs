@@ -46,8 +46,7 @@ impl ConvShape {
     }
 
     pub fn algorithm(&self) -> ConvAlgorithm {
-        if self.unit_stride() && self.kh == 3 && self.kw == 3 && self.c_in >= 16 && self.c_out > 16
-        {
+        if self.unit_stride() && self.kh == 3 && self.kw == 3 && self.c_in >= 16 && self.c_out > 16 {
             ConvAlgorithm::Winograd
         } else if self.unit_stride() && (self.c_out <= 16 || self.c_in <= 4) {
             ConvAlgorithm::Direct
@@ -84,14 +83,7 @@ pub fn conv2d_with(
 ///
 /// Along one axis, output 2y takes input y-1 with w0 and input y with w1 + w2; output 2y+1 takes
 /// input y with w0 + w1 and input y+1 with w2.
-pub fn upsample2_conv3x3(
-    c_in: usize,
-    h: usize,
-    w: usize,
-    input: &[f32],
-    weight: &[f32],
-    bias: &[f32],
-) -> Vec<f32> {
+pub fn upsample2_conv3x3(c_in: usize, h: usize, w: usize, input: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32> {
     let c_out = bias.len();
     let collapse = |taps: [f32; 3], phase: usize| {
         if phase == 0 {
@@ -105,9 +97,8 @@ pub fn upsample2_conv3x3(
         for px in 0..2 {
             let mut phase_weight = vec![0.0f32; c_out * c_in * 4];
             for (oc, g) in weight.chunks_exact(9).enumerate() {
-                let rows: [[f32; 2]; 3] = std::array::from_fn(|ky| {
-                    collapse([g[3 * ky], g[3 * ky + 1], g[3 * ky + 2]], px)
-                });
+                let rows: [[f32; 2]; 3] =
+                    std::array::from_fn(|ky| collapse([g[3 * ky], g[3 * ky + 1], g[3 * ky + 2]], px));
                 for kx in 0..2 {
                     let [top, bottom] = collapse([rows[0][kx], rows[1][kx], rows[2][kx]], py);
                     phase_weight[oc * 4 + kx] = top;
@@ -150,8 +141,8 @@ fn zero_padded(shape: &ConvShape, input: &[f32], hp: usize, wp: usize) -> Vec<f3
     for c in 0..shape.c_in {
         for y in 0..shape.h.min(hp.saturating_sub(shape.pad_top)) {
             let src = &input[(c * shape.h + y) * shape.w..][..shape.w];
-            let dst = &mut padded[(c * hp + y + shape.pad_top) * wp + shape.pad_left..]
-                [..shape.w.min(wp - shape.pad_left)];
+            let dst =
+                &mut padded[(c * hp + y + shape.pad_top) * wp + shape.pad_left..][..shape.w.min(wp - shape.pad_left)];
             dst.copy_from_slice(&src[..dst.len()]);
         }
     }
@@ -220,10 +211,7 @@ mod lanes {
             }
         }
     }
-    #[cfg(not(any(
-        all(target_arch = "wasm32", target_feature = "simd128"),
-        target_arch = "x86_64"
-    )))]
+    #[cfg(not(any(all(target_arch = "wasm32", target_feature = "simd128"), target_arch = "x86_64")))]
     mod imp {
         #[derive(Clone, Copy)]
         pub struct F4([f32; 4]);
@@ -255,15 +243,7 @@ fn direct<const OB: usize, const XV: usize>(
     weight: &[f32],
     bias: &[f32],
 ) -> Vec<f32> {
-    let &ConvShape {
-        c_in,
-        c_out,
-        kh,
-        kw,
-        oh,
-        ow,
-        ..
-    } = shape;
+    let &ConvShape { c_in, c_out, kh, kw, oh, ow, .. } = shape;
     let xb = 4 * XV;
     let ow_blocks = ow.div_ceil(xb);
     let (hp, wp) = (oh + kh - 1, ow_blocks * xb + kw - 1);
@@ -293,8 +273,7 @@ fn direct<const OB: usize, const XV: usize>(
                         let line = &padded[(ci * hp + y + ky) * wp + x0..][..xb + kw - 1];
                         let taps_row = &weights[(ci * kh + ky) * kw * OB..][..kw * OB];
                         for kx in 0..kw {
-                            let v: [F4; XV] =
-                                std::array::from_fn(|q| F4::load(&line[kx + 4 * q..]));
+                            let v: [F4; XV] = std::array::from_fn(|q| F4::load(&line[kx + 4 * q..]));
                             for (j, row) in acc.iter_mut().enumerate() {
                                 let w = F4::splat(taps_row[kx * OB + j]);
                                 for (a, &x) in row.iter_mut().zip(&v) {
@@ -336,16 +315,7 @@ fn pack_rows_by_4(a: &[f32], m: usize, k: usize) -> Vec<f32> {
 /// of C per register block, column panels outermost so each panel of B stays in L1 while every
 /// block of rows passes over it.
 #[allow(clippy::too_many_arguments)] // a BLAS-style signature: sizes, operands, output stride
-fn gemm_4x8(
-    m: usize,
-    k: usize,
-    n: usize,
-    a: &[f32],
-    b: &[f32],
-    bias: Option<&[f32]>,
-    c: &mut [f32],
-    ldc: usize,
-) {
+fn gemm_4x8(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], bias: Option<&[f32]>, c: &mut [f32], ldc: usize) {
     let row_blocks = m.div_ceil(4);
     // The panel of B, contiguous: B's rows are often 2^k floats apart, and reading 8 floats from
     // each of k such rows would map them all to the same few L1 sets.
@@ -395,13 +365,7 @@ const WINOGRAD_BAND_FLOATS: usize = 1 << 18;
 /// 16 matrix products [c_out x c_in] x [c_in x tiles].
 #[allow(clippy::needless_range_loop)] // the transforms read best as the matrices they are
 fn winograd_3x3(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32> {
-    let &ConvShape {
-        c_in,
-        c_out,
-        oh,
-        ow,
-        ..
-    } = shape;
+    let &ConvShape { c_in, c_out, oh, ow, .. } = shape;
     let (tiles_y, tiles_x) = (oh.div_ceil(2), ow.div_ceil(2));
     let (hp, wp) = (2 * tiles_y + 2, 2 * tiles_x + 2);
     let padded = zero_padded(shape, input, hp, wp);
@@ -429,12 +393,10 @@ fn winograd_3x3(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) 
         }
     }
 
-    let packed_u: Vec<f32> = (0..16)
-        .flat_map(|k| pack_rows_by_4(&u[k * c_out * c_in..][..c_out * c_in], c_out, c_in))
-        .collect();
+    let packed_u: Vec<f32> =
+        (0..16).flat_map(|k| pack_rows_by_4(&u[k * c_out * c_in..][..c_out * c_in], c_out, c_in)).collect();
     let mut out = vec![0.0f32; c_out * oh * ow];
-    let band_rows =
-        (WINOGRAD_BAND_FLOATS / (16 * c_in.max(c_out) * tiles_x).max(1)).clamp(1, tiles_y);
+    let band_rows = (WINOGRAD_BAND_FLOATS / (16 * c_in.max(c_out) * tiles_x).max(1)).clamp(1, tiles_y);
     let mut v = vec![0.0f32; 16 * c_in * band_rows * tiles_x];
     let mut m = vec![0.0f32; 16 * c_out * band_rows * tiles_x];
     for ty0 in (0..tiles_y).step_by(band_rows) {
@@ -460,12 +422,7 @@ fn winograd_3x3(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) 
                     }
                     let tile = ty * tiles_x + tx;
                     for (r, row) in bd.iter().enumerate() {
-                        let t = [
-                            row[0] - row[2],
-                            row[1] + row[2],
-                            row[2] - row[1],
-                            row[1] - row[3],
-                        ];
+                        let t = [row[0] - row[2], row[1] + row[2], row[2] - row[1], row[1] - row[3]];
                         for (s, &value) in t.iter().enumerate() {
                             v[((r * 4 + s) * c_in + c) * tiles + tile] = value;
                         }
@@ -474,20 +431,8 @@ fn winograd_3x3(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) 
             }
         }
         for k in 0..16 {
-            let (a, b) = (
-                &packed_u[k * c_out.div_ceil(4) * 4 * c_in..],
-                &v[k * c_in * tiles..][..c_in * tiles],
-            );
-            gemm_4x8(
-                c_out,
-                c_in,
-                tiles,
-                a,
-                b,
-                None,
-                &mut m[k * c_out * tiles..][..c_out * tiles],
-                tiles,
-            );
+            let (a, b) = (&packed_u[k * c_out.div_ceil(4) * 4 * c_in..], &v[k * c_in * tiles..][..c_in * tiles]);
+            gemm_4x8(c_out, c_in, tiles, a, b, None, &mut m[k * c_out * tiles..][..c_out * tiles], tiles);
         }
         // Y = A^T M A, A^T = [[1,1,1,0],[0,1,-1,-1]], plus the bias; tiles past the edge cropped.
         for o in 0..c_out {
@@ -506,10 +451,7 @@ fn winograd_3x3(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) 
                         if y + r >= oh {
                             continue;
                         }
-                        let pair = [
-                            row[0] + row[1] + row[2] + bias[o],
-                            row[1] - row[2] - row[3] + bias[o],
-                        ];
+                        let pair = [row[0] + row[1] + row[2] + bias[o], row[1] - row[2] - row[3] + bias[o]];
                         for (s, &value) in pair.iter().enumerate() {
                             if x + s < ow {
                                 plane[(y + r) * ow + x + s] = value;
@@ -528,17 +470,7 @@ const IM2COL_BAND_FLOATS: usize = 1 << 20;
 
 /// im2col in row bands (so the column buffer stays small for big pictures) + `gemm_4x8`.
 fn im2col(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32> {
-    let &ConvShape {
-        c_in,
-        h,
-        w,
-        c_out,
-        kh,
-        kw,
-        oh,
-        ow,
-        ..
-    } = shape;
+    let &ConvShape { c_in, h, w, c_out, kh, kw, oh, ow, .. } = shape;
     let (pt, pl) = (shape.pad_top as isize, shape.pad_left as isize);
     let (sh, sw) = (shape.stride.0 as isize, shape.stride.1 as isize);
     let (dh, dw) = (shape.dilation.0 as isize, shape.dilation.1 as isize);
@@ -568,26 +500,13 @@ fn im2col(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) -> Vec
                         let src_row = &src[iy as usize * w..(iy as usize + 1) * w];
                         for (col, value) in line.iter_mut().enumerate() {
                             let ix = col as isize * sw - pl + kx as isize * dw;
-                            *value = if ix >= 0 && ix < w as isize {
-                                src_row[ix as usize]
-                            } else {
-                                0.0
-                            };
+                            *value = if ix >= 0 && ix < w as isize { src_row[ix as usize] } else { 0.0 };
                         }
                     }
                 }
             }
         }
-        gemm_4x8(
-            c_out,
-            k,
-            n,
-            &packed,
-            &columns[..k * n],
-            Some(bias),
-            &mut out[row0 * ow..],
-            plane,
-        );
+        gemm_4x8(c_out, k, n, &packed, &columns[..k * n], Some(bias), &mut out[row0 * ow..], plane);
     }
     out
 }
@@ -606,14 +525,10 @@ mod tests {
                     for c in 0..s.c_in {
                         for ky in 0..s.kh {
                             for kx in 0..s.kw {
-                                let iy = (y * s.stride.0 + ky * s.dilation.0) as isize
-                                    - s.pad_top as isize;
-                                let ix = (x * s.stride.1 + kx * s.dilation.1) as isize
-                                    - s.pad_left as isize;
-                                if iy >= 0 && ix >= 0 && (iy as usize) < s.h && (ix as usize) < s.w
-                                {
-                                    acc += input[(c * s.h + iy as usize) * s.w + ix as usize]
-                                        as f64
+                                let iy = (y * s.stride.0 + ky * s.dilation.0) as isize - s.pad_top as isize;
+                                let ix = (x * s.stride.1 + kx * s.dilation.1) as isize - s.pad_left as isize;
+                                if iy >= 0 && ix >= 0 && (iy as usize) < s.h && (ix as usize) < s.w {
+                                    acc += input[(c * s.h + iy as usize) * s.w + ix as usize] as f64
                                         * weight[((o * s.c_in + c) * s.kh + ky) * s.kw + kx] as f64;
                                 }
                             }
@@ -674,27 +589,16 @@ mod tests {
         let want = reference(&s, &input, &weight, &bias);
         let got = conv2d_with(algorithm, &s, &input, &weight, &bias);
         assert_eq!(got.len(), want.len());
-        let worst = got
-            .iter()
-            .zip(&want)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0f32, f32::max);
+        let worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
         // Sums of up to c_in * 81 products of values in -1..1: f32 rounding is ~1e-5 here.
-        assert!(
-            worst < 2e-4,
-            "{algorithm:?} {s:?}: worst difference {worst}"
-        );
+        assert!(worst < 2e-4, "{algorithm:?} {s:?}: worst difference {worst}");
     }
 
     #[test]
     fn every_algorithm_matches_the_definition() {
         // Odd sizes, so blocks and tiles are cut at the right and bottom edges.
         let same_3x3 = shape(17, 13, 11, 19, 3, 1, 1, 13, 11);
-        for algorithm in [
-            ConvAlgorithm::Winograd,
-            ConvAlgorithm::Direct,
-            ConvAlgorithm::Im2col,
-        ] {
+        for algorithm in [ConvAlgorithm::Winograd, ConvAlgorithm::Direct, ConvAlgorithm::Im2col] {
             check(algorithm, same_3x3);
         }
         let first_9x9 = shape(3, 21, 19, 16, 9, 4, 1, 21, 19);
@@ -718,18 +622,9 @@ mod tests {
                 input[(c * h + y / 2) * w + x / 2]
             })
             .collect();
-        let want = reference(
-            &shape(c_in, 2 * h, 2 * w, c_out, 3, 1, 1, 2 * h, 2 * w),
-            &upsampled,
-            &weight,
-            &bias,
-        );
+        let want = reference(&shape(c_in, 2 * h, 2 * w, c_out, 3, 1, 1, 2 * h, 2 * w), &upsampled, &weight, &bias);
         let got = upsample2_conv3x3(c_in, h, w, &input, &weight, &bias);
-        let worst = got
-            .iter()
-            .zip(&want)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0f32, f32::max);
+        let worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
         assert!(worst < 1e-4, "worst difference {worst}");
     }
 

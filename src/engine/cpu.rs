@@ -28,10 +28,7 @@ pub struct CpuEngine {
 
 impl CpuEngine {
     pub fn new(model: ModelProto) -> Self {
-        CpuEngine {
-            model,
-            compiled: HashMap::new(),
-        }
+        CpuEngine { model, compiled: HashMap::new() }
     }
 }
 
@@ -55,29 +52,16 @@ struct CompiledGraph {
 
 impl CompiledGraph {
     fn new(prepared: PreparedGraph) -> Result<Self, EngineError> {
-        let graph = prepared
-            .model
-            .graph
-            .as_ref()
-            .ok_or(EngineError::MissingOutput("graph".into()))?;
+        let graph = prepared.model.graph.as_ref().ok_or(EngineError::MissingOutput("graph".into()))?;
         let constants = graph
             .initializer
             .iter()
             .map(|init| {
                 let data = init
                     .float_values()
-                    .or_else(|| {
-                        init.int_values()
-                            .map(|v| v.into_iter().map(|x| x as f32).collect())
-                    })
+                    .or_else(|| init.int_values().map(|v| v.into_iter().map(|x| x as f32).collect()))
                     .unwrap_or_default();
-                (
-                    init.name.clone(),
-                    Value {
-                        shape: shape_of(&prepared, &init.name),
-                        data: data.into(),
-                    },
-                )
+                (init.name.clone(), Value { shape: shape_of(&prepared, &init.name), data: data.into() })
             })
             .collect();
         let mut last_use = HashMap::new();
@@ -87,13 +71,7 @@ impl CompiledGraph {
             }
         }
         let (fused_resizes, fused_convs) = fusable_upsample_convs(&prepared);
-        Ok(CompiledGraph {
-            prepared,
-            constants,
-            last_use,
-            fused_resizes,
-            fused_convs,
-        })
+        Ok(CompiledGraph { prepared, constants, last_use, fused_resizes, fused_convs })
     }
 }
 
@@ -122,24 +100,14 @@ fn fusable_upsample_convs(prepared: &PreparedGraph) -> (HashSet<usize>, HashSet<
             .filter(|(_, n)| n.input.iter().any(|x| x == upsampled))
             .map(|(j, _)| j)
             .collect();
-        let (small, big) = (
-            shape_of(prepared, &resize.input[0]),
-            shape_of(prepared, upsampled),
-        );
-        let doubles =
-            small.len() == 4 && big.len() == 4 && big[2] == 2 * small[2] && big[3] == 2 * small[3];
+        let (small, big) = (shape_of(prepared, &resize.input[0]), shape_of(prepared, upsampled));
+        let doubles = small.len() == 4 && big.len() == 4 && big[2] == 2 * small[2] && big[3] == 2 * small[3];
         let is_output = graph.output.iter().any(|o| &o.name == upsampled);
         let [j] = readers[..] else { continue };
         let conv = &graph.node[j];
-        let weight = conv
-            .input
-            .get(1)
-            .map(|w| shape_of(prepared, w))
-            .unwrap_or_default();
-        let ones = |name: &str, n: usize| {
-            conv.attr_ints(name)
-                .map_or(true, |v| v.len() == n && v.iter().all(|&d| d == 1))
-        };
+        let weight = conv.input.get(1).map(|w| shape_of(prepared, w)).unwrap_or_default();
+        let ones =
+            |name: &str, n: usize| conv.attr_ints(name).map_or(true, |v| v.len() == n && v.iter().all(|&d| d == 1));
         let fits = conv.op_type == "Conv"
             && conv.input.first() == Some(upsampled)
             && conv.input.len() == 3
@@ -158,18 +126,11 @@ fn fusable_upsample_convs(prepared: &PreparedGraph) -> (HashSet<usize>, HashSet<
 }
 
 fn shape_of(prepared: &PreparedGraph, name: &str) -> Vec<usize> {
-    prepared
-        .shapes
-        .get(name)
-        .map(|s| s.iter().map(|&d| d as usize).collect())
-        .unwrap_or_default()
+    prepared.shapes.get(name).map(|s| s.iter().map(|&d| d as usize).collect()).unwrap_or_default()
 }
 
 fn node_error(node: &NodeProto, reason: impl Into<String>) -> EngineError {
-    EngineError::Graph(crate::model::GraphError::Shape {
-        node: node.label(),
-        reason: reason.into(),
-    })
+    EngineError::Graph(crate::model::GraphError::Shape { node: node.label(), reason: reason.into() })
 }
 
 #[async_trait(?Send)]
@@ -187,13 +148,8 @@ impl Engine for CpuEngine {
     ) -> Result<Tensors, EngineError> {
         let key = (variant, height, width);
         if !self.compiled.contains_key(&key) {
-            let compiled = CompiledGraph::new(specialise_within(
-                &self.model,
-                height,
-                width,
-                variant,
-                CPU_MAX_TENSOR_ELEMENTS,
-            )?)?;
+            let compiled =
+                CompiledGraph::new(specialise_within(&self.model, height, width, variant, CPU_MAX_TENSOR_ELEMENTS)?)?;
             self.compiled.insert(key, compiled);
         }
         execute(&self.compiled[&key], inputs)
@@ -202,36 +158,16 @@ impl Engine for CpuEngine {
 
 fn execute(compiled: &CompiledGraph, inputs: &Tensors) -> Result<Tensors, EngineError> {
     let prepared = &compiled.prepared;
-    let graph = prepared
-        .model
-        .graph
-        .as_ref()
-        .ok_or(EngineError::MissingOutput("graph".into()))?;
-    let mut values: HashMap<&str, Value> = compiled
-        .constants
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.clone()))
-        .collect();
+    let graph = prepared.model.graph.as_ref().ok_or(EngineError::MissingOutput("graph".into()))?;
+    let mut values: HashMap<&str, Value> = compiled.constants.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     for input in &graph.input {
         let shape = shape_of(prepared, &input.name);
         let expected: usize = shape.iter().product();
-        let data = inputs
-            .get(&input.name)
-            .ok_or_else(|| EngineError::MissingInput(input.name.clone()))?;
+        let data = inputs.get(&input.name).ok_or_else(|| EngineError::MissingInput(input.name.clone()))?;
         if data.len() != expected {
-            return Err(EngineError::BadInput {
-                name: input.name.clone(),
-                expected,
-                actual: data.len(),
-            });
+            return Err(EngineError::BadInput { name: input.name.clone(), expected, actual: data.len() });
         }
-        values.insert(
-            &input.name,
-            Value {
-                shape,
-                data: Rc::new(data.clone()),
-            },
-        );
+        values.insert(&input.name, Value { shape, data: Rc::new(data.clone()) });
     }
     let outputs: Vec<&str> = graph.output.iter().map(|o| o.name.as_str()).collect();
 
@@ -248,20 +184,9 @@ fn execute(compiled: &CompiledGraph, inputs: &Tensors) -> Result<Tensors, Engine
                 let (x, bias) = (arg(0)?, arg(2)?);
                 let expected = [1, x.shape[1], out_shape[2] / 2, out_shape[3] / 2];
                 if x.shape != expected || x.data.len() != expected.iter().product::<usize>() {
-                    return Err(node_error(
-                        node,
-                        format!("fused upsampling conv of {:?}", x.shape),
-                    ));
+                    return Err(node_error(node, format!("fused upsampling conv of {:?}", x.shape)));
                 }
-                upsample2_conv3x3(
-                    x.shape[1],
-                    x.shape[2],
-                    x.shape[3],
-                    &x.data,
-                    &arg(1)?.data,
-                    &bias.data,
-                )
-                .into()
+                upsample2_conv3x3(x.shape[1], x.shape[2], x.shape[3], &x.data, &arg(1)?.data, &bias.data).into()
             }
             "Conv" => conv(node, arg(0)?, arg(1)?, arg(2)?, &out_shape)?.into(),
             // `if` rather than f32::max: max's NaN rule keeps LLVM from using the vector max.
@@ -269,12 +194,8 @@ fn execute(compiled: &CompiledGraph, inputs: &Tensors) -> Result<Tensors, Engine
             "Sigmoid" => unary(arg(0)?, |v| 1.0 / (1.0 + (-v).exp())).into(),
             "Sqrt" => unary(arg(0)?, f32::sqrt).into(),
             "Clip" => {
-                let bound = |k: usize, default: f32| {
-                    arg(k)
-                        .ok()
-                        .and_then(|v| v.data.first().copied())
-                        .unwrap_or(default)
-                };
+                let bound =
+                    |k: usize, default: f32| arg(k).ok().and_then(|v| v.data.first().copied()).unwrap_or(default);
                 let (lo, hi) = (bound(1, f32::NEG_INFINITY), bound(2, f32::INFINITY));
                 unary(arg(0)?, |v| {
                     if v < lo {
@@ -305,30 +226,16 @@ fn execute(compiled: &CompiledGraph, inputs: &Tensors) -> Result<Tensors, Engine
             other => return Err(node_error(node, format!("the CPU engine has no {other}"))),
         };
         if data.len() != out_shape.iter().product::<usize>() {
-            return Err(node_error(
-                node,
-                format!("produced {} values for shape {out_shape:?}", data.len()),
-            ));
+            return Err(node_error(node, format!("produced {} values for shape {out_shape:?}", data.len())));
         }
         free_last_uses(compiled, node, i, &outputs, &mut values);
-        values.insert(
-            &node.output[0],
-            Value {
-                shape: out_shape,
-                data,
-            },
-        );
+        values.insert(&node.output[0], Value { shape: out_shape, data });
     }
     outputs
         .iter()
         .map(|&name| {
-            let value = values
-                .remove(name)
-                .ok_or_else(|| EngineError::MissingOutput(name.to_string()))?;
-            Ok((
-                name.to_string(),
-                Rc::try_unwrap(value.data).unwrap_or_else(|rc| (*rc).clone()),
-            ))
+            let value = values.remove(name).ok_or_else(|| EngineError::MissingOutput(name.to_string()))?;
+            Ok((name.to_string(), Rc::try_unwrap(value.data).unwrap_or_else(|rc| (*rc).clone())))
         })
         .collect()
 }
@@ -355,12 +262,7 @@ fn unary(x: &Value, f: impl Fn(f32) -> f32) -> Vec<f32> {
 /// numpy broadcasting for rank <= 4, with fast paths for the generator's shapes.
 fn binary(a: &Value, b: &Value, out_shape: &[usize], f: impl Fn(f32, f32) -> f32) -> Vec<f32> {
     if a.shape == b.shape {
-        return a
-            .data
-            .iter()
-            .zip(b.data.iter())
-            .map(|(&x, &y)| f(x, y))
-            .collect();
+        return a.data.iter().zip(b.data.iter()).map(|(&x, &y)| f(x, y)).collect();
     }
     // The instance norm's shapes: a feature map with a per-channel [1,C,1,1] or scalar operand.
     if a.shape.as_slice() == out_shape && a.shape.len() == 4 {
@@ -379,10 +281,7 @@ fn binary(a: &Value, b: &Value, out_shape: &[usize], f: impl Fn(f32, f32) -> f32
     }
     let rank = out_shape.len();
     let strides = |shape: &[usize]| -> Vec<usize> {
-        let padded: Vec<usize> = std::iter::repeat(1)
-            .take(rank - shape.len())
-            .chain(shape.iter().copied())
-            .collect();
+        let padded: Vec<usize> = std::iter::repeat(1).take(rank - shape.len()).chain(shape.iter().copied()).collect();
         let mut strides = vec![0; rank];
         let mut acc = 1;
         for d in (0..rank).rev() {
@@ -396,10 +295,7 @@ fn binary(a: &Value, b: &Value, out_shape: &[usize], f: impl Fn(f32, f32) -> f32
     let mut out = Vec::with_capacity(total);
     let mut index = vec![0usize; rank];
     for _ in 0..total {
-        let (ia, ib) = index
-            .iter()
-            .enumerate()
-            .fold((0, 0), |(ia, ib), (d, &i)| (ia + i * sa[d], ib + i * sb[d]));
+        let (ia, ib) = index.iter().enumerate().fold((0, 0), |(ia, ib), (d, &i)| (ia + i * sa[d], ib + i * sb[d]));
         out.push(f(a.data[ia], b.data[ib]));
         for d in (0..rank).rev() {
             index[d] += 1;
@@ -415,33 +311,15 @@ fn binary(a: &Value, b: &Value, out_shape: &[usize], f: impl Fn(f32, f32) -> f32
 fn reduce_mean(node: &NodeProto, x: &Value) -> Result<Vec<f32>, EngineError> {
     let rank = x.shape.len();
     let axes: Vec<usize> = match node.attr_ints("axes") {
-        Some(axes) => axes
-            .iter()
-            .map(|&a| {
-                if a < 0 {
-                    (a + rank as i64) as usize
-                } else {
-                    a as usize
-                }
-            })
-            .collect(),
+        Some(axes) => axes.iter().map(|&a| if a < 0 { (a + rank as i64) as usize } else { a as usize }).collect(),
         None => (0..rank).collect(),
     };
     // The generators only reduce trailing axes (the linter enforces it for wonnx): then every
     // output value is the mean of one contiguous run.
-    let run: usize = x
-        .shape
-        .iter()
-        .enumerate()
-        .filter(|(d, _)| axes.contains(d))
-        .map(|(_, &s)| s)
-        .product();
+    let run: usize = x.shape.iter().enumerate().filter(|(d, _)| axes.contains(d)).map(|(_, &s)| s).product();
     let trailing = axes.iter().all(|&a| a >= rank - axes.len());
     if !trailing || run == 0 {
-        return Err(node_error(
-            node,
-            format!("ReduceMean over axes {axes:?} of {:?}", x.shape),
-        ));
+        return Err(node_error(node, format!("ReduceMean over axes {axes:?} of {:?}", x.shape)));
     }
     Ok(x.data.chunks_exact(run).map(mean).collect())
 }
@@ -502,10 +380,7 @@ fn conv(
         && positive(dilations, 2)
         && strides.iter().chain(dilations).all(|&d| d > 0);
     if !well_formed {
-        return Err(node_error(
-            node,
-            format!("conv of {:?} with {:?}", x.shape, weight.shape),
-        ));
+        return Err(node_error(node, format!("conv of {:?} with {:?}", x.shape, weight.shape)));
     }
     let shape = ConvShape {
         c_in: x.shape[1],

@@ -43,10 +43,7 @@ fn set(target: &Object, key: &str, value: &JsValue) {
 
 /// Take the loaded state out for an async call (no RefCell borrow across an await).
 fn take(inner: &Rc<RefCell<Option<Loaded>>>) -> Result<Loaded, JsError> {
-    inner
-        .borrow_mut()
-        .take()
-        .ok_or_else(|| JsError::new("Atelier is busy with another call"))
+    inner.borrow_mut().take().ok_or_else(|| JsError::new("Atelier is busy with another call"))
 }
 
 #[wasm_bindgen]
@@ -54,49 +51,32 @@ impl Atelier {
     /// Fetch and verify the package under `models_url` (ending in '/'), then open the engine:
     /// `backend` is 'webgpu', 'cpu', or 'auto' (WebGPU where usable, else the CPU engine).
     pub async fn load(models_url: String, backend: String) -> Result<Atelier, JsError> {
-        let package = load_package(&models_url, &|_| {})
-            .await
-            .map_err(|e| JsError::new(&e))?;
-        let options = RenderOptions::for_generator(&package.generator, package.stride())?;
-        let (engine, adapter): (Box<dyn Engine>, String) =
-            match (backend.as_str(), probe_webgpu().await) {
-                ("webgpu" | "auto", Ok(adapter)) => (
-                    Box::new(WonnxEngine::new(package.generator.clone())),
-                    adapter,
-                ),
-                ("webgpu", Err(reason)) => {
-                    return Err(JsError::new(&format!(
-                        "WebGPU is not usable here: {reason:?}"
-                    )))
-                }
-                ("cpu" | "auto", _) => (
-                    Box::new(CpuEngine::new(package.generator.clone())),
-                    String::new(),
-                ),
-                (other, _) => {
-                    return Err(JsError::new(&format!(
-                        "unknown backend '{other}': use 'auto', 'webgpu' or 'cpu'"
-                    )))
-                }
-            };
-        let loaded = Loaded {
-            package,
-            options,
-            engine,
-            adapter,
+        // The backend is checked before anything is downloaded, and WebGPU is only asked for
+        // when it may be used (the adapter request alone logs warnings where there is none).
+        let wants_gpu = match backend.as_str() {
+            "webgpu" | "auto" => true,
+            "cpu" => false,
+            other => return Err(JsError::new(&format!("unknown backend '{other}': use 'auto', 'webgpu' or 'cpu'"))),
         };
-        Ok(Atelier {
-            inner: Rc::new(RefCell::new(Some(loaded))),
-        })
+        let package = load_package(&models_url, &|_| {}).await.map_err(|e| JsError::new(&e))?;
+        let options = RenderOptions::for_generator(&package.generator, package.stride())?;
+        let gpu = if wants_gpu { Some(probe_webgpu().await) } else { None };
+        let (engine, adapter): (Box<dyn Engine>, String) = match gpu {
+            Some(Ok(adapter)) => (Box::new(WonnxEngine::new(package.generator.clone())), adapter),
+            Some(Err(reason)) if backend == "webgpu" => {
+                return Err(JsError::new(&format!("WebGPU is not usable here: {reason:?}")))
+            }
+            _ => (Box::new(CpuEngine::new(package.generator.clone())), String::new()),
+        };
+        let loaded = Loaded { package, options, engine, adapter };
+        Ok(Atelier { inner: Rc::new(RefCell::new(Some(loaded))) })
     }
 
     /// 'webgpu' or 'cpu'.
     #[wasm_bindgen(getter)]
     pub fn backend(&self) -> Result<String, JsError> {
         let inner = self.inner.borrow();
-        let loaded = inner
-            .as_ref()
-            .ok_or_else(|| JsError::new("Atelier is busy with another call"))?;
+        let loaded = inner.as_ref().ok_or_else(|| JsError::new("Atelier is busy with another call"))?;
         Ok(match loaded.engine.kind() {
             EngineKind::Gpu => "webgpu".into(),
             EngineKind::Cpu => "cpu".into(),
@@ -106,11 +86,7 @@ impl Atelier {
     /// The GPU adapter's description ('' on the CPU engine).
     #[wasm_bindgen(getter)]
     pub fn adapter(&self) -> String {
-        self.inner
-            .borrow()
-            .as_ref()
-            .map(|l| l.adapter.clone())
-            .unwrap_or_default()
+        self.inner.borrow().as_ref().map(|l| l.adapter.clone()).unwrap_or_default()
     }
 
     /// The package's style ids, in gallery order.
@@ -119,14 +95,7 @@ impl Atelier {
         self.inner
             .borrow()
             .as_ref()
-            .map(|l| {
-                l.package
-                    .manifest
-                    .styles
-                    .iter()
-                    .map(|s| s.id.clone())
-                    .collect()
-            })
+            .map(|l| l.package.manifest.styles.iter().map(|s| s.id.clone()).collect())
             .unwrap_or_default()
     }
 
@@ -144,24 +113,14 @@ impl Atelier {
         let photo = imaging::decode(&image.to_vec())?;
         let (width, height) = imaging::fit_within(photo.width(), photo.height(), max_side.max(1));
         let photo = imaging::resize_to(&photo, width, height);
-        let choice = StyleChoice {
-            style,
-            mix: mix_style.map(|other| (other, mix.unwrap_or(0.5))),
-        };
+        let choice = StyleChoice { style, mix: mix_style.map(|other| (other, mix.unwrap_or(0.5))) };
         let mut loaded = take(&self.inner)?;
         let result = async {
             let params = loaded.package.style_params(&choice)?;
             let stride = loaded.package.stride();
             Ok::<_, JsError>(
-                pipeline::stylize(
-                    loaded.engine.as_mut(),
-                    &photo,
-                    &params,
-                    stride,
-                    &loaded.options,
-                    &mut |_, _| true,
-                )
-                .await?,
+                pipeline::stylize(loaded.engine.as_mut(), &photo, &params, stride, &loaded.options, &mut |_, _| true)
+                    .await?,
             )
         }
         .await;
@@ -170,11 +129,7 @@ impl Atelier {
         let out = Object::new();
         set(&out, "width", &width.into());
         set(&out, "height", &height.into());
-        set(
-            &out,
-            "rgba",
-            &Uint8ClampedArray::from(stylized.as_raw().as_slice()).into(),
-        );
+        set(&out, "rgba", &Uint8ClampedArray::from(stylized.as_raw().as_slice()).into());
         Ok(out.into())
     }
 
@@ -194,13 +149,8 @@ impl Atelier {
             let params = loaded.package.style_params(&StyleChoice::single(&style))?;
             let mut inputs: Tensors = params.inputs.into_iter().collect();
             inputs.insert(INPUT_NAME.into(), content.to_vec());
-            let mut outputs = loaded
-                .engine
-                .run(GraphVariant::Plain, height, width, &inputs)
-                .await?;
-            outputs
-                .remove(OUTPUT_NAME)
-                .ok_or_else(|| JsError::new("the generator returned no output"))
+            let mut outputs = loaded.engine.run(GraphVariant::Plain, height, width, &inputs).await?;
+            outputs.remove(OUTPUT_NAME).ok_or_else(|| JsError::new("the generator returned no output"))
         }
         .await;
         *self.inner.borrow_mut() = Some(loaded);
