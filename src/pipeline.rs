@@ -11,6 +11,7 @@ use image::RgbaImage;
 
 use crate::engine::{Engine, EngineError, Tensors};
 use crate::imaging::{self, unit_to_byte};
+use crate::upsample::guided_upsample;
 use crate::model::format::ModelProto;
 use crate::model::prepare::MAX_TENSOR_ELEMENTS;
 use crate::model::{is_norm_statistic, specialise, GraphError, GraphVariant, StyleParams, INPUT_NAME, OUTPUT_NAME};
@@ -238,6 +239,83 @@ pub async fn stylize_tiles(
             255,
         ])
     }))
+}
+
+/// The relative size of the strokes: 1 is the size the styles were trained for, 2 strokes twice
+/// as large (relative to the picture, whatever its size in pixels), 0.25 a quarter.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Brush(f32);
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BrushError {
+    #[error("the brush size must be a number from {min} to {max}, not {0}", min = Brush::MIN, max = Brush::MAX)]
+    OutOfRange(String),
+}
+
+/// Never paint smaller than this: under it a photo's subject is lost whatever the brush.
+pub const MIN_WORKING_SIDE: u32 = 64;
+
+impl Brush {
+    pub const MIN: f32 = 0.25;
+    pub const MAX: f32 = 4.0;
+    pub const DEFAULT: Brush = Brush(1.0);
+
+    pub fn new(size: f32) -> Result<Self, BrushError> {
+        if size.is_finite() && (Self::MIN..=Self::MAX).contains(&size) {
+            Ok(Brush(size))
+        } else {
+            Err(BrushError::OutOfRange(size.to_string()))
+        }
+    }
+
+    /// Parse a user's text ("1.5"), with the same range check.
+    pub fn parse(text: &str) -> Result<Self, BrushError> {
+        text.trim().parse::<f32>().map_err(|_| BrushError::OutOfRange(format!("'{text}'"))).and_then(Brush::new)
+    }
+
+    pub fn size(self) -> f32 {
+        self.0
+    }
+
+    /// The long side the network paints at for a picture of `long` px: the package's working
+    /// side divided by the brush, never more than the picture (the smallest brushes paint at full
+    /// resolution, tiled where needed) and never under `MIN_WORKING_SIDE`.
+    pub fn working_side(self, trained_side: u32, long: u32) -> u32 {
+        let side = (trained_side as f32 / self.0).round() as u32;
+        side.max(MIN_WORKING_SIDE).min(long)
+    }
+}
+
+impl Default for Brush {
+    fn default() -> Self {
+        Brush::DEFAULT
+    }
+}
+
+/// Paint `photo` at the working resolution the brush sets, then bring the painting to the photo's
+/// size guided by the photo (`crate::upsample`). Where the working resolution reaches the photo's
+/// size this is `stylize` itself. The strokes are the same, relative to the picture, at every
+/// output size: a 1024 px preview and a 4096 px export differ only in the photo detail restored.
+#[allow(clippy::too_many_arguments)]
+pub async fn paint(
+    engine: &mut dyn Engine,
+    photo: &RgbaImage,
+    style: &StyleParams,
+    stride: u32,
+    options: &RenderOptions,
+    brush: Brush,
+    trained_side: u32,
+    progress: &mut dyn FnMut(usize, usize) -> bool,
+) -> Result<RgbaImage, EngineError> {
+    let long = photo.width().max(photo.height());
+    let side = brush.working_side(trained_side, long);
+    if side >= long {
+        return stylize(engine, photo, style, stride, options, progress).await;
+    }
+    let (w, h) = imaging::fit_within(photo.width(), photo.height(), side);
+    let small = imaging::resize_to(photo, w, h);
+    let painted = stylize(engine, &small, style, stride, options, progress).await?;
+    Ok(guided_upsample(&painted, &small, photo))
 }
 
 /// Slider settings applied after the network, without running it again.

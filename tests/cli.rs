@@ -61,6 +61,24 @@ fn stylize_writes_the_picture_with_the_adjustments() {
 }
 
 #[test]
+fn brush_sets_the_stroke_size() {
+    // A 300 px photo: the fixture package states no working side (256 px), so brush 1 paints at
+    // 256 px and upsamples, brush 0.5 paints at full size, brush 4 at the 64 px minimum.
+    let dir = temp_dir("brush");
+    let photo = dir.join("photo.png");
+    common::synthetic_photo(300, 200).save(&photo).unwrap();
+    let paint = |brush: &str| {
+        let out = dir.join(format!("b{brush}.png"));
+        let run = atelier(&["stylize", photo.to_str().unwrap(), out.to_str().unwrap(), "--style", "fixture-a", "--engine", "cpu", "--brush", brush]);
+        assert!(run.status.success(), "{}", stderr(&run));
+        image::open(&out).unwrap().to_rgba8()
+    };
+    let (small, default, large) = (paint("0.5"), paint("1"), paint("4"));
+    assert_eq!(large.dimensions(), (300, 200), "the output keeps the photo's size");
+    assert!(common::rgb_diff(&small, &default).1 > 0.5 && common::rgb_diff(&default, &large).1 > 0.5);
+}
+
+#[test]
 fn a_folder_is_processed_and_bad_files_are_reported() {
     let src = temp_dir("src");
     let out = temp_dir("out");
@@ -111,6 +129,13 @@ fn bad_input_gets_a_clear_message_and_exit_code() {
     let run = atelier(&["stylize", photo.to_str().unwrap(), o, "--style", "fixture-a", "--mix", "fixture-b:1.5"]);
     assert_eq!(run.status.code(), Some(2), "clap's usage error");
     assert!(stderr(&run).contains("outside 0..1"));
+
+    for bad in ["5", "0.1", "big", "NaN"] {
+        let run = atelier(&["stylize", photo.to_str().unwrap(), o, "--style", "fixture-a", "--brush", bad]);
+        assert_eq!(run.status.code(), Some(2), "--brush {bad}: clap's usage error");
+        assert!(stderr(&run).contains("brush size must be a number from 0.25 to 4"), "{}", stderr(&run));
+    }
+    assert!(!out.exists(), "nothing is written for a refused command");
 
     let run = Command::new(env!("CARGO_BIN_EXE_atelier")).args(["--models", "/nonexistent", "styles"]).output().unwrap();
     assert_eq!(run.status.code(), Some(3));

@@ -19,8 +19,10 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from atelier_train.data import PaintingCrops, PhotoCrops, load_resized, photo_paths, split, style_sources, to_tensor  # noqa: E402
-from atelier_train.export import NetSpec  # noqa: E402
+from atelier_train.data import (PaintingCrops, PhotoCrops, ScaledPhotoCrops, load_resized, photo_paths,  # noqa: E402
+                                split, style_sources, to_tensor)
+from atelier_train.export import NetSpec, expand_int8  # noqa: E402
+from atelier_train.metrics import METRIC_LAYERS, Metric  # noqa: E402
 from atelier_train.network import Generator, PatchDiscriminator, VGGFeatures, gram  # noqa: E402
 
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
@@ -37,6 +39,64 @@ def load_config(path):
 
 def tv_loss(x):
     return (x[:, :, 1:, :] - x[:, :, :-1, :]).abs().mean() + (x[:, :, :, 1:] - x[:, :, :, :-1]).abs().mean()
+
+
+def init_from_package(gen, package_dir, style_files):
+    """Start from a shipped package: its int8 conv weights expanded, its per-style norm rows
+    (matched to this run's styles by painting file, through training/styles.json)."""
+    import onnx
+    from onnx import numpy_helper
+    with open(os.path.join(package_dir, "manifest.json"), encoding="utf-8") as f:
+        manifest = json.load(f)
+    network = manifest["network"]
+    model = expand_int8(onnx.load(os.path.join(package_dir, network["generator"]["file"])))
+    weights = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    with torch.no_grad():
+        for name, conv in gen.convs.items():
+            conv.weight.copy_(torch.from_numpy(weights[f"{name}.weight"].copy()))
+            conv.bias.copy_(torch.from_numpy(weights[f"{name}.bias"].copy()))
+        table = np.fromfile(os.path.join(package_dir, network["style_params"]["file"]), dtype="<f4")
+        table = table.reshape(len(manifest["styles"]), -1)
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "styles.json"), encoding="utf-8") as f:
+            ids = {k: v["id"] for k, v in json.load(f).items() if not k.startswith("_")}
+        index = {s["id"]: s["index"] for s in manifest["styles"]}
+        for s, file in enumerate(style_files):
+            if ids.get(file) not in index:
+                continue  # a painting new to this run keeps its fresh row
+            row, offset = table[index[ids[file]]], 0
+            for entry in network["style_inputs"]:
+                layer, kind = entry["name"].rsplit(".", 1)
+                c = entry["channels"]
+                getattr(gen.norms[layer], kind)[s].copy_(torch.from_numpy(row[offset:offset + c].copy()))
+                offset += c
+
+
+class HeldOut:
+    """The campaign's metric (atelier_train.metrics) on a few held-out photos, run at the
+    working resolution the way the app runs the default brush."""
+
+    def __init__(self, vgg, paths, working_side, paintings, count):
+        self.metric = Metric(vgg)
+        images = [load_resized(p, working_side) for p in paths[:count]]
+        self.photos = [to_tensor(image)[None] for image in images]
+        self.photo_feats = [self.metric.features(image) for image in images]
+        self.painting_grams = [self.metric.grams(p) for p in paintings]
+
+    @torch.no_grad()
+    def evaluate(self, gen, n_styles):
+        gen.eval()
+        per_style, content = [], []
+        for s in range(n_styles):
+            weights = torch.nn.functional.one_hot(torch.tensor([s]), n_styles).float()
+            ratios = []
+            for photo, feats in zip(self.photos, self.photo_feats):
+                out = gen(photo, weights)[0].clamp(0, 1).permute(1, 2, 0).mul(255).round().byte().numpy()
+                f_out = self.metric.features(out)
+                ratios.append(self.metric.style_ratio(f_out, feats, self.painting_grams[s]))
+                content.append(self.metric.content_distance(f_out, feats))
+            per_style.append(float(np.median(ratios)))
+        gen.train()
+        return per_style, float(np.median(content))
 
 
 def main():
@@ -61,7 +121,19 @@ def main():
     gen = Generator(spec, n_styles).to(device)
     disc = PatchDiscriminator(n_styles).to(device)
     vgg = VGGFeatures(os.path.join(data, "vgg", "vgg19_conv1_1-conv5_1.fp16.safetensors"),
-                      outputs=set(STYLE_LAYERS) | {cfg["content_layer"]}).to(device)
+                      outputs=set(STYLE_LAYERS) | set(METRIC_LAYERS) | {cfg["content_layer"]}).to(device)
+    # The loss network in bfloat16 (oneDNN uses AMX/AVX512-BF16 where the CPU has them), channels-last;
+    # Gram matrices and losses stay float32. The generator trains in float32 throughout.
+    vgg_bf16 = cfg.get("vgg_bf16", False) and device.type == "cpu"
+    if vgg_bf16:
+        vgg = vgg.to(memory_format=torch.channels_last)
+
+    def loss_features(x, upto=None):
+        if not vgg_bf16:
+            return vgg(x, upto=upto)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            feats = vgg(x.contiguous(memory_format=torch.channels_last), upto=upto)
+        return {k: v.float() for k, v in feats.items()}
     opt_g = torch.optim.Adam(gen.parameters(), lr=cfg["lr"])
     opt_d = torch.optim.Adam(disc.parameters(), lr=cfg["lr_d"], betas=(0.5, 0.999))
 
@@ -71,8 +143,11 @@ def main():
         for p in paintings:
             feats = vgg(to_tensor(p)[None].to(device))
             targets.append({k: gram(feats[k])[0] for k in STYLE_LAYERS})
-    train_photos, _ = split(photo_paths(os.path.join(data, "content")))
-    photos = PhotoCrops(train_photos, cfg["crop"], seed=cfg["seed"])
+    train_photos, held_out_photos = split(photo_paths(os.path.join(data, "content")))
+    if cfg.get("working_side"):
+        photos = ScaledPhotoCrops(train_photos, cfg["working_side"], cfg["crop"], seed=cfg["seed"])
+    else:
+        photos = PhotoCrops(train_photos, cfg["crop"], seed=cfg["seed"])
     painting_crops = PaintingCrops(paintings, cfg["crop"], seed=cfg["seed"])
 
     ckpt_path = os.path.join(cfg["out_dir"], "checkpoint.pt")
@@ -85,6 +160,10 @@ def main():
         random.setstate(state["py_rng"]); torch.set_rng_state(state["torch_rng"])
         photos.rng.setstate(state["photo_rng"]); painting_crops.rng.setstate(state["painting_rng"])
         print(f"resumed at step {step}", flush=True)
+    elif cfg.get("init_from_package"):
+        init_from_package(gen, os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(args.config)),
+                                                             cfg["init_from_package"])), [s["file"] for s in styles])
+        print(f"started from the package in {cfg['init_from_package']}", flush=True)
     elif cfg.get("init_from"):
         # A branch of another run (e.g. the adversarial ablation): its generator and step.
         state = torch.load(os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(args.config)), cfg["init_from"])),
@@ -108,18 +187,48 @@ def main():
     if new_log:
         writer.writerow(["step", "content", "style", "tv", "adv_g", "d", "seconds"])
 
+    # The learning curve: the metric on held-out photos every `eval_every` steps.
+    eval_every = cfg.get("eval_every", 0)
+    held_out = HeldOut(vgg, held_out_photos, cfg.get("working_side", 256), paintings, cfg.get("eval_photos", 8)) if eval_every else None
+    curve_path = os.path.join(cfg["out_dir"], "curve.csv")
+    if held_out and not os.path.exists(curve_path):
+        with open(curve_path, "w", newline="") as f:
+            csv.writer(f).writerow(["step", "samples_per_style", "minutes", "style_ratio_median", "style_ratio_worst",
+                                    "content_distance_median"] + [s["file"] for s in styles])
+
+    def evaluate_curve(minutes):
+        per_style, content_median = held_out.evaluate(gen, n_styles)
+        with open(curve_path, "a", newline="") as f:
+            csv.writer(f).writerow([step, step * cfg["batch"] // n_styles, f"{minutes:.1f}", f"{np.median(per_style):.4f}",
+                                    f"{max(per_style):.4f}", f"{content_median:.3f}"] + [f"{r:.4f}" for r in per_style])
+        print(f"held-out at step {step}: style ratio median {np.median(per_style):.3f} worst {max(per_style):.3f} "
+              f"content {content_median:.3f}", flush=True)
+
     started = time.time()
+    minutes_before = 0.0
+    if os.path.exists(curve_path):
+        with open(curve_path, encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        minutes_before = float(rows[-1]["minutes"]) if rows else 0.0
+    if held_out and step == 0:
+        evaluate_curve(0.0)
     adv_weight = cfg["adv_weight"]
+    # Styles come in shuffled rounds, so every style gets the same number of samples.
+    style_queue = []
     while step < cfg["steps"]:
         t0 = time.time()
         content = photos.batch(cfg["batch"]).to(device)
-        style_idx = torch.tensor([random.randrange(n_styles) for _ in range(cfg["batch"])], device=device)
+        while len(style_queue) < cfg["batch"]:
+            round_ = list(range(n_styles))
+            random.shuffle(round_)
+            style_queue += round_
+        style_idx = torch.tensor(style_queue[:cfg["batch"]], device=device)
+        del style_queue[:cfg["batch"]]
         weights = F.one_hot(style_idx, n_styles).float()
-
         out = gen(content, weights)
-        f_out = vgg(out)
+        f_out = loss_features(out)
         with torch.no_grad():
-            f_in = vgg(content)
+            f_in = loss_features(content, upto=cfg["content_layer"])
         content_loss = F.mse_loss(f_out[cfg["content_layer"]], f_in[cfg["content_layer"]])
         style_loss = 0.0
         for layer in STYLE_LAYERS:
@@ -154,6 +263,8 @@ def main():
                   f"({time.time() - t0:.2f} s/step)", flush=True)
         if step % cfg["checkpoint_every"] == 0:
             save()
+        if held_out and step % eval_every == 0:
+            evaluate_curve(minutes_before + (time.time() - started) / 60)
         if args.max_minutes and time.time() - started > args.max_minutes * 60:
             print(f"time budget reached at step {step}", flush=True)
             break

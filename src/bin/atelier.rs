@@ -15,7 +15,7 @@ mod cli {
     use atelier::engine::{native_gpu_adapter, CpuEngine, Engine, EngineError, WonnxEngine};
     use atelier::imaging;
     use atelier::model::{ModelPackage, StyleChoice};
-    use atelier::pipeline::{self, Adjustments, RenderOptions};
+    use atelier::pipeline::{self, Adjustments, Brush, RenderOptions};
     use clap::{Parser, Subcommand, ValueEnum};
     use indicatif::{ProgressBar, ProgressStyle};
 
@@ -75,6 +75,11 @@ mod cli {
             /// Scale the photo so its long side is at most this (0: keep its size).
             #[arg(long, default_value_t = 2048)]
             max_side: u32,
+            /// Stroke size relative to the picture, 0.25 to 4: 1 is the size the styles were
+            /// trained for, 2 twice as large. The network paints at a working resolution this sets
+            /// and the photo's detail is restored at the output size.
+            #[arg(long, default_value = "1", value_parser = parse_brush)]
+            brush: Brush,
             #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
             engine: EngineChoice,
         },
@@ -87,6 +92,10 @@ mod cli {
         } else {
             Err(format!("{v} is outside 0..1"))
         }
+    }
+
+    fn parse_brush(s: &str) -> Result<Brush, String> {
+        Brush::parse(s).map_err(|e| e.to_string())
     }
 
     fn parse_mix(s: &str) -> Result<(String, f32), String> {
@@ -112,10 +121,10 @@ mod cli {
                 0
             }
             Command::Check => check_command(&package),
-            Command::Stylize { input, output, style, mix, strength, preserve_colour, max_side, engine } => {
+            Command::Stylize { input, output, style, mix, strength, preserve_colour, max_side, brush, engine } => {
                 let choice = StyleChoice { style, mix };
-                let adjustments = Adjustments { strength, preserve_colour };
-                stylize_command(&package, &input, &output, &choice, adjustments, max_side, engine)
+                let settings = Settings { adjustments: Adjustments { strength, preserve_colour }, max_side, brush };
+                stylize_command(&package, &input, &output, &choice, settings, engine)
             }
         }
     }
@@ -176,13 +185,20 @@ mod cli {
         path.extension().and_then(|e| e.to_str()).is_some_and(|e| PHOTO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
     }
 
+    /// What every photo of one `stylize` run is painted with.
+    #[derive(Clone, Copy)]
+    struct Settings {
+        adjustments: Adjustments,
+        max_side: u32,
+        brush: Brush,
+    }
+
     fn stylize_command(
         package: &ModelPackage,
         input: &Path,
         output: &Path,
         choice: &StyleChoice,
-        adjustments: Adjustments,
-        max_side: u32,
+        settings: Settings,
         engine_choice: EngineChoice,
     ) -> i32 {
         let style = match package.style_params(choice) {
@@ -246,12 +262,12 @@ mod cli {
         let mut failed = 0;
         for (src, dst) in &jobs {
             bar.set_message(src.display().to_string());
-            match stylize_one(engine.as_mut(), package, &style, &options, adjustments, max_side, src, dst) {
+            match stylize_one(engine.as_mut(), package, &style, &options, settings, src, dst) {
                 Ok(()) => bar.suspend(|| eprintln!("{} -> {}", src.display(), dst.display())),
                 Err(StylizeFailure::Gpu(reason)) if engine_choice == EngineChoice::Auto => {
                     bar.suspend(|| eprintln!("the GPU failed ({reason}); continuing on the CPU"));
                     engine = Box::new(CpuEngine::new(package.generator.clone()));
-                    if let Err(e) = stylize_one(engine.as_mut(), package, &style, &options, adjustments, max_side, src, dst) {
+                    if let Err(e) = stylize_one(engine.as_mut(), package, &style, &options, settings, src, dst) {
                         bar.suspend(|| eprintln!("error: {}: {e}", src.display()));
                         failed += 1;
                     }
@@ -292,22 +308,33 @@ mod cli {
         package: &ModelPackage,
         style: &atelier::model::StyleParams,
         options: &RenderOptions,
-        adjustments: Adjustments,
-        max_side: u32,
+        settings: Settings,
         src: &Path,
         dst: &Path,
     ) -> Result<(), StylizeFailure> {
         let other = |e: String| StylizeFailure::Other(e);
         let bytes = std::fs::read(src).map_err(|e| other(e.to_string()))?;
         let photo = imaging::decode(&bytes).map_err(|e| other(e.to_string()))?;
+        let max_side = settings.max_side;
         let (w, h) = if max_side == 0 { photo.dimensions() } else { imaging::fit_within(photo.width(), photo.height(), max_side) };
         let photo = imaging::resize_to(&photo, w, h);
-        let stylized = pollster::block_on(pipeline::stylize(engine, &photo, style, package.stride(), options, &mut |_, _| true))
+        let mut keep_going = |_, _| true;
+        let painting = pipeline::paint(
+            engine,
+            &photo,
+            style,
+            package.stride(),
+            options,
+            settings.brush,
+            package.working_side(),
+            &mut keep_going,
+        );
+        let stylized = pollster::block_on(painting)
             .map_err(|e| match e {
                 EngineError::Gpu(reason) => StylizeFailure::Gpu(reason),
                 e => other(e.to_string()),
             })?;
-        let result = pipeline::adjust(&photo, &stylized, adjustments);
+        let result = pipeline::adjust(&photo, &stylized, settings.adjustments);
         let jpeg = dst.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg"));
         if jpeg {
             image::DynamicImage::ImageRgba8(result).to_rgb8().save(dst)

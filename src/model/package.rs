@@ -12,6 +12,10 @@ use super::prepare::{decode_model, lint, GraphError};
 
 pub const SCHEMA: &str = "atelier-models/1";
 
+/// The working resolution of packages that do not state one (trained before brush sizes: 128 px
+/// crops of photos about 256 px on the long side, paintings at 256 px).
+pub const DEFAULT_WORKING_SIDE: u32 = 256;
+
 #[derive(Debug, Error, PartialEq)]
 pub enum PackageError {
     #[error("models/manifest.json is not a valid manifest: {0}")]
@@ -82,6 +86,10 @@ pub struct NetworkEntry {
     pub style_params: FileEntry,
     pub style_inputs: Vec<StyleInput>,
     pub norm_layers: Vec<String>,
+    /// Long side (px) of the whole picture at the scale the styles were trained for: the
+    /// working resolution of the default brush. Packages from before brush sizes have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_side: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -202,6 +210,11 @@ impl ModelPackage {
 
     pub fn stride(&self) -> u32 {
         self.manifest.network.stride
+    }
+
+    /// The working resolution (long side, px) the styles were trained for: the default brush's.
+    pub fn working_side(&self) -> u32 {
+        self.manifest.network.working_side.unwrap_or(DEFAULT_WORKING_SIDE)
     }
 
     pub fn style_params(&self, choice: &StyleChoice) -> Result<StyleParams, PackageError> {

@@ -72,6 +72,42 @@ class PhotoCrops:
         return torch.stack(out)
 
 
+class ScaledPhotoCrops:
+    """Random crops of photos seen whole at the working resolution: every photo is decoded once,
+    scaled so its long side is `working_side` (the scale the app paints at, so strokes come out at
+    the painting's relative size) and kept as uint8. A crop covers `crop / s` px of it, s drawn
+    from `scale_range` (a little scale variety), resized to `crop`, flipped half the time."""
+
+    def __init__(self, paths, working_side, crop, scale_range=(0.85, 1.15), seed=0):
+        self.crop, self.scale_range = crop, scale_range
+        self.rng = random.Random(seed)
+        self.images = []
+        need = int(np.ceil(crop / scale_range[0]))
+        for p in paths:
+            image = Image.open(p).convert("RGB")
+            scale = working_side / max(image.size)
+            w, h = round(image.width * scale), round(image.height * scale)
+            if min(w, h) < need:  # short side too small for a crop: scale up just enough
+                grow = need / min(w, h)
+                w, h = max(need, round(w * grow)), max(need, round(h * grow))
+            self.images.append(np.asarray(image.resize((w, h), Image.LANCZOS), dtype=np.uint8))
+        if not self.images:
+            raise SystemExit("no usable content photos")
+
+    def batch(self, n):
+        out = np.empty((n, self.crop, self.crop, 3), dtype=np.uint8)
+        for i in range(n):
+            image = self.rng.choice(self.images)
+            h, w, _ = image.shape
+            side = min(round(self.crop / self.rng.uniform(*self.scale_range)), h, w)
+            x, y = self.rng.randint(0, w - side), self.rng.randint(0, h - side)
+            piece = image[y:y + side, x:x + side]
+            if side != self.crop:
+                piece = np.asarray(Image.fromarray(piece).resize((self.crop, self.crop), Image.BILINEAR))
+            out[i] = piece[:, ::-1] if self.rng.random() < 0.5 else piece
+        return torch.from_numpy(out).permute(0, 3, 1, 2).float().div_(255.0)
+
+
 class PaintingCrops:
     """Random crops of each painting at the style scale, for the discriminator."""
 

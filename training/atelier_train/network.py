@@ -130,10 +130,13 @@ class VGGFeatures(nn.Module):
         self.requires_grad_(False)
         self.eval()
 
-    def forward(self, rgb01):
+    def forward(self, rgb01, upto=None):
+        """Features by name; with `upto` (a relu name) the pass stops once it has that one."""
         x = rgb01.flip(1) * 255.0 - self.mean
         feats = {}
         for step in self.plan:
+            if upto is not None and upto in feats:
+                break
             if step == "pool":
                 x = F.max_pool2d(x, 2)
             else:
