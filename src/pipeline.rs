@@ -243,8 +243,23 @@ pub async fn stylize_tiles(
 
 /// The relative size of the strokes: 1 is the size the styles were trained for, 2 strokes twice
 /// as large (relative to the picture, whatever its size in pixels), 0.25 a quarter.
+/// Checked when read back too (history entries, worker messages): an out-of-range number is an error.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "f32", into = "f32")]
 pub struct Brush(f32);
+
+impl TryFrom<f32> for Brush {
+    type Error = BrushError;
+    fn try_from(size: f32) -> Result<Self, BrushError> {
+        Brush::new(size)
+    }
+}
+
+impl From<Brush> for f32 {
+    fn from(brush: Brush) -> f32 {
+        brush.0
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum BrushError {

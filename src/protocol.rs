@@ -5,14 +5,15 @@ use serde::{Deserialize, Serialize};
 use crate::engine::EngineKind;
 use crate::model::package::StyleEntry;
 use crate::model::StyleChoice;
+use crate::pipeline::Brush;
 
 /// From the app to the worker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum WorkerRequest {
     /// Pick an engine and load the model package from `models_url` (absolute, ends with '/').
     Init { models_url: String },
-    /// Decode `image_bytes`, scale it to at most `max_side` px, stylize it.
-    Stylize { job: u64, image_bytes: Vec<u8>, style: StyleChoice, max_side: u32 },
+    /// Decode `image_bytes`, scale it to at most `max_side` px, paint it with strokes of `brush`.
+    Stylize { job: u64, image_bytes: Vec<u8>, style: StyleChoice, max_side: u32, brush: Brush },
 }
 
 /// Why the CPU engine runs instead of WebGPU (the page words it in the visitor's language).

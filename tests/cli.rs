@@ -159,3 +159,50 @@ fn check_accepts_the_fixture_and_refuses_a_tampered_package() {
     assert_eq!(run.status.code(), Some(3));
     assert!(stderr(&run).contains("styles.f32: sha256"), "{}", stderr(&run));
 }
+
+#[test]
+fn the_photo_is_never_overwritten_and_failures_leave_no_file() {
+    let dir = temp_dir("safe");
+    let photo = dir.join("photo.png");
+    std::fs::copy(fixture_path("gradient_64x48.png"), &photo).unwrap();
+    let original = std::fs::read(&photo).unwrap();
+    let p = photo.to_str().unwrap();
+
+    // The same file as input and output, also through another spelling of its path.
+    let other_spelling = dir.join(".").join("photo.png");
+    for out in [p, other_spelling.to_str().unwrap()] {
+        let run = atelier(&["stylize", p, out, "--style", "fixture-a", "--engine", "cpu"]);
+        assert_eq!(run.status.code(), Some(5), "{}", stderr(&run));
+        assert!(stderr(&run).contains("is the photo itself"), "{}", stderr(&run));
+    }
+    assert_eq!(std::fs::read(&photo).unwrap(), original, "the photo is untouched");
+
+    // An output type we cannot write is refused before painting, and nothing is left behind.
+    let tiff = dir.join("out.tiff");
+    let run = atelier(&["stylize", p, tiff.to_str().unwrap(), "--style", "fixture-a", "--engine", "cpu"]);
+    assert_eq!(run.status.code(), Some(5), "{}", stderr(&run));
+    assert!(stderr(&run).contains(".png, .jpg or .jpeg"), "{}", stderr(&run));
+    assert!(!tiff.exists());
+
+    // A folder that cannot be written: the error names it and no partial file remains anywhere.
+    let missing = dir.join("no-such-folder").join("out.png");
+    let run = atelier(&["stylize", p, missing.to_str().unwrap(), "--style", "fixture-a", "--engine", "cpu"]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    assert!(stderr(&run).contains("cannot write"), "{}", stderr(&run));
+    let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    assert_eq!(leftovers, vec![std::ffi::OsString::from("photo.png")], "{leftovers:?}");
+}
+
+#[test]
+fn folder_mode_gives_every_photo_its_own_output() {
+    let src = temp_dir("same-stem");
+    let out = temp_dir("same-stem-out");
+    let photo = common::image("gradient_64x48.png");
+    photo.save(src.join("x.png")).unwrap();
+    image::DynamicImage::ImageRgba8(photo).to_rgb8().save(src.join("x.jpg")).unwrap();
+    let run = atelier(&["stylize", src.to_str().unwrap(), out.to_str().unwrap(), "--style", "fixture-a", "--engine", "cpu"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let mut names: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, vec!["x.jpg.fixture-a.png", "x.png.fixture-a.png"]);
+}

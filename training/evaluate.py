@@ -22,6 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from atelier_train.data import load_resized, photo_paths, split, to_tensor  # noqa: E402
+from atelier_train.metrics import METRIC_LAYERS, Metric, gram_hw  # noqa: E402
 from atelier_train.network import VGGFeatures, gram  # noqa: E402
 from atelier_train.reference import PackageRunner, to_bytes  # noqa: E402
 
@@ -54,6 +55,7 @@ def main():
     f32 = PackageRunner(args.package, args.f32)
     styles = q8.manifest["styles"]
     vgg = VGGFeatures(os.path.join(args.data_dir, "vgg", "vgg19_conv1_1-conv5_1.fp16.safetensors"))
+    metric = Metric(vgg)
 
     def features(rgb01):
         with torch.no_grad():
@@ -62,9 +64,10 @@ def main():
     def style_distance(feats, target):
         return sum(layer_weights[k] * float(((gram(feats[k])[0] - target[k]) ** 2).mean()) for k in STYLE_LAYERS)
 
-    targets = {}
+    targets, painting_grams = {}, {}
     for s in styles:
         painting = load_resized(os.path.join(args.data_dir, "styles", gallery[s["id"]][0]), 256)
+        painting_grams[s["id"]] = metric.grams(painting)
         with torch.no_grad():
             feats = vgg(to_tensor(painting)[None])
         targets[s["id"]] = {k: gram(feats[k])[0] for k in STYLE_LAYERS}
@@ -78,9 +81,12 @@ def main():
     photo_features = [features(photo) for photo in photos]  # the same for every style
     rows = []
     sheet = {}
+    campaign = {}  # style id -> (median style ratio, median content distance): the campaign's metric
+    output_grams = {}  # style id -> per photo Gram matrices (metric layers), to tell styles apart
     for s in styles:
         sid = s["id"]
         d_styl, d_photo, d_content, d_other, psnrs = [], [], [], [], []
+        ratios, contents, grams_out = [], [], []
         for i, photo in enumerate(photos):
             out_q8 = q8.stylize(photo, sid)
             out_f32 = f32.stylize(photo, sid)
@@ -89,9 +95,14 @@ def main():
             d_styl.append(style_distance(f_out, targets[sid]))
             d_photo.append(style_distance(f_in, targets[sid]))
             d_content.append(float(((f_out["relu3_1"] - f_in["relu3_1"]) ** 2).mean()))
+            ratios.append(metric.style_ratio(f_out, f_in, painting_grams[sid]))
+            contents.append(metric.content_distance(f_out, f_in))
+            grams_out.append({k: gram_hw(f_out[k])[0] for k in METRIC_LAYERS})
             if i < args.sheet_photos:
                 sheet[(i, sid)] = to_bytes(out_q8)
         rows.append((sid, s["name"]["en"], np.mean(d_styl), np.mean(d_photo), np.mean(d_content), min(psnrs), np.mean(psnrs)))
+        campaign[sid] = (float(np.median(ratios)), float(np.median(contents)))
+        output_grams[sid] = grams_out
         print(f"{sid:22s} style {np.mean(d_styl):10.1f} (photo {np.mean(d_photo):10.1f}, ratio {np.mean(d_styl) / np.mean(d_photo):.2f}) "
               f"content {np.mean(d_content):8.1f}  int8 PSNR min {min(psnrs):.1f} dB", flush=True)
 
@@ -107,6 +118,32 @@ def main():
         f.write("| --- | --- | ---: | ---: | ---: | ---: | ---: |\n")
         for sid, name, ds, dp, dc, pmin, pmean in rows:
             f.write(f"| {sid} | {name} | {ds:.1f} | {dp:.1f} | {ds / dp:.2f} | {dc:.1f} | {pmin:.1f} / {pmean:.1f} dB |\n")
+        f.write("\n## The campaign's metric\n\n"
+                "Style ratio as the training campaign defines it (training/atelier_train/metrics.py: unweighted Gram "
+                "distance over relu1_1..relu4_1, Gram / HW, stylized vs painting over photo vs painting) and content "
+                "distance ||relu4_1(out) - relu4_1(photo)|| / ||relu4_1(photo)||, medians over the photos above.\n\n")
+        f.write("| style | style ratio (median) | content distance (median) |\n| --- | ---: | ---: |\n")
+        for sid, (ratio, content) in campaign.items():
+            f.write(f"| {sid} | {ratio:.3f} | {content:.2f} |\n")
+        ratios = [r for r, _ in campaign.values()]
+        f.write(f"| **all styles** | median {np.median(ratios):.3f}, worst {max(ratios):.3f} | "
+                f"{np.median([c for _, c in campaign.values()]):.2f} |\n\n")
+        # How far apart two styles' outputs are (same photos), relative to how far each output is
+        # from its photo: the closest pairs are the styles a visitor may not tell apart.
+        ids = list(output_grams)
+        pairs = []
+        for a in range(len(ids)):
+            for b in range(a + 1, len(ids)):
+                d = np.median([Metric.gram_distance(ga, gb) for ga, gb in zip(output_grams[ids[a]], output_grams[ids[b]])])
+                pairs.append((float(d), ids[a], ids[b]))
+        pairs.sort()
+        scale = np.median([d for d, _, _ in pairs])
+        f.write("Closest pairs of styles (Gram distance between their outputs on the same photos, median over photos, "
+                "relative to the median pair):\n\n| pair | distance | relative |\n| --- | ---: | ---: |\n")
+        for d, a, b in pairs[:5]:
+            f.write(f"| {a} / {b} | {d:.0f} | {d / scale:.2f} |\n")
+        print("campaign metric: median style ratio %.3f, worst %.3f; closest pair %s / %s (%.2f of the median pair)"
+              % (np.median(ratios), max(ratios), pairs[0][1], pairs[0][2], pairs[0][0] / scale), flush=True)
         f.write("\n![contact sheet](contact-sheet.png)\n")
 
     cell = 112

@@ -181,6 +181,14 @@ def main():
         os.replace(ckpt_path + ".tmp", ckpt_path)
 
     log_path = os.path.join(cfg["out_dir"], "losses.csv")
+    # Steps logged after the checkpoint are dropped: they are about to be trained again. The
+    # curve's minutes are the sum of the logged step times (training only, no evaluation).
+    if os.path.exists(log_path):
+        with open(log_path, encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        header, kept = rows[0], [r for r in rows[1:] if int(r[0]) <= step]
+        with open(log_path, "w", newline="") as f:
+            csv.writer(f).writerows([header] + kept)
     new_log = not os.path.exists(log_path)
     log = open(log_path, "a", newline="")
     writer = csv.writer(log)
@@ -205,11 +213,6 @@ def main():
               f"content {content_median:.3f}", flush=True)
 
     started = time.time()
-    minutes_before = 0.0
-    if os.path.exists(curve_path):
-        with open(curve_path, encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-        minutes_before = float(rows[-1]["minutes"]) if rows else 0.0
     if held_out and step == 0:
         evaluate_curve(0.0)
     adv_weight = cfg["adv_weight"]
@@ -264,7 +267,9 @@ def main():
         if step % cfg["checkpoint_every"] == 0:
             save()
         if held_out and step % eval_every == 0:
-            evaluate_curve(minutes_before + (time.time() - started) / 60)
+            with open(log_path, encoding="utf-8") as f:
+                minutes = sum(float(r["seconds"]) for r in csv.DictReader(f)) / 60
+            evaluate_curve(minutes)
         if args.max_minutes and time.time() - started > args.max_minutes * 60:
             print(f"time budget reached at step {step}", flush=True)
             break

@@ -185,6 +185,87 @@ mod cli {
         path.extension().and_then(|e| e.to_str()).is_some_and(|e| PHOTO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
     }
 
+    /// Output names for a folder: `<stem>.<style>.png`, or `<stem>.<ext>.<style>.png` where two
+    /// photos share a stem (`x.jpg` and `x.png`), so no result overwrites another.
+    fn folder_outputs(photos: Vec<PathBuf>, output: &Path, style: &str) -> Vec<(PathBuf, PathBuf)> {
+        let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut seen = std::collections::HashMap::<String, usize>::new();
+        for p in &photos {
+            *seen.entry(stem(p)).or_default() += 1;
+        }
+        let mut taken = std::collections::HashSet::new();
+        let mut jobs = Vec::new();
+        for p in photos {
+            let mut name = if seen[&stem(&p)] > 1 {
+                let ext = p.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default();
+                format!("{}.{ext}", stem(&p))
+            } else {
+                stem(&p)
+            };
+            // Names that differ only in bytes that are not UTF-8 still collide after the lossy
+            // conversion: number them.
+            let base = name.clone();
+            let mut n = 1;
+            while !taken.insert(name.clone()) {
+                n += 1;
+                name = format!("{base}-{n}");
+            }
+            jobs.push((p, output.join(format!("{name}.{style}.png"))));
+        }
+        jobs
+    }
+
+    /// The formats a result can be written in, from the output's extension.
+    #[derive(Clone, Copy, PartialEq)]
+    enum OutputFormat {
+        Png,
+        Jpeg,
+    }
+
+    fn output_format(path: &Path) -> Result<OutputFormat, String> {
+        let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
+        match ext.as_str() {
+            "png" => Ok(OutputFormat::Png),
+            "jpg" | "jpeg" => Ok(OutputFormat::Jpeg),
+            _ => Err(format!("cannot write '{}': the output must end in .png, .jpg or .jpeg", path.display())),
+        }
+    }
+
+    /// Before any painting: the output's format is known and it is not the photo itself.
+    fn check_output(input: &Path, output: &Path) -> Result<(), String> {
+        output_format(output)?;
+        let resolved = |p: &Path| -> Option<PathBuf> {
+            let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            Some(parent.canonicalize().ok()?.join(p.file_name()?))
+        };
+        let same = match (input.canonicalize().ok(), resolved(output)) {
+            (Some(a), Some(b)) => a == b || b.canonicalize().is_ok_and(|b| a == b),
+            _ => false,
+        };
+        if same {
+            return Err(format!("the output {} is the photo itself: choose another name", output.display()));
+        }
+        Ok(())
+    }
+
+    /// Write `bytes` to `path` all or nothing: a temporary file beside it, renamed over it once
+    /// complete, so a full disk or a crash never leaves a truncated picture under the real name.
+    fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        use std::io::Write;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let temp = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
+        let written = (|| {
+            let mut file = std::fs::File::create(&temp)?;
+            file.write_all(bytes)?;
+            file.sync_all()?;
+            std::fs::rename(&temp, path)
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        written
+    }
+
     /// What every photo of one `stylize` run is painted with.
     #[derive(Clone, Copy)]
     struct Settings {
@@ -221,16 +302,12 @@ mod cli {
                 eprintln!("error: cannot create {}: {e}", output.display());
                 return EXIT_INPUT;
             }
-            let suffix = choice.style.clone();
-            photos
-                .into_iter()
-                .map(|p| {
-                    let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-                    let out = output.join(format!("{stem}.{suffix}.png"));
-                    (p, out)
-                })
-                .collect()
+            folder_outputs(photos, output, &choice.style)
         } else if input.is_file() {
+            if let Err(e) = check_output(input, output) {
+                eprintln!("error: {e}");
+                return EXIT_INPUT;
+            }
             vec![(input.to_path_buf(), output.to_path_buf())]
         } else {
             eprintln!("error: {} does not exist", input.display());
@@ -313,6 +390,7 @@ mod cli {
         dst: &Path,
     ) -> Result<(), StylizeFailure> {
         let other = |e: String| StylizeFailure::Other(e);
+        let format = output_format(dst).map_err(other)?;
         let bytes = std::fs::read(src).map_err(|e| other(e.to_string()))?;
         let photo = imaging::decode(&bytes).map_err(|e| other(e.to_string()))?;
         let max_side = settings.max_side;
@@ -335,12 +413,13 @@ mod cli {
                 e => other(e.to_string()),
             })?;
         let result = pipeline::adjust(&photo, &stylized, settings.adjustments);
-        let jpeg = dst.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg"));
-        if jpeg {
-            image::DynamicImage::ImageRgba8(result).to_rgb8().save(dst)
-        } else {
-            result.save(dst)
+        let mut encoded = Vec::new();
+        let mut cursor = std::io::Cursor::new(&mut encoded);
+        match format {
+            OutputFormat::Jpeg => image::DynamicImage::ImageRgba8(result).to_rgb8().write_to(&mut cursor, image::ImageFormat::Jpeg),
+            OutputFormat::Png => result.write_to(&mut cursor, image::ImageFormat::Png),
         }
-        .map_err(|e| other(format!("cannot write {}: {e}", dst.display())))
+        .map_err(|e| other(format!("cannot encode {}: {e}", dst.display())))?;
+        write_atomically(dst, &encoded).map_err(|e| other(format!("cannot write {}: {e}", dst.display())))
     }
 }

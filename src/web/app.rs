@@ -17,7 +17,7 @@ use super::worker::InferenceWorker;
 use crate::engine::EngineKind;
 use crate::model::package::StyleEntry;
 use crate::model::StyleChoice;
-use crate::pipeline::{adjust, Adjustments};
+use crate::pipeline::{adjust, Adjustments, Brush};
 use crate::protocol::{EngineStatus, Stage, WorkerRequest, WorkerResponse};
 
 /// Where the model package is served from, relative to the page.
@@ -27,6 +27,7 @@ const WORKER_PATH: &str = "./worker.js";
 const SIZES: [u32; 3] = [1024, 2048, 4096];
 const LANG_KEY: &str = "atelier.lang";
 const THEME_KEY: &str = "atelier.theme";
+const BRUSH_KEY: &str = "atelier.brush";
 
 pub enum Msg {
     Worker(WorkerResponse),
@@ -38,6 +39,7 @@ pub enum Msg {
     Colour(f32),
     MixStyle(Option<String>),
     MixAmount(f32),
+    Brush(Brush),
     Size(u32),
     Cancel,
     Divider(f32),
@@ -78,6 +80,8 @@ pub struct App {
     mix_style: Option<String>,
     mix_amount: f32,
     adjustments: Adjustments,
+    /// Stroke size relative to the picture; remembered on the device and kept in history entries.
+    brush: Brush,
     max_side: u32,
     /// The job whose answers we still want; answers for older jobs are dropped.
     job: u64,
@@ -126,6 +130,12 @@ fn slider_value(e: &InputEvent) -> f32 {
     input.value().parse::<f32>().unwrap_or(0.0) / 100.0
 }
 
+/// The brush slider runs over log2(brush size), so 0.5 -> 1 -> 2 are equal steps.
+fn brush_from_slider(e: &Event) -> Option<Brush> {
+    let input: HtmlInputElement = e.target_unchecked_into();
+    input.value().parse::<f32>().ok().and_then(|v| Brush::new(2f32.powf(v)).ok())
+}
+
 fn select_value(e: &Event) -> String {
     let select: HtmlSelectElement = e.target_unchecked_into();
     select.value()
@@ -140,6 +150,10 @@ impl Component for App {
         let browser_lang = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_default();
         let lang = Lang::from_code(stored_lang.as_deref().unwrap_or(&browser_lang));
         let dark = storage().and_then(|s| s.get_item(THEME_KEY).ok().flatten()).map(|t| t == "dark");
+        let brush = storage()
+            .and_then(|s| s.get_item(BRUSH_KEY).ok().flatten())
+            .and_then(|b| Brush::parse(&b).ok())
+            .unwrap_or_default();
         let paste = web_sys::window().and_then(|w| w.document()).map(|document| {
             let link = ctx.link().clone();
             EventListener::new(&document, "paste", move |event| {
@@ -161,6 +175,7 @@ impl Component for App {
             mix_style: None,
             mix_amount: 0.5,
             adjustments: Adjustments::default(),
+            brush,
             max_side: SIZES[0],
             job: 0,
             running: false,
@@ -238,6 +253,13 @@ impl Component for App {
                     self.run(None);
                 }
             }
+            Msg::Brush(brush) => {
+                self.brush = brush;
+                if let Some(s) = storage() {
+                    let _ = s.set_item(BRUSH_KEY, &brush.size().to_string());
+                }
+                self.run(None);
+            }
             Msg::Size(side) => {
                 self.max_side = side;
                 self.run(None);
@@ -314,6 +336,7 @@ impl Component for App {
                             self.mix_amount = t;
                         }
                         self.adjustments = item.meta.adjustments;
+                        self.brush = item.meta.brush;
                         self.painted = Some(Painted { origin: format!("history-{id}"), photo, stylized, timing: None });
                         self.redraw();
                     }
@@ -490,6 +513,13 @@ impl Component for App {
                                     Msg::MixAmount(input.value().parse::<f32>().unwrap_or(50.0) / 100.0)
                                 })} />
                         </label>
+                        <label class="row" title={w.brush_hint}>
+                            <span>{ w.brush }</span>
+                            <input type="range" min="-2" max="2" step="0.25" value={self.brush.size().log2().to_string()}
+                                data-testid="brush-slider" aria-valuetext={format!("{:.2}x", self.brush.size())}
+                                onchange={link.batch_callback(|e: Event| brush_from_slider(&e).map(Msg::Brush))} />
+                            <output data-testid="brush-value">{ format!("{:.2}×", self.brush.size()) }</output>
+                        </label>
                         <label class="row">
                             <span>{ w.size }</span>
                             <select data-testid="size-select" onchange={link.callback(|e: Event| Msg::Size(select_value(&e).parse().unwrap_or(SIZES[0])))}>
@@ -581,6 +611,7 @@ impl App {
             photo_name: self.photo.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
             style: StyleChoice { style: self.style.clone().unwrap_or_default(), mix: self.mix_style.clone().map(|m| (m, self.mix_amount)) },
             adjustments: self.adjustments,
+            brush: self.brush,
             width: w,
             height: h,
             thumbnail,
@@ -642,7 +673,9 @@ impl App {
         self.stage = Some(Stage::Decoding);
         self.error = None;
         let mix = self.mix_style.clone().map(|id| (id, self.mix_amount));
-        self.worker.send(WorkerRequest::Stylize { job: self.job, image_bytes: bytes, style: StyleChoice { style, mix }, max_side: self.max_side });
+        let style = StyleChoice { style, mix };
+        let request = WorkerRequest::Stylize { job: self.job, image_bytes: bytes, style, max_side: self.max_side, brush: self.brush };
+        self.worker.send(request);
     }
 
     fn on_worker(&mut self, ctx: &Context<Self>, response: WorkerResponse) -> bool {

@@ -10,7 +10,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbObjectStoreParameters, IdbRequest, IdbTransactionMode};
 
 use crate::model::StyleChoice;
-use crate::pipeline::Adjustments;
+use crate::pipeline::{Adjustments, Brush};
 
 const DB_NAME: &str = "atelier";
 const DB_VERSION: u32 = 1;
@@ -24,6 +24,9 @@ pub struct HistoryMeta {
     pub photo_name: String,
     pub style: StyleChoice,
     pub adjustments: Adjustments,
+    /// Entries saved before brush sizes were painted with the default brush.
+    #[serde(default)]
+    pub brush: Brush,
     pub width: u32,
     pub height: u32,
     /// A small JPEG data URL of the result.

@@ -8,6 +8,8 @@
 //! await init();
 //! const atelier = await Atelier.load('models/', 'auto');   // 'auto' | 'webgpu' | 'cpu'
 //! const { width, height, rgba } = await atelier.stylize(fileBytes, 'starry-night', 1024);
+//! // larger strokes, mixed with a second style:
+//! await atelier.stylize(fileBytes, 'starry-night', 2048, 'the-scream', 0.3, 2.0);
 //! ```
 
 use std::cell::RefCell;
@@ -21,7 +23,7 @@ use super::worker::load_package;
 use crate::engine::{CpuEngine, Engine, EngineKind, Tensors, WonnxEngine};
 use crate::imaging;
 use crate::model::{GraphVariant, ModelPackage, StyleChoice, INPUT_NAME, OUTPUT_NAME};
-use crate::pipeline::{self, RenderOptions};
+use crate::pipeline::{self, Brush, RenderOptions};
 
 struct Loaded {
     package: ModelPackage,
@@ -100,7 +102,9 @@ impl Atelier {
     }
 
     /// Decode `image` (PNG, JPEG, WebP, GIF, BMP), fit it within `max_side`, stylize it with
-    /// `style` (optionally mixed with `mix_style` at `mix` in 0..1) and resolve to
+    /// `style` (optionally mixed with `mix_style` at `mix` in 0..1) with strokes of relative size
+    /// `brush` (0.25 to 4, default 1: the size the styles were trained for; relative to the
+    /// picture, so any `max_side` gives the same strokes) and resolve to
     /// `{ width, height, rgba: Uint8ClampedArray }`, ready for `new ImageData(rgba, width, height)`.
     pub async fn stylize(
         &self,
@@ -109,7 +113,9 @@ impl Atelier {
         max_side: u32,
         mix_style: Option<String>,
         mix: Option<f32>,
+        brush: Option<f32>,
     ) -> Result<JsValue, JsError> {
+        let brush = brush.map(Brush::new).transpose()?.unwrap_or_default();
         let photo = imaging::decode(&image.to_vec())?;
         let (width, height) = imaging::fit_within(photo.width(), photo.height(), max_side.max(1));
         let photo = imaging::resize_to(&photo, width, height);
@@ -117,11 +123,12 @@ impl Atelier {
         let mut loaded = take(&self.inner)?;
         let result = async {
             let params = loaded.package.style_params(&choice)?;
-            let stride = loaded.package.stride();
-            Ok::<_, JsError>(
-                pipeline::stylize(loaded.engine.as_mut(), &photo, &params, stride, &loaded.options, &mut |_, _| true)
-                    .await?,
-            )
+            let (stride, working_side) = (loaded.package.stride(), loaded.package.working_side());
+            let mut keep_going = |_, _| true;
+            let options = &loaded.options;
+            let painting =
+                pipeline::paint(loaded.engine.as_mut(), &photo, &params, stride, options, brush, working_side, &mut keep_going);
+            Ok::<_, JsError>(painting.await?)
         }
         .await;
         *self.inner.borrow_mut() = Some(loaded);

@@ -68,8 +68,8 @@ async fn drain(state: Rc<RefCell<WorkerState>>, scope: WorkerScope<InferenceWork
         let respond = |response| scope.respond(id, response);
         match request {
             WorkerRequest::Init { models_url } => init(&state, &models_url, &respond).await,
-            WorkerRequest::Stylize { job, image_bytes, style, max_side } => {
-                let request = StylizeRequest { job, image_bytes: &image_bytes, style: &style, max_side };
+            WorkerRequest::Stylize { job, image_bytes, style, max_side, brush } => {
+                let request = StylizeRequest { job, image_bytes: &image_bytes, style: &style, max_side, brush };
                 let response = stylize(&state, request, &respond).await.unwrap_or_else(|message| WorkerResponse::Failed { job, message });
                 respond(response);
             }
@@ -134,6 +134,7 @@ struct StylizeRequest<'a> {
     image_bytes: &'a [u8],
     style: &'a crate::model::StyleChoice,
     max_side: u32,
+    brush: pipeline::Brush,
 }
 
 async fn stylize(
@@ -165,12 +166,14 @@ async fn stylize(
         respond(WorkerResponse::Progress { job, stage: Stage::Painting { done: done as u32, total: total as u32 } });
         true
     };
-    let mut result = pipeline::stylize(engine.as_mut(), &photo, &style, package.stride(), &options, &mut report).await;
+    let (stride, working_side) = (package.stride(), package.working_side());
+    let brush = request.brush;
+    let mut result = pipeline::paint(engine.as_mut(), &photo, &style, stride, &options, brush, working_side, &mut report).await;
     if let Err(EngineError::Gpu(reason)) = &result {
         // A lost or failing GPU: carry on with the CPU engine, for this picture and the next.
         respond(WorkerResponse::Engine(EngineStatus::Cpu { reason: CpuReason::GpuFailed(reason.clone()) }));
         engine = Box::new(CpuEngine::new(package.generator.clone()));
-        result = pipeline::stylize(engine.as_mut(), &photo, &style, package.stride(), &options, &mut report).await;
+        result = pipeline::paint(engine.as_mut(), &photo, &style, stride, &options, brush, working_side, &mut report).await;
     }
     let kind = engine.kind();
     state.borrow_mut().engine = Some(engine);

@@ -246,8 +246,12 @@ test('a long run can be cancelled; the previous picture stays and the studio kee
     ctx.fillStyle = gradient; ctx.fillRect(0, 0, 2400, 1800);
     return new File([await canvas.convertToBlob({ type: 'image/png' })], 'big.png', { type: 'image/png' });
   });
-  await page.selectOption('[data-testid=size-select]', '4096');
+  // The smallest brush paints at full resolution: passes long enough to cancel.
+  await page.locator('[data-testid=brush-slider]').fill('-2');
   await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, firstJob, { timeout: 120_000 });
+  const brushedJob = await job(page);
+  await page.selectOption('[data-testid=size-select]', '4096');
+  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, brushedJob, { timeout: 120_000 });
   const sizedJob = await job(page);
   await dropFile(page, big);
   await page.waitForSelector('[data-testid=cancel-button]:visible', { timeout: 30_000 });
@@ -264,4 +268,45 @@ test('a long run can be cancelled; the previous picture stays and the studio kee
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-png]')]);
   assert.match(download.suggestedFilename(), /^gradient_64x48-/);
   await page.close();
+});
+
+test('the brush slider repaints with larger strokes, and is remembered and kept in history', { timeout: 300_000 }, async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  watchPage(page);
+  await page.goto(server.url);
+  await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
+  // A 640 x 480 photo with detail at every scale, so the working resolution matters.
+  const photo = await page.evaluateHandle(async () => {
+    const canvas = new OffscreenCanvas(640, 480);
+    const ctx = canvas.getContext('2d');
+    for (let i = 0; i < 400; i++) {
+      ctx.fillStyle = `hsl(${(i * 47) % 360} 70% ${30 + (i * 13) % 50}%)`;
+      ctx.fillRect((i * 97) % 640, (i * 61) % 480, 8 + (i * 7) % 90, 8 + (i * 11) % 70);
+    }
+    return new File([await canvas.convertToBlob({ type: 'image/png' })], 'blocks.png', { type: 'image/png' });
+  });
+  await dropFile(page, photo);
+  await page.waitForSelector('[data-testid=result-image][data-state=ready]', { timeout: 120_000 });
+  const fine = await resultPixels(page);
+  const fineJob = await job(page);
+  assert.deepEqual([fine.width, fine.height], [640, 480]);
+
+  await page.locator('[data-testid=brush-slider]').fill('2'); // log2: brush 4
+  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, fineJob, { timeout: 120_000 });
+  const coarse = await resultPixels(page);
+  assert.deepEqual([coarse.width, coarse.height], [640, 480], 'same picture size');
+  assert.ok(meanDiff(fine.rgba, coarse.rgba) > 2, 'a larger brush paints differently');
+  assert.match(await page.locator('[data-testid=brush-value]').textContent(), /4\.00/);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=history-item]').length === 2);
+
+  // Remembered on the device, and each history entry keeps its own brush.
+  await page.reload();
+  await page.waitForSelector('[data-testid=brush-slider]');
+  assert.equal(await page.inputValue('[data-testid=brush-slider]'), '2');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=history-item]').length === 2, null, { timeout: 60_000 });
+  await page.locator('[data-testid=history-item]').nth(1).click(); // the first painting, brush 1
+  await page.waitForSelector('[data-testid=result-image][data-state=ready]');
+  assert.equal(await page.inputValue('[data-testid=brush-slider]'), '0');
+  await context.close();
 });

@@ -198,7 +198,7 @@ class StyleInfo:
 
 
 def write_package(out_dir, spec: NetSpec, conv_weights: dict, styles: list, network_id: str,
-                  f32_reference_path: str | None = None, stride: int = 4):
+                  f32_reference_path: str | None = None, stride: int = 4, working_side: int | None = None):
     """Write generator.onnx (int8), styles.f32, thumbnails and manifest.json into out_dir."""
     os.makedirs(out_dir, exist_ok=True)
     model = build_graph(spec, conv_weights, quantized=True)
@@ -239,6 +239,7 @@ def write_package(out_dir, spec: NetSpec, conv_weights: dict, styles: list, netw
             "style_params": file_entry(out_dir, "styles.f32"),
             "style_inputs": [{"name": n, "channels": c} for n, c in layout],
             "norm_layers": [n for n, _ in spec.norm_layers()],
+            **({"working_side": int(working_side)} if working_side else {}),
         },
         "styles": entries,
     }
