@@ -13,12 +13,16 @@ use image::RgbaImage;
 const TRAINED_SIDE: u32 = 128;
 
 fn paint(photo: &RgbaImage, brush: f32) -> RgbaImage {
+    paint_trained(photo, brush, TRAINED_SIDE)
+}
+
+fn paint_trained(photo: &RgbaImage, brush: f32, trained_side: u32) -> RgbaImage {
     let package = package();
     let style = package.style_params(&StyleChoice::single("fixture-a")).unwrap();
     let options = RenderOptions::for_generator(&package.generator, package.stride()).unwrap();
     let brush = Brush::new(brush).unwrap();
     let mut engine = cpu_engine();
-    pollster::block_on(pipeline::paint(engine.as_mut(), photo, &style, package.stride(), &options, brush, TRAINED_SIDE, &mut |_, _| true))
+    pollster::block_on(pipeline::paint(engine.as_mut(), photo, &style, package.stride(), &options, brush, trained_side, &mut |_, _| true))
         .unwrap()
 }
 
@@ -52,7 +56,7 @@ fn fine_share(painting: &RgbaImage, photo: &RgbaImage) -> f64 {
 
 #[test]
 fn a_larger_brush_paints_larger_texture() {
-    let photo = synthetic_photo(384, 288);
+    let photo = synthetic_photo(256, 192);
     let shares: Vec<f64> = [0.5, 1.0, 2.0].iter().map(|&b| fine_share(&paint(&photo, b), &photo)).collect();
     eprintln!("fine-texture share of the residual at brush 0.5 / 1 / 2: {shares:?}");
     assert!(shares[0] > 1.3 * shares[1] && shares[1] > 1.3 * shares[2], "{shares:?}");
@@ -63,10 +67,10 @@ fn preview_and_export_have_the_same_strokes() {
     // The same photo at preview size and at twice the size: brought to one size, the two
     // paintings agree, because the brush is relative to the picture. Painting each at its own
     // full resolution (strokes of a fixed pixel size, the old behaviour) does not.
-    let large = synthetic_photo(384, 288);
-    let small = imaging::resize_to(&large, 192, 144);
-    let export = imaging::resize_to(&paint(&large, 1.0), 192, 144);
-    let preview = paint(&small, 1.0);
+    let large = synthetic_photo(256, 192);
+    let small = imaging::resize_to(&large, 128, 96);
+    let export = imaging::resize_to(&paint_trained(&large, 1.0, 64), 128, 96);
+    let preview = paint_trained(&small, 1.0, 64);
     let (_, relative) = rgb_diff(&export, &preview);
 
     let package = package();
@@ -75,7 +79,7 @@ fn preview_and_export_have_the_same_strokes() {
     let full = |photo: &RgbaImage| {
         pollster::block_on(pipeline::stylize(cpu_engine().as_mut(), photo, &style, package.stride(), &options, &mut |_, _| true)).unwrap()
     };
-    let (_, fixed_pixels) = rgb_diff(&imaging::resize_to(&full(&large), 192, 144), &full(&small));
+    let (_, fixed_pixels) = rgb_diff(&imaging::resize_to(&full(&large), 128, 96), &full(&small));
     eprintln!("preview vs export, mean |diff|: relative brush {relative:.2}, fixed pixel size {fixed_pixels:.2} levels");
     assert!(relative < 3.0, "{relative}");
     assert!(relative * 2.0 < fixed_pixels, "relative {relative}, fixed {fixed_pixels}");

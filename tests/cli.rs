@@ -63,7 +63,7 @@ fn stylize_writes_the_picture_with_the_adjustments() {
 #[test]
 fn brush_sets_the_stroke_size() {
     // A 300 px photo: the fixture package states no working side (256 px), so brush 1 paints at
-    // 256 px and upsamples, brush 0.5 paints at full size, brush 4 at the 64 px minimum.
+    // 256 px and upsamples, brush 2 at 128 px, brush 4 at the 64 px minimum.
     let dir = temp_dir("brush");
     let photo = dir.join("photo.png");
     common::synthetic_photo(300, 200).save(&photo).unwrap();
@@ -73,9 +73,9 @@ fn brush_sets_the_stroke_size() {
         assert!(run.status.success(), "{}", stderr(&run));
         image::open(&out).unwrap().to_rgba8()
     };
-    let (small, default, large) = (paint("0.5"), paint("1"), paint("4"));
-    assert_eq!(large.dimensions(), (300, 200), "the output keeps the photo's size");
-    assert!(common::rgb_diff(&small, &default).1 > 0.5 && common::rgb_diff(&default, &large).1 > 0.5);
+    let (default, larger, largest) = (paint("1"), paint("2"), paint("4"));
+    assert_eq!(largest.dimensions(), (300, 200), "the output keeps the photo's size");
+    assert!(common::rgb_diff(&default, &larger).1 > 0.5 && common::rgb_diff(&larger, &largest).1 > 0.5);
 }
 
 #[test]

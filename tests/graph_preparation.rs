@@ -153,3 +153,15 @@ fn render_options_keep_every_pass_under_the_tensor_budget() {
     let side = options.tile_side.max(options.stats_side);
     assert!(specialise(&fixture(), side, side, GraphVariant::InjectStats).is_ok());
 }
+
+#[test]
+fn hostile_conv_attributes_are_errors_not_crashes() {
+    for (name, values) in [("strides", vec![0i64, 0]), ("strides", vec![1 << 30, 1 << 30]), ("dilations", vec![0, 1]), ("pads", vec![-5, 0, 0, 0])] {
+        let model = mutate("Conv", |n| {
+            n.attribute.retain(|a| a.name != name);
+            n.attribute.push(AttributeProto { name: name.into(), ints: values.clone(), r#type: attribute_type::INTS, ..Default::default() });
+        });
+        let err = specialise(&model, 64, 64, GraphVariant::Plain).expect_err(name);
+        assert!(err.to_string().contains("unusable"), "{name} {values:?}: {err}");
+    }
+}

@@ -111,3 +111,36 @@ fn broken_manifests_are_refused() {
         Err(PackageError::Io { file, .. }) if file == "manifest.json"
     ));
 }
+
+#[test]
+fn hostile_manifests_are_refused_quickly_and_by_reason() {
+    let (manifest, _, _) = files();
+    let text = String::from_utf8(manifest).unwrap();
+    let refused = |edited: String, why: &str| match Manifest::parse(edited.as_bytes()) {
+        Err(PackageError::Manifest(m)) => assert!(m.contains(why), "{m}"),
+        other => panic!("expected a refusal for '{why}', got {other:?}"),
+    };
+    refused(text.replace("\"generator.onnx\"", "\"../generator.onnx\""), "leaves the package folder");
+    refused(text.replace("\"generator.onnx\"", "\"/etc/passwd\""), "leaves the package folder");
+    refused(text.replace("\"styles.f32\"", "\"C:\\\\styles.f32\""), "leaves the package folder");
+    refused(text.replace("\"fixture-b\"", "\"x/../../../pwned\""), "lowercase letters, digits");
+    refused(text.replace("\"index\": 1", "\"index\": 0"), "duplicate id or index");
+    refused(text.replace("\"stride\": 4", "\"stride\": 0"), "stride 0");
+    refused(text.replacen("\"channels\": 8", "\"channels\": 4611686018427387920", 1), "channels");
+
+    // 100,000 styles: refused or read at once, not after minutes of pairwise comparisons.
+    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let template = value["styles"][0].clone();
+    value["styles"] = (0..100_000)
+        .map(|i| {
+            let mut s = template.clone();
+            s["id"] = format!("s{i}").into();
+            s["index"] = i.into();
+            s
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let parsed = Manifest::parse(serde_json::to_string(&value).unwrap().as_bytes());
+    assert!(parsed.is_ok(), "{parsed:?}");
+    assert!(started.elapsed().as_secs_f64() < 10.0, "took {:?}", started.elapsed());
+}

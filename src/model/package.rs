@@ -112,6 +112,23 @@ pub struct Manifest {
     pub styles: Vec<StyleEntry>,
 }
 
+/// Upper bound on one style input's channels (the shipped network has at most 64).
+const MAX_STYLE_CHANNELS: usize = 4096;
+
+/// Style ids become file names (CLI folder mode) and CSS ids: lowercase ASCII letters, digits, '-'.
+fn is_slug(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A relative path that stays inside the package folder: no root, no drive, no '..', no '\\'.
+fn is_inside_package(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('/')
+        && !path.contains('\\')
+        && !path.contains(':')
+        && path.split('/').all(|part| !part.is_empty() && part != "." && part != "..")
+}
+
 impl Manifest {
     pub fn parse(bytes: &[u8]) -> Result<Self, PackageError> {
         let manifest: Manifest = serde_json::from_slice(bytes).map_err(|e| PackageError::Manifest(e.to_string()))?;
@@ -121,10 +138,31 @@ impl Manifest {
         if manifest.styles.is_empty() {
             return Err(PackageError::Manifest("it lists no styles".into()));
         }
-        for (i, style) in manifest.styles.iter().enumerate() {
-            if style.index >= manifest.styles.len() || manifest.styles.iter().skip(i + 1).any(|s| s.id == style.id) {
-                return Err(PackageError::Manifest(format!("style '{}' has a bad index or a duplicate id", style.id)));
+        let bad = |reason: String| Err(PackageError::Manifest(reason));
+        // Linear, not quadratic: a manifest with 100k styles must be refused or read at once.
+        let (mut ids, mut indices) = (std::collections::HashSet::new(), std::collections::HashSet::new());
+        for style in &manifest.styles {
+            if !is_slug(&style.id) {
+                return bad(format!("style id '{}' must be 1-64 lowercase letters, digits and '-'", style.id.escape_debug()));
             }
+            if style.index >= manifest.styles.len() || !indices.insert(style.index) || !ids.insert(style.id.as_str()) {
+                return bad(format!("style '{}' has a bad index or a duplicate id or index", style.id));
+            }
+        }
+        let network = &manifest.network;
+        let mut files = vec![&network.generator, &network.style_params];
+        files.extend(manifest.styles.iter().filter_map(|s| s.thumbnail.as_ref()));
+        if let Some(file) = files.iter().find(|f| !is_inside_package(&f.file)) {
+            return bad(format!("the path '{}' leaves the package folder", file.file.escape_debug()));
+        }
+        if !(1..=64).contains(&network.stride) {
+            return bad(format!("stride {} is not 1 to 64", network.stride));
+        }
+        if network.working_side.is_some_and(|side| !(64..=4096).contains(&side)) {
+            return bad("working_side must be 64 to 4096 px".into());
+        }
+        if network.style_inputs.iter().any(|i| i.channels == 0 || i.channels > MAX_STYLE_CHANNELS) {
+            return bad(format!("a style input has 0 or more than {MAX_STYLE_CHANNELS} channels"));
         }
         Ok(manifest)
     }
@@ -133,8 +171,9 @@ impl Manifest {
         self.styles.iter().find(|s| s.id == id).ok_or_else(|| PackageError::UnknownStyle(id.to_string()))
     }
 
+    /// Saturates instead of overflowing: a hostile manifest then fails the size check.
     fn params_per_style(&self) -> usize {
-        self.network.style_inputs.iter().map(|i| i.channels).sum()
+        self.network.style_inputs.iter().fold(0usize, |sum, i| sum.saturating_add(i.channels))
     }
 }
 
@@ -229,7 +268,7 @@ impl ModelPackage {
 fn split_style_params(manifest: &Manifest, bytes: &[u8]) -> Result<Vec<StyleParams>, PackageError> {
     let file = manifest.network.style_params.file.clone();
     let per_style = manifest.params_per_style();
-    let expected = per_style * manifest.styles.len() * 4;
+    let expected = per_style.checked_mul(manifest.styles.len()).and_then(|n| n.checked_mul(4)).unwrap_or(usize::MAX);
     if bytes.len() != expected {
         return Err(PackageError::StyleParams {
             file,

@@ -277,6 +277,11 @@ impl<'a> ShapeInference<'a> {
         if pads.len() != 4 || strides.len() != 2 || dilations.len() != 2 {
             return Err(shape_error(node, "Conv pads/strides/dilations have the wrong length"));
         }
+        // A hostile graph must get an error, not a division by zero or an overflow.
+        let sane = |v: &[i64], lo: i64| v.iter().all(|&x| (lo..=LARGEST_CONV_ATTRIBUTE).contains(&x));
+        if !sane(&strides, 1) || !sane(&dilations, 1) || !sane(&pads, 0) || !sane(&w[2..], 1) {
+            return Err(shape_error(node, format!("Conv has an unusable kernel {w:?}, strides {strides:?}, dilations {dilations:?} or pads {pads:?}")));
+        }
         let out_dim = |size: i64, axis: usize| -> i64 {
             let span = dilations[axis] * (w[2 + axis] - 1) + 1;
             (size + pads[axis] + pads[axis + 2] - span) / strides[axis] + 1
@@ -288,6 +293,10 @@ impl<'a> ShapeInference<'a> {
         Ok(vec![x[0], w[0], h, wd])
     }
 }
+
+/// Bound on a Conv's kernel side, stride, dilation and padding: far above any real generator's,
+/// far below anything that overflows the shape arithmetic.
+const LARGEST_CONV_ATTRIBUTE: i64 = 1024;
 
 /// Which form of the generator to build for a resolution.
 ///

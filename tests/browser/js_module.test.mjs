@@ -68,6 +68,9 @@ test('bad backends, packages and pictures are rejected with a reason', { timeout
         picture: await reason(engine.stylize(new TextEncoder().encode('not a picture'), style, 64)),
         truncated: await reason(engine.stylize(new Uint8Array(photo.slice(0, 100)), style, 64)),
         style: await reason(engine.stylize(new Uint8Array(photo), 'no-such-style', 64)),
+        brush: await reason(engine.stylize(new Uint8Array(photo), style, 64, undefined, undefined, 9)),
+        brushNaN: await reason(engine.stylize(new Uint8Array(photo), style, 64, undefined, undefined, NaN)),
+        brushOk: (await engine.stylize(new Uint8Array(photo), style, 64, undefined, undefined, 2)).width,
         stillUsable: (await engine.runPass(style, new Float32Array(3 * 16 * 16).fill(0.5), 16, 16)).length,
       };
     }, { style: STYLE, photo: Array.from(readFileSync(PHOTO)) });
@@ -77,6 +80,9 @@ test('bad backends, packages and pictures are rejected with a reason', { timeout
     assert.match(errors.picture, /not an image Atelier can read/);
     assert.match(errors.truncated, /damaged or truncated/);
     assert.match(errors.style, /no-such-style/);
+    assert.match(errors.brush, /brush size must be a number from 0.25 to 4, not 9/);
+    assert.match(errors.brushNaN, /brush size must be a number from 0.25 to 4/);
+    assert.equal(errors.brushOk, 64, 'a brush in range paints');
     assert.equal(errors.stillUsable, 3 * 16 * 16, 'a failed call leaves the engine usable');
   } finally {
     await browser.close();
