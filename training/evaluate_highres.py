@@ -14,6 +14,7 @@ docs/evaluation-highres.md and docs/highres-sheet.png (whole pictures, and 100 %
 2048 px outputs).
 """
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -77,7 +78,6 @@ def main():
     ap.add_argument("--sheet-photo", default="seeding.jpg")
     args = ap.parse_args()
 
-    import json
     import torch
     torch.set_num_threads(os.cpu_count() or 1)
     with open(os.path.join(args.models, "manifest.json"), encoding="utf-8") as f:
@@ -158,8 +158,10 @@ def write_docs(args, manifest, styles, photos, brushes, sizes, table, sheet):
             whole.thumbnail((cell, cell), Image.LANCZOS)
             x0, y0 = c * (cell + crop), label_h + r * cell
             canvas.paste(whole, (x0 + (cell - whole.width) // 2, y0 + (cell - whole.height) // 2))
-            cx, cy = image.width // 2 - crop // 2, image.height // 2 - crop // 2
-            canvas.paste(image.crop((cx, cy, cx + crop, cy + crop)), (x0 + cell, y0))
+            # A 100 % crop from the centre; a picture smaller than the cell is shown whole.
+            w, h = min(crop, image.width), min(crop, image.height)
+            cx, cy = (image.width - w) // 2, (image.height - h) // 2
+            canvas.paste(image.crop((cx, cy, cx + w, cy + h)), (x0 + cell + (crop - w) // 2, y0 + (crop - h) // 2))
         draw.text((4, label_h + r * cell + 4), style, fill=(255, 255, 255))
     canvas.save(os.path.join(args.docs, "highres-sheet.png"), optimize=True)
     with open(os.path.join(args.docs, "evaluation-highres.md"), "w", encoding="utf-8") as f:
