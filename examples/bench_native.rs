@@ -28,7 +28,7 @@ fn main() {
             "cpu" => Box::new(CpuEngine::new(package.generator.clone())),
             "gpu" => match pollster::block_on(native_gpu_adapter()) {
                 Some(adapter) => {
-                    eprintln!("gpu: {adapter}");
+                    eprintln!("gpu: {}", adapter.name);
                     Box::new(WonnxEngine::new(package.generator.clone()))
                 }
                 None => {

@@ -207,6 +207,23 @@ mod tests {
     }
 
     #[test]
+    fn a_hard_painted_edge_overshoots_little() {
+        // The painting has a hard edge the photo does not (flat guide: no detail is added), so
+        // what lies beside the edge is the kernel's own ringing.
+        let painting = RgbaImage::from_fn(40, 8, |x, _| if x < 20 { Rgba([40, 40, 40, 255]) } else { Rgba([210, 210, 210, 255]) });
+        let guide = RgbaImage::from_pixel(40, 8, Rgba([128, 128, 128, 255]));
+        let photo = RgbaImage::from_pixel(320, 64, Rgba([128, 128, 128, 255]));
+        let out = guided_upsample(&painting, &guide, &photo);
+        let row: Vec<i32> = (0..320).map(|x| out.get_pixel(x, 32).0[0] as i32).collect();
+        let (dark, light) = (painting.get_pixel(0, 4).0[0] as i32, painting.get_pixel(39, 4).0[0] as i32);
+        let overshoot = row.iter().map(|&v| (dark - v).max(v - light)).max().unwrap_or(0);
+        // Catmull-Rom overshoots a step once on each side by a few per cent; 10 % is the bound.
+        assert!(overshoot * 10 <= light - dark, "overshoot {overshoot} of a {} step: {:?}", light - dark, &row[140..180]);
+        // Away from the edge (beyond the kernel's reach) both sides are flat again.
+        assert!(row[..120].iter().all(|&v| (v - dark).abs() <= 1) && row[200..].iter().all(|&v| (v - light).abs() <= 1));
+    }
+
+    #[test]
     fn output_has_the_photos_size_and_alpha() {
         let photo = RgbaImage::from_fn(300, 200, |x, y| Rgba([x as u8, y as u8, 9, (x % 256) as u8]));
         let small = resize_to(&photo, 30, 20);

@@ -206,3 +206,35 @@ fn folder_mode_gives_every_photo_its_own_output() {
     names.sort();
     assert_eq!(names, vec!["x.jpg.fixture-a.png", "x.png.fixture-a.png"]);
 }
+
+/// Runs the CLI with no usable Vulkan driver (the loader pointed at a file that does not exist):
+/// only an OpenGL adapter, or none, is left, which wonnx cannot use.
+fn atelier_without_vulkan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_atelier"))
+        .env("VK_ICD_FILENAMES", "/nonexistent/atelier-no-driver.json")
+        .env("VK_DRIVER_FILES", "/nonexistent/atelier-no-driver.json")
+        .arg("--models")
+        .arg(fixture_path("package"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn no_vulkan_falls_back_to_the_cpu_or_exits_4_never_panics() {
+    let dir = temp_dir("novulkan");
+    let photo = dir.join("p.png");
+    image::RgbaImage::from_fn(40, 30, |x, y| image::Rgba([(x * 6) as u8, (y * 8) as u8, 90, 255])).save(&photo).unwrap();
+    let out = dir.join("o.png");
+    let auto = atelier_without_vulkan(&["stylize", photo.to_str().unwrap(), out.to_str().unwrap(), "--style", "fixture-a"]);
+    assert_eq!(auto.status.code(), Some(0), "{}", stderr(&auto));
+    assert!(stderr(&auto).contains("engine: CPU"), "{}", stderr(&auto));
+    assert_eq!(image::open(&out).unwrap().to_rgba8().dimensions(), (40, 30));
+
+    let gpu_out = dir.join("g.png");
+    let gpu = atelier_without_vulkan(&["stylize", photo.to_str().unwrap(), gpu_out.to_str().unwrap(), "--style", "fixture-a", "--engine", "gpu"]);
+    assert_eq!(gpu.status.code(), Some(4), "{}", stderr(&gpu));
+    assert!(stderr(&gpu).contains("no GPU adapter"), "{}", stderr(&gpu));
+    assert!(!stderr(&gpu).contains("panicked"), "{}", stderr(&gpu));
+    assert!(!gpu_out.exists(), "no output on failure");
+}

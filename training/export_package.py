@@ -57,6 +57,10 @@ def main():
     ap.add_argument("--f32", default=os.path.join(ROOT, "target/training/generator.f32.onnx"))
     ap.add_argument("--data-dir", default=os.path.join(ROOT, "../shared/data"))
     ap.add_argument("--no-rust-check", action="store_true")
+    ap.add_argument("--working-side", type=int, default=None,
+                    help="the working side the manifest states (brush 1 paints at it); default: the training "
+                         "config's. 288 for the shipped package: measured best at a 256 px view of 1024-4096 px "
+                         "outputs (docs/evaluation-highres.md)")
     args = ap.parse_args()
 
     gen, spec, state = load_generator(args.checkpoint)
@@ -83,7 +87,7 @@ def main():
     os.makedirs(os.path.dirname(args.f32), exist_ok=True)
     widths = "-".join(str(w) for w in spec.widths)
     manifest = write_package(args.out, spec, conv, styles, network_id=f"cin-{widths}-r{spec.res_blocks}-step{state['step']}",
-                             f32_reference_path=args.f32, working_side=state["config"].get("working_side"))
+                             f32_reference_path=args.f32, working_side=args.working_side or state["config"].get("working_side"))
     total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(args.out) for f in fs if f != "README.md")
     print(f"package: {len(styles)} styles, generator {manifest['network']['generator']['bytes']} bytes, "
           f"{total} bytes in all", flush=True)

@@ -103,6 +103,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", required=True)
     ap.add_argument("--max-minutes", type=float, default=None, help="stop (with a checkpoint) after this long")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch threads (default: every core; 1 leaves a core free for builds beside the training)")
     args = ap.parse_args()
     cfg = load_config(args.config)
     os.makedirs(cfg["out_dir"], exist_ok=True)
@@ -110,7 +112,7 @@ def main():
     random.seed(cfg["seed"]); np.random.seed(cfg["seed"]); torch.manual_seed(cfg["seed"])
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.type == "cpu":
-        torch.set_num_threads(os.cpu_count() or 1)
+        torch.set_num_threads(args.threads or os.cpu_count() or 1)
     print(f"device {device}", flush=True)
 
     data = cfg["data_dir"]

@@ -162,19 +162,24 @@ mod cli {
 
     fn make_engine(package: &ModelPackage, choice: EngineChoice) -> Result<Box<dyn Engine>, String> {
         let adapter = if choice == EngineChoice::Cpu { None } else { pollster::block_on(native_gpu_adapter()) };
+        let cpu = || -> Box<dyn Engine> { Box::new(CpuEngine::new(package.generator.clone())) };
         match (choice, adapter) {
             (EngineChoice::Gpu, None) => Err("--engine gpu: no GPU adapter found (Vulkan/Metal/DX12)".into()),
-            (_, Some(name)) => {
-                eprintln!("engine: GPU, {name}");
+            (EngineChoice::Auto, Some(adapter)) if adapter.software => {
+                eprintln!("engine: CPU (the only GPU adapter, {}, is software)", adapter.name);
+                Ok(cpu())
+            }
+            (_, Some(adapter)) => {
+                eprintln!("engine: GPU, {}", adapter.name);
                 Ok(Box::new(WonnxEngine::new(package.generator.clone())))
             }
             (EngineChoice::Auto, None) => {
                 eprintln!("engine: CPU (no GPU adapter found)");
-                Ok(Box::new(CpuEngine::new(package.generator.clone())))
+                Ok(cpu())
             }
             (_, None) => {
                 eprintln!("engine: CPU");
-                Ok(Box::new(CpuEngine::new(package.generator.clone())))
+                Ok(cpu())
             }
         }
     }

@@ -16,7 +16,7 @@ use crate::model::{GraphError, GraphVariant};
 pub use cpu::CpuEngine;
 pub use wonnx_engine::WonnxEngine;
 #[cfg(not(target_arch = "wasm32"))]
-pub use wonnx_engine::native_gpu_adapter;
+pub use wonnx_engine::{native_gpu_adapter, NativeGpuAdapter};
 
 /// Which engine runs, for the badge and the logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
