@@ -48,13 +48,23 @@ impl RenderOptions {
 const TILE_MARGIN: usize = 16;
 const TILE_RAMP: usize = 32;
 
+/// The smallest side a network pass gets. wonnx computes wrong pixels (up to 162 levels off the
+/// CPU engine) when a padded side is 4 px, whose feature maps are then a pixel or two across; 16 px
+/// keeps every map at least 4 px. Tiny pictures are padded up to it (and cropped after).
+pub const MIN_PASS_SIDE: u32 = 16;
+
 /// Reflection padding for a picture: about 1/16 of the long side, 8 to 40 px, never more than
-/// the picture allows, plus what makes each padded side a multiple of `stride` (added at the
-/// bottom and right). Returns (pad, extra_right, extra_bottom).
+/// the picture allows, plus what makes each padded side a multiple of `stride` and at least
+/// `MIN_PASS_SIDE` (added at the bottom and right). Returns (pad, extra_right, extra_bottom).
 pub fn reflect_pad_amounts(width: u32, height: u32, stride: u32) -> (u32, u32, u32) {
     let long = width.max(height) as f64;
     let pad = ((long / 16.0).round() as u32).clamp(8, 40).min(width.saturating_sub(1)).min(height.saturating_sub(1));
-    let extra = |side: u32| (stride - (side + 2 * pad) % stride) % stride;
+    let extra = |side: u32| {
+        let padded = side + 2 * pad;
+        let to_minimum = MIN_PASS_SIDE.saturating_sub(padded);
+        let to_stride = (stride - (padded + to_minimum) % stride) % stride;
+        to_minimum + to_stride
+    };
     (pad, extra(width), extra(height))
 }
 
@@ -401,6 +411,8 @@ mod tests {
         assert_eq!(pad, 40);
         assert_eq!(((1001 + 80 + ew) % 4, (333 + 80 + eh) % 4), (0, 0));
         assert_eq!(reflect_pad_amounts(3, 5, 4).0, 2, "never more than the picture allows");
+        assert_eq!(reflect_pad_amounts(256, 1, 4), (0, 0, 15), "a 1 px tall picture is padded to 16 px");
+        assert_eq!(reflect_pad_amounts(64, 2, 4), (1, 2, 12), "height 2 + 2 x 1 + 12 = 16");
     }
 
     #[test]

@@ -221,3 +221,20 @@ fn a_progress_callback_can_cancel_a_tiled_run() {
     assert!(matches!(result, Err(EngineError::Cancelled)), "{result:?}");
     assert_eq!(calls, 3, "stops at the first refusal");
 }
+
+/// Pictures one or two pixels tall (a banner, a line) once came back wrong from the GPU engine
+/// (up to 102 levels off): wonnx mishandles feature maps a pixel or two tall. The pipeline pads
+/// every pass to at least `pipeline::MIN_PASS_SIDE`, so both engines paint them alike.
+#[test]
+fn gpu_engine_paints_pictures_one_and_two_pixels_tall_like_the_cpu() {
+    let Some(mut gpu) = gpu_engine() else { return };
+    let style = package().style_params(&StyleChoice::single("fixture-a")).unwrap();
+    for (w, h) in [(256, 1), (64, 2), (1, 40), (3, 3)] {
+        let photo = synthetic_photo(w, h);
+        let on_gpu = pollster::block_on(pipeline::stylize(gpu.as_mut(), &photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
+        let on_cpu =
+            pollster::block_on(pipeline::stylize(cpu_engine().as_mut(), &photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
+        assert_eq!(on_gpu.dimensions(), (w, h));
+        assert_close(&format!("{w}x{h} gpu vs cpu"), &on_gpu, &on_cpu);
+    }
+}

@@ -11,12 +11,21 @@ import onnxruntime as ort
 from .export import expand_int8
 
 
+MIN_PASS_SIDE = 16  # src/pipeline.rs
+
+
 def reflect_pad_amounts(width, height, stride):
     """Atelier's rule (src/pipeline.rs): clamp(round(long/16), 8, 40), never more than the
-    picture allows, plus what makes each padded side a multiple of the stride (bottom/right)."""
+    picture allows, plus what makes each padded side a multiple of the stride and at least
+    MIN_PASS_SIDE (bottom/right)."""
     pad = int(min(max(round(max(width, height) / 16), 8), 40))
     pad = min(pad, width - 1, height - 1)
-    return pad, (-(width + 2 * pad)) % stride, (-(height + 2 * pad)) % stride
+
+    def extra(side):
+        to_minimum = max(MIN_PASS_SIDE - (side + 2 * pad), 0)
+        return to_minimum + (-(side + 2 * pad + to_minimum)) % stride
+
+    return pad, extra(width), extra(height)
 
 
 class PackageRunner:
