@@ -144,3 +144,53 @@ fn hostile_manifests_are_refused_quickly_and_by_reason() {
     assert!(parsed.is_ok(), "{parsed:?}");
     assert!(started.elapsed().as_secs_f64() < 10.0, "took {:?}", started.elapsed());
 }
+
+#[test]
+fn a_manifest_that_does_not_describe_its_generator_is_refused_at_load() {
+    let (manifest, generator, params) = files();
+    let text = String::from_utf8(manifest).unwrap();
+    let mismatch = |edited: String, why: &str| {
+        let manifest = Manifest::parse(edited.as_bytes()).expect("the manifest itself is well formed");
+        match ModelPackage::from_parts(manifest, &generator, &params) {
+            Err(PackageError::GeneratorMismatch { reason, .. }) => assert!(reason.contains(why), "{reason}"),
+            other => panic!("expected a mismatch ({why}), got {:?}", other.map(|p| p.manifest.network.id)),
+        }
+    };
+    // The fixture network downsamples by 4: a stated stride of 2 would make every photo fail.
+    mismatch(text.replace("\"stride\": 4", "\"stride\": 2"), "stride 2");
+    mismatch(text.replacen("\"c1.gamma\"", "\"c9.gamma\"", 1), "'c9.gamma' is not an input");
+}
+
+#[test]
+fn check_verifies_thumbnails() {
+    let dir = std::env::temp_dir().join(format!("atelier-thumbs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let src = fixture_path("package");
+    for entry in walk(&src) {
+        let rel = entry.strip_prefix(&src).unwrap();
+        std::fs::create_dir_all(dir.join(rel).parent().unwrap()).unwrap();
+        std::fs::copy(&entry, dir.join(rel)).unwrap();
+    }
+    let package = ModelPackage::load_dir(&dir).unwrap();
+    assert_eq!(package.verify_thumbnails(&dir), Ok(2));
+    let thumb = package.manifest.styles[0].thumbnail.as_ref().unwrap().file.clone();
+    let mut bytes = std::fs::read(dir.join(&thumb)).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(dir.join(&thumb), &bytes).unwrap();
+    assert!(matches!(package.verify_thumbnails(&dir), Err(PackageError::Hash { file, .. }) if file == thumb));
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_atelier")).arg("--models").arg(&dir).arg("check").output().unwrap();
+    assert_eq!(check.status.code(), Some(3), "{}", String::from_utf8_lossy(&check.stderr));
+    std::fs::remove_file(dir.join(&thumb)).unwrap();
+    assert!(matches!(package.verify_thumbnails(&dir), Err(PackageError::Io { .. })));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() { files.extend(walk(&path)) } else { files.push(path) }
+    }
+    files
+}

@@ -120,7 +120,7 @@ mod cli {
                 }
                 0
             }
-            Command::Check => check_command(&package),
+            Command::Check => check_command(&package, &cli.models),
             Command::Stylize { input, output, style, mix, strength, preserve_colour, max_side, brush, engine } => {
                 let choice = StyleChoice { style, mix };
                 let settings = Settings { adjustments: Adjustments { strength, preserve_colour }, max_side, brush };
@@ -129,7 +129,7 @@ mod cli {
         }
     }
 
-    fn check_command(package: &ModelPackage) -> i32 {
+    fn check_command(package: &ModelPackage, dir: &Path) -> i32 {
         use atelier::model::{specialise, GraphVariant};
         let stride = package.stride();
         for variant in [GraphVariant::Plain, GraphVariant::EmitStats, GraphVariant::InjectStats] {
@@ -150,8 +150,15 @@ mod cli {
                 return EXIT_MODELS;
             }
         }
+        let thumbnails = match package.verify_thumbnails(dir) {
+            Ok(n) => n,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_MODELS;
+            }
+        };
         println!(
-            "ok: {} ({} styles), generator {} bytes, style parameters {} bytes",
+            "ok: {} ({} styles, {thumbnails} thumbnails), generator {} bytes, style parameters {} bytes",
             package.manifest.network.id,
             package.manifest.styles.len(),
             package.manifest.network.generator.bytes,

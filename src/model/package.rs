@@ -30,6 +30,11 @@ pub enum PackageError {
     Generator { file: String, source: GraphError },
     #[error("{file}: {reason}")]
     Weights { file: String, reason: String },
+    /// The manifest describes another network than the generator it names (style inputs, stride).
+    #[error("{file} does not fit the manifest: {reason}")]
+    GeneratorMismatch { file: String, reason: String },
+    #[error("{file}: not a picture ({reason})")]
+    Thumbnail { file: String, reason: String },
     #[error("{file}: {reason}")]
     StyleParams { file: String, reason: String },
     #[error("there is no style '{0}' in this package")]
@@ -231,6 +236,7 @@ impl ModelPackage {
             decode_model(generator_bytes).map_err(|source| PackageError::Generator { file: file.clone(), source })?;
         expand_int8_weights(&mut generator).map_err(|reason| PackageError::Weights { file: file.clone(), reason })?;
         lint(&generator).map_err(|source| PackageError::Generator { file: file.clone(), source })?;
+        check_generator_fits(&manifest, &generator).map_err(|reason| PackageError::GeneratorMismatch { file, reason })?;
         let styles = split_style_params(&manifest, params_bytes)?;
         Ok(ModelPackage { manifest, generator, styles })
     }
@@ -245,6 +251,22 @@ impl ModelPackage {
         let generator = read(&manifest.network.generator.file)?;
         let params = read(&manifest.network.style_params.file)?;
         ModelPackage::from_parts(manifest, &generator, &params)
+    }
+
+    /// Every style's thumbnail (where the manifest names one): size, sha256, and that it decodes
+    /// as a picture. Not part of `load_dir`: painting never needs them, `atelier check` does.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn verify_thumbnails(&self, dir: &std::path::Path) -> Result<usize, PackageError> {
+        let mut checked = 0;
+        for entry in self.manifest.styles.iter().filter_map(|s| s.thumbnail.as_ref()) {
+            let bytes = std::fs::read(dir.join(&entry.file))
+                .map_err(|e| PackageError::Io { file: entry.file.clone(), reason: e.to_string() })?;
+            entry.verify(&bytes)?;
+            image::load_from_memory(&bytes)
+                .map_err(|e| PackageError::Thumbnail { file: entry.file.clone(), reason: e.to_string() })?;
+            checked += 1;
+        }
+        Ok(checked)
     }
 
     pub fn stride(&self) -> u32 {
@@ -263,6 +285,32 @@ impl ModelPackage {
             Some((other, t)) => Ok(first.mix(&self.styles[self.manifest.style(other)?.index], *t)),
         }
     }
+}
+
+/// The manifest must describe the generator it names: the same style inputs (names and sizes) and
+/// a stride the network really has. Otherwise every photo would fail at paint time, not at load.
+fn check_generator_fits(manifest: &Manifest, generator: &ModelProto) -> Result<(), String> {
+    use super::prepare::{specialise_within, GraphVariant, INPUT_NAME};
+    let graph = generator.graph.as_ref().ok_or("it has no graph")?;
+    let graph_inputs: Vec<&str> = graph.input.iter().map(|i| i.name.as_str()).filter(|n| *n != INPUT_NAME).collect();
+    let listed: Vec<&str> = manifest.network.style_inputs.iter().map(|i| i.name.as_str()).collect();
+    if let Some(missing) = listed.iter().find(|n| !graph_inputs.contains(n)) {
+        return Err(format!("the manifest's style input '{missing}' is not an input of the network"));
+    }
+    if let Some(extra) = graph_inputs.iter().find(|n| !listed.contains(n)) {
+        return Err(format!("the network's input '{extra}' is not among the manifest's style inputs"));
+    }
+    // An odd multiple of the stride: a stated stride smaller than the network's own cannot pass.
+    let stride = manifest.network.stride;
+    let prepared = specialise_within(generator, 3 * stride, 5 * stride, GraphVariant::Plain, usize::MAX)
+        .map_err(|e| format!("stride {stride} is not the network's: {e}"))?;
+    for input in &manifest.network.style_inputs {
+        let elements: i64 = prepared.shapes.get(&input.name).map(|d| d.iter().product()).unwrap_or(-1);
+        if elements != input.channels as i64 {
+            return Err(format!("style input '{}' has {elements} values in the network, the manifest says {}", input.name, input.channels));
+        }
+    }
+    Ok(())
 }
 
 fn split_style_params(manifest: &Manifest, bytes: &[u8]) -> Result<Vec<StyleParams>, PackageError> {
