@@ -4,12 +4,17 @@
 //! input is RGB / 255 as NCHW float32; the output is clamped to 0..1, times 255, rounded half away
 //! from zero. Alpha does not go through the network: it is carried over from the input.
 
-use image::{imageops::FilterType, metadata::Orientation, DynamicImage, ImageDecoder, ImageReader, RgbaImage};
+use image::{imageops::FilterType, metadata::Orientation, DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbaImage};
 use std::io::Cursor;
 use thiserror::Error;
 
 /// Refuse images above this many pixels before decoding them whole (40 MP).
 pub const MAX_DECODE_PIXELS: u64 = 40_000_000;
+
+/// Refuse files above this size before reading them: a 40 MP photo is far smaller in any format
+/// Atelier reads (an uncompressed 40 MP 16-bit PNG is about 320 MB only without compression,
+/// which no camera or phone writes).
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
 
 #[derive(Debug, Error, PartialEq)]
 pub enum ImageError {
@@ -21,6 +26,10 @@ pub enum ImageError {
     TooLarge { width: u32, height: u32, limit: u64 },
     #[error("the image file is damaged or truncated: {0}")]
     Corrupt(String),
+    #[error("the image file is cut short: its end is missing (an interrupted download or copy?)")]
+    Truncated,
+    #[error("the file is {} MB, over the {} MB limit", bytes >> 20, MAX_FILE_BYTES >> 20)]
+    FileTooLarge { bytes: u64 },
 }
 
 /// A dense float tensor in NCHW order.
@@ -45,12 +54,30 @@ pub fn decode(bytes: &[u8]) -> Result<RgbaImage, ImageError> {
     if bytes.is_empty() {
         return Err(ImageError::Empty);
     }
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ImageError::FileTooLarge { bytes: bytes.len() as u64 });
+    }
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| ImageError::Corrupt(e.to_string()))?;
-    if reader.format().is_none() {
-        return Err(ImageError::UnknownFormat);
-    }
+    let stripped;
+    let bytes = match reader.format() {
+        None => return Err(ImageError::UnknownFormat),
+        // The JPEG decoder paints a cut-off file's missing rows grey without complaint.
+        Some(ImageFormat::Jpeg) if !jpeg_has_its_end(bytes) => return Err(ImageError::Truncated),
+        // A colour profile is never used here, and a compressed one can unpack to gigabytes.
+        Some(ImageFormat::Png) => match without_png_chunk(bytes, b"iCCP") {
+            Some(copy) => {
+                stripped = copy;
+                &stripped[..]
+            }
+            None => bytes,
+        },
+        Some(_) => bytes,
+    };
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| ImageError::Corrupt(e.to_string()))?;
     let (width, height) = reader.into_dimensions().map_err(|e| ImageError::Corrupt(e.to_string()))?;
     if width as u64 * height as u64 > MAX_DECODE_PIXELS {
         return Err(ImageError::TooLarge { width, height, limit: MAX_DECODE_PIXELS / 1_000_000 });
@@ -64,6 +91,45 @@ pub fn decode(bytes: &[u8]) -> Result<RgbaImage, ImageError> {
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| ImageError::Corrupt(e.to_string()))?;
     image.apply_orientation(orientation);
     Ok(image.to_rgba8())
+}
+
+/// Whether a JPEG's last scan (SOS marker, FF DA) is followed by the end-of-image marker (FF D9).
+/// Inside entropy-coded data a 0xFF byte is always followed by 0x00 or a restart marker, so
+/// neither marker can appear there by accident; an embedded EXIF thumbnail comes before the main
+/// image's scans, and pictures appended after the end (MPF) end with their own.
+fn jpeg_has_its_end(bytes: &[u8]) -> bool {
+    let last_scan = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
+    match last_scan {
+        Some(at) => bytes[at..].windows(2).any(|w| w == [0xFF, 0xD9]),
+        None => false,
+    }
+}
+
+/// The PNG without its `kind` chunks, or None where it has none (or its chunk list is not
+/// well formed: the decoder reports that).
+fn without_png_chunk(bytes: &[u8], kind: &[u8; 4]) -> Option<Vec<u8>> {
+    const SIGNATURE: usize = 8;
+    let mut at = SIGNATURE;
+    let mut keep: Vec<(usize, usize)> = vec![(0, SIGNATURE)];
+    let mut found = false;
+    while at + 12 <= bytes.len() {
+        let length = u32::from_be_bytes(bytes[at..at + 4].try_into().ok()?) as usize;
+        let end = at.checked_add(12)?.checked_add(length)?;
+        if end > bytes.len() {
+            return None;
+        }
+        if &bytes[at + 4..at + 8] == kind {
+            found = true;
+        } else {
+            keep.push((at, end));
+        }
+        at = end;
+    }
+    if !found {
+        return None;
+    }
+    keep.push((at, bytes.len()));
+    Some(keep.into_iter().flat_map(|(from, to)| bytes[from..to].iter().copied()).collect())
 }
 
 /// The size of an image whose long side is capped at `max_side`, aspect kept, at least 1 px.

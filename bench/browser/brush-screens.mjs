@@ -19,6 +19,8 @@ mkdirSync(OUT, { recursive: true });
 const server = await startServer();
 const browser = await launchChromium({ webgpu: false });
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+page.on('console', (m) => console.log('console:', m.text()));
+page.on('pageerror', (e) => console.log('pageerror:', e.message));
 await page.goto(server.url);
 await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
 await page.selectOption('[data-testid=size-select]', SIZE);
@@ -29,9 +31,10 @@ for (const [label, log2] of [['small', '-1'], ['default', '0'], ['large', '1']])
   if (job === null) await page.setInputFiles('[data-testid=image-input]', PHOTO);
   await page.waitForFunction((j) => {
     const el = document.querySelector('[data-testid=result-image]');
-    return el.dataset.state === 'ready' && el.dataset.job !== j && !document.querySelector('[data-testid=progress]');
-  }, job, { timeout: 300_000 });
+    return el.dataset.state === 'ready' && el.dataset.job !== j;
+  }, job, { timeout: Number(arg('timeout', '300000')) }).catch(async (e) => { await page.screenshot({ path: path.join(OUT, 'timeout.png') }); throw e; });
   job = await page.getAttribute('[data-testid=result-image]', 'data-job');
+  await page.locator('[data-testid=result-image]').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(OUT, `page-${label}.png`) });
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-png]')]);
   await download.saveAs(path.join(OUT, `result-${label}.png`));

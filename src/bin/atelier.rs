@@ -108,7 +108,7 @@ mod cli {
         let package = match ModelPackage::load_dir(&cli.models) {
             Ok(p) => p,
             Err(e) => {
-                eprintln!("error: the model package in {} cannot be used: {e}", cli.models.display());
+                eprintln!("error: the model package in {} cannot be used: {e}", shown(&cli.models));
                 return EXIT_MODELS;
             }
         };
@@ -191,6 +191,12 @@ mod cli {
         }
     }
 
+    /// A path as it may be printed: control characters (escape sequences a hostile file name could
+    /// carry to the terminal) are shown escaped, bytes that are not UTF-8 as U+FFFD.
+    fn shown(path: &Path) -> String {
+        path.to_string_lossy().chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
+    }
+
     const PHOTO_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "gif", "bmp"];
 
     fn is_photo(path: &Path) -> bool {
@@ -239,7 +245,7 @@ mod cli {
         match ext.as_str() {
             "png" => Ok(OutputFormat::Png),
             "jpg" | "jpeg" => Ok(OutputFormat::Jpeg),
-            _ => Err(format!("cannot write '{}': the output must end in .png, .jpg or .jpeg", path.display())),
+            _ => Err(format!("cannot write '{}': the output must end in .png, .jpg or .jpeg", shown(&path))),
         }
     }
 
@@ -255,7 +261,7 @@ mod cli {
             _ => false,
         };
         if same {
-            return Err(format!("the output {} is the photo itself: choose another name", output.display()));
+            return Err(format!("the output {} is the photo itself: choose another name", shown(&output)));
         }
         Ok(())
     }
@@ -305,13 +311,13 @@ mod cli {
             let mut photos: Vec<PathBuf> = match std::fs::read_dir(input) {
                 Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && is_photo(p)).collect(),
                 Err(e) => {
-                    eprintln!("error: cannot read {}: {e}", input.display());
+                    eprintln!("error: cannot read {}: {e}", shown(&input));
                     return EXIT_INPUT;
                 }
             };
             photos.sort();
             if let Err(e) = std::fs::create_dir_all(output) {
-                eprintln!("error: cannot create {}: {e}", output.display());
+                eprintln!("error: cannot create {}: {e}", shown(&output));
                 return EXIT_INPUT;
             }
             folder_outputs(photos, output, &choice.style)
@@ -322,11 +328,17 @@ mod cli {
             }
             vec![(input.to_path_buf(), output.to_path_buf())]
         } else {
-            eprintln!("error: {} does not exist", input.display());
+            // Not a file or folder: say what it is (a FIFO would block a read forever, a symlink
+            // loop is not "missing").
+            match std::fs::metadata(input) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => eprintln!("error: {} does not exist", shown(input)),
+                Err(e) => eprintln!("error: cannot open {}: {e}", shown(input)),
+                Ok(_) => eprintln!("error: {} is not a photo file or a folder (a pipe, socket or device?)", shown(input)),
+            }
             return EXIT_INPUT;
         };
         if jobs.is_empty() {
-            eprintln!("error: no photos ({}) in {}", PHOTO_EXTENSIONS.join(", "), input.display());
+            eprintln!("error: no photos ({}) in {}", PHOTO_EXTENSIONS.join(", "), shown(&input));
             return EXIT_INPUT;
         }
         let mut engine = match make_engine(package, engine_choice) {
@@ -350,19 +362,19 @@ mod cli {
         );
         let mut failed = 0;
         for (src, dst) in &jobs {
-            bar.set_message(src.display().to_string());
+            bar.set_message(shown(&src).to_string());
             match stylize_one(engine.as_mut(), package, &style, &options, settings, src, dst) {
-                Ok(()) => bar.suspend(|| eprintln!("{} -> {}", src.display(), dst.display())),
+                Ok(()) => bar.suspend(|| eprintln!("{} -> {}", shown(&src), shown(&dst))),
                 Err(StylizeFailure::Gpu(reason)) if engine_choice == EngineChoice::Auto => {
                     bar.suspend(|| eprintln!("the GPU failed ({reason}); continuing on the CPU"));
                     engine = Box::new(CpuEngine::new(package.generator.clone()));
                     if let Err(e) = stylize_one(engine.as_mut(), package, &style, &options, settings, src, dst) {
-                        bar.suspend(|| eprintln!("error: {}: {e}", src.display()));
+                        bar.suspend(|| eprintln!("error: {}: {e}", shown(&src)));
                         failed += 1;
                     }
                 }
                 Err(e) => {
-                    bar.suspend(|| eprintln!("error: {}: {e}", src.display()));
+                    bar.suspend(|| eprintln!("error: {}: {e}", shown(&src)));
                     failed += 1;
                 }
             }
@@ -403,6 +415,11 @@ mod cli {
     ) -> Result<(), StylizeFailure> {
         let other = |e: String| StylizeFailure::Other(e);
         let format = output_format(dst).map_err(other)?;
+        // The size before the read: a huge file is refused without reading it.
+        let size = std::fs::metadata(src).map_err(|e| other(e.to_string()))?.len();
+        if size > imaging::MAX_FILE_BYTES {
+            return Err(other(imaging::ImageError::FileTooLarge { bytes: size }.to_string()));
+        }
         let bytes = std::fs::read(src).map_err(|e| other(e.to_string()))?;
         let photo = imaging::decode(&bytes).map_err(|e| other(e.to_string()))?;
         let max_side = settings.max_side;
@@ -431,7 +448,7 @@ mod cli {
             OutputFormat::Jpeg => image::DynamicImage::ImageRgba8(result).to_rgb8().write_to(&mut cursor, image::ImageFormat::Jpeg),
             OutputFormat::Png => result.write_to(&mut cursor, image::ImageFormat::Png),
         }
-        .map_err(|e| other(format!("cannot encode {}: {e}", dst.display())))?;
-        write_atomically(dst, &encoded).map_err(|e| other(format!("cannot write {}: {e}", dst.display())))
+        .map_err(|e| other(format!("cannot encode {}: {e}", shown(&dst))))?;
+        write_atomically(dst, &encoded).map_err(|e| other(format!("cannot write {}: {e}", shown(&dst))))
     }
 }
