@@ -165,3 +165,20 @@ fn hostile_conv_attributes_are_errors_not_crashes() {
         assert!(err.to_string().contains("unusable"), "{name} {values:?}: {err}");
     }
 }
+
+/// Found by scripts/fuzz.sh: a weight holding fewer values than its dims say made the CPU
+/// engine index past its end (a panic). Every initializer must fill its dims exactly.
+#[test]
+fn an_initializer_with_fewer_values_than_its_dims_is_refused() {
+    let mut model = fixture();
+    let graph = model.graph.as_mut().unwrap();
+    let weight = graph.initializer.iter_mut().find(|t| t.dims.len() == 4).expect("a conv weight");
+    let name = weight.name.clone();
+    if weight.raw_data.is_empty() {
+        weight.float_data.truncate(weight.float_data.len() / 4);
+    } else {
+        weight.raw_data.truncate(weight.raw_data.len() / 4);
+    }
+    let err = specialise(&model, 32, 32, GraphVariant::Plain).unwrap_err().to_string();
+    assert!(err.contains(&name) && err.contains("values"), "{err}");
+}

@@ -466,6 +466,15 @@ pub fn check_initializer_types(model: &ModelProto) -> Result<(), GraphError> {
                 rule: format!("data type {} is neither float32 nor int64", t.data_type),
             });
         }
+        // The values must fill the stated dims exactly: the engines index by the dims.
+        let expected = t.dims.iter().try_fold(1u64, |n, &d| u64::try_from(d).ok().and_then(|d| n.checked_mul(d)));
+        let actual = t.float_values().map(|v| v.len()).or_else(|| t.int_values().map(|v| v.len()));
+        if expected.is_none() || actual.map(|a| a as u64) != expected {
+            return Err(GraphError::Rule {
+                node: format!("initializer {}", t.name),
+                rule: format!("holds {actual:?} values, its dims {:?} need {expected:?}", t.dims),
+            });
+        }
     }
     Ok(())
 }
