@@ -61,7 +61,109 @@ pub fn conv2d(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) ->
     conv2d_with(shape.algorithm(), shape, input, weight, bias)
 }
 
+/// Multiply-adds below which a convolution runs on one thread: spawning costs tens of
+/// microseconds per thread, a band of this size takes about a millisecond.
+const PARALLEL_MIN_MACS: usize = 1 << 21;
+
+/// How many threads the CPU engine's convolutions use: `ATELIER_THREADS` where set (1 turns the
+/// threads off, for comparisons), else every core the system offers; always 1 in wasm (a
+/// single-threaded build).
+pub fn threads() -> usize {
+    #[cfg(target_arch = "wasm32")]
+    return 1;
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        *THREADS.get_or_init(|| {
+            std::env::var("ATELIER_THREADS")
+                .ok()
+                .and_then(|v| v.parse::<usize>().ok())
+                .filter(|&n| n > 0)
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        })
+    }
+}
+
+/// `conv2d` with a given algorithm, split into bands of output rows computed on `threads()`
+/// threads. Each band is the same convolution on the input rows it reads (the padding it needs
+/// kept), so every output value is computed exactly as in one pass: bit-identical results.
+/// Bands start on even rows, so Winograd's 2x2 tiles fall where they would in one pass.
 pub fn conv2d_with(
+    algorithm: ConvAlgorithm,
+    shape: &ConvShape,
+    input: &[f32],
+    weight: &[f32],
+    bias: &[f32],
+) -> Vec<f32> {
+    let macs = shape.c_out * shape.c_in * shape.kh * shape.kw * shape.oh * shape.ow;
+    if macs < PARALLEL_MIN_MACS {
+        return conv2d_serial(algorithm, shape, input, weight, bias);
+    }
+    conv2d_in_bands(algorithm, shape, input, weight, bias, threads().min(shape.oh / 8))
+}
+
+fn conv2d_in_bands(
+    algorithm: ConvAlgorithm,
+    shape: &ConvShape,
+    input: &[f32],
+    weight: &[f32],
+    bias: &[f32],
+    threads: usize,
+) -> Vec<f32> {
+    if threads < 2 {
+        return conv2d_serial(algorithm, shape, input, weight, bias);
+    }
+    #[cfg(target_arch = "wasm32")]
+    unreachable!("one thread in wasm");
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let band_rows = shape.oh.div_ceil(threads).next_multiple_of(2);
+        let bands: Vec<(usize, usize)> =
+            (0..shape.oh).step_by(band_rows).map(|r0| (r0, band_rows.min(shape.oh - r0))).collect();
+        let results: Vec<Vec<f32>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = bands
+                .iter()
+                .map(|&(r0, rows)| scope.spawn(move || conv_band(algorithm, shape, input, weight, bias, r0, rows)))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        });
+        let plane = shape.oh * shape.ow;
+        let mut out = vec![0.0f32; shape.c_out * plane];
+        for (&(r0, rows), band) in bands.iter().zip(&results) {
+            for o in 0..shape.c_out {
+                out[o * plane + r0 * shape.ow..][..rows * shape.ow].copy_from_slice(&band[o * rows * shape.ow..][..rows * shape.ow]);
+            }
+        }
+        out
+    }
+}
+
+/// Output rows `r0 .. r0 + rows` of the convolution: the input rows they read (copied out of
+/// each channel), with the top padding that is left at this band.
+#[cfg(not(target_arch = "wasm32"))]
+fn conv_band(
+    algorithm: ConvAlgorithm,
+    shape: &ConvShape,
+    input: &[f32],
+    weight: &[f32],
+    bias: &[f32],
+    r0: usize,
+    rows: usize,
+) -> Vec<f32> {
+    let (sh, dh) = (shape.stride.0 as isize, shape.dilation.0 as isize);
+    let first = r0 as isize * sh - shape.pad_top as isize;
+    let last = (r0 + rows - 1) as isize * sh - shape.pad_top as isize + (shape.kh as isize - 1) * dh;
+    let lo = first.clamp(0, shape.h as isize) as usize;
+    let hi = (last + 1).clamp(lo as isize, shape.h as isize) as usize;
+    let mut band_input = Vec::with_capacity(shape.c_in * (hi - lo) * shape.w);
+    for c in 0..shape.c_in {
+        band_input.extend_from_slice(&input[(c * shape.h + lo) * shape.w..(c * shape.h + hi) * shape.w]);
+    }
+    let band = ConvShape { h: hi - lo, oh: rows, pad_top: (lo as isize - first) as usize, ..*shape };
+    conv2d_serial(algorithm, &band, &band_input, weight, bias)
+}
+
+fn conv2d_serial(
     algorithm: ConvAlgorithm,
     shape: &ConvShape,
     input: &[f32],
@@ -608,6 +710,29 @@ mod tests {
             check(ConvAlgorithm::Im2col, s);
         }
         check(ConvAlgorithm::Im2col, shape(16, 20, 18, 32, 3, 1, 2, 10, 9));
+    }
+
+    /// Bands of output rows on several threads give exactly the one-pass result, for every
+    /// algorithm, padding at the top and bottom, stride 2, odd heights and uneven last bands.
+    #[test]
+    fn threaded_bands_are_bit_identical_to_one_pass() {
+        let cases = [
+            (ConvAlgorithm::Winograd, shape(17, 37, 11, 19, 3, 1, 1, 37, 11)),
+            (ConvAlgorithm::Direct, shape(3, 41, 19, 16, 9, 4, 1, 41, 19)),
+            (ConvAlgorithm::Direct, shape(16, 33, 19, 3, 9, 4, 1, 33, 19)),
+            (ConvAlgorithm::Im2col, shape(16, 40, 18, 32, 3, 1, 2, 20, 9)),
+            (ConvAlgorithm::Im2col, shape(8, 29, 18, 12, 3, 1, 1, 29, 18)),
+        ];
+        for (algorithm, s) in cases {
+            let input = values(s.c_in * s.h * s.w, 7);
+            let weight = values(s.c_out * s.c_in * s.kh * s.kw, 8);
+            let bias = values(s.c_out, 9);
+            let one_pass = conv2d_serial(algorithm, &s, &input, &weight, &bias);
+            for threads in [2, 3, 5] {
+                let banded = conv2d_in_bands(algorithm, &s, &input, &weight, &bias, threads);
+                assert!(banded == one_pass, "{algorithm:?} {s:?} on {threads} threads differs");
+            }
+        }
     }
 
     #[test]
