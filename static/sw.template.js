@@ -1,13 +1,19 @@
 // Atelier's service worker (written into the build by scripts/postbuild.py).
-// One cache per build: installing fetches every file of the build at once, and until a new
-// build has all of its files, the old one keeps serving whole. Nothing is fetched from, or sent
-// to, any other origin.
+// One cache per build: installing fetches every file of the build from the network (never from
+// the HTTP cache, which may hold another build's copies), and until the visitor accepts a new
+// build, the old one keeps serving whole: an open tab never gets files from two builds. Nothing is
+// fetched from, or sent to, any other origin.
 const VERSION = "__VERSION__";
 const CACHE = `atelier-${VERSION}`;
 const FILES = __FILES__;
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES)).then(() => self.skipWaiting()));
+  // No skipWaiting here: a new build waits until the page asks for it ("skip-waiting" below).
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES.map((f) => new Request(f, { cache: "reload" })))));
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data === "skip-waiting") self.skipWaiting();
 });
 
 self.addEventListener("activate", (event) => {
@@ -24,6 +30,13 @@ self.addEventListener("fetch", (event) => {
   event.respondWith((async () => {
     const cache = await caches.open(CACHE);
     const key = request.mode === "navigate" ? "./" : request;
+    // A page that found a cached file damaged (a model failing its sha256) asks again with
+    // cache: "reload": fetch it from the network and repair the cache with it.
+    if (request.cache === "reload" && request.mode !== "navigate") {
+      const fresh = await fetch(request);
+      if (fresh.ok && (await cache.match(key, { ignoreSearch: true }))) await cache.put(key, fresh.clone());
+      return fresh;
+    }
     const cached = await cache.match(key, { ignoreSearch: true });
     if (cached) return cached;
     return fetch(request);

@@ -55,6 +55,9 @@ pub enum Msg {
     Reopened { id: u32, result: Result<(Vec<u8>, Vec<u8>), String> },
     DeleteEntry(u32),
     ClearHistory,
+    /// A new build of the app is installed and waits for the visitor (service worker).
+    UpdateReady,
+    ApplyUpdate,
 }
 
 struct Photo {
@@ -98,6 +101,8 @@ pub struct App {
     dark: Option<bool>,
     result_canvas: NodeRef,
     photo_canvas: NodeRef,
+    /// A new build waits: the page offers to reload into it (never mixes two builds).
+    update_ready: bool,
     db: Option<Rc<web_sys::IdbDatabase>>,
     history: Vec<HistoryItem>,
     history_note: Option<String>,
@@ -190,6 +195,7 @@ impl Component for App {
             dark,
             result_canvas: NodeRef::default(),
             photo_canvas: NodeRef::default(),
+            update_ready: false,
             db: None,
             history: Vec::new(),
             history_note: None,
@@ -198,6 +204,7 @@ impl Component for App {
             _paste: paste,
         };
         app.apply_document_settings();
+        register_service_worker(ctx.link().callback(|_| Msg::UpdateReady));
         ctx.link().send_future(async {
             let opened = match history::open().await {
                 Ok(db) => history::list(&db).await.map(|items| (Rc::new(db), items)),
@@ -348,6 +355,11 @@ impl Component for App {
                 self.change_history(ctx, move |db| async move { history::delete(&db, id).await });
                 return false;
             }
+            Msg::UpdateReady => self.update_ready = true,
+            Msg::ApplyUpdate => {
+                apply_update();
+                return false;
+            }
             Msg::ClearHistory => {
                 self.change_history(ctx, |db| async move { history::clear(&db).await });
                 return false;
@@ -402,6 +414,12 @@ impl Component for App {
                         <button class="ghost" data-testid="theme-toggle" aria-label={w.theme_toggle} onclick={link.callback(|_| Msg::ToggleTheme)}>{ "◐" }</button>
                     </div>
                 </header>
+                if self.update_ready {
+                    <p class="notice update" data-testid="update-banner" role="status">
+                        { w.update_ready }
+                        <button data-testid="update-reload" onclick={link.callback(|_| Msg::ApplyUpdate)}>{ w.update_reload }</button>
+                    </p>
+                }
                 if let Some((done, total)) = self.loading {
                     <p class="notice loading" data-testid="model-progress">
                         { format!("{} {:.1} / {:.1} MB", w.loading_styles, done as f64 / 1e6, total as f64 / 1e6) }
@@ -803,26 +821,87 @@ fn draw_on(canvas: &HtmlCanvasElement, image: &RgbaImage) -> Result<(), String> 
     context.put_image_data(&data, 0.0, 0.0).map_err(|e| format!("could not draw the picture: {e:?}"))
 }
 
-/// Register the service worker that makes a second visit work offline (static/sw.template.js).
-fn register_service_worker() {
+fn property(target: &wasm_bindgen::JsValue, key: &str) -> wasm_bindgen::JsValue {
+    js_sys::Reflect::get(target, &key.into()).unwrap_or_default()
+}
+
+/// `target.addEventListener(event, f)` for the page's lifetime.
+fn listen(target: &wasm_bindgen::JsValue, event: &str, f: impl FnMut() + 'static) {
+    let closure = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(f);
+    if let Ok(add) = property(target, "addEventListener").dyn_into::<js_sys::Function>() {
+        let _ = add.call2(target, &event.into(), closure.as_ref());
+    }
+    closure.forget();
+}
+
+fn is_present(value: &wasm_bindgen::JsValue) -> bool {
+    !value.is_null() && !value.is_undefined()
+}
+
+/// Register the service worker that makes a second visit work offline (static/sw.template.js),
+/// and tell the page (`on_update`) when a new build has installed and waits: the visitor is
+/// offered the new version; until then every file comes from the build the page started with.
+fn register_service_worker(on_update: Callback<()>) {
     let Some(window) = web_sys::window() else { return };
-    let container = js_sys::Reflect::get(&window.navigator(), &"serviceWorker".into()).unwrap_or_default();
-    let register = js_sys::Reflect::get(&container, &"register".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    if let Some(register) = register {
-        // A rejected registration (file://, a private window) only means no offline mode.
-        if let Ok(promise) = register.call1(&container, &"./sw.js".into()) {
-            let promise: js_sys::Promise = promise.unchecked_into();
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Err(e) = JsFuture::from(promise).await {
-                    log::warn!("no offline mode: {e:?}");
+    let container = property(&window.navigator(), "serviceWorker");
+    let Ok(register) = property(&container, "register").dyn_into::<js_sys::Function>() else { return };
+    // A rejected registration (file://, a private window) only means no offline mode.
+    let Ok(promise) = register.call1(&container, &"./sw.js".into()) else { return };
+    let promise: js_sys::Promise = promise.unchecked_into();
+    wasm_bindgen_futures::spawn_local(async move {
+        let registration = match JsFuture::from(promise).await {
+            Ok(registration) => registration,
+            Err(e) => return log::warn!("no offline mode: {e:?}"),
+        };
+        // A build that installs while no build controls the page (a first visit) is simply the
+        // first one: nothing to offer. Otherwise it waits for the visitor.
+        let is_update = {
+            let container = container.clone();
+            move || is_present(&property(&container, "controller"))
+        };
+        if is_present(&property(&registration, "waiting")) && is_update() {
+            on_update.emit(());
+        }
+        let watched = registration.clone();
+        listen(&registration, "updatefound", move || {
+            let installing = property(&watched, "installing");
+            let (state_of, on_update, is_update) = (installing.clone(), on_update.clone(), is_update.clone());
+            listen(&installing, "statechange", move || {
+                if property(&state_of, "state").as_string().as_deref() == Some("installed") && is_update() {
+                    on_update.emit(());
                 }
             });
+        });
+    });
+}
+
+/// The visitor accepted the new build: let it take over, then reload into it once.
+fn apply_update() {
+    let Some(window) = web_sys::window() else { return };
+    let container = property(&window.navigator(), "serviceWorker");
+    let Ok(get) = property(&container, "getRegistration").dyn_into::<js_sys::Function>() else { return };
+    let Ok(promise) = get.call0(&container) else { return };
+    wasm_bindgen_futures::spawn_local(async move {
+        let Ok(registration) = JsFuture::from(js_sys::Promise::from(promise)).await else { return };
+        let waiting = property(&registration, "waiting");
+        if !is_present(&waiting) {
+            return;
         }
-    }
+        let mut reloaded = false;
+        listen(&container, "controllerchange", move || {
+            if !std::mem::replace(&mut reloaded, true) {
+                if let Some(window) = web_sys::window() {
+                    let _ = window.location().reload();
+                }
+            }
+        });
+        if let Ok(post) = property(&waiting, "postMessage").dyn_into::<js_sys::Function>() {
+            let _ = post.call1(&waiting, &"skip-waiting".into());
+        }
+    });
 }
 
 pub fn start() {
     console_error_panic_hook::set_once();
-    register_service_worker();
     yew::Renderer::<App>::new().render();
 }

@@ -76,6 +76,8 @@ pub struct Words {
     pub history_clear: &'static str,
     pub history_delete: &'static str,
     pub history_empty: &'static str,
+    pub update_ready: &'static str,
+    pub update_reload: &'static str,
 }
 
 pub fn words(lang: Lang) -> &'static Words {
@@ -124,6 +126,8 @@ static EN: Words = Words {
     history_clear: "Clear all",
     history_delete: "Delete",
     history_empty: "Your paintings will be kept here, on this device only.",
+    update_ready: "A new version of Atelier is ready.",
+    update_reload: "Reload to update",
 };
 
 static ZH: Words = Words {
@@ -165,6 +169,8 @@ static ZH: Words = Words {
     history_clear: "全部清除",
     history_delete: "删除",
     history_empty: "你的作品会保存在这里，仅存于本设备。",
+    update_ready: "Atelier 有新版本可用。",
+    update_reload: "重新载入以更新",
 };
 
 /// Why the CPU engine runs, in the visitor's language.

@@ -78,8 +78,17 @@ async fn drain(state: Rc<RefCell<WorkerState>>, scope: WorkerScope<InferenceWork
 }
 
 pub(crate) async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    fetch_bytes_with(url, false).await
+}
+
+/// `reload`: past every cache (the HTTP cache and the service worker's, which then repairs its copy).
+async fn fetch_bytes_with(url: &str, reload: bool) -> Result<Vec<u8>, String> {
     let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-    let response: web_sys::Response = JsFuture::from(global.fetch_with_str(url))
+    let mut init = web_sys::RequestInit::new();
+    if reload {
+        init.cache(web_sys::RequestCache::Reload);
+    }
+    let response: web_sys::Response = JsFuture::from(global.fetch_with_str_and_init(url, &init))
         .await
         .and_then(|r| r.dyn_into())
         .map_err(|e| format!("could not download {url}: {e:?}"))?;
@@ -91,14 +100,27 @@ pub(crate) async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
+/// A package file checked against the manifest; a damaged copy (from a cache) is fetched once more
+/// from the network before the error is reported.
+async fn fetch_verified(url: &str, entry: &crate::model::package::FileEntry) -> Result<Vec<u8>, String> {
+    let bytes = fetch_bytes(url).await?;
+    if entry.verify(&bytes).is_ok() {
+        return Ok(bytes);
+    }
+    log::warn!("{url} failed its check; fetching it again from the network");
+    let bytes = fetch_bytes_with(url, true).await?;
+    entry.verify(&bytes).map_err(|e| e.to_string())?;
+    Ok(bytes)
+}
+
 pub(crate) async fn load_package(models_url: &str, respond: &impl Fn(WorkerResponse)) -> Result<ModelPackage, String> {
     let manifest = Manifest::parse(&fetch_bytes(&format!("{models_url}manifest.json")).await?).map_err(|e| e.to_string())?;
     let network = &manifest.network;
     let total = network.generator.bytes + network.style_params.bytes;
     respond(WorkerResponse::Loading { done: 0, total });
-    let generator = fetch_bytes(&format!("{models_url}{}", network.generator.file)).await?;
+    let generator = fetch_verified(&format!("{models_url}{}", network.generator.file), &network.generator).await?;
     respond(WorkerResponse::Loading { done: generator.len() as u64, total });
-    let params = fetch_bytes(&format!("{models_url}{}", network.style_params.file)).await?;
+    let params = fetch_verified(&format!("{models_url}{}", network.style_params.file), &network.style_params).await?;
     respond(WorkerResponse::Loading { done: total, total });
     ModelPackage::from_parts(manifest, &generator, &params).map_err(|e: PackageError| e.to_string())
 }
