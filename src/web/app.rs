@@ -51,6 +51,8 @@ pub enum Msg {
     ToggleTheme,
     HistoryOpened(Result<(Rc<web_sys::IdbDatabase>, Vec<HistoryItem>), String>),
     HistoryListed(Result<Vec<HistoryItem>, String>),
+    /// The list after a failed change (the note about the failure stays).
+    HistoryRelisted(Vec<HistoryItem>),
     Reopen(u32),
     Reopened { id: u32, result: Result<(Vec<u8>, Vec<u8>), String> },
     DeleteEntry(u32),
@@ -319,11 +321,24 @@ impl Component for App {
                 self.history = items;
             }
             Msg::HistoryOpened(Err(e)) | Msg::HistoryListed(Err(e)) => {
-                // History is a convenience: without a database the studio still works.
+                // History is a convenience: without a database the studio still works, and the
+                // painting on screen stays (it can be downloaded).
                 log::warn!("history unavailable: {e}");
-                self.history_note = Some(e);
+                let w = words(self.lang);
+                self.history_note =
+                    Some(if e.starts_with(history::QUOTA_EXCEEDED) { w.history_full.to_string() } else { format!("{} ({e})", w.history_failed) });
+                // What is stored is still listed.
+                if let Some(db) = self.db.clone() {
+                    ctx.link().send_future(async move {
+                        Msg::HistoryRelisted(history::list(&db).await.unwrap_or_default())
+                    });
+                }
             }
-            Msg::HistoryListed(Ok(items)) => self.history = items,
+            Msg::HistoryRelisted(items) => self.history = items,
+            Msg::HistoryListed(Ok(items)) => {
+                self.history = items;
+                self.history_note = None;
+            }
             Msg::Reopen(id) => {
                 let Some(db) = self.db.clone() else { return false };
                 ctx.link().send_future(async move { Msg::Reopened { id, result: history::pixels(&db, id).await } });
@@ -588,8 +603,10 @@ impl App {
                     <button class="ghost" data-testid="history-clear" disabled={self.history.is_empty()}
                         onclick={link.callback(|_| Msg::ClearHistory)}>{ w.history_clear }</button>
                 </div>
-                if self.history.is_empty() {
-                    <p class="empty">{ self.history_note.clone().unwrap_or_else(|| w.history_empty.to_string()) }</p>
+                if let Some(note) = &self.history_note {
+                    <p class="error" data-testid="history-note" role="status">{ note }</p>
+                } else if self.history.is_empty() {
+                    <p class="empty">{ w.history_empty }</p>
                 }
                 <ul class="history-list">
                     { for self.history.iter().map(|item| {

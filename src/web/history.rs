@@ -39,10 +39,20 @@ pub struct HistoryItem {
     pub meta: HistoryMeta,
 }
 
+/// The prefix of an error that means the device's storage for this site is full.
+pub const QUOTA_EXCEEDED: &str = "QuotaExceededError";
+
+/// A DOMException as "Name: message" (the name is what tells a full disk from other failures).
 fn js_error(e: JsValue) -> String {
-    e.as_string()
+    let name = Reflect::get(&e, &"name".into()).ok().and_then(|n| n.as_string());
+    let message = e
+        .as_string()
         .or_else(|| Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()))
-        .unwrap_or_else(|| format!("{e:?}"))
+        .unwrap_or_else(|| format!("{e:?}"));
+    match name {
+        Some(name) if !message.starts_with(&name) => format!("{name}: {message}"),
+        _ => message,
+    }
 }
 
 /// Wait for an IDBRequest: IndexedDB predates promises.
@@ -100,8 +110,17 @@ pub async fn add(db: &IdbDatabase, meta: &HistoryMeta, photo: &[u8], painting: &
     let value = Object::new();
     Reflect::set(&value, &"photo".into(), &Uint8Array::from(photo)).map_err(js_error)?;
     Reflect::set(&value, &"painting".into(), &Uint8Array::from(painting)).map_err(js_error)?;
-    let request = store(db, PIXELS, IdbTransactionMode::Readwrite)?.put_with_key(&value, &key).map_err(js_error)?;
-    settle(&request).await?;
+    let stored = match store(db, PIXELS, IdbTransactionMode::Readwrite)?.put_with_key(&value, &key) {
+        Ok(request) => settle(&request).await,
+        Err(e) => Err(js_error(e)),
+    };
+    if let Err(e) = stored {
+        // No entry without its pixels (it could never be reopened): take the entry back.
+        if let Ok(request) = store(db, ENTRIES, IdbTransactionMode::Readwrite).and_then(|s| s.delete(&key).map_err(js_error)) {
+            let _ = settle(&request).await;
+        }
+        return Err(e);
+    }
     key.as_f64().map(|k| k as u32).ok_or_else(|| "the database gave no key".into())
 }
 

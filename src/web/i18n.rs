@@ -77,6 +77,8 @@ pub struct Words {
     pub history_delete: &'static str,
     pub history_empty: &'static str,
     pub update_ready: &'static str,
+    pub history_full: &'static str,
+    pub history_failed: &'static str,
     pub update_reload: &'static str,
 }
 
@@ -127,6 +129,8 @@ static EN: Words = Words {
     history_delete: "Delete",
     history_empty: "Your paintings will be kept here, on this device only.",
     update_ready: "A new version of Atelier is ready.",
+    history_full: "This device has no room left for Atelier's history, so this painting was not added to it. It is still here to download; delete older entries to make room.",
+    history_failed: "The history could not be saved on this device; the painting is still here to download.",
     update_reload: "Reload to update",
 };
 
@@ -170,6 +174,8 @@ static ZH: Words = Words {
     history_delete: "删除",
     history_empty: "你的作品会保存在这里，仅存于本设备。",
     update_ready: "Atelier 有新版本可用。",
+    history_full: "本设备已没有空间保存 Atelier 的历史记录，这幅作品未加入历史。它仍在这里，可以下载；删除较早的记录即可腾出空间。",
+    history_failed: "无法在本设备保存历史记录；作品仍在这里，可以下载。",
     update_reload: "重新载入以更新",
 };
 
