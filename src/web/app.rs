@@ -57,6 +57,8 @@ pub enum Msg {
     Reopened { id: u32, result: Result<(Vec<u8>, Vec<u8>), String> },
     DeleteEntry(u32),
     ClearHistory,
+    /// A file is dragged over the window (true) or left it / was dropped (false).
+    Dragging(bool),
     /// A new build of the app is installed and waits for the visitor (service worker).
     UpdateReady,
     ApplyUpdate,
@@ -113,6 +115,10 @@ pub struct App {
     /// Model package download: (bytes done, bytes in all), while it lasts.
     loading: Option<(u64, u64)>,
     _paste: Option<EventListener>,
+    /// The whole window takes a dropped photo: a file dropped beside the small zone must never
+    /// make the browser open it in place of the studio (losing the visitor's work).
+    _window_drop: Vec<EventListener>,
+    dragging: bool,
 }
 
 fn absolute_url(path: &str) -> String {
@@ -204,6 +210,8 @@ impl Component for App {
             share_note: None,
             loading: None,
             _paste: paste,
+            _window_drop: window_drop_listeners(ctx),
+            dragging: false,
         };
         app.apply_document_settings();
         register_service_worker(ctx.link().callback(|_| Msg::UpdateReady));
@@ -370,6 +378,12 @@ impl Component for App {
                 self.change_history(ctx, move |db| async move { history::delete(&db, id).await });
                 return false;
             }
+            Msg::Dragging(on) => {
+                if self.dragging == on {
+                    return false;
+                }
+                self.dragging = on;
+            }
             Msg::UpdateReady => self.update_ready = true,
             Msg::ApplyUpdate => {
                 apply_update();
@@ -417,7 +431,7 @@ impl Component for App {
         let percent = |v: f32| format!("{}", (v * 100.0).round());
 
         html! {
-            <main class="shell">
+            <main class={classes!("shell", self.dragging.then_some("dragging"))} data-testid="studio">
                 <header class="bar">
                     <div class="brand">
                         <h1>{ "Atelier" }</h1>
@@ -836,6 +850,45 @@ fn draw_on(canvas: &HtmlCanvasElement, image: &RgbaImage) -> Result<(), String> 
     let data = ImageData::new_with_u8_clamped_array_and_sh(Clamped(image.as_raw()), image.width(), image.height())
         .map_err(|e| format!("could not build the picture: {e:?}"))?;
     context.put_image_data(&data, 0.0, 0.0).map_err(|e| format!("could not draw the picture: {e:?}"))
+}
+
+/// Document-level dragover/drop/dragleave: a photo dropped anywhere is taken (the drop zone's own
+/// handler runs first and marks the event handled), and the page shows it will take it.
+fn window_drop_listeners(ctx: &Context<App>) -> Vec<EventListener> {
+    use gloo_events::EventListenerOptions;
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return Vec::new() };
+    let options = EventListenerOptions::enable_prevent_default();
+    let over = {
+        let link = ctx.link().clone();
+        EventListener::new_with_options(&document, "dragover", options, move |event| {
+            event.prevent_default();
+            link.send_message(Msg::Dragging(true));
+        })
+    };
+    let leave = {
+        let link = ctx.link().clone();
+        EventListener::new(&document, "dragleave", move |event| {
+            // Leaving the window (no element to go to), not just one element for another.
+            if event.dyn_ref::<web_sys::DragEvent>().is_some_and(|e| e.related_target().is_none()) {
+                link.send_message(Msg::Dragging(false));
+            }
+        })
+    };
+    let drop = {
+        let link = ctx.link().clone();
+        EventListener::new_with_options(&document, "drop", options, move |event| {
+            link.send_message(Msg::Dragging(false));
+            if event.default_prevented() {
+                return;
+            }
+            event.prevent_default();
+            let file = event.dyn_ref::<web_sys::DragEvent>().and_then(|e| e.data_transfer()).and_then(|d| d.files()).and_then(|f| f.get(0));
+            if let Some(file) = file {
+                link.send_message(Msg::FileChosen(file));
+            }
+        })
+    };
+    vec![over, leave, drop]
 }
 
 fn property(target: &wasm_bindgen::JsValue, key: &str) -> wasm_bindgen::JsValue {
