@@ -107,6 +107,8 @@ pub struct App {
     photo_canvas: NodeRef,
     /// A new build waits: the page offers to reload into it (never mixes two builds).
     update_ready: bool,
+    /// The photo just chosen, shown at once (an object URL of the file) until its painting is ready.
+    chosen: Option<String>,
     db: Option<Rc<web_sys::IdbDatabase>>,
     history: Vec<HistoryItem>,
     history_note: Option<String>,
@@ -204,6 +206,7 @@ impl Component for App {
             result_canvas: NodeRef::default(),
             photo_canvas: NodeRef::default(),
             update_ready: false,
+            chosen: None,
             db: None,
             history: Vec::new(),
             history_note: None,
@@ -230,6 +233,7 @@ impl Component for App {
             Msg::FileChosen(file) => {
                 self.job += 1;
                 self.error = None;
+                self.set_chosen(web_sys::Url::create_object_url_with_blob(&file).ok());
                 let (job, name) = (self.job, file.name());
                 ctx.link().send_future(async move {
                     match JsFuture::from(file.array_buffer()).await {
@@ -237,7 +241,7 @@ impl Component for App {
                         Err(e) => Msg::FileUnreadable { job, message: format!("Could not read the file: {e:?}") },
                     }
                 });
-                return false;
+                return true;
             }
             Msg::FileRead { job, name, bytes } if job == self.job => {
                 // The previous photo and result stay until the new one is painted: a broken
@@ -287,6 +291,7 @@ impl Component for App {
                 self.running = false;
                 self.stage = None;
                 self.pending_photo = None;
+                self.set_chosen(None);
                 self.worker = spawn_worker(ctx);
                 self.engine = EngineStatus::Probing;
             }
@@ -423,6 +428,7 @@ impl Component for App {
             Some(Stage::Painting { .. }) => w.painting.to_string(),
             None => String::new(),
         };
+        let chosen_caption = if stage_text.is_empty() { w.reading.to_string() } else { stage_text.clone() };
         let progress_value = match self.stage {
             Some(Stage::Painting { done, total }) if total > 0 => (done as f64 / total as f64).to_string(),
             _ => "0".to_string(),
@@ -476,7 +482,13 @@ impl Component for App {
                             <span>{ stage_text }</span>
                             <button data-testid="cancel-button" onclick={link.callback(|_| Msg::Cancel)}>{ w.cancel }</button>
                         </div>
-                        <figure class="result" data-empty={ self.painted.is_none().to_string() }>
+                        if let Some(url) = &self.chosen {
+                            <figure class="chosen" data-testid="chosen-photo">
+                                <img src={url.clone()} alt={w.chosen_alt} />
+                                <figcaption>{ chosen_caption }</figcaption>
+                            </figure>
+                        }
+                        <figure class="result" data-empty={ self.painted.is_none().to_string() } hidden={self.chosen.is_some()}>
                             <div class="compare" style={format!("--divider: {}%", self.divider * 100.0)}>
                                 <canvas ref={self.photo_canvas.clone()} class="before" aria-hidden="true" />
                                 <canvas ref={self.result_canvas.clone()} class="after" data-testid="result-image"
@@ -647,6 +659,13 @@ impl App {
     }
 
     /// Keep the new painting in the device's history (pictures above 2048 px are kept at 2048).
+    /// Show `url` (an object URL) as the chosen photo, freeing the previous one.
+    fn set_chosen(&mut self, url: Option<String>) {
+        if let Some(old) = std::mem::replace(&mut self.chosen, url) {
+            let _ = web_sys::Url::revoke_object_url(&old);
+        }
+    }
+
     fn save_to_history(&self, ctx: &Context<Self>) {
         let (Some(_), Some(p)) = (&self.db, &self.painted) else { return };
         let (w, h) = crate::imaging::fit_within(p.photo.width(), p.photo.height(), 2048);
@@ -739,6 +758,7 @@ impl App {
                 if let Some(p) = self.pending_photo.take() {
                     self.photo = Some(p);
                 }
+                self.set_chosen(None);
                 match (RgbaImage::from_raw(width, height, photo), RgbaImage::from_raw(width, height, stylized)) {
                     (Some(photo), Some(stylized)) => {
                         self.painted = Some(Painted { origin: job.to_string(), photo, stylized, timing: Some((engine, elapsed_ms)) });
@@ -752,6 +772,7 @@ impl App {
                 self.running = false;
                 self.stage = None;
                 self.pending_photo = None;
+                self.set_chosen(None);
                 self.error = Some(message);
             }
             WorkerResponse::Progress { .. } | WorkerResponse::Done { .. } | WorkerResponse::Failed { .. } => return false,
