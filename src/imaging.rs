@@ -133,9 +133,10 @@ fn without_png_chunk(bytes: &[u8], kind: &[u8; 4]) -> Option<Vec<u8>> {
 }
 
 /// The size of an image whose long side is capped at `max_side`, aspect kept, at least 1 px.
+/// `max_side` 0 means no cap (the photo's own size), in every shell.
 pub fn fit_within(width: u32, height: u32, max_side: u32) -> (u32, u32) {
     let long = width.max(height).max(1);
-    if long <= max_side {
+    if max_side == 0 || long <= max_side {
         return (width, height);
     }
     let scale = max_side as f64 / long as f64;
@@ -186,6 +187,19 @@ pub fn from_tensor(tensor: &Tensor, alpha_source: Option<&RgbaImage>) -> RgbaIma
         ];
     }
     out
+}
+
+#[cfg(test)]
+mod fit_tests {
+    use super::fit_within;
+
+    #[test]
+    fn zero_keeps_the_size_and_a_cap_keeps_the_aspect() {
+        assert_eq!(fit_within(3000, 2000, 0), (3000, 2000));
+        assert_eq!(fit_within(3000, 2000, 1024), (1024, 683));
+        assert_eq!(fit_within(300, 200, 1024), (300, 200));
+        assert_eq!(fit_within(5000, 1, 1000), (1000, 1), "never 0 px");
+    }
 }
 
 #[cfg(test)]

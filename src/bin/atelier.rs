@@ -423,7 +423,7 @@ mod cli {
         let bytes = std::fs::read(src).map_err(|e| other(e.to_string()))?;
         let photo = imaging::decode(&bytes).map_err(|e| other(e.to_string()))?;
         let max_side = settings.max_side;
-        let (w, h) = if max_side == 0 { photo.dimensions() } else { imaging::fit_within(photo.width(), photo.height(), max_side) };
+        let (w, h) = imaging::fit_within(photo.width(), photo.height(), max_side);
         let photo = imaging::resize_to(&photo, w, h);
         let mut keep_going = |_, _| true;
         let painting = pipeline::paint(

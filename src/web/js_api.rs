@@ -101,7 +101,7 @@ impl Atelier {
             .unwrap_or_default()
     }
 
-    /// Decode `image` (PNG, JPEG, WebP, GIF, BMP), fit it within `max_side`, stylize it with
+    /// Decode `image` (PNG, JPEG, WebP, GIF, BMP), fit it within `max_side` (0: keep its size), stylize it with
     /// `style` (optionally mixed with `mix_style` at `mix` in 0..1) with strokes of relative size
     /// `brush` (0.25 to 4, default 1: the size the styles were trained for; relative to the
     /// picture, so any `max_side` gives the same strokes) and resolve to
@@ -117,7 +117,7 @@ impl Atelier {
     ) -> Result<JsValue, JsError> {
         let brush = brush.map(Brush::new).transpose()?.unwrap_or_default();
         let photo = imaging::decode(&image.to_vec())?;
-        let (width, height) = imaging::fit_within(photo.width(), photo.height(), max_side.max(1));
+        let (width, height) = imaging::fit_within(photo.width(), photo.height(), max_side);
         let photo = imaging::resize_to(&photo, width, height);
         let choice = StyleChoice { style, mix: mix_style.map(|other| (other, mix.unwrap_or(0.5))) };
         let mut loaded = take(&self.inner)?;

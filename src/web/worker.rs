@@ -168,7 +168,7 @@ async fn stylize(
     let started = js_sys::Date::now();
     respond(WorkerResponse::Progress { job, stage: Stage::Decoding });
     let photo = imaging::decode(request.image_bytes).map_err(|e| e.to_string())?;
-    let (width, height) = imaging::fit_within(photo.width(), photo.height(), request.max_side.max(1));
+    let (width, height) = imaging::fit_within(photo.width(), photo.height(), request.max_side);
     let photo = imaging::resize_to(&photo, width, height);
 
     let not_ready = |state: &WorkerState| state.unavailable_reason.clone().unwrap_or_else(|| "No engine is ready yet.".into());

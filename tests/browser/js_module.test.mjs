@@ -71,6 +71,7 @@ test('bad backends, packages and pictures are rejected with a reason', { timeout
         brush: await reason(engine.stylize(new Uint8Array(photo), style, 64, undefined, undefined, 9)),
         brushNaN: await reason(engine.stylize(new Uint8Array(photo), style, 64, undefined, undefined, NaN)),
         brushOk: (await engine.stylize(new Uint8Array(photo), style, 64, undefined, undefined, 2)).width,
+        keepSize: await engine.stylize(new Uint8Array(photo), style, 0).then((o) => `${o.width}x${o.height}`),
         stillUsable: (await engine.runPass(style, new Float32Array(3 * 16 * 16).fill(0.5), 16, 16)).length,
       };
     }, { style: STYLE, photo: Array.from(readFileSync(PHOTO)) });
@@ -83,6 +84,7 @@ test('bad backends, packages and pictures are rejected with a reason', { timeout
     assert.match(errors.brush, /brush size must be a number from 0.25 to 4, not 9/);
     assert.match(errors.brushNaN, /brush size must be a number from 0.25 to 4/);
     assert.equal(errors.brushOk, 64, 'a brush in range paints');
+    assert.equal(errors.keepSize, '64x48', 'max side 0 keeps the photo size, as in the CLI');
     assert.equal(errors.stillUsable, 3 * 16 * 16, 'a failed call leaves the engine usable');
   } finally {
     await browser.close();
