@@ -107,6 +107,8 @@ pub struct App {
     photo_canvas: NodeRef,
     /// A new build waits: the page offers to reload into it (never mixes two builds).
     update_ready: bool,
+    /// Whether this browser can share a picture file (Web Share level 2); otherwise no Share button.
+    can_share_files: bool,
     /// The photo just chosen, shown at once (an object URL of the file) until its painting is ready.
     chosen: Option<String>,
     db: Option<Rc<web_sys::IdbDatabase>>,
@@ -206,6 +208,7 @@ impl Component for App {
             result_canvas: NodeRef::default(),
             photo_canvas: NodeRef::default(),
             update_ready: false,
+            can_share_files: can_share_files(),
             chosen: None,
             db: None,
             history: Vec::new(),
@@ -512,7 +515,9 @@ impl Component for App {
                             <div class="downloads" hidden={self.painted.is_none()}>
                                 <button data-testid="download-png" onclick={link.callback(|_| Msg::Download { jpeg: false })}>{ w.download_png }</button>
                                 <button data-testid="download-jpeg" onclick={link.callback(|_| Msg::Download { jpeg: true })}>{ w.download_jpeg }</button>
-                                <button data-testid="share-button" onclick={link.callback(|_| Msg::Share)}>{ w.share }</button>
+                                if self.can_share_files {
+                                    <button data-testid="share-button" onclick={link.callback(|_| Msg::Share)}>{ w.share }</button>
+                                }
                                 <label class="row compact">
                                     <span>{ w.jpeg_quality }</span>
                                     <select data-testid="jpeg-quality" onchange={link.callback(|e: Event| Msg::JpegQuality(select_value(&e).parse().unwrap_or(0.9)))}>
@@ -910,6 +915,21 @@ fn window_drop_listeners(ctx: &Context<App>) -> Vec<EventListener> {
         })
     };
     vec![over, leave, drop]
+}
+
+/// `navigator.canShare({ files: [a PNG] })`: desktop Chromium and Firefox say no, phones mostly yes.
+fn can_share_files() -> bool {
+    let Some(window) = web_sys::window() else { return false };
+    let navigator: wasm_bindgen::JsValue = window.navigator().into();
+    let Ok(can_share) = property(&navigator, "canShare").dyn_into::<js_sys::Function>() else { return false };
+    let mut options = web_sys::FilePropertyBag::new();
+    options.type_("image/png");
+    let Ok(file) = web_sys::File::new_with_u8_array_sequence_and_options(&js_sys::Array::new(), "atelier.png", &options) else {
+        return false;
+    };
+    let data = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&data, &"files".into(), &js_sys::Array::of1(&file));
+    can_share.call1(&navigator, &data).ok().and_then(|v| v.as_bool()).unwrap_or(false)
 }
 
 fn property(target: &wasm_bindgen::JsValue, key: &str) -> wasm_bindgen::JsValue {
