@@ -28,6 +28,17 @@ async function waitForCache(page) {
   });
 }
 
+/** A fresh visitor with the studio ready and the service worker in control. */
+async function openControlled() {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  watchPage(page);
+  await page.goto(server.url);
+  await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
+  await waitForCache(page);
+  return { context, page };
+}
+
 /** A second build: a marker in index.html and a new service worker version. */
 function publishBuild(marker) {
   const index = path.join(root, 'index.html');
@@ -39,12 +50,7 @@ function publishBuild(marker) {
 const buildOf = (page) => page.evaluate(() => document.querySelector('meta[name=atelier-build]')?.content ?? 'first');
 
 test('a new build is offered, never mixed in, and taken on reload', { timeout: 240_000 }, async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  watchPage(page);
-  await page.goto(server.url);
-  await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
-  await waitForCache(page);
+  const { context, page } = await openControlled();
   assert.equal(await page.locator('[data-testid=update-banner]').count(), 0, 'no offer on a first visit');
 
   publishBuild('second');
@@ -63,12 +69,7 @@ test('a new build is offered, never mixed in, and taken on reload', { timeout: 2
 });
 
 test('a damaged cached model is fetched again and the cache repaired', { timeout: 240_000 }, async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  watchPage(page);
-  await page.goto(server.url);
-  await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
-  await waitForCache(page);
+  const { context, page } = await openControlled();
   const damaged = await page.evaluate(async () => {
     const name = (await caches.keys()).find((k) => k.startsWith('atelier-'));
     const cache = await caches.open(name);
