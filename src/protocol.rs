@@ -11,9 +11,24 @@ use crate::pipeline::Brush;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum WorkerRequest {
     /// Pick an engine and load the model package from `models_url` (absolute, ends with '/').
-    Init { models_url: String },
+    /// `fault`: a failure to inject, for the browser tests of the fallback paths.
+    Init { models_url: String, fault: Option<Fault> },
     /// Decode `image_bytes`, scale it to at most `max_side` px, paint it with strokes of `brush`.
     Stylize { job: u64, image_bytes: Vec<u8>, style: StyleChoice, max_side: u32, brush: Brush },
+}
+
+/// Failures the page can ask the worker to simulate (`?atelier-fault=...`): the recovery paths
+/// are then tested in a real browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Fault {
+    /// The GPU engine loses its device on its first pass.
+    GpuLost,
+}
+
+impl Fault {
+    pub fn from_query(search: &str) -> Option<Fault> {
+        search.trim_start_matches('?').split('&').any(|pair| pair == "atelier-fault=gpu-lost").then_some(Fault::GpuLost)
+    }
 }
 
 /// Why the CPU engine runs instead of WebGPU (the page words it in the visitor's language).

@@ -238,3 +238,21 @@ fn gpu_engine_paints_pictures_one_and_two_pixels_tall_like_the_cpu() {
         assert_close(&format!("{w}x{h} gpu vs cpu"), &on_gpu, &on_cpu);
     }
 }
+
+/// The fallback the worker and the CLI use when the GPU is lost mid-job: the fake engine fails
+/// like a lost device, the CPU engine then paints the same picture.
+#[test]
+fn a_lost_device_is_an_engine_error_the_cpu_engine_recovers_from() {
+    use atelier::engine::LosesDevice;
+    let photo = synthetic_photo(40, 32);
+    let style = package().style_params(&StyleChoice::single("fixture-a")).unwrap();
+    let mut lost = LosesDevice::new(cpu_engine(), 0);
+    let failed = pollster::block_on(pipeline::stylize(&mut lost, &photo, &style, 4, &options(), &mut |_, _| true));
+    assert!(matches!(failed, Err(EngineError::Gpu(_))), "{:?}", failed.map(|i| i.dimensions()));
+    let recovered = pollster::block_on(pipeline::stylize(cpu_engine().as_mut(), &photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
+    let mut after_two = LosesDevice::new(cpu_engine(), 2);
+    let first = pollster::block_on(pipeline::stylize(&mut after_two, &photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
+    assert_eq!(first, recovered, "runs before the loss pass through");
+    assert!(pollster::block_on(pipeline::stylize(&mut after_two, &photo, &style, 4, &options(), &mut |_, _| true)).is_ok());
+    assert!(pollster::block_on(pipeline::stylize(&mut after_two, &photo, &style, 4, &options(), &mut |_, _| true)).is_err());
+}

@@ -65,3 +65,33 @@ pub trait Engine {
     /// Returns every graph output by name.
     async fn run(&mut self, variant: GraphVariant, height: u32, width: u32, inputs: &Tensors) -> Result<Tensors, EngineError>;
 }
+
+/// An engine that fails the way a lost GPU does (`EngineError::Gpu`) from its `after`-th run on,
+/// passing earlier runs to `inner`. For tests of the GPU -> CPU fallback, natively and in the
+/// browser (the page's `?atelier-fault=gpu-lost` switch, used by the browser tests).
+pub struct LosesDevice {
+    pub inner: Box<dyn Engine>,
+    pub after: u32,
+    runs: u32,
+}
+
+impl LosesDevice {
+    pub fn new(inner: Box<dyn Engine>, after: u32) -> Self {
+        LosesDevice { inner, after, runs: 0 }
+    }
+}
+
+#[async_trait(?Send)]
+impl Engine for LosesDevice {
+    fn kind(&self) -> EngineKind {
+        self.inner.kind()
+    }
+
+    async fn run(&mut self, variant: GraphVariant, height: u32, width: u32, inputs: &Tensors) -> Result<Tensors, EngineError> {
+        self.runs += 1;
+        if self.runs > self.after {
+            return Err(EngineError::Gpu("the device was lost (injected fault)".into()));
+        }
+        self.inner.run(variant, height, width, inputs).await
+    }
+}

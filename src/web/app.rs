@@ -18,7 +18,7 @@ use crate::engine::EngineKind;
 use crate::model::package::StyleEntry;
 use crate::model::StyleChoice;
 use crate::pipeline::{adjust, Adjustments, Brush};
-use crate::protocol::{EngineStatus, Stage, WorkerRequest, WorkerResponse};
+use crate::protocol::{EngineStatus, Fault, Stage, WorkerRequest, WorkerResponse};
 
 /// Where the model package is served from, relative to the page.
 const MODELS_PATH: &str = "models/";
@@ -138,7 +138,8 @@ fn storage() -> Option<web_sys::Storage> {
 fn spawn_worker(ctx: &Context<App>) -> WorkerBridge<InferenceWorker> {
     let link = ctx.link().clone();
     let worker = InferenceWorker::spawner().callback(move |r| link.send_message(Msg::Worker(r))).spawn(WORKER_PATH);
-    worker.send(WorkerRequest::Init { models_url: absolute_url(MODELS_PATH) });
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    worker.send(WorkerRequest::Init { models_url: absolute_url(MODELS_PATH), fault: Fault::from_query(&search) });
     worker
 }
 

@@ -11,11 +11,11 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::gpu_probe::probe_webgpu;
-use crate::engine::{CpuEngine, Engine, EngineError, WonnxEngine};
+use crate::engine::{CpuEngine, Engine, EngineError, LosesDevice, WonnxEngine};
 use crate::imaging;
 use crate::model::{Manifest, ModelPackage, PackageError};
 use crate::pipeline::{self, RenderOptions};
-use crate::protocol::{CpuReason, EngineStatus, Stage, WorkerRequest, WorkerResponse};
+use crate::protocol::{CpuReason, EngineStatus, Fault, Stage, WorkerRequest, WorkerResponse};
 
 #[derive(Default)]
 struct WorkerState {
@@ -67,7 +67,7 @@ async fn drain(state: Rc<RefCell<WorkerState>>, scope: WorkerScope<InferenceWork
         };
         let respond = |response| scope.respond(id, response);
         match request {
-            WorkerRequest::Init { models_url } => init(&state, &models_url, &respond).await,
+            WorkerRequest::Init { models_url, fault } => init(&state, &models_url, fault, &respond).await,
             WorkerRequest::Stylize { job, image_bytes, style, max_side, brush } => {
                 let request = StylizeRequest { job, image_bytes: &image_bytes, style: &style, max_side, brush };
                 let response = stylize(&state, request, &respond).await.unwrap_or_else(|message| WorkerResponse::Failed { job, message });
@@ -125,7 +125,7 @@ pub(crate) async fn load_package(models_url: &str, respond: &impl Fn(WorkerRespo
     ModelPackage::from_parts(manifest, &generator, &params).map_err(|e: PackageError| e.to_string())
 }
 
-async fn init(state: &Rc<RefCell<WorkerState>>, models_url: &str, respond: &impl Fn(WorkerResponse)) {
+async fn init(state: &Rc<RefCell<WorkerState>>, models_url: &str, fault: Option<Fault>, respond: &impl Fn(WorkerResponse)) {
     let loaded = load_package(models_url, respond).await.and_then(|package| {
         let options = RenderOptions::for_generator(&package.generator, package.stride()).map_err(|e| e.to_string())?;
         Ok((Rc::new(package), options))
@@ -140,7 +140,11 @@ async fn init(state: &Rc<RefCell<WorkerState>>, models_url: &str, respond: &impl
         }
     };
     let (engine, status): (Box<dyn Engine>, EngineStatus) = match probe_webgpu().await {
-        Ok(adapter) => (Box::new(WonnxEngine::new(package.generator.clone())), EngineStatus::Gpu { adapter }),
+        Ok(adapter) => {
+            let gpu: Box<dyn Engine> = Box::new(WonnxEngine::new(package.generator.clone()));
+            let gpu = if fault == Some(Fault::GpuLost) { Box::new(LosesDevice::new(gpu, 0)) } else { gpu };
+            (gpu, EngineStatus::Gpu { adapter })
+        }
         Err(reason) => (Box::new(CpuEngine::new(package.generator.clone())), EngineStatus::Cpu { reason }),
     };
     respond(WorkerResponse::Styles(package.manifest.styles.clone()));
