@@ -146,7 +146,7 @@ fn bad_input_gets_a_clear_message_and_exit_code() {
 fn check_accepts_the_fixture_and_refuses_a_tampered_package() {
     let out = atelier(&["check"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok: fixture-8-12-16-r1 (2 styles)"));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok: fixture-8-12-16-r1 (2 styles, 2 thumbnails)"));
 
     let dir = temp_dir("tampered");
     for f in ["manifest.json", "generator.onnx", "styles.f32"] {
