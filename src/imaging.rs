@@ -57,11 +57,8 @@ pub fn decode(bytes: &[u8]) -> Result<RgbaImage, ImageError> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(ImageError::FileTooLarge { bytes: bytes.len() as u64 });
     }
-    let reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| ImageError::Corrupt(e.to_string()))?;
     let stripped;
-    let bytes = match reader.format() {
+    let bytes = match image::guess_format(bytes).ok() {
         None => return Err(ImageError::UnknownFormat),
         // The JPEG decoder paints a cut-off file's missing rows grey without complaint.
         Some(ImageFormat::Jpeg) if !jpeg_has_its_end(bytes) => return Err(ImageError::Truncated),

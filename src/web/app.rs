@@ -109,7 +109,8 @@ pub struct App {
     update_ready: bool,
     /// Whether this browser can share a picture file (Web Share level 2); otherwise no Share button.
     can_share_files: bool,
-    /// The photo just chosen, shown at once (an object URL of the file) until its painting is ready.
+    /// The photo just chosen, shown at once (an object URL of the file) until its painting is ready;
+    /// the progress row above it says what is happening.
     chosen: Option<String>,
     db: Option<Rc<web_sys::IdbDatabase>>,
     history: Vec<HistoryItem>,
@@ -432,7 +433,6 @@ impl Component for App {
             Some(Stage::Painting { .. }) => w.painting.to_string(),
             None => String::new(),
         };
-        let chosen_caption = if stage_text.is_empty() { w.reading.to_string() } else { stage_text.clone() };
         let progress_value = match self.stage {
             Some(Stage::Painting { done, total }) if total > 0 => (done as f64 / total as f64).to_string(),
             _ => "0".to_string(),
@@ -489,7 +489,6 @@ impl Component for App {
                         if let Some(url) = &self.chosen {
                             <figure class="chosen" data-testid="chosen-photo">
                                 <img src={url.clone()} alt={w.chosen_alt} />
-                                <figcaption>{ chosen_caption }</figcaption>
                             </figure>
                         }
                         <figure class="result" data-empty={ self.painted.is_none().to_string() } hidden={self.chosen.is_some()}>
