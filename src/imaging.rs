@@ -16,7 +16,7 @@ pub const MAX_DECODE_PIXELS: u64 = 40_000_000;
 /// which no camera or phone writes).
 pub const MAX_FILE_BYTES: u64 = 256 << 20;
 
-#[derive(Debug, Error, PartialEq)]
+#[derive(Debug, Clone, Error, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ImageError {
     #[error("the file is empty")]
     Empty,

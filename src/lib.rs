@@ -6,15 +6,18 @@
 //!   (padding, tiling, brush size, slider adjustments) and [`upsample`] (guided upsampling
 //!   from the working resolution); no GPU, no DOM;
 //! - [`engine`]: inference engines behind one trait;
+//! - [`studio`]: the one place that picks the engine, falls back from the GPU to the CPU,
+//!   prepares photos and paints them, with typed errors;
 //! - [`protocol`]: the app <-> worker messages;
-//! - [`web`] (wasm only): the yew app and the inference Web Worker, thin shells over the above.
+//! - [`web`]: the shells for browsers (the yew app, the inference Web Worker, the JS module),
+//!   wasm only but for the page's words; the CLI (`src/bin/atelier.rs`) is the native shell.
 
 pub mod engine;
 pub mod imaging;
 pub mod model;
 pub mod pipeline;
 pub mod protocol;
+pub mod studio;
 pub mod upsample;
 
-#[cfg(target_arch = "wasm32")]
 pub mod web;

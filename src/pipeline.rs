@@ -13,7 +13,6 @@ use crate::engine::{Engine, EngineError, Tensors};
 use crate::imaging::{self, unit_to_byte};
 use crate::upsample::guided_upsample;
 use crate::model::format::ModelProto;
-use crate::model::prepare::MAX_TENSOR_ELEMENTS;
 use crate::model::{is_norm_statistic, specialise, GraphError, GraphVariant, StyleParams, INPUT_NAME, OUTPUT_NAME};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,13 +30,14 @@ pub struct RenderOptions {
 const MAX_PASS_SIDE: u32 = 1024;
 
 impl RenderOptions {
-    /// The largest passes `generator` allows: its widest full-resolution activation must stay
-    /// under wonnx's 2^24 elements per tensor (32 channels: about 724 x 724).
-    pub fn for_generator(generator: &ModelProto, stride: u32) -> Result<Self, GraphError> {
+    /// The largest passes `generator` allows on an engine whose tensors may hold
+    /// `max_tensor_elements`: its widest full-resolution activation must fit (on wonnx, 2^24
+    /// elements: about 724 x 724 at 32 channels), and no pass exceeds `MAX_PASS_SIDE` squared.
+    pub fn for_generator(generator: &ModelProto, stride: u32, max_tensor_elements: usize) -> Result<Self, GraphError> {
         let probe = 16 * stride;
         let prepared = specialise(generator, probe, probe, GraphVariant::Plain)?;
         let channels = (prepared.largest_tensor as u64).div_ceil(probe as u64 * probe as u64).max(1);
-        let max_pass_pixels = (MAX_TENSOR_ELEMENTS as u64 / channels).min((MAX_PASS_SIDE * MAX_PASS_SIDE) as u64) as u32;
+        let max_pass_pixels = (max_tensor_elements as u64 / channels).min((MAX_PASS_SIDE * MAX_PASS_SIDE) as u64) as u32;
         let side = ((max_pass_pixels as f64).sqrt() as u32) / stride * stride;
         Ok(RenderOptions { max_pass_pixels, tile_side: side.min(768), stats_side: side.min(512) })
     }
@@ -159,7 +159,7 @@ pub async fn low_resolution_stats(
 }
 
 /// Stylize `image` at its own size. `progress(done, total)` is called after every network pass
-/// and returns false to cancel.
+/// and returns false to cancel (the result is then `Cancelled`, even after the last pass).
 pub async fn stylize(
     engine: &mut dyn Engine,
     image: &RgbaImage,
@@ -172,7 +172,9 @@ pub async fn stylize(
     let padded_pixels = (image.width() + 2 * pad + extra_w) as u64 * (image.height() + 2 * pad + extra_h) as u64;
     let mut out = if padded_pixels <= options.max_pass_pixels as u64 {
         let (out, _) = run_padded(engine, image, style, stride, GraphVariant::Plain).await?;
-        progress(1, 1);
+        if !progress(1, 1) {
+            return Err(EngineError::Cancelled);
+        }
         out
     } else {
         let stats = low_resolution_stats(engine, image, style, stride, options.stats_side).await?;

@@ -6,13 +6,15 @@ use crate::engine::EngineKind;
 use crate::model::package::StyleEntry;
 use crate::model::StyleChoice;
 use crate::pipeline::Brush;
+pub use crate::studio::{CpuReason, EngineChoice, EngineStatus, StudioError};
 
 /// From the app to the worker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum WorkerRequest {
-    /// Pick an engine and load the model package from `models_url` (absolute, ends with '/').
-    /// `fault`: a failure to inject, for the browser tests of the fallback paths.
-    Init { models_url: String, fault: Option<Fault> },
+    /// Load the model package from `models_url` (absolute, ends with '/') and open it on `engine`.
+    /// `software_gpu`: count a software GPU adapter (SwiftShader) as a GPU, as the browser tests of
+    /// the WebGPU path need. `fault`: a failure to inject, for the browser tests of the fallbacks.
+    Init { models_url: String, engine: EngineChoice, software_gpu: bool, fault: Option<Fault> },
     /// Decode `image_bytes`, scale it to at most `max_side` px, paint it with strokes of `brush`.
     Stylize { job: u64, image_bytes: Vec<u8>, style: StyleChoice, max_side: u32, brush: Brush },
 }
@@ -25,42 +27,19 @@ pub enum Fault {
     GpuLost,
 }
 
-impl Fault {
-    pub fn from_query(search: &str) -> Option<Fault> {
-        search.trim_start_matches('?').split('&').any(|pair| pair == "atelier-fault=gpu-lost").then_some(Fault::GpuLost)
-    }
+/// The page's switches for tests and measurements, from its query string
+/// (`?atelier-fault=gpu-lost&atelier-gpu=software`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Switches {
+    pub fault: Option<Fault>,
+    /// Count a software GPU adapter as a GPU.
+    pub software_gpu: bool,
 }
 
-/// Why the CPU engine runs instead of WebGPU (the page words it in the visitor's language).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum CpuReason {
-    /// `navigator.gpu` is missing.
-    NoWebGpu,
-    /// WebGPU is there but offers no adapter.
-    NoAdapter,
-    /// Asking for an adapter failed.
-    ProbeFailed(String),
-    /// The GPU failed while painting (device lost, out of memory).
-    GpuFailed(String),
-}
-
-/// What the badge shows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum EngineStatus {
-    Probing,
-    Gpu { adapter: String },
-    Cpu { reason: CpuReason },
-    /// Nothing can run; `reason` says why in words a visitor understands.
-    Unavailable { reason: String },
-}
-
-impl EngineStatus {
-    pub fn kind(&self) -> Option<EngineKind> {
-        match self {
-            EngineStatus::Gpu { .. } => Some(EngineKind::Gpu),
-            EngineStatus::Cpu { .. } => Some(EngineKind::Cpu),
-            _ => None,
-        }
+impl Switches {
+    pub fn from_query(search: &str) -> Switches {
+        let has = |wanted: &str| search.trim_start_matches('?').split('&').any(|pair| pair == wanted);
+        Switches { fault: has("atelier-fault=gpu-lost").then_some(Fault::GpuLost), software_gpu: has("atelier-gpu=software") }
     }
 }
 
@@ -83,5 +62,5 @@ pub enum WorkerResponse {
     /// The photo as it went in (decoded, oriented, scaled) and the stylized picture, both RGBA
     /// of `width` x `height`: the app blends them for the sliders without a new inference.
     Done { job: u64, width: u32, height: u32, photo: Vec<u8>, stylized: Vec<u8>, engine: EngineKind, elapsed_ms: f64 },
-    Failed { job: u64, message: String },
+    Failed { job: u64, error: StudioError },
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+use atelier::engine::Engine;
 use atelier::imaging;
 use atelier::model::StyleChoice;
 use atelier::pipeline::{self, Brush, BrushError, RenderOptions};
@@ -19,11 +20,17 @@ fn paint(photo: &RgbaImage, brush: f32) -> RgbaImage {
 fn paint_trained(photo: &RgbaImage, brush: f32, trained_side: u32) -> RgbaImage {
     let package = package();
     let style = package.style_params(&StyleChoice::single("fixture-a")).unwrap();
-    let options = RenderOptions::for_generator(&package.generator, package.stride()).unwrap();
+    let options = cpu_options(&package);
     let brush = Brush::new(brush).unwrap();
     let mut engine = cpu_engine();
     pollster::block_on(pipeline::paint(engine.as_mut(), photo, &style, package.stride(), &options, brush, trained_side, &mut |_, _| true))
         .unwrap()
+}
+
+/// The render options of the CPU engine these tests paint on.
+fn cpu_options(package: &atelier::model::ModelPackage) -> RenderOptions {
+    let budget = atelier::engine::CpuEngine::new(package.generator.clone()).max_tensor_elements();
+    RenderOptions::for_generator(&package.generator, package.stride(), budget).unwrap()
 }
 
 fn luma(image: &RgbaImage) -> Vec<f32> {
@@ -75,7 +82,7 @@ fn preview_and_export_have_the_same_strokes() {
 
     let package = package();
     let style = package.style_params(&StyleChoice::single("fixture-a")).unwrap();
-    let options = RenderOptions::for_generator(&package.generator, package.stride()).unwrap();
+    let options = cpu_options(&package);
     let full = |photo: &RgbaImage| {
         pollster::block_on(pipeline::stylize(cpu_engine().as_mut(), photo, &style, package.stride(), &options, &mut |_, _| true)).unwrap()
     };
@@ -90,7 +97,7 @@ fn the_smallest_brush_paints_at_full_resolution() {
     let photo = synthetic_photo(96, 72);
     let package = package();
     let style = package.style_params(&StyleChoice::single("fixture-a")).unwrap();
-    let options = RenderOptions::for_generator(&package.generator, package.stride()).unwrap();
+    let options = cpu_options(&package);
     let direct =
         pollster::block_on(pipeline::stylize(cpu_engine().as_mut(), &photo, &style, package.stride(), &options, &mut |_, _| true)).unwrap();
     assert_eq!(paint(&photo, 0.25), direct, "working side 512 >= 96: one full-resolution pass");

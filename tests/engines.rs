@@ -16,7 +16,8 @@ const MAX_LEVELS: u8 = 2;
 const MAX_MEAN: f64 = 0.25;
 
 fn options() -> RenderOptions {
-    RenderOptions::for_generator(&package().generator, 4).unwrap()
+    // wonnx's budget, the smaller one: the same tiling on both engines.
+    RenderOptions::for_generator(&package().generator, 4, atelier::model::prepare::MAX_TENSOR_ELEMENTS).unwrap()
 }
 
 fn raw_run(engine: &mut dyn Engine, photo: &RgbaImage, choice: &StyleChoice) -> RgbaImage {

@@ -3,6 +3,7 @@
 mod common;
 
 use atelier::model::format::{attribute_type, AttributeProto, DimensionValue, ModelProto, NodeProto};
+use atelier::model::prepare::MAX_TENSOR_ELEMENTS;
 use atelier::model::{decode_model, lint, specialise, GraphError, GraphVariant};
 use common::package;
 
@@ -148,10 +149,16 @@ fn prepared_graph_survives_an_encode_decode_round_trip() {
 
 #[test]
 fn render_options_keep_every_pass_under_the_tensor_budget() {
-    let options = atelier::pipeline::RenderOptions::for_generator(&fixture(), 4).unwrap();
+    use atelier::pipeline::RenderOptions;
+    let options = RenderOptions::for_generator(&fixture(), 4, MAX_TENSOR_ELEMENTS).unwrap();
     assert_eq!(options.max_pass_pixels, 1024 * 1024, "12 channels allow 1182^2, the cap is 1024^2");
     let side = options.tile_side.max(options.stats_side);
     assert!(specialise(&fixture(), side, side, GraphVariant::InjectStats).is_ok());
+    // A smaller budget (a quarter): passes shrink with it, and still fit it.
+    let small = RenderOptions::for_generator(&fixture(), 4, MAX_TENSOR_ELEMENTS / 4).unwrap();
+    assert!(small.max_pass_pixels < options.max_pass_pixels, "{small:?}");
+    let prepared = specialise(&fixture(), small.tile_side, small.tile_side, GraphVariant::InjectStats).unwrap();
+    assert!(prepared.largest_tensor <= MAX_TENSOR_ELEMENTS / 4, "{} elements", prepared.largest_tensor);
 }
 
 #[test]

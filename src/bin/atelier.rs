@@ -12,10 +12,11 @@ fn main() {
 mod cli {
     use std::path::{Path, PathBuf};
 
-    use atelier::engine::{native_gpu_adapter, CpuEngine, Engine, EngineError, WonnxEngine};
     use atelier::imaging;
+    use atelier::model::prepare::MAX_TENSOR_ELEMENTS;
     use atelier::model::{ModelPackage, StyleChoice};
     use atelier::pipeline::{self, Adjustments, Brush, RenderOptions};
+    use atelier::studio::{self, CpuReason, EngineStatus, GpuProbe, Studio, StudioError, StudioEvent};
     use clap::{Parser, Subcommand, ValueEnum};
     use indicatif::{ProgressBar, ProgressStyle};
 
@@ -37,10 +38,21 @@ mod cli {
 
     #[derive(Clone, Copy, ValueEnum, PartialEq)]
     enum EngineChoice {
-        /// The GPU where one is found, else the CPU.
+        /// A hardware GPU where one is found, else the CPU (also when the GPU fails).
         Auto,
+        /// The GPU, software adapters included.
         Gpu,
         Cpu,
+    }
+
+    impl From<EngineChoice> for studio::EngineChoice {
+        fn from(choice: EngineChoice) -> Self {
+            match choice {
+                EngineChoice::Auto => studio::EngineChoice::Auto,
+                EngineChoice::Gpu => studio::EngineChoice::Gpu,
+                EngineChoice::Cpu => studio::EngineChoice::Cpu,
+            }
+        }
     }
 
     #[derive(Subcommand)]
@@ -124,7 +136,7 @@ mod cli {
             Command::Stylize { input, output, style, mix, strength, preserve_colour, max_side, brush, engine } => {
                 let choice = StyleChoice { style, mix };
                 let settings = Settings { adjustments: Adjustments { strength, preserve_colour }, max_side, brush };
-                stylize_command(&package, &input, &output, &choice, settings, engine)
+                stylize_command(package, &input, &output, &choice, settings, engine)
             }
         }
     }
@@ -140,7 +152,7 @@ mod cli {
                 }
             }
         }
-        if let Err(e) = RenderOptions::for_generator(&package.generator, stride) {
+        if let Err(e) = RenderOptions::for_generator(&package.generator, stride, MAX_TENSOR_ELEMENTS) {
             eprintln!("error: {e}");
             return EXIT_MODELS;
         }
@@ -167,28 +179,25 @@ mod cli {
         0
     }
 
-    fn make_engine(package: &ModelPackage, choice: EngineChoice) -> Result<Box<dyn Engine>, String> {
-        let adapter = if choice == EngineChoice::Cpu { None } else { pollster::block_on(native_gpu_adapter()) };
-        let cpu = || -> Box<dyn Engine> { Box::new(CpuEngine::new(package.generator.clone())) };
-        match (choice, adapter) {
-            (EngineChoice::Gpu, None) => Err("--engine gpu: no GPU adapter found (Vulkan/Metal/DX12)".into()),
-            (EngineChoice::Auto, Some(adapter)) if adapter.software => {
-                eprintln!("engine: CPU (the only GPU adapter, {}, is software)", adapter.name);
-                Ok(cpu())
+    /// The engine for `choice`, through the studio; says which on stderr.
+    fn open_studio(package: ModelPackage, choice: EngineChoice) -> Result<Studio, String> {
+        let probe = match choice {
+            EngineChoice::Cpu => GpuProbe::Missing(CpuReason::Chosen),
+            _ => pollster::block_on(studio::probe_native_gpu()),
+        };
+        let studio = Studio::open(package, choice.into(), probe).map_err(|e| match e {
+            StudioError::NoGpu(_) => "--engine gpu: no GPU adapter found (Vulkan/Metal/DX12)".to_string(),
+            e => e.to_string(),
+        })?;
+        match studio.status() {
+            EngineStatus::Gpu { adapter } => eprintln!("engine: GPU, {adapter}"),
+            EngineStatus::Cpu { reason: CpuReason::SoftwareGpu(name) } => {
+                eprintln!("engine: CPU (the only GPU adapter, {name}, is software)")
             }
-            (_, Some(adapter)) => {
-                eprintln!("engine: GPU, {}", adapter.name);
-                Ok(Box::new(WonnxEngine::new(package.generator.clone())))
-            }
-            (EngineChoice::Auto, None) => {
-                eprintln!("engine: CPU (no GPU adapter found)");
-                Ok(cpu())
-            }
-            (_, None) => {
-                eprintln!("engine: CPU");
-                Ok(cpu())
-            }
+            EngineStatus::Cpu { reason: CpuReason::NoAdapter } => eprintln!("engine: CPU (no GPU adapter found)"),
+            _ => eprintln!("engine: CPU"),
         }
+        Ok(studio)
     }
 
     /// A path as it may be printed: control characters (escape sequences a hostile file name could
@@ -293,20 +302,17 @@ mod cli {
     }
 
     fn stylize_command(
-        package: &ModelPackage,
+        package: ModelPackage,
         input: &Path,
         output: &Path,
         choice: &StyleChoice,
         settings: Settings,
         engine_choice: EngineChoice,
     ) -> i32 {
-        let style = match package.style_params(choice) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("error: {e} (see `atelier styles`)");
-                return EXIT_INPUT;
-            }
-        };
+        if let Err(e) = package.style_params(choice) {
+            eprintln!("error: {e} (see `atelier styles`)");
+            return EXIT_INPUT;
+        }
         let jobs: Vec<(PathBuf, PathBuf)> = if input.is_dir() {
             let mut photos: Vec<PathBuf> = match std::fs::read_dir(input) {
                 Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && is_photo(p)).collect(),
@@ -341,18 +347,11 @@ mod cli {
             eprintln!("error: no photos ({}) in {}", PHOTO_EXTENSIONS.join(", "), shown(&input));
             return EXIT_INPUT;
         }
-        let mut engine = match make_engine(package, engine_choice) {
-            Ok(e) => e,
+        let mut studio = match open_studio(package, engine_choice) {
+            Ok(studio) => studio,
             Err(e) => {
                 eprintln!("error: {e}");
                 return EXIT_ENGINE;
-            }
-        };
-        let options = match RenderOptions::for_generator(&package.generator, package.stride()) {
-            Ok(o) => o,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_MODELS;
             }
         };
 
@@ -363,16 +362,8 @@ mod cli {
         let mut failed = 0;
         for (src, dst) in &jobs {
             bar.set_message(shown(&src).to_string());
-            match stylize_one(engine.as_mut(), package, &style, &options, settings, src, dst) {
+            match stylize_one(&mut studio, &bar, choice, settings, src, dst) {
                 Ok(()) => bar.suspend(|| eprintln!("{} -> {}", shown(&src), shown(&dst))),
-                Err(StylizeFailure::Gpu(reason)) if engine_choice == EngineChoice::Auto => {
-                    bar.suspend(|| eprintln!("the GPU failed ({reason}); continuing on the CPU"));
-                    engine = Box::new(CpuEngine::new(package.generator.clone()));
-                    if let Err(e) = stylize_one(engine.as_mut(), package, &style, &options, settings, src, dst) {
-                        bar.suspend(|| eprintln!("error: {}: {e}", shown(&src)));
-                        failed += 1;
-                    }
-                }
                 Err(e) => {
                     bar.suspend(|| eprintln!("error: {}: {e}", shown(&src)));
                     failed += 1;
@@ -388,67 +379,37 @@ mod cli {
         0
     }
 
-    #[derive(Debug)]
-    enum StylizeFailure {
-        Gpu(String),
-        Other(String),
-    }
-
-    impl std::fmt::Display for StylizeFailure {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            match self {
-                StylizeFailure::Gpu(s) => write!(f, "the GPU failed: {s}"),
-                StylizeFailure::Other(s) => f.write_str(s),
-            }
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
     fn stylize_one(
-        engine: &mut dyn Engine,
-        package: &ModelPackage,
-        style: &atelier::model::StyleParams,
-        options: &RenderOptions,
+        studio: &mut Studio,
+        bar: &ProgressBar,
+        choice: &StyleChoice,
         settings: Settings,
         src: &Path,
         dst: &Path,
-    ) -> Result<(), StylizeFailure> {
-        let other = |e: String| StylizeFailure::Other(e);
-        let format = output_format(dst).map_err(other)?;
+    ) -> Result<(), String> {
+        let format = output_format(dst)?;
         // The size before the read: a huge file is refused without reading it.
-        let size = std::fs::metadata(src).map_err(|e| other(e.to_string()))?.len();
+        let size = std::fs::metadata(src).map_err(|e| e.to_string())?.len();
         if size > imaging::MAX_FILE_BYTES {
-            return Err(other(imaging::ImageError::FileTooLarge { bytes: size }.to_string()));
+            return Err(imaging::ImageError::FileTooLarge { bytes: size }.to_string());
         }
-        let bytes = std::fs::read(src).map_err(|e| other(e.to_string()))?;
-        let photo = imaging::decode(&bytes).map_err(|e| other(e.to_string()))?;
-        let max_side = settings.max_side;
-        let (w, h) = imaging::fit_within(photo.width(), photo.height(), max_side);
-        let photo = imaging::resize_to(&photo, w, h);
-        let mut keep_going = |_, _| true;
-        let painting = pipeline::paint(
-            engine,
-            &photo,
-            style,
-            package.stride(),
-            options,
-            settings.brush,
-            package.working_side(),
-            &mut keep_going,
-        );
-        let stylized = pollster::block_on(painting)
-            .map_err(|e| match e {
-                EngineError::Gpu(reason) => StylizeFailure::Gpu(reason),
-                e => other(e.to_string()),
-            })?;
-        let result = pipeline::adjust(&photo, &stylized, settings.adjustments);
+        let bytes = std::fs::read(src).map_err(|e| e.to_string())?;
+        let photo = studio::prepare_photo(&bytes, settings.max_side).map_err(|e| e.to_string())?;
+        let mut events = |event| {
+            if let StudioEvent::FellBack(CpuReason::GpuFailed(reason)) = event {
+                bar.suspend(|| eprintln!("the GPU failed ({reason}); continuing on the CPU"));
+            }
+            true
+        };
+        let painting = pollster::block_on(studio.paint(&photo, choice, settings.brush, &mut events)).map_err(|e| e.to_string())?;
+        let result = pipeline::adjust(&photo, &painting.image, settings.adjustments);
         let mut encoded = Vec::new();
         let mut cursor = std::io::Cursor::new(&mut encoded);
         match format {
             OutputFormat::Jpeg => image::DynamicImage::ImageRgba8(result).to_rgb8().write_to(&mut cursor, image::ImageFormat::Jpeg),
             OutputFormat::Png => result.write_to(&mut cursor, image::ImageFormat::Png),
         }
-        .map_err(|e| other(format!("cannot encode {}: {e}", shown(&dst))))?;
-        write_atomically(dst, &encoded).map_err(|e| other(format!("cannot write {}: {e}", shown(&dst))))
+        .map_err(|e| format!("cannot encode {}: {e}", shown(&dst)))?;
+        write_atomically(dst, &encoded).map_err(|e| format!("cannot write {}: {e}", shown(&dst)))
     }
 }

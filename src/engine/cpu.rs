@@ -139,6 +139,10 @@ impl Engine for CpuEngine {
         EngineKind::Cpu
     }
 
+    fn max_tensor_elements(&self) -> usize {
+        CPU_MAX_TENSOR_ELEMENTS
+    }
+
     async fn run(
         &mut self,
         variant: GraphVariant,

@@ -60,6 +60,10 @@ pub type Tensors = HashMap<String, Vec<f32>>;
 pub trait Engine {
     fn kind(&self) -> EngineKind;
 
+    /// The most elements one tensor of a pass may have on this engine: render options (pass and
+    /// tile sizes) come from it, so each engine paints in passes as large as it can take.
+    fn max_tensor_elements(&self) -> usize;
+
     /// Run the generator, specialised to `variant` at `height` x `width`, on `inputs`
     /// (`content` [1,3,H,W], the style inputs, and for InjectStats the statistics).
     /// Returns every graph output by name.
@@ -85,6 +89,10 @@ impl LosesDevice {
 impl Engine for LosesDevice {
     fn kind(&self) -> EngineKind {
         self.inner.kind()
+    }
+
+    fn max_tensor_elements(&self) -> usize {
+        self.inner.max_tensor_elements()
     }
 
     async fn run(&mut self, variant: GraphVariant, height: u32, width: u32, inputs: &Tensors) -> Result<Tensors, EngineError> {

@@ -30,6 +30,11 @@ impl Engine for WonnxEngine {
         EngineKind::Gpu
     }
 
+    /// wonnx's limit: 2^24 elements per buffer (wrong numbers, not errors, past it).
+    fn max_tensor_elements(&self) -> usize {
+        crate::model::prepare::MAX_TENSOR_ELEMENTS
+    }
+
     async fn run(&mut self, variant: GraphVariant, height: u32, width: u32, inputs: &Tensors) -> Result<Tensors, EngineError> {
         // wonnx answers some driver failures with a panic (no adapter, no device, a failed map). Natively
         // it becomes an engine error, so `auto` can finish the job on the CPU; in wasm a panic aborts

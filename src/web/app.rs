@@ -12,13 +12,13 @@ use yew::prelude::*;
 use std::rc::Rc;
 
 use super::history::{self, HistoryItem, HistoryMeta};
-use super::i18n::{cpu_reason, words, Lang};
+use super::i18n::{cpu_reason, problem, words, Lang, Problem};
 use super::worker::InferenceWorker;
 use crate::engine::EngineKind;
 use crate::model::package::StyleEntry;
 use crate::model::StyleChoice;
 use crate::pipeline::{adjust, Adjustments, Brush};
-use crate::protocol::{EngineStatus, Fault, Stage, WorkerRequest, WorkerResponse};
+use crate::protocol::{EngineChoice, EngineStatus, Stage, Switches, WorkerRequest, WorkerResponse};
 
 /// Where the model package is served from, relative to the page.
 const MODELS_PATH: &str = "models/";
@@ -33,7 +33,7 @@ pub enum Msg {
     Worker(WorkerResponse),
     FileChosen(web_sys::File),
     FileRead { job: u64, name: String, bytes: Vec<u8> },
-    FileUnreadable { job: u64, message: String },
+    FileUnreadable { job: u64, detail: String },
     PickStyle(String),
     Strength(f32),
     Colour(f32),
@@ -94,7 +94,7 @@ pub struct App {
     job: u64,
     running: bool,
     stage: Option<Stage>,
-    error: Option<String>,
+    error: Option<Problem>,
     photo: Option<Photo>,
     /// A new photo on its way through the worker.
     pending_photo: Option<Photo>,
@@ -140,7 +140,13 @@ fn spawn_worker(ctx: &Context<App>) -> WorkerBridge<InferenceWorker> {
     let link = ctx.link().clone();
     let worker = InferenceWorker::spawner().callback(move |r| link.send_message(Msg::Worker(r))).spawn(WORKER_PATH);
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-    worker.send(WorkerRequest::Init { models_url: absolute_url(MODELS_PATH), fault: Fault::from_query(&search) });
+    let switches = Switches::from_query(&search);
+    worker.send(WorkerRequest::Init {
+        models_url: absolute_url(MODELS_PATH),
+        engine: EngineChoice::Auto,
+        software_gpu: switches.software_gpu,
+        fault: switches.fault,
+    });
     worker
 }
 
@@ -243,7 +249,7 @@ impl Component for App {
                 ctx.link().send_future(async move {
                     match JsFuture::from(file.array_buffer()).await {
                         Ok(buffer) => Msg::FileRead { job, name, bytes: js_sys::Uint8Array::new(&buffer).to_vec() },
-                        Err(e) => Msg::FileUnreadable { job, message: format!("Could not read the file: {e:?}") },
+                        Err(e) => Msg::FileUnreadable { job, detail: format!("{e:?}") },
                     }
                 });
                 return true;
@@ -253,8 +259,8 @@ impl Component for App {
                 // file must not lose the visitor's work.
                 self.run(Some(Photo { name, bytes }));
             }
-            Msg::FileUnreadable { job, message } if job == self.job => {
-                self.error = Some(message);
+            Msg::FileUnreadable { job, detail } if job == self.job => {
+                self.error = Some(Problem::FileUnreadable(detail));
             }
             Msg::FileRead { .. } | Msg::FileUnreadable { .. } => return false,
             Msg::PickStyle(id) => {
@@ -302,8 +308,8 @@ impl Component for App {
             }
             Msg::Divider(v) => self.divider = v,
             Msg::Download { jpeg } => {
-                if let Err(message) = self.download(jpeg) {
-                    self.error = Some(message);
+                if let Err(detail) = self.download(jpeg) {
+                    self.error = Some(Problem::Export(detail));
                 }
             }
             Msg::JpegQuality(q) => self.jpeg_quality = q,
@@ -312,11 +318,11 @@ impl Component for App {
                 match self.share_file() {
                     Ok(Some(future)) => ctx.link().send_future(async move { Msg::Shared(future.await) }),
                     Ok(None) => self.share_note = Some(words(self.lang).share_unsupported.into()),
-                    Err(e) => self.error = Some(e),
+                    Err(e) => self.error = Some(Problem::Export(e)),
                 }
             }
             // A cancelled share sheet is an AbortError: not worth a message.
-            Msg::Shared(Err(e)) if !e.contains("AbortError") => self.share_note = Some(e),
+            Msg::Shared(Err(e)) if !e.contains("AbortError") => self.share_note = Some(problem(self.lang, &Problem::Export(e))),
             Msg::Shared(_) => return false,
             Msg::ToggleLang => {
                 self.lang = self.lang.other();
@@ -380,8 +386,8 @@ impl Component for App {
                         self.painted = Some(Painted { origin: format!("history-{id}"), photo, stylized, timing: None });
                         self.redraw();
                     }
-                    Ok(_) => self.error = Some("This history entry is damaged.".into()),
-                    Err(e) => self.error = Some(e),
+                    Ok(_) => self.error = Some(Problem::HistoryDamaged),
+                    Err(e) => self.error = Some(Problem::History(e)),
                 }
             }
             Msg::DeleteEntry(id) => {
@@ -425,7 +431,7 @@ impl Component for App {
             EngineStatus::Probing => ("probing", w.probing.to_string(), String::new()),
             EngineStatus::Gpu { adapter } => ("ready", EngineKind::Gpu.label().to_string(), adapter.clone()),
             EngineStatus::Cpu { reason } => ("ready", EngineKind::Cpu.label().to_string(), cpu_reason(self.lang, reason)),
-            EngineStatus::Unavailable { reason } => ("none", w.no_engine.to_string(), reason.clone()),
+            EngineStatus::Unavailable { problem: p } => ("none", w.no_engine.to_string(), problem(self.lang, &Problem::Studio(p.clone()))),
         };
         let stage_text = match self.stage {
             Some(Stage::Decoding) => w.reading.to_string(),
@@ -465,8 +471,8 @@ impl Component for App {
                         <progress max={total.to_string()} value={done.to_string()} />
                     </p>
                 }
-                if let EngineStatus::Unavailable { reason } = &self.engine {
-                    <p class="notice">{ format!("{} {reason}", w.cannot_run) }</p>
+                if let EngineStatus::Unavailable { problem: p } = &self.engine {
+                    <p class="notice">{ format!("{} {}", w.cannot_run, problem(self.lang, &Problem::Studio(p.clone()))) }</p>
                 }
                 if let EngineStatus::Cpu { reason } = &self.engine {
                     <p class="notice">{ cpu_reason(self.lang, reason) }</p>
@@ -479,7 +485,7 @@ impl Component for App {
                             <input type="file" accept="image/*" capture="environment" data-testid="image-input" onchange={on_file} />
                         </label>
                         if let Some(error) = &self.error {
-                            <p class="error" role="alert" data-testid="error-message">{ error }</p>
+                            <p class="error" role="alert" data-testid="error-message">{ problem(self.lang, error) }</p>
                         }
                         <div class="progress-row" hidden={!self.running}>
                             <progress data-testid="progress" max="1" value={progress_value} />
@@ -733,7 +739,7 @@ impl App {
             None => return,
         };
         let Some(style) = self.style.clone().or_else(|| self.styles.first().map(|s| s.id.clone())) else {
-            self.error = Some(words(self.lang).no_style_yet.into());
+            self.error = Some(Problem::NoStyleYet);
             return;
         };
         self.style = Some(style.clone());
@@ -770,15 +776,15 @@ impl App {
                         self.redraw();
                         self.save_to_history(ctx);
                     }
-                    _ => self.error = Some("The worker sent a picture of the wrong size.".into()),
+                    _ => self.error = Some(Problem::WrongSize),
                 }
             }
-            WorkerResponse::Failed { job, message } if job == self.job => {
+            WorkerResponse::Failed { job, error } if job == self.job => {
                 self.running = false;
                 self.stage = None;
                 self.pending_photo = None;
                 self.set_chosen(None);
-                self.error = Some(message);
+                self.error = Some(Problem::Studio(error));
             }
             WorkerResponse::Progress { .. } | WorkerResponse::Done { .. } | WorkerResponse::Failed { .. } => return false,
         }

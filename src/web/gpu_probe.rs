@@ -5,7 +5,7 @@ use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::protocol::CpuReason;
+use crate::studio::{is_software_adapter, CpuReason, GpuProbe};
 
 fn get(target: &JsValue, key: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -15,8 +15,33 @@ fn is_missing(value: &JsValue) -> bool {
     value.is_undefined() || value.is_null()
 }
 
-/// Ok(a short description of the adapter) or Err(why WebGPU cannot be used).
-pub async fn probe_webgpu() -> Result<String, CpuReason> {
+/// What WebGPU offers here: a hardware adapter, a software one (SwiftShader: the browser says so
+/// with `isFallbackAdapter`, or its name does), or why there is none.
+pub async fn probe_webgpu() -> GpuProbe {
+    match request_adapter().await {
+        Ok(adapter) => {
+            let info = get(&adapter, "info");
+            let detail = ["vendor", "architecture", "description"]
+                .iter()
+                .filter_map(|k| get(&info, k).as_string())
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let detail = if detail.is_empty() { "GPU adapter".to_string() } else { detail };
+            // `isFallbackAdapter` moved from the adapter to its info in newer browsers.
+            let fallback = get(&adapter, "isFallbackAdapter").as_bool().unwrap_or(false)
+                || get(&info, "isFallbackAdapter").as_bool().unwrap_or(false);
+            if fallback || is_software_adapter(&detail) {
+                GpuProbe::Software(detail)
+            } else {
+                GpuProbe::Hardware(detail)
+            }
+        }
+        Err(reason) => GpuProbe::Missing(reason),
+    }
+}
+
+async fn request_adapter() -> Result<JsValue, CpuReason> {
     let gpu = get(&get(&js_sys::global(), "navigator"), "gpu");
     if is_missing(&gpu) {
         return Err(CpuReason::NoWebGpu);
@@ -30,12 +55,5 @@ pub async fn probe_webgpu() -> Result<String, CpuReason> {
     if is_missing(&adapter) {
         return Err(CpuReason::NoAdapter);
     }
-    let info = get(&adapter, "info");
-    let detail = ["vendor", "architecture", "description"]
-        .iter()
-        .filter_map(|k| get(&info, k).as_string())
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    Ok(if detail.is_empty() { "GPU adapter".into() } else { detail })
+    Ok(adapter)
 }

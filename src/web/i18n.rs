@@ -183,18 +183,165 @@ static ZH: Words = Words {
 };
 
 /// Why the CPU engine runs, in the visitor's language.
-pub fn cpu_reason(lang: Lang, reason: &crate::protocol::CpuReason) -> String {
-    use crate::protocol::CpuReason::*;
+pub fn cpu_reason(lang: Lang, reason: &crate::studio::CpuReason) -> String {
+    use crate::studio::CpuReason::*;
     match (lang, reason) {
+        (Lang::En, Chosen) => "Painting on the CPU, as chosen.".into(),
         (Lang::En, NoWebGpu) => "This browser does not offer WebGPU. Painting on the CPU (slower).".into(),
         (Lang::En, NoAdapter) => {
             "WebGPU is present but offers no GPU adapter (GPU blocklisted or hardware acceleration off). Painting on the CPU (slower).".into()
         }
         (Lang::En, ProbeFailed(e)) => format!("WebGPU could not find a GPU ({e}). Painting on the CPU (slower)."),
+        (Lang::En, SoftwareGpu(name)) => {
+            format!("WebGPU here runs in software ({name}), slower than Atelier's CPU engine. Painting on the CPU.")
+        }
         (Lang::En, GpuFailed(e)) => format!("The GPU failed ({e}). Painting on the CPU from now on (slower)."),
+        (Lang::Zh, Chosen) => "按所选，用 CPU 作画。".into(),
         (Lang::Zh, NoWebGpu) => "此浏览器不支持 WebGPU。正在用 CPU 作画（较慢）。".into(),
         (Lang::Zh, NoAdapter) => "WebGPU 可用，但没有可用的 GPU（GPU 被屏蔽或硬件加速已关闭）。正在用 CPU 作画（较慢）。".into(),
         (Lang::Zh, ProbeFailed(e)) => format!("WebGPU 找不到 GPU（{e}）。正在用 CPU 作画（较慢）。"),
+        (Lang::Zh, SoftwareGpu(name)) => format!("此处的 WebGPU 以软件方式运行（{name}），比 Atelier 的 CPU 引擎还慢。正在用 CPU 作画。"),
         (Lang::Zh, GpuFailed(e)) => format!("GPU 出错（{e}）。此后改用 CPU 作画（较慢）。"),
+    }
+}
+
+/// A problem the page shows, kept as data and worded when shown, so it follows a language switch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    /// From the worker (or the studio directly): the photo, the package, the engine.
+    Studio(crate::studio::StudioError),
+    /// The browser could not read the chosen file (its detail).
+    FileUnreadable(String),
+    /// A history entry's pixels do not make a picture.
+    HistoryDamaged,
+    /// The history store failed (its detail).
+    History(String),
+    /// The worker answered with a picture of the wrong size.
+    WrongSize,
+    /// Making the download or the shared file failed (its detail).
+    Export(String),
+    NoStyleYet,
+}
+
+/// A problem in the visitor's language. Details that come from the browser stay as they are.
+pub fn problem(lang: Lang, problem: &Problem) -> String {
+    use crate::imaging::{ImageError, MAX_FILE_BYTES};
+    use crate::studio::StudioError as E;
+    let zh = lang == Lang::Zh;
+    let pick = |en: String, zh_text: String| if zh { zh_text } else { en };
+    match problem {
+        Problem::Studio(E::Photo(e)) => match e {
+            ImageError::Empty => pick("The file is empty.".into(), "文件是空的。".into()),
+            ImageError::UnknownFormat => pick(
+                "This is not an image Atelier can read (JPEG, PNG, WebP, GIF or BMP).".into(),
+                "这不是 Atelier 能读取的图片（JPEG、PNG、WebP、GIF 或 BMP）。".into(),
+            ),
+            ImageError::TooLarge { width, height, limit } => pick(
+                format!("The photo is {width}×{height}, over the {limit} megapixel limit."),
+                format!("照片为 {width}×{height}，超过了 {limit} 百万像素的上限。"),
+            ),
+            ImageError::Corrupt(detail) => {
+                pick(format!("The image file is damaged ({detail})."), format!("图片文件已损坏（{detail}）。"))
+            }
+            ImageError::Truncated => pick(
+                "The image file is cut short: its end is missing (an interrupted download or copy?).".into(),
+                "图片文件不完整：结尾缺失（下载或复制被中断？）。".into(),
+            ),
+            ImageError::FileTooLarge { bytes } => pick(
+                format!("The file is {} MB, over the {} MB limit.", bytes >> 20, MAX_FILE_BYTES >> 20),
+                format!("文件大小为 {} MB，超过了 {} MB 的上限。", bytes >> 20, MAX_FILE_BYTES >> 20),
+            ),
+        },
+        Problem::Studio(E::Package(detail)) => pick(
+            format!("The styles could not be loaded ({detail}). Reload the page to try again."),
+            format!("风格无法加载（{detail}）。请重新载入页面再试。"),
+        ),
+        Problem::Studio(E::UnknownStyle(id)) => pick(format!("There is no style “{id}”."), format!("没有名为“{id}”的风格。")),
+        Problem::Studio(E::UnknownEngine(name)) => pick(format!("Unknown engine “{name}”."), format!("未知的引擎“{name}”。")),
+        Problem::Studio(E::NoGpu(_)) => pick("No usable GPU here.".into(), "此处没有可用的 GPU。".into()),
+        Problem::Studio(E::Engine(detail)) => pick(format!("The painting failed ({detail})."), format!("作画失败（{detail}）。")),
+        Problem::Studio(E::Cancelled) => pick("Cancelled.".into(), "已取消。".into()),
+        Problem::Studio(E::NotReady) => pick("The painter is not ready yet.".into(), "绘画引擎尚未就绪。".into()),
+        Problem::FileUnreadable(detail) => {
+            pick(format!("The browser could not read the file ({detail})."), format!("浏览器无法读取该文件（{detail}）。"))
+        }
+        Problem::HistoryDamaged => pick("This history entry is damaged.".into(), "这条历史记录已损坏。".into()),
+        Problem::History(detail) => {
+            pick(format!("The history on this device failed ({detail})."), format!("本设备上的历史记录出错（{detail}）。"))
+        }
+        Problem::WrongSize => pick(
+            "The painter sent a picture of the wrong size. Please try again.".into(),
+            "绘画引擎返回的图片尺寸不对，请再试一次。".into(),
+        ),
+        Problem::Export(detail) => {
+            pick(format!("The picture could not be exported ({detail})."), format!("无法导出图片（{detail}）。"))
+        }
+        Problem::NoStyleYet => words(lang).no_style_yet.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::imaging::ImageError;
+    use crate::studio::{CpuReason, StudioError};
+
+    fn has_cjk(text: &str) -> bool {
+        text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+
+    fn every_problem() -> Vec<Problem> {
+        let studio = [
+            StudioError::Photo(ImageError::Empty),
+            StudioError::Photo(ImageError::UnknownFormat),
+            StudioError::Photo(ImageError::TooLarge { width: 9000, height: 9000, limit: 40 }),
+            StudioError::Photo(ImageError::Corrupt("bad Huffman code".into())),
+            StudioError::Photo(ImageError::Truncated),
+            StudioError::Photo(ImageError::FileTooLarge { bytes: 300 << 20 }),
+            StudioError::Package("HTTP 404".into()),
+            StudioError::UnknownStyle("mona-lisa".into()),
+            StudioError::UnknownEngine("tpu".into()),
+            StudioError::NoGpu(CpuReason::NoAdapter),
+            StudioError::Engine("out of memory".into()),
+            StudioError::Cancelled,
+            StudioError::NotReady,
+        ];
+        let page = [
+            Problem::FileUnreadable("NotReadableError".into()),
+            Problem::HistoryDamaged,
+            Problem::History("InvalidStateError".into()),
+            Problem::WrongSize,
+            Problem::Export("SecurityError".into()),
+            Problem::NoStyleYet,
+        ];
+        studio.into_iter().map(Problem::Studio).chain(page).collect()
+    }
+
+    #[test]
+    fn every_problem_is_worded_in_both_languages() {
+        for p in every_problem() {
+            let (en, zh) = (problem(Lang::En, &p), problem(Lang::Zh, &p));
+            assert!(!has_cjk(&en) && en.chars().any(|c| c.is_ascii_alphabetic()), "{p:?}: {en}");
+            assert!(has_cjk(&zh), "{p:?} has no Chinese wording: {zh}");
+        }
+        let too_large = Problem::Studio(StudioError::Photo(ImageError::TooLarge { width: 9000, height: 8000, limit: 40 }));
+        assert!(problem(Lang::Zh, &too_large).contains("9000×8000"));
+    }
+
+    #[test]
+    fn every_cpu_reason_is_worded_in_both_languages() {
+        let reasons = [
+            CpuReason::Chosen,
+            CpuReason::NoWebGpu,
+            CpuReason::NoAdapter,
+            CpuReason::ProbeFailed("TypeError".into()),
+            CpuReason::SoftwareGpu("google swiftshader".into()),
+            CpuReason::GpuFailed("device lost".into()),
+        ];
+        for r in reasons {
+            assert!(!has_cjk(&cpu_reason(Lang::En, &r)), "{r:?}");
+            assert!(has_cjk(&cpu_reason(Lang::Zh, &r)), "{r:?}");
+        }
+        assert!(cpu_reason(Lang::En, &CpuReason::SoftwareGpu("google swiftshader".into())).contains("swiftshader"));
     }
 }

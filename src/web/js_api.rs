@@ -19,23 +19,16 @@ use js_sys::{Float32Array, Object, Reflect, Uint8Array, Uint8ClampedArray};
 use wasm_bindgen::prelude::*;
 
 use super::gpu_probe::probe_webgpu;
-use super::worker::load_package;
-use crate::engine::{CpuEngine, Engine, EngineKind, Tensors, WonnxEngine};
-use crate::imaging;
-use crate::model::{GraphVariant, ModelPackage, StyleChoice, INPUT_NAME, OUTPUT_NAME};
-use crate::pipeline::{self, Brush, RenderOptions};
+use super::package_fetch::load_package;
+use crate::engine::EngineKind;
+use crate::model::StyleChoice;
+use crate::pipeline::Brush;
+use crate::studio::{self, CpuReason, EngineChoice, EngineStatus, GpuProbe, Studio, StudioError};
 
-struct Loaded {
-    package: ModelPackage,
-    options: RenderOptions,
-    engine: Box<dyn Engine>,
-    adapter: String,
-}
-
-/// A loaded package and one engine. Calls are serialised: a second call while one runs is an error.
+/// A loaded package and its engine. Calls are serialised: a second call while one runs is an error.
 #[wasm_bindgen]
 pub struct Atelier {
-    inner: Rc<RefCell<Option<Loaded>>>,
+    inner: Rc<RefCell<Option<Studio>>>,
 }
 
 fn set(target: &Object, key: &str, value: &JsValue) {
@@ -43,43 +36,43 @@ fn set(target: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
-/// Take the loaded state out for an async call (no RefCell borrow across an await).
-fn take(inner: &Rc<RefCell<Option<Loaded>>>) -> Result<Loaded, JsError> {
+fn js_error(e: StudioError) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// Take the studio out for an async call (no RefCell borrow across an await).
+fn take(inner: &Rc<RefCell<Option<Studio>>>) -> Result<Studio, JsError> {
     inner.borrow_mut().take().ok_or_else(|| JsError::new("Atelier is busy with another call"))
 }
 
 #[wasm_bindgen]
 impl Atelier {
     /// Fetch and verify the package under `models_url` (ending in '/'), then open the engine:
-    /// `backend` is 'webgpu', 'cpu', or 'auto' (WebGPU where usable, else the CPU engine).
+    /// `backend` is 'webgpu' (software adapters included; its failures are errors), 'cpu', or
+    /// 'auto' (a hardware WebGPU adapter where there is one, else the CPU engine, which also takes
+    /// over from a GPU that fails).
     pub async fn load(models_url: String, backend: String) -> Result<Atelier, JsError> {
         // The backend is checked before anything is downloaded, and WebGPU is only asked for
         // when it may be used (the adapter request alone logs warnings where there is none).
-        let wants_gpu = match backend.as_str() {
-            "webgpu" | "auto" => true,
-            "cpu" => false,
-            other => return Err(JsError::new(&format!("unknown backend '{other}': use 'auto', 'webgpu' or 'cpu'"))),
+        let choice: EngineChoice = backend.parse().map_err(js_error)?;
+        let package = load_package(&models_url, &|_, _| {}).await.map_err(js_error)?;
+        let probe = match choice {
+            EngineChoice::Cpu => GpuProbe::Missing(CpuReason::Chosen),
+            _ => probe_webgpu().await,
         };
-        let package = load_package(&models_url, &|_| {}).await.map_err(|e| JsError::new(&e))?;
-        let options = RenderOptions::for_generator(&package.generator, package.stride())?;
-        let gpu = if wants_gpu { Some(probe_webgpu().await) } else { None };
-        let (engine, adapter): (Box<dyn Engine>, String) = match gpu {
-            Some(Ok(adapter)) => (Box::new(WonnxEngine::new(package.generator.clone())), adapter),
-            Some(Err(reason)) if backend == "webgpu" => {
-                return Err(JsError::new(&format!("WebGPU is not usable here: {reason:?}")))
-            }
-            _ => (Box::new(CpuEngine::new(package.generator.clone())), String::new()),
-        };
-        let loaded = Loaded { package, options, engine, adapter };
-        Ok(Atelier { inner: Rc::new(RefCell::new(Some(loaded))) })
+        let studio = Studio::open(package, choice, probe).map_err(|e| match e {
+            StudioError::NoGpu(reason) => JsError::new(&format!("WebGPU is not usable here: {reason:?}")),
+            e => js_error(e),
+        })?;
+        Ok(Atelier { inner: Rc::new(RefCell::new(Some(studio))) })
     }
 
     /// 'webgpu' or 'cpu'.
     #[wasm_bindgen(getter)]
     pub fn backend(&self) -> Result<String, JsError> {
         let inner = self.inner.borrow();
-        let loaded = inner.as_ref().ok_or_else(|| JsError::new("Atelier is busy with another call"))?;
-        Ok(match loaded.engine.kind() {
+        let studio = inner.as_ref().ok_or_else(|| JsError::new("Atelier is busy with another call"))?;
+        Ok(match studio.engine_kind() {
             EngineKind::Gpu => "webgpu".into(),
             EngineKind::Cpu => "cpu".into(),
         })
@@ -88,7 +81,29 @@ impl Atelier {
     /// The GPU adapter's description ('' on the CPU engine).
     #[wasm_bindgen(getter)]
     pub fn adapter(&self) -> String {
-        self.inner.borrow().as_ref().map(|l| l.adapter.clone()).unwrap_or_default()
+        match self.inner.borrow().as_ref().map(|s| s.status().clone()) {
+            Some(EngineStatus::Gpu { adapter }) => adapter,
+            _ => String::new(),
+        }
+    }
+
+    /// Why the CPU engine runs ('' on WebGPU): 'chosen', 'no-webgpu', 'no-adapter',
+    /// 'probe-failed', 'software-gpu' or 'gpu-failed'.
+    #[wasm_bindgen(getter, js_name = cpuReason)]
+    pub fn cpu_reason(&self) -> String {
+        let status = self.inner.borrow().as_ref().map(|s| s.status().clone());
+        match status {
+            Some(EngineStatus::Cpu { reason }) => match reason {
+                CpuReason::Chosen => "chosen",
+                CpuReason::NoWebGpu => "no-webgpu",
+                CpuReason::NoAdapter => "no-adapter",
+                CpuReason::ProbeFailed(_) => "probe-failed",
+                CpuReason::SoftwareGpu(_) => "software-gpu",
+                CpuReason::GpuFailed(_) => "gpu-failed",
+            }
+            .into(),
+            _ => String::new(),
+        }
     }
 
     /// The package's style ids, in gallery order.
@@ -97,7 +112,7 @@ impl Atelier {
         self.inner
             .borrow()
             .as_ref()
-            .map(|l| l.package.manifest.styles.iter().map(|s| s.id.clone()).collect())
+            .map(|s| s.package().manifest.styles.iter().map(|s| s.id.clone()).collect())
             .unwrap_or_default()
     }
 
@@ -116,27 +131,16 @@ impl Atelier {
         brush: Option<f32>,
     ) -> Result<JsValue, JsError> {
         let brush = brush.map(Brush::new).transpose()?.unwrap_or_default();
-        let photo = imaging::decode(&image.to_vec())?;
-        let (width, height) = imaging::fit_within(photo.width(), photo.height(), max_side);
-        let photo = imaging::resize_to(&photo, width, height);
+        let photo = studio::prepare_photo(&image.to_vec(), max_side).map_err(js_error)?;
         let choice = StyleChoice { style, mix: mix_style.map(|other| (other, mix.unwrap_or(0.5))) };
-        let mut loaded = take(&self.inner)?;
-        let result = async {
-            let params = loaded.package.style_params(&choice)?;
-            let (stride, working_side) = (loaded.package.stride(), loaded.package.working_side());
-            let mut keep_going = |_, _| true;
-            let options = &loaded.options;
-            let painting =
-                pipeline::paint(loaded.engine.as_mut(), &photo, &params, stride, options, brush, working_side, &mut keep_going);
-            Ok::<_, JsError>(painting.await?)
-        }
-        .await;
-        *self.inner.borrow_mut() = Some(loaded);
-        let stylized = result?;
+        let mut studio = take(&self.inner)?;
+        let painting = studio.paint(&photo, &choice, brush, &mut |_| true).await;
+        *self.inner.borrow_mut() = Some(studio);
+        let painting = painting.map_err(js_error)?;
         let out = Object::new();
-        set(&out, "width", &width.into());
-        set(&out, "height", &height.into());
-        set(&out, "rgba", &Uint8ClampedArray::from(stylized.as_raw().as_slice()).into());
+        set(&out, "width", &photo.width().into());
+        set(&out, "height", &photo.height().into());
+        set(&out, "rgba", &Uint8ClampedArray::from(painting.image.as_raw().as_slice()).into());
         Ok(out.into())
     }
 
@@ -151,16 +155,9 @@ impl Atelier {
         height: u32,
         width: u32,
     ) -> Result<Float32Array, JsError> {
-        let mut loaded = take(&self.inner)?;
-        let result = async {
-            let params = loaded.package.style_params(&StyleChoice::single(&style))?;
-            let mut inputs: Tensors = params.inputs.into_iter().collect();
-            inputs.insert(INPUT_NAME.into(), content.to_vec());
-            let mut outputs = loaded.engine.run(GraphVariant::Plain, height, width, &inputs).await?;
-            outputs.remove(OUTPUT_NAME).ok_or_else(|| JsError::new("the generator returned no output"))
-        }
-        .await;
-        *self.inner.borrow_mut() = Some(loaded);
-        Ok(Float32Array::from(result?.as_slice()))
+        let mut studio = take(&self.inner)?;
+        let result = studio.run_pass(&style, content.to_vec(), height, width).await;
+        *self.inner.borrow_mut() = Some(studio);
+        Ok(Float32Array::from(result.map_err(js_error)?.as_slice()))
     }
 }

@@ -1,10 +1,18 @@
-//! Browser shells (wasm only): the yew app and the inference worker. No inference logic lives
-//! in the app; the worker turns requests into engine calls.
+//! Browser shells: the yew app, the inference worker and the JS module. No inference logic lives
+//! here: the worker and the JS module are shells over `crate::studio`. The DOM-free parts (the
+//! page's words) also build natively, for `cargo test`.
 
-pub mod app;
 pub mod i18n;
-#[cfg(feature = "js-api")]
-pub mod js_api;
+
+#[cfg(target_arch = "wasm32")]
+pub mod app;
+#[cfg(target_arch = "wasm32")]
 pub mod gpu_probe;
+#[cfg(target_arch = "wasm32")]
 pub mod history;
+#[cfg(all(target_arch = "wasm32", feature = "js-api"))]
+pub mod js_api;
+#[cfg(target_arch = "wasm32")]
+pub mod package_fetch;
+#[cfg(target_arch = "wasm32")]
 pub mod worker;

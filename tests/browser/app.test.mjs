@@ -43,7 +43,8 @@ test('stylizes a photo on WebGPU with the pixels onnxruntime computes', { timeou
   try {
     const page = await browser.newPage();
     watchPage(page);
-    await page.goto(server.url);
+    // SwiftShader is software: the page passes over it for the CPU engine unless told not to.
+    await page.goto(`${server.url}?atelier-gpu=software`);
     assert.equal(await page.title(), 'Atelier');
     await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
     assert.equal((await page.locator('[data-testid=engine-badge]').textContent()).trim(), 'WebGPU');

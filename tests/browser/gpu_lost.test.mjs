@@ -16,7 +16,7 @@ test('a lost GPU mid-job ends with the CPU engine painting the same job', { time
   try {
     const page = await browser.newPage();
     watchPage(page);
-    await page.goto(`${server.url}?atelier-fault=gpu-lost`);
+    await page.goto(`${server.url}?atelier-fault=gpu-lost&atelier-gpu=software`);
     await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
     assert.equal((await page.locator('[data-testid=engine-badge]').textContent()).trim(), 'WebGPU');
     await page.setInputFiles('[data-testid=image-input]', PHOTO);

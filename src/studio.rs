@@ -1,0 +1,301 @@
+//! The studio: the one place that picks the engine for an opened model package, hands a job from
+//! a failing GPU to the CPU engine, prepares photos and paints them. The worker, the JS module and
+//! the CLI are thin shells over it: they bring the bytes (fetch, files), probe the GPU their own
+//! way (WebGPU in a browser, Vulkan/Metal/DX12 natively) and show what it reports.
+//!
+//! No DOM and no wasm-only code: the fallback is tested natively with engines that fail like a
+//! lost GPU (`engine::LosesDevice`).
+
+use image::RgbaImage;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::engine::{CpuEngine, Engine, EngineError, EngineKind, Tensors, WonnxEngine};
+use crate::imaging::{self, ImageError};
+use crate::model::format::ModelProto;
+use crate::model::{GraphError, GraphVariant, ModelPackage, PackageError, StyleChoice, INPUT_NAME, OUTPUT_NAME};
+use crate::pipeline::{self, Brush, RenderOptions};
+
+/// Which engine a caller asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum EngineChoice {
+    /// A hardware GPU where there is one, else the CPU engine; a GPU that fails hands the job, and
+    /// every later one, to the CPU engine.
+    #[default]
+    Auto,
+    /// The GPU, software adapters included, or an error: for measurements and tests. A GPU failure
+    /// is an error, not a fallback.
+    Gpu,
+    /// The CPU engine, without asking for a GPU.
+    Cpu,
+}
+
+impl std::str::FromStr for EngineChoice {
+    type Err = StudioError;
+
+    fn from_str(text: &str) -> Result<Self, StudioError> {
+        match text {
+            "auto" => Ok(EngineChoice::Auto),
+            "gpu" | "webgpu" => Ok(EngineChoice::Gpu),
+            "cpu" => Ok(EngineChoice::Cpu),
+            other => Err(StudioError::UnknownEngine(other.to_string())),
+        }
+    }
+}
+
+/// Why the CPU engine runs instead of the GPU (the page words it in the visitor's language).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum CpuReason {
+    /// The caller asked for the CPU engine.
+    Chosen,
+    /// `navigator.gpu` is missing.
+    NoWebGpu,
+    /// WebGPU is there (or natively: Vulkan/Metal/DX12) but offers no adapter.
+    NoAdapter,
+    /// Asking for an adapter failed.
+    ProbeFailed(String),
+    /// The only adapter is a software rasteriser (named): slower than the CPU engine. On
+    /// SwiftShader a 481x321 photo took 185-217 s against 1.6-3 s on the CPU engine.
+    SoftwareGpu(String),
+    /// The GPU failed while painting (device lost, out of memory).
+    GpuFailed(String),
+}
+
+/// What a shell's GPU probe found. Shells skip the probe where the choice is `Cpu`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GpuProbe {
+    /// A hardware adapter, with a description for the badge.
+    Hardware(String),
+    /// A software rasteriser (SwiftShader, lavapipe, WARP), with its description.
+    Software(String),
+    /// No usable GPU, and why.
+    Missing(CpuReason),
+}
+
+/// Whether an adapter's description names a software rasteriser (where the platform does not say
+/// so itself: WebGPU's adapter info has no device type in every browser).
+pub fn is_software_adapter(description: &str) -> bool {
+    let description = description.to_ascii_lowercase();
+    ["swiftshader", "llvmpipe", "lavapipe", "softpipe", "microsoft basic render"].iter().any(|name| description.contains(name))
+}
+
+/// What runs, for the badge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum EngineStatus {
+    /// The shell is still looking (the page, before the worker answers).
+    Probing,
+    Gpu { adapter: String },
+    Cpu { reason: CpuReason },
+    /// Nothing can run, and why.
+    Unavailable { problem: StudioError },
+}
+
+impl EngineStatus {
+    pub fn kind(&self) -> Option<EngineKind> {
+        match self {
+            EngineStatus::Gpu { .. } => Some(EngineKind::Gpu),
+            EngineStatus::Cpu { .. } => Some(EngineKind::Cpu),
+            _ => None,
+        }
+    }
+}
+
+/// Everything that can go wrong between a package, a photo and a painting. Serializable so the
+/// worker can send it to the page, which says it in the visitor's language (`web::i18n`).
+#[derive(Debug, Clone, PartialEq, Error, Serialize, Deserialize)]
+pub enum StudioError {
+    #[error("{0}")]
+    Photo(#[from] ImageError),
+    /// The package could not be downloaded, read or verified (the detail is technical).
+    #[error("the styles could not be loaded: {0}")]
+    Package(String),
+    #[error("there is no style '{0}' in this package")]
+    UnknownStyle(String),
+    #[error("unknown backend '{0}': use 'auto', 'gpu' (or 'webgpu') or 'cpu'")]
+    UnknownEngine(String),
+    /// `EngineChoice::Gpu` where no GPU is usable.
+    #[error("no usable GPU: {0:?}")]
+    NoGpu(CpuReason),
+    /// The engine failed (for the GPU: only where no fallback was allowed).
+    #[error("the engine failed: {0}")]
+    Engine(String),
+    #[error("cancelled")]
+    Cancelled,
+    /// A job arrived before a package was opened (or after it failed to open).
+    #[error("no engine is ready yet")]
+    NotReady,
+}
+
+impl From<PackageError> for StudioError {
+    fn from(e: PackageError) -> Self {
+        match e {
+            PackageError::UnknownStyle(id) => StudioError::UnknownStyle(id),
+            e => StudioError::Package(e.to_string()),
+        }
+    }
+}
+
+impl From<GraphError> for StudioError {
+    fn from(e: GraphError) -> Self {
+        StudioError::Package(e.to_string())
+    }
+}
+
+impl From<EngineError> for StudioError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Cancelled => StudioError::Cancelled,
+            e => StudioError::Engine(e.to_string()),
+        }
+    }
+}
+
+/// What a painting reports while it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StudioEvent {
+    /// Network passes: `done` of `total` (tiles, for large pictures).
+    Pass { done: u32, total: u32 },
+    /// The GPU failed; the CPU engine takes this job and every later one.
+    FellBack(CpuReason),
+}
+
+/// A finished painting at the photo's size, and the engine that made it.
+pub struct Painting {
+    pub image: RgbaImage,
+    pub engine: EngineKind,
+}
+
+/// Decode a photo (orientation applied, pixel budget checked) and fit it within `max_side` px on
+/// its long side (0: keep its size; never enlarged).
+pub fn prepare_photo(bytes: &[u8], max_side: u32) -> Result<RgbaImage, StudioError> {
+    let photo = imaging::decode(bytes)?;
+    Ok(fit_photo(&photo, max_side))
+}
+
+/// `photo` fitted within `max_side` px (0: as it is).
+pub fn fit_photo(photo: &RgbaImage, max_side: u32) -> RgbaImage {
+    let (width, height) = imaging::fit_within(photo.width(), photo.height(), max_side);
+    if (width, height) == photo.dimensions() {
+        return photo.clone();
+    }
+    imaging::resize_to(photo, width, height)
+}
+
+/// A model package with the engine that paints it.
+pub struct Studio {
+    package: ModelPackage,
+    engine: Box<dyn Engine>,
+    /// Pass and tile sizes within the running engine's budget.
+    options: RenderOptions,
+    status: EngineStatus,
+    /// `Auto`: a failing GPU hands over to the CPU engine. Otherwise its failure is the caller's.
+    falls_back: bool,
+}
+
+impl Studio {
+    /// Pick the engine for `package` from `choice` and what the shell's GPU probe found.
+    pub fn open(package: ModelPackage, choice: EngineChoice, probe: GpuProbe) -> Result<Studio, StudioError> {
+        Studio::open_with(package, choice, probe, |generator| Box::new(WonnxEngine::new(generator)))
+    }
+
+    /// `open` with the GPU engine made by `make_gpu` (called only where the GPU is picked): tests
+    /// and the page's fault switches wrap it in engines that fail on purpose.
+    pub fn open_with(
+        package: ModelPackage,
+        choice: EngineChoice,
+        probe: GpuProbe,
+        make_gpu: impl FnOnce(ModelProto) -> Box<dyn Engine>,
+    ) -> Result<Studio, StudioError> {
+        let use_gpu = match (choice, probe) {
+            (EngineChoice::Cpu, _) => Err(CpuReason::Chosen),
+            (EngineChoice::Gpu, GpuProbe::Hardware(adapter) | GpuProbe::Software(adapter)) => Ok(adapter),
+            (EngineChoice::Gpu, GpuProbe::Missing(reason)) => return Err(StudioError::NoGpu(reason)),
+            (EngineChoice::Auto, GpuProbe::Hardware(adapter)) => Ok(adapter),
+            (EngineChoice::Auto, GpuProbe::Software(adapter)) => Err(CpuReason::SoftwareGpu(adapter)),
+            (EngineChoice::Auto, GpuProbe::Missing(reason)) => Err(reason),
+        };
+        let (engine, status) = match use_gpu {
+            Ok(adapter) => (make_gpu(package.generator.clone()), EngineStatus::Gpu { adapter }),
+            Err(reason) => (cpu_engine(&package), EngineStatus::Cpu { reason }),
+        };
+        let options = RenderOptions::for_generator(&package.generator, package.stride(), engine.max_tensor_elements())?;
+        Ok(Studio { package, engine, options, status, falls_back: choice == EngineChoice::Auto })
+    }
+
+    pub fn package(&self) -> &ModelPackage {
+        &self.package
+    }
+
+    pub fn status(&self) -> &EngineStatus {
+        &self.status
+    }
+
+    pub fn engine_kind(&self) -> EngineKind {
+        self.engine.kind()
+    }
+
+    pub fn options(&self) -> &RenderOptions {
+        &self.options
+    }
+
+    /// Paint `photo` at its own size with `style`, strokes of `brush`. `events` hears every pass
+    /// (return false to cancel) and a fallback to the CPU engine.
+    pub async fn paint(
+        &mut self,
+        photo: &RgbaImage,
+        style: &StyleChoice,
+        brush: Brush,
+        events: &mut dyn FnMut(StudioEvent) -> bool,
+    ) -> Result<Painting, StudioError> {
+        let params = self.package.style_params(style)?;
+        let (stride, working_side) = (self.package.stride(), self.package.working_side());
+        let mut result = {
+            let mut on_pass = |done: usize, total: usize| events(StudioEvent::Pass { done: done as u32, total: total as u32 });
+            pipeline::paint(self.engine.as_mut(), photo, &params, stride, &self.options, brush, working_side, &mut on_pass).await
+        };
+        if let Err(EngineError::Gpu(reason)) = &result {
+            if self.falls_back {
+                let reason = CpuReason::GpuFailed(reason.clone());
+                self.use_cpu(reason.clone())?;
+                events(StudioEvent::FellBack(reason));
+                let mut on_pass = |done: usize, total: usize| events(StudioEvent::Pass { done: done as u32, total: total as u32 });
+                result =
+                    pipeline::paint(self.engine.as_mut(), photo, &params, stride, &self.options, brush, working_side, &mut on_pass)
+                        .await;
+            }
+        }
+        Ok(Painting { image: result?, engine: self.engine.kind() })
+    }
+
+    /// One network pass and nothing around it: `content` is a [1,3,height,width] tensor in 0..1 (no
+    /// padding added); returns the generator's output of the same shape. For benchmarks and callers
+    /// who do their own pre- and post-processing. No fallback: the caller measures one engine.
+    pub async fn run_pass(&mut self, style: &str, content: Vec<f32>, height: u32, width: u32) -> Result<Vec<f32>, StudioError> {
+        let params = self.package.style_params(&StyleChoice::single(style))?;
+        let mut inputs: Tensors = params.inputs.into_iter().collect();
+        inputs.insert(INPUT_NAME.into(), content);
+        let mut outputs = self.engine.run(GraphVariant::Plain, height, width, &inputs).await?;
+        outputs.remove(OUTPUT_NAME).ok_or_else(|| EngineError::MissingOutput(OUTPUT_NAME.into()).into())
+    }
+
+    fn use_cpu(&mut self, reason: CpuReason) -> Result<(), StudioError> {
+        self.engine = cpu_engine(&self.package);
+        self.options = RenderOptions::for_generator(&self.package.generator, self.package.stride(), self.engine.max_tensor_elements())?;
+        self.status = EngineStatus::Cpu { reason };
+        Ok(())
+    }
+}
+
+fn cpu_engine(package: &ModelPackage) -> Box<dyn Engine> {
+    Box::new(CpuEngine::new(package.generator.clone()))
+}
+
+/// The native GPU probe: the adapter wonnx would open (Vulkan/Metal/DX12), software ones told apart.
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn probe_native_gpu() -> GpuProbe {
+    match crate::engine::native_gpu_adapter().await {
+        Some(adapter) if adapter.software => GpuProbe::Software(adapter.name),
+        Some(adapter) => GpuProbe::Hardware(adapter.name),
+        None => GpuProbe::Missing(CpuReason::NoAdapter),
+    }
+}

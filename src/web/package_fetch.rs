@@ -1,0 +1,55 @@
+//! Fetching a model package in a browser (the worker and the JS module): the manifest, then each
+//! file checked against it; a damaged copy (from a cache) is fetched once more from the network.
+
+use js_sys::Uint8Array;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::model::package::FileEntry;
+use crate::model::{Manifest, ModelPackage};
+use crate::studio::StudioError;
+
+/// `reload`: past every cache (the HTTP cache and the service worker's, which then repairs its copy).
+async fn fetch_bytes(url: &str, reload: bool) -> Result<Vec<u8>, StudioError> {
+    let failed = |what: &str, e: wasm_bindgen::JsValue| StudioError::Package(format!("could not {what} {url}: {e:?}"));
+    let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    let mut init = web_sys::RequestInit::new();
+    if reload {
+        init.cache(web_sys::RequestCache::Reload);
+    }
+    let response: web_sys::Response = JsFuture::from(global.fetch_with_str_and_init(url, &init))
+        .await
+        .and_then(|r| r.dyn_into())
+        .map_err(|e| failed("download", e))?;
+    if !response.ok() {
+        return Err(StudioError::Package(format!("could not download {url}: HTTP {}", response.status())));
+    }
+    let buffer = response.array_buffer().map_err(|e| failed("read", e))?;
+    let buffer = JsFuture::from(buffer).await.map_err(|e| failed("read", e))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+async fn fetch_verified(url: &str, entry: &FileEntry) -> Result<Vec<u8>, StudioError> {
+    let bytes = fetch_bytes(url, false).await?;
+    if entry.verify(&bytes).is_ok() {
+        return Ok(bytes);
+    }
+    log::warn!("{url} failed its check; fetching it again from the network");
+    let bytes = fetch_bytes(url, true).await?;
+    entry.verify(&bytes)?;
+    Ok(bytes)
+}
+
+/// The package under `models_url` (absolute or relative to the page, ending in '/');
+/// `progress(done, total)` in bytes as its files arrive.
+pub async fn load_package(models_url: &str, progress: &dyn Fn(u64, u64)) -> Result<ModelPackage, StudioError> {
+    let manifest = Manifest::parse(&fetch_bytes(&format!("{models_url}manifest.json"), false).await?)?;
+    let network = &manifest.network;
+    let total = network.generator.bytes + network.style_params.bytes;
+    progress(0, total);
+    let generator = fetch_verified(&format!("{models_url}{}", network.generator.file), &network.generator).await?;
+    progress(generator.len() as u64, total);
+    let params = fetch_verified(&format!("{models_url}{}", network.style_params.file), &network.style_params).await?;
+    progress(total, total);
+    Ok(ModelPackage::from_parts(manifest, &generator, &params)?)
+}

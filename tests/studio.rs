@@ -1,0 +1,185 @@
+//! The studio: engine choice, the GPU -> CPU fallback, photo preparation and typed errors, with
+//! engines that fail on purpose (no GPU needed).
+
+mod common;
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use async_trait::async_trait;
+use atelier::engine::{CpuEngine, Engine, EngineError, EngineKind, LosesDevice, Tensors};
+use atelier::imaging::ImageError;
+use atelier::model::{GraphVariant, ModelPackage, StyleChoice};
+use atelier::pipeline::Brush;
+use atelier::studio::{self, CpuReason, EngineChoice, EngineStatus, GpuProbe, Studio, StudioError, StudioEvent};
+use common::*;
+
+/// The CPU engine dressed as a GPU (kind Gpu, wonnx's tensor budget), counting its runs.
+struct PretendGpu {
+    inner: CpuEngine,
+    runs: Rc<Cell<u32>>,
+}
+
+#[async_trait(?Send)]
+impl Engine for PretendGpu {
+    fn kind(&self) -> EngineKind {
+        EngineKind::Gpu
+    }
+
+    fn max_tensor_elements(&self) -> usize {
+        atelier::model::prepare::MAX_TENSOR_ELEMENTS
+    }
+
+    async fn run(&mut self, variant: GraphVariant, height: u32, width: u32, inputs: &Tensors) -> Result<Tensors, EngineError> {
+        self.runs.set(self.runs.get() + 1);
+        self.inner.run(variant, height, width, inputs).await
+    }
+}
+
+fn pretend_gpu(runs: &Rc<Cell<u32>>, lost_after: Option<u32>) -> impl FnOnce(atelier::model::format::ModelProto) -> Box<dyn Engine> {
+    let runs = runs.clone();
+    move |generator| {
+        let gpu: Box<dyn Engine> = Box::new(PretendGpu { inner: CpuEngine::new(generator), runs });
+        match lost_after {
+            Some(after) => Box::new(LosesDevice::new(gpu, after)),
+            None => gpu,
+        }
+    }
+}
+
+fn paint(studio: &mut Studio, events: &mut Vec<StudioEvent>) -> Result<studio::Painting, StudioError> {
+    let photo = synthetic_photo(48, 36);
+    let style = StyleChoice::single("fixture-a");
+    pollster::block_on(studio.paint(&photo, &style, Brush::default(), &mut |event| {
+        events.push(event);
+        true
+    }))
+}
+
+fn cpu_painting() -> image::RgbaImage {
+    let mut studio = Studio::open(package(), EngineChoice::Cpu, GpuProbe::Missing(CpuReason::Chosen)).unwrap();
+    paint(&mut studio, &mut Vec::new()).unwrap().image
+}
+
+#[test]
+fn auto_hands_a_lost_gpu_job_to_the_cpu_engine_for_this_picture_and_the_next() {
+    let runs = Rc::new(Cell::new(0));
+    let probe = GpuProbe::Hardware("Test GPU".into());
+    let mut studio = Studio::open_with(package(), EngineChoice::Auto, probe, pretend_gpu(&runs, Some(0))).unwrap();
+    assert_eq!(studio.status(), &EngineStatus::Gpu { adapter: "Test GPU".into() });
+    let mut events = Vec::new();
+    let painting = paint(&mut studio, &mut events).unwrap();
+    assert_eq!(painting.engine, EngineKind::Cpu);
+    assert_eq!(painting.image, cpu_painting(), "the CPU engine paints the whole picture again");
+    let fell_back: Vec<_> = events.iter().filter(|e| matches!(e, StudioEvent::FellBack(_))).collect();
+    assert!(matches!(fell_back[..], [StudioEvent::FellBack(CpuReason::GpuFailed(_))]), "{events:?}");
+    assert!(matches!(events.last(), Some(StudioEvent::Pass { done: 1, total: 1 })), "{events:?}");
+    assert!(matches!(studio.status(), EngineStatus::Cpu { reason: CpuReason::GpuFailed(_) }), "{:?}", studio.status());
+    // The next picture goes straight to the CPU engine: no second fallback.
+    let mut events = Vec::new();
+    assert_eq!(paint(&mut studio, &mut events).unwrap().engine, EngineKind::Cpu);
+    assert!(events.iter().all(|e| matches!(e, StudioEvent::Pass { .. })), "{events:?}");
+    assert_eq!(runs.get(), 0, "the lost device ran nothing");
+}
+
+#[test]
+fn a_working_gpu_paints_the_same_picture_as_the_cpu_engine() {
+    let runs = Rc::new(Cell::new(0));
+    let probe = GpuProbe::Hardware("Test GPU".into());
+    let mut studio = Studio::open_with(package(), EngineChoice::Auto, probe, pretend_gpu(&runs, None)).unwrap();
+    let painting = paint(&mut studio, &mut Vec::new()).unwrap();
+    assert_eq!((painting.engine, runs.get()), (EngineKind::Gpu, 1));
+    assert_eq!(painting.image, cpu_painting());
+}
+
+#[test]
+fn a_chosen_gpu_that_fails_is_an_error_not_a_fallback() {
+    let runs = Rc::new(Cell::new(0));
+    let probe = GpuProbe::Software("SwiftShader".into());
+    let mut studio = Studio::open_with(package(), EngineChoice::Gpu, probe, pretend_gpu(&runs, Some(0))).unwrap();
+    let mut events = Vec::new();
+    let failed = paint(&mut studio, &mut events);
+    assert!(matches!(failed, Err(StudioError::Engine(ref m)) if m.contains("lost")), "{:?}", failed.err());
+    assert!(events.is_empty(), "{events:?}");
+    assert_eq!(studio.status(), &EngineStatus::Gpu { adapter: "SwiftShader".into() });
+}
+
+#[test]
+fn engine_choice_and_probe_pick_the_engine() {
+    let made = Rc::new(Cell::new(0));
+    let open = |choice, probe| {
+        let made = made.clone();
+        Studio::open_with(package(), choice, probe, move |generator| {
+            made.set(made.get() + 1);
+            Box::new(CpuEngine::new(generator))
+        })
+    };
+    let software = || GpuProbe::Software("SwiftShader Device".into());
+    let cases = [
+        (EngineChoice::Auto, software(), EngineStatus::Cpu { reason: CpuReason::SoftwareGpu("SwiftShader Device".into()) }),
+        (EngineChoice::Auto, GpuProbe::Missing(CpuReason::NoWebGpu), EngineStatus::Cpu { reason: CpuReason::NoWebGpu }),
+        (EngineChoice::Cpu, GpuProbe::Hardware("X".into()), EngineStatus::Cpu { reason: CpuReason::Chosen }),
+        (EngineChoice::Gpu, software(), EngineStatus::Gpu { adapter: "SwiftShader Device".into() }),
+        (EngineChoice::Auto, GpuProbe::Hardware("X".into()), EngineStatus::Gpu { adapter: "X".into() }),
+    ];
+    for (choice, probe, want) in cases {
+        let studio = open(choice, probe.clone()).unwrap();
+        assert_eq!(studio.status(), &want, "{choice:?} with {probe:?}");
+    }
+    assert_eq!(made.get(), 2, "the GPU engine is made only where it is picked");
+    let refused = open(EngineChoice::Gpu, GpuProbe::Missing(CpuReason::NoAdapter));
+    assert!(matches!(refused, Err(StudioError::NoGpu(CpuReason::NoAdapter))), "{:?}", refused.err());
+    assert_eq!("webgpu".parse::<EngineChoice>().unwrap(), EngineChoice::Gpu);
+    assert_eq!("tpu".parse::<EngineChoice>().unwrap_err(), StudioError::UnknownEngine("tpu".into()));
+}
+
+#[test]
+fn software_adapters_are_recognised_by_name() {
+    for name in ["google swiftshader", "llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan)", "Microsoft Basic Render Driver"] {
+        assert!(studio::is_software_adapter(name), "{name}");
+    }
+    for name in ["nvidia ampere", "apple metal-3", "AMD Radeon RX 6600", "intel gen-12lp"] {
+        assert!(!studio::is_software_adapter(name), "{name}");
+    }
+}
+
+/// Each engine paints in passes as large as its own budget allows: on the shipped 32-channel
+/// generator wonnx's 2^24 elements stop at about 724 px square, the CPU engine's at the 1024 px cap.
+#[test]
+fn render_options_come_from_the_engine_in_use() {
+    let shipped = || ModelPackage::load_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models").as_path()).unwrap();
+    let cpu = Studio::open(shipped(), EngineChoice::Cpu, GpuProbe::Missing(CpuReason::Chosen)).unwrap();
+    let gpu = Studio::open_with(shipped(), EngineChoice::Auto, GpuProbe::Hardware("Test".into()), pretend_gpu(&Rc::default(), None))
+        .unwrap();
+    assert_eq!(cpu.options().max_pass_pixels, 1024 * 1024);
+    let gpu_side = (gpu.options().max_pass_pixels as f64).sqrt();
+    assert!((700.0..=730.0).contains(&gpu_side), "{:?}", gpu.options());
+    assert!(cpu.options().tile_side > gpu.options().tile_side, "{:?} vs {:?}", cpu.options(), gpu.options());
+}
+
+#[test]
+fn photos_are_prepared_once_with_typed_errors() {
+    let photo = synthetic_photo(300, 200);
+    let mut png = Vec::new();
+    photo.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    assert_eq!(studio::prepare_photo(&png, 0).unwrap().dimensions(), (300, 200), "0 keeps the size");
+    assert_eq!(studio::prepare_photo(&png, 150).unwrap().dimensions(), (150, 100));
+    assert_eq!(studio::prepare_photo(&png, 4096).unwrap().dimensions(), (300, 200), "never enlarged");
+    assert_eq!(studio::prepare_photo(&[], 0).unwrap_err(), StudioError::Photo(ImageError::Empty));
+    let cut = studio::prepare_photo(&png[..png.len() / 2], 0).unwrap_err();
+    assert!(matches!(cut, StudioError::Photo(ImageError::Corrupt(_) | ImageError::Truncated)), "{cut:?}");
+}
+
+#[test]
+fn package_and_style_problems_are_typed() {
+    let mut studio = Studio::open(package(), EngineChoice::Cpu, GpuProbe::Missing(CpuReason::Chosen)).unwrap();
+    let photo = synthetic_photo(20, 20);
+    let unknown = pollster::block_on(studio.paint(&photo, &StyleChoice::single("mona-lisa"), Brush::default(), &mut |_| true));
+    assert_eq!(unknown.err(), Some(StudioError::UnknownStyle("mona-lisa".into())));
+    let cancelled = pollster::block_on(studio.paint(&photo, &StyleChoice::single("fixture-a"), Brush::default(), &mut |_| false));
+    assert_eq!(cancelled.err(), Some(StudioError::Cancelled));
+    // The worker sends these to the page: they survive the trip.
+    let error = StudioError::Photo(ImageError::TooLarge { width: 9000, height: 9000, limit: 40 });
+    let json = serde_json::to_string(&error).unwrap();
+    assert_eq!(serde_json::from_str::<StudioError>(&json).unwrap(), error);
+}
