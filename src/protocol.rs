@@ -8,15 +8,26 @@ use crate::model::StyleChoice;
 use crate::pipeline::Brush;
 pub use crate::studio::{CpuReason, EngineChoice, EngineStatus, StudioError};
 
+/// The longest side a photo is kept at (the page's largest size, "Original (up to 4096 px)").
+pub const LARGEST_SIDE: u32 = 4096;
+
 /// From the app to the worker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum WorkerRequest {
     /// Load the model package from `models_url` (absolute, ends with '/') and open it on `engine`.
     /// `software_gpu`: count a software GPU adapter (SwiftShader) as a GPU, as the browser tests of
-    /// the WebGPU path need. `fault`: a failure to inject, for the browser tests of the fallbacks.
-    Init { models_url: String, engine: EngineChoice, software_gpu: bool, fault: Option<Fault> },
-    /// Decode `image_bytes`, scale it to at most `max_side` px, paint it with strokes of `brush`.
-    Stylize { job: u64, image_bytes: Vec<u8>, style: StyleChoice, max_side: u32, brush: Brush },
+    /// the WebGPU path need. `gpu_failed`: the previous worker died on the GPU (the message): paint
+    /// on the CPU and say why. `fault`: a failure to inject, for the browser tests of the fallbacks.
+    Init { models_url: String, engine: EngineChoice, software_gpu: bool, gpu_failed: Option<String>, fault: Option<Fault> },
+    /// Decode a photo once and keep it as `photo` for the `Stylize` requests that name it (the
+    /// two newest are kept: the one on show and one on its way).
+    SetPhoto { photo: u64, bytes: Vec<u8> },
+    /// Paint the kept `photo`, scaled to at most `max_side` px, with strokes of `brush`. Answers
+    /// from the worker's cache where this photo was painted so before.
+    Stylize { job: u64, photo: u64, style: StyleChoice, max_side: u32, brush: Brush },
+    /// Stop `job` and every older one. Handled as it arrives, not queued: a running pass stops at
+    /// its next checkpoint (well within a second), and the package and photos stay loaded.
+    Cancel { job: u64 },
 }
 
 /// Failures the page can ask the worker to simulate (`?atelier-fault=...`): the recovery paths
@@ -25,10 +36,13 @@ pub enum WorkerRequest {
 pub enum Fault {
     /// The GPU engine loses its device on its first pass.
     GpuLost,
+    /// The worker panics (as wonnx does on some driver failures) on its first painting: the wasm
+    /// instance aborts, and the page must replace the worker and replay the job.
+    Panic,
 }
 
 /// The page's switches for tests and measurements, from its query string
-/// (`?atelier-fault=gpu-lost&atelier-gpu=software`).
+/// (`?atelier-fault=gpu-lost` or `worker-panic`, `&atelier-gpu=software`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Switches {
     pub fault: Option<Fault>,
@@ -39,7 +53,14 @@ pub struct Switches {
 impl Switches {
     pub fn from_query(search: &str) -> Switches {
         let has = |wanted: &str| search.trim_start_matches('?').split('&').any(|pair| pair == wanted);
-        Switches { fault: has("atelier-fault=gpu-lost").then_some(Fault::GpuLost), software_gpu: has("atelier-gpu=software") }
+        let fault = if has("atelier-fault=gpu-lost") {
+            Some(Fault::GpuLost)
+        } else if has("atelier-fault=worker-panic") {
+            Some(Fault::Panic)
+        } else {
+            None
+        };
+        Switches { fault, software_gpu: has("atelier-gpu=software") }
     }
 }
 
@@ -61,6 +82,9 @@ pub enum WorkerResponse {
     Progress { job: u64, stage: Stage },
     /// The photo as it went in (decoded, oriented, scaled) and the stylized picture, both RGBA
     /// of `width` x `height`: the app blends them for the sliders without a new inference.
-    Done { job: u64, width: u32, height: u32, photo: Vec<u8>, stylized: Vec<u8>, engine: EngineKind, elapsed_ms: f64 },
+    /// `cached`: painted before with these settings, sent again without painting.
+    Done { job: u64, width: u32, height: u32, photo: Vec<u8>, stylized: Vec<u8>, engine: EngineKind, elapsed_ms: f64, cached: bool },
     Failed { job: u64, error: StudioError },
+    /// The worker panicked during `job` (its wasm instance is gone): the page replaces it.
+    Crashed { job: u64, message: String },
 }

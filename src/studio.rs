@@ -10,7 +10,7 @@ use image::RgbaImage;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::engine::{CpuEngine, Engine, EngineError, EngineKind, Tensors, WonnxEngine};
+use crate::engine::{Checkpoint, CpuEngine, Engine, EngineError, EngineKind, Tensors, WonnxEngine};
 use crate::imaging::{self, ImageError};
 use crate::model::format::ModelProto;
 use crate::model::{GraphError, GraphVariant, ModelPackage, PackageError, StyleChoice, INPUT_NAME, OUTPUT_NAME};
@@ -190,6 +190,8 @@ pub struct Studio {
     status: EngineStatus,
     /// `Auto`: a failing GPU hands over to the CPU engine. Otherwise its failure is the caller's.
     falls_back: bool,
+    /// Given to every engine the studio runs (see `Checkpoint`).
+    checkpoint: Option<Checkpoint>,
 }
 
 impl Studio {
@@ -219,7 +221,13 @@ impl Studio {
             Err(reason) => (cpu_engine(&package), EngineStatus::Cpu { reason }),
         };
         let options = RenderOptions::for_generator(&package.generator, package.stride(), engine.max_tensor_elements())?;
-        Ok(Studio { package, engine, options, status, falls_back: choice == EngineChoice::Auto })
+        Ok(Studio { package, engine, options, status, falls_back: choice == EngineChoice::Auto, checkpoint: None })
+    }
+
+    /// Where engines wait between steps of a pass, and may be stopped (see `Checkpoint`).
+    pub fn set_checkpoint(&mut self, checkpoint: Option<Checkpoint>) {
+        self.engine.set_checkpoint(checkpoint.clone());
+        self.checkpoint = checkpoint;
     }
 
     pub fn package(&self) -> &ModelPackage {
@@ -280,6 +288,7 @@ impl Studio {
 
     fn use_cpu(&mut self, reason: CpuReason) -> Result<(), StudioError> {
         self.engine = cpu_engine(&self.package);
+        self.engine.set_checkpoint(self.checkpoint.clone());
         self.options = RenderOptions::for_generator(&self.package.generator, self.package.stride(), self.engine.max_tensor_elements())?;
         self.status = EngineStatus::Cpu { reason };
         Ok(())
@@ -297,5 +306,80 @@ pub async fn probe_native_gpu() -> GpuProbe {
         Some(adapter) if adapter.software => GpuProbe::Software(adapter.name),
         Some(adapter) => GpuProbe::Hardware(adapter.name),
         None => GpuProbe::Missing(CpuReason::NoAdapter),
+    }
+}
+
+/// What a painting was made from: the photo (a caller's id for it) and the settings that reach
+/// the network. Slider adjustments are not part of it: they are applied after.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaintingKey {
+    pub photo: u64,
+    pub style: StyleChoice,
+    pub max_side: u32,
+    pub brush: Brush,
+}
+
+/// A finished painting with the photo as it went in (scaled), for the sliders.
+pub struct CachedPainting {
+    pub photo: RgbaImage,
+    pub painting: RgbaImage,
+    pub engine: EngineKind,
+}
+
+impl CachedPainting {
+    fn bytes(&self) -> usize {
+        self.photo.as_raw().len() + self.painting.as_raw().len()
+    }
+}
+
+/// Paintings already made, newest first, within a memory budget: going back to a style, a brush
+/// or a size already painted for this photo shows it again instead of painting it again.
+pub struct PaintingCache {
+    budget_bytes: usize,
+    entries: std::collections::VecDeque<(PaintingKey, std::rc::Rc<CachedPainting>)>,
+}
+
+impl PaintingCache {
+    pub fn new(budget_bytes: usize) -> Self {
+        PaintingCache { budget_bytes, entries: Default::default() }
+    }
+
+    /// The painting for `key`, now the most recently used.
+    pub fn get(&mut self, key: &PaintingKey) -> Option<std::rc::Rc<CachedPainting>> {
+        let at = self.entries.iter().position(|(k, _)| k == key)?;
+        let entry = self.entries.remove(at)?;
+        let painting = entry.1.clone();
+        self.entries.push_front(entry);
+        Some(painting)
+    }
+
+    /// Keep `painting` under `key`, dropping the least recently used paintings past the budget.
+    /// One larger than the whole budget is not kept.
+    pub fn put(&mut self, key: PaintingKey, painting: CachedPainting) {
+        self.entries.retain(|(k, _)| k != &key);
+        if painting.bytes() > self.budget_bytes {
+            return;
+        }
+        self.entries.push_front((key, std::rc::Rc::new(painting)));
+        while self.bytes() > self.budget_bytes {
+            self.entries.pop_back();
+        }
+    }
+
+    /// Drop the paintings of photos other than `keep`.
+    pub fn keep_photos(&mut self, keep: &[u64]) {
+        self.entries.retain(|(k, _)| keep.contains(&k.photo));
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.entries.iter().map(|(_, p)| p.bytes()).sum()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 }

@@ -183,3 +183,65 @@ fn package_and_style_problems_are_typed() {
     let json = serde_json::to_string(&error).unwrap();
     assert_eq!(serde_json::from_str::<StudioError>(&json).unwrap(), error);
 }
+
+/// The checkpoint is awaited between a CPU pass's nodes (where a browser worker yields to let a
+/// cancel in) and stops the pass when it says so, also after a fallback to the CPU engine.
+#[test]
+fn a_checkpoint_is_awaited_inside_a_pass_and_can_stop_it() {
+    use atelier::engine::Checkpoint;
+    let calls = Rc::new(Cell::new(0u32));
+    let stop_after = Rc::new(Cell::new(u32::MAX));
+    let checkpoint: Checkpoint = {
+        let (calls, stop_after) = (calls.clone(), stop_after.clone());
+        Rc::new(move || {
+            calls.set(calls.get() + 1);
+            let go_on = calls.get() <= stop_after.get();
+            Box::pin(async move { go_on })
+        })
+    };
+    let probe = GpuProbe::Hardware("Test GPU".into());
+    let mut studio = Studio::open_with(package(), EngineChoice::Auto, probe, pretend_gpu(&Rc::default(), Some(0))).unwrap();
+    studio.set_checkpoint(Some(checkpoint));
+    let painting = paint(&mut studio, &mut Vec::new()).unwrap();
+    assert_eq!(painting.image, cpu_painting(), "a checkpoint that goes on changes nothing");
+    let nodes = calls.get();
+    assert!(nodes > 10, "one call per node of the generator, {nodes}");
+    calls.set(0);
+    stop_after.set(3);
+    assert_eq!(paint(&mut studio, &mut Vec::new()).err(), Some(StudioError::Cancelled));
+    assert_eq!(calls.get(), 4, "the pass stops at the first checkpoint that says so");
+}
+
+#[test]
+fn the_painting_cache_keeps_the_most_recent_within_its_budget() {
+    use studio::{CachedPainting, PaintingCache, PaintingKey};
+    let key = |photo: u64, style: &str, max_side: u32| PaintingKey { photo, style: StyleChoice::single(style), max_side, brush: Brush::default() };
+    // 10 x 10 RGBA photo + painting: 800 bytes an entry.
+    let entry = |level: u8| CachedPainting {
+        photo: image::RgbaImage::from_pixel(10, 10, image::Rgba([level; 4])),
+        painting: image::RgbaImage::from_pixel(10, 10, image::Rgba([level; 4])),
+        engine: EngineKind::Cpu,
+    };
+    let mut cache = PaintingCache::new(2000);
+    cache.put(key(1, "a", 1024), entry(1));
+    cache.put(key(1, "b", 1024), entry(2));
+    assert_eq!(cache.get(&key(1, "a", 1024)).unwrap().painting.get_pixel(0, 0).0[0], 1);
+    assert!(cache.get(&key(1, "a", 2048)).is_none(), "another size is another painting");
+    let mut brush = key(1, "a", 1024);
+    brush.brush = Brush::new(2.0).unwrap();
+    assert!(cache.get(&brush).is_none(), "another brush is another painting");
+    cache.put(key(1, "c", 1024), entry(3)); // over budget: "b", the least recently used, goes
+    assert_eq!((cache.len(), cache.bytes()), (2, 1600));
+    assert!(cache.get(&key(1, "b", 1024)).is_none());
+    assert!(cache.get(&key(1, "a", 1024)).is_some() && cache.get(&key(1, "c", 1024)).is_some());
+    cache.put(key(1, "a", 1024), entry(9)); // the same key again replaces it
+    assert_eq!(cache.get(&key(1, "a", 1024)).unwrap().painting.get_pixel(0, 0).0[0], 9);
+    assert_eq!(cache.len(), 2);
+    cache.put(key(2, "a", 1024), entry(4));
+    cache.keep_photos(&[2]);
+    assert_eq!(cache.len(), 1);
+    let huge = CachedPainting { photo: image::RgbaImage::new(30, 30), painting: image::RgbaImage::new(30, 30), engine: EngineKind::Cpu };
+    cache.put(key(3, "a", 1024), huge);
+    assert!(cache.get(&key(3, "a", 1024)).is_none(), "larger than the whole budget: not kept");
+    assert_eq!(cache.len(), 1, "and nothing else was dropped for it");
+}

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use async_trait::async_trait;
 
 use super::conv::{conv2d, upsample2_conv3x3, ConvShape};
-use super::{Engine, EngineError, EngineKind, Tensors};
+use super::{Checkpoint, Engine, EngineError, EngineKind, Tensors};
 use crate::model::format::{ModelProto, NodeProto};
 use crate::model::{specialise_within, GraphVariant, PreparedGraph};
 
@@ -24,11 +24,13 @@ pub const CPU_MAX_TENSOR_ELEMENTS: usize = 1 << 26;
 pub struct CpuEngine {
     model: ModelProto,
     compiled: HashMap<(GraphVariant, u32, u32), CompiledGraph>,
+    /// Awaited between nodes: where a browser worker lets a cancel message in.
+    checkpoint: Option<Checkpoint>,
 }
 
 impl CpuEngine {
     pub fn new(model: ModelProto) -> Self {
-        CpuEngine { model, compiled: HashMap::new() }
+        CpuEngine { model, compiled: HashMap::new(), checkpoint: None }
     }
 }
 
@@ -143,6 +145,10 @@ impl Engine for CpuEngine {
         CPU_MAX_TENSOR_ELEMENTS
     }
 
+    fn set_checkpoint(&mut self, checkpoint: Option<Checkpoint>) {
+        self.checkpoint = checkpoint;
+    }
+
     async fn run(
         &mut self,
         variant: GraphVariant,
@@ -156,11 +162,11 @@ impl Engine for CpuEngine {
                 CompiledGraph::new(specialise_within(&self.model, height, width, variant, CPU_MAX_TENSOR_ELEMENTS)?)?;
             self.compiled.insert(key, compiled);
         }
-        execute(&self.compiled[&key], inputs)
+        execute(&self.compiled[&key], inputs, self.checkpoint.as_ref()).await
     }
 }
 
-fn execute(compiled: &CompiledGraph, inputs: &Tensors) -> Result<Tensors, EngineError> {
+async fn execute(compiled: &CompiledGraph, inputs: &Tensors, checkpoint: Option<&Checkpoint>) -> Result<Tensors, EngineError> {
     let prepared = &compiled.prepared;
     let graph = prepared.model.graph.as_ref().ok_or(EngineError::MissingOutput("graph".into()))?;
     let mut values: HashMap<&str, Value> = compiled.constants.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
@@ -176,6 +182,11 @@ fn execute(compiled: &CompiledGraph, inputs: &Tensors) -> Result<Tensors, Engine
     let outputs: Vec<&str> = graph.output.iter().map(|o| o.name.as_str()).collect();
 
     for (i, node) in graph.node.iter().enumerate() {
+        if let Some(checkpoint) = checkpoint {
+            if !checkpoint().await {
+                return Err(EngineError::Cancelled);
+            }
+        }
         let arg = |k: usize| -> Result<&Value, EngineError> {
             node.input
                 .get(k)

@@ -6,6 +6,9 @@ mod cpu;
 mod wonnx_engine;
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -53,6 +56,12 @@ pub enum EngineError {
     Cancelled,
 }
 
+/// Awaited between the steps of a pass (the CPU engine: between nodes); false stops the pass with
+/// `EngineError::Cancelled`. A browser worker computes on its only thread, so no message (a
+/// cancel) arrives while a pass runs unless the pass waits somewhere: its checkpoint yields to the
+/// event loop now and then. It should return at once most of the time (a yield costs milliseconds).
+pub type Checkpoint = Rc<dyn Fn() -> Pin<Box<dyn Future<Output = bool>>>>;
+
 /// Named float32 tensors, the engines' inputs and outputs.
 pub type Tensors = HashMap<String, Vec<f32>>;
 
@@ -63,6 +72,10 @@ pub trait Engine {
     /// The most elements one tensor of a pass may have on this engine: render options (pass and
     /// tile sizes) come from it, so each engine paints in passes as large as it can take.
     fn max_tensor_elements(&self) -> usize;
+
+    /// Where the engine waits between steps (see `Checkpoint`); engines whose passes already wait
+    /// (the GPU's) ignore it.
+    fn set_checkpoint(&mut self, _checkpoint: Option<Checkpoint>) {}
 
     /// Run the generator, specialised to `variant` at `height` x `width`, on `inputs`
     /// (`content` [1,3,H,W], the style inputs, and for InjectStats the statistics).
@@ -93,6 +106,10 @@ impl Engine for LosesDevice {
 
     fn max_tensor_elements(&self) -> usize {
         self.inner.max_tensor_elements()
+    }
+
+    fn set_checkpoint(&mut self, checkpoint: Option<Checkpoint>) {
+        self.inner.set_checkpoint(checkpoint)
     }
 
     async fn run(&mut self, variant: GraphVariant, height: u32, width: u32, inputs: &Tensors) -> Result<Tensors, EngineError> {

@@ -18,7 +18,7 @@ use crate::engine::EngineKind;
 use crate::model::package::StyleEntry;
 use crate::model::StyleChoice;
 use crate::pipeline::{adjust, Adjustments, Brush};
-use crate::protocol::{EngineChoice, EngineStatus, Stage, Switches, WorkerRequest, WorkerResponse};
+use crate::protocol::{EngineChoice, EngineStatus, Fault, Stage, Switches, WorkerRequest, WorkerResponse};
 
 /// Where the model package is served from, relative to the page.
 const MODELS_PATH: &str = "models/";
@@ -65,8 +65,19 @@ pub enum Msg {
 }
 
 struct Photo {
+    /// The worker keeps the decoded photo under this id.
+    id: u64,
     name: String,
+    /// Kept for a replacement worker (after a crash), which knows no photos.
     bytes: Vec<u8>,
+}
+
+/// What went into a painting, so a cancelled change can put the controls back to the picture shown.
+#[derive(Clone)]
+struct PaintSettings {
+    style: StyleChoice,
+    max_side: u32,
+    brush: Brush,
 }
 
 struct Painted {
@@ -77,6 +88,9 @@ struct Painted {
     stylized: RgbaImage,
     /// The engine and the time it took; None for a picture reopened from the history.
     timing: Option<(EngineKind, f64)>,
+    /// Shown again from the worker's paintings, not painted again.
+    cached: bool,
+    settings: PaintSettings,
 }
 
 pub struct App {
@@ -98,6 +112,11 @@ pub struct App {
     photo: Option<Photo>,
     /// A new photo on its way through the worker.
     pending_photo: Option<Photo>,
+    next_photo_id: u64,
+    /// The painting request the worker is on, replayed once on a new worker if the old one crashes.
+    in_flight: Option<WorkerRequest>,
+    /// The job already replayed after a crash: a second crash on it is reported, not replayed.
+    replayed: Option<u64>,
     painted: Option<Painted>,
     divider: f32,
     jpeg_quality: f32,
@@ -136,16 +155,20 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
 
-fn spawn_worker(ctx: &Context<App>) -> WorkerBridge<InferenceWorker> {
+fn switches() -> Switches {
+    Switches::from_query(&web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default())
+}
+
+/// A worker with the package loading. `gpu_failed`: the last one died on the GPU (paint on the CPU).
+fn spawn_worker(ctx: &Context<App>, gpu_failed: Option<String>, fault: Option<Fault>) -> WorkerBridge<InferenceWorker> {
     let link = ctx.link().clone();
     let worker = InferenceWorker::spawner().callback(move |r| link.send_message(Msg::Worker(r))).spawn(WORKER_PATH);
-    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-    let switches = Switches::from_query(&search);
     worker.send(WorkerRequest::Init {
         models_url: absolute_url(MODELS_PATH),
         engine: EngineChoice::Auto,
-        software_gpu: switches.software_gpu,
-        fault: switches.fault,
+        software_gpu: switches().software_gpu,
+        gpu_failed,
+        fault,
     });
     worker
 }
@@ -193,7 +216,7 @@ impl Component for App {
             })
         });
         let app = App {
-            worker: spawn_worker(ctx),
+            worker: spawn_worker(ctx, None, switches().fault),
             engine: EngineStatus::Probing,
             styles: Vec::new(),
             style: None,
@@ -208,6 +231,9 @@ impl Component for App {
             error: None,
             photo: None,
             pending_photo: None,
+            next_photo_id: 0,
+            in_flight: None,
+            replayed: None,
             painted: None,
             divider: 0.5,
             jpeg_quality: 0.9,
@@ -257,7 +283,8 @@ impl Component for App {
             Msg::FileRead { job, name, bytes } if job == self.job => {
                 // The previous photo and result stay until the new one is painted: a broken
                 // file must not lose the visitor's work.
-                self.run(Some(Photo { name, bytes }));
+                self.next_photo_id += 1;
+                self.run(Some(Photo { id: self.next_photo_id, name, bytes }));
             }
             Msg::FileUnreadable { job, detail } if job == self.job => {
                 self.error = Some(Problem::FileUnreadable(detail));
@@ -297,14 +324,18 @@ impl Component for App {
                 self.run(None);
             }
             Msg::Cancel => {
-                // The worker may be deep in a CPU pass that no message can interrupt: replace it.
+                // The worker stops the pass at its next checkpoint and keeps the package and the
+                // photos; the controls go back to the picture on show.
+                self.worker.send(WorkerRequest::Cancel { job: self.job });
                 self.job += 1;
                 self.running = false;
                 self.stage = None;
+                self.in_flight = None;
                 self.pending_photo = None;
                 self.set_chosen(None);
-                self.worker = spawn_worker(ctx);
-                self.engine = EngineStatus::Probing;
+                if let Some(settings) = self.painted.as_ref().map(|p| p.settings.clone()) {
+                    self.show_settings(&settings);
+                }
             }
             Msg::Divider(v) => self.divider = v,
             Msg::Download { jpeg } => {
@@ -383,7 +414,8 @@ impl Component for App {
                         }
                         self.adjustments = item.meta.adjustments;
                         self.brush = item.meta.brush;
-                        self.painted = Some(Painted { origin: format!("history-{id}"), photo, stylized, timing: None });
+                        let settings = PaintSettings { style: item.meta.style.clone(), max_side: self.max_side, brush: item.meta.brush };
+                        self.painted = Some(Painted { origin: format!("history-{id}"), photo, stylized, timing: None, cached: false, settings });
                         self.redraw();
                     }
                     Ok(_) => self.error = Some(Problem::HistoryDamaged),
@@ -502,7 +534,8 @@ impl Component for App {
                                 <canvas ref={self.photo_canvas.clone()} class="before" aria-hidden="true" />
                                 <canvas ref={self.result_canvas.clone()} class="after" data-testid="result-image"
                                     data-state={ if self.painted.is_some() { "ready" } else { "empty" } }
-                                    data-job={ self.painted.as_ref().map(|p| p.origin.clone()) } />
+                                    data-job={ self.painted.as_ref().map(|p| p.origin.clone()) }
+                                    data-cached={ self.painted.as_ref().map(|p| p.cached.to_string()) } />
                             </div>
                             if self.painted.is_none() {
                                 <p class="empty">{ w.empty_state }</p>
@@ -730,22 +763,36 @@ impl App {
         }
     }
 
+    /// Put the controls to `settings` (the picture on show, after a cancelled change).
+    fn show_settings(&mut self, settings: &PaintSettings) {
+        self.style = Some(settings.style.style.clone());
+        self.mix_style = settings.style.mix.as_ref().map(|(id, _)| id.clone());
+        if let Some((_, t)) = settings.style.mix {
+            self.mix_amount = t;
+        }
+        self.max_side = settings.max_side;
+        self.brush = settings.brush;
+        if let Some(s) = storage() {
+            let _ = s.set_item(BRUSH_KEY, &settings.brush.size().to_string());
+        }
+    }
+
     /// Ask the worker for a new painting of `photo` (or of the current photo).
     fn run(&mut self, photo: Option<Photo>) {
         // A re-run (new style, mix or size) paints the newest photo: one still on its way
-        // through the worker, else the one on show.
-        let bytes = match photo.as_ref().or(self.pending_photo.as_ref()).or(self.photo.as_ref()) {
-            Some(p) => p.bytes.clone(),
-            None => return,
+        // through the worker, else the one on show. The worker has it decoded already.
+        let Some(photo_id) = photo.as_ref().or(self.pending_photo.as_ref()).or(self.photo.as_ref()).map(|p| p.id) else {
+            return;
         };
         let Some(style) = self.style.clone().or_else(|| self.styles.first().map(|s| s.id.clone())) else {
             self.error = Some(Problem::NoStyleYet);
             return;
         };
         self.style = Some(style.clone());
-        if photo.is_some() {
+        if let Some(photo) = photo {
+            self.worker.send(WorkerRequest::SetPhoto { photo: photo.id, bytes: photo.bytes.clone() });
             // Remember the new photo only once it is painted: until then the old one stays.
-            self.pending_photo = photo;
+            self.pending_photo = Some(photo);
         }
         self.job += 1;
         self.running = true;
@@ -753,8 +800,38 @@ impl App {
         self.error = None;
         let mix = self.mix_style.clone().map(|id| (id, self.mix_amount));
         let style = StyleChoice { style, mix };
-        let request = WorkerRequest::Stylize { job: self.job, image_bytes: bytes, style, max_side: self.max_side, brush: self.brush };
+        let request = WorkerRequest::Stylize { job: self.job, photo: photo_id, style, max_side: self.max_side, brush: self.brush };
+        self.in_flight = Some(request.clone());
         self.worker.send(request);
+    }
+
+    /// The worker died (a panic aborts its wasm): start another, give it the photos again and
+    /// replay the painting it was on, once. A GPU-side death moves painting to the CPU engine.
+    fn replace_crashed_worker(&mut self, ctx: &Context<Self>, job: u64, message: String) {
+        log::warn!("the worker crashed during job {job}: {message}");
+        let gpu_failed = (self.engine.kind() == Some(EngineKind::Gpu)).then(|| message.clone());
+        self.worker = spawn_worker(ctx, gpu_failed, None);
+        self.engine = EngineStatus::Probing;
+        for photo in [&self.photo, &self.pending_photo].into_iter().flatten() {
+            self.worker.send(WorkerRequest::SetPhoto { photo: photo.id, bytes: photo.bytes.clone() });
+        }
+        if job != self.job || !self.running {
+            return;
+        }
+        match self.in_flight.clone() {
+            Some(request) if self.replayed != Some(job) => {
+                self.replayed = Some(job);
+                self.worker.send(request);
+            }
+            _ => {
+                self.running = false;
+                self.stage = None;
+                self.in_flight = None;
+                self.pending_photo = None;
+                self.set_chosen(None);
+                self.error = Some(Problem::WorkerCrashed(message));
+            }
+        }
     }
 
     fn on_worker(&mut self, ctx: &Context<Self>, response: WorkerResponse) -> bool {
@@ -763,18 +840,26 @@ impl App {
             WorkerResponse::Loading { done, total } => self.loading = (done < total).then_some((done, total)),
             WorkerResponse::Styles(styles) => self.styles = styles,
             WorkerResponse::Progress { job, stage } if job == self.job => self.stage = Some(stage),
-            WorkerResponse::Done { job, width, height, photo, stylized, engine, elapsed_ms } if job == self.job => {
+            WorkerResponse::Done { job, width, height, photo, stylized, engine, elapsed_ms, cached } if job == self.job => {
                 self.running = false;
                 self.stage = None;
                 if let Some(p) = self.pending_photo.take() {
                     self.photo = Some(p);
                 }
                 self.set_chosen(None);
+                let settings = match self.in_flight.take() {
+                    Some(WorkerRequest::Stylize { style, max_side, brush, .. }) => PaintSettings { style, max_side, brush },
+                    _ => self.current_settings(),
+                };
                 match (RgbaImage::from_raw(width, height, photo), RgbaImage::from_raw(width, height, stylized)) {
                     (Some(photo), Some(stylized)) => {
-                        self.painted = Some(Painted { origin: job.to_string(), photo, stylized, timing: Some((engine, elapsed_ms)) });
+                        let timing = Some((engine, elapsed_ms));
+                        self.painted = Some(Painted { origin: job.to_string(), photo, stylized, timing, cached, settings });
                         self.redraw();
-                        self.save_to_history(ctx);
+                        // A painting shown again from the worker's cache is in the history already.
+                        if !cached {
+                            self.save_to_history(ctx);
+                        }
                     }
                     _ => self.error = Some(Problem::WrongSize),
                 }
@@ -782,13 +867,21 @@ impl App {
             WorkerResponse::Failed { job, error } if job == self.job => {
                 self.running = false;
                 self.stage = None;
+                self.in_flight = None;
                 self.pending_photo = None;
                 self.set_chosen(None);
                 self.error = Some(Problem::Studio(error));
             }
+            WorkerResponse::Crashed { job, message } => self.replace_crashed_worker(ctx, job, message),
             WorkerResponse::Progress { .. } | WorkerResponse::Done { .. } | WorkerResponse::Failed { .. } => return false,
         }
         true
+    }
+
+    fn current_settings(&self) -> PaintSettings {
+        let style = self.style.clone().unwrap_or_default();
+        let style = StyleChoice { style, mix: self.mix_style.clone().map(|id| (id, self.mix_amount)) };
+        PaintSettings { style, max_side: self.max_side, brush: self.brush }
     }
 
     fn redraw(&self) {

@@ -221,6 +221,8 @@ pub enum Problem {
     /// Making the download or the shared file failed (its detail).
     Export(String),
     NoStyleYet,
+    /// The worker died twice on the same painting (the panic's message).
+    WorkerCrashed(String),
 }
 
 /// A problem in the visitor's language. Details that come from the browser stay as they are.
@@ -277,6 +279,10 @@ pub fn problem(lang: Lang, problem: &Problem) -> String {
             pick(format!("The picture could not be exported ({detail})."), format!("无法导出图片（{detail}）。"))
         }
         Problem::NoStyleYet => words(lang).no_style_yet.into(),
+        Problem::WorkerCrashed(detail) => pick(
+            format!("The painter stopped unexpectedly, twice, on this picture ({detail}). Try a smaller size or another photo."),
+            format!("绘画引擎在这张图片上两次意外停止（{detail}）。请换一个较小的尺寸或另一张照片再试。"),
+        ),
     }
 }
 
@@ -313,6 +319,7 @@ mod tests {
             Problem::WrongSize,
             Problem::Export("SecurityError".into()),
             Problem::NoStyleYet,
+            Problem::WorkerCrashed("RuntimeError: unreachable".into()),
         ];
         studio.into_iter().map(Problem::Studio).chain(page).collect()
     }

@@ -1,31 +1,65 @@
 //! The inference Web Worker: a thin shell over `Studio`. It fetches the package, probes WebGPU,
-//! runs requests one at a time and passes on what the studio reports.
+//! keeps the visitor's photos decoded and the paintings already made, runs requests one at a time
+//! and passes on what the studio reports. A cancel is handled as it arrives: the running pass
+//! stops at its next checkpoint, and nothing is reloaded.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
 use gloo_worker::{HandlerId, Worker, WorkerScope};
+use image::RgbaImage;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
 use super::gpu_probe::probe_webgpu;
 use super::package_fetch::load_package;
-use crate::engine::{Engine, LosesDevice, WonnxEngine};
-use crate::model::StyleChoice;
-use crate::pipeline::Brush;
-use crate::protocol::{EngineStatus, Fault, Stage, WorkerRequest, WorkerResponse};
-use crate::studio::{self, EngineChoice, GpuProbe, Studio, StudioError, StudioEvent};
+use crate::engine::{Checkpoint, Engine, LosesDevice, WonnxEngine};
+use crate::protocol::{EngineStatus, Fault, Stage, WorkerRequest, WorkerResponse, LARGEST_SIDE};
+use crate::studio::{
+    self, CachedPainting, CpuReason, EngineChoice, GpuProbe, PaintingCache, PaintingKey, Studio, StudioError, StudioEvent,
+};
+
+/// Paintings kept for going back to them (a 4096 px painting with its photo is 128 MB).
+const CACHE_BYTES: usize = 256 << 20;
+/// How often a running pass lets messages (a cancel) in: a yield costs a few milliseconds.
+const YIELD_EVERY_MS: f64 = 50.0;
+
+/// Which job runs, and which were cancelled: shared with the checkpoint inside the engine.
+#[derive(Default)]
+struct JobFlags {
+    running: Cell<u64>,
+    cancelled_through: Cell<u64>,
+    last_yield_ms: Cell<f64>,
+}
+
+impl JobFlags {
+    fn go_on(&self) -> bool {
+        self.running.get() > self.cancelled_through.get()
+    }
+}
 
 #[derive(Default)]
 struct WorkerState {
     studio: Option<Studio>,
     /// Why there is no studio, once opening it failed.
     unavailable: Option<StudioError>,
+    /// The newest photos by id, decoded (or why they could not be), at most `LARGEST_SIDE` px.
+    photos: VecDeque<(u64, Result<Rc<RgbaImage>, StudioError>)>,
+    cache: Option<PaintingCache>,
+    fault: Option<Fault>,
     queue: VecDeque<(HandlerId, WorkerRequest)>,
     draining: bool,
 }
 
+thread_local! {
+    /// Where a panic is reported before the wasm instance aborts: the page's handler and the job.
+    static CRASH_REPORT: RefCell<Option<(WorkerScope<InferenceWorker>, HandlerId, u64)>> = const { RefCell::new(None) };
+}
+
 pub struct InferenceWorker {
     state: Rc<RefCell<WorkerState>>,
+    flags: Rc<JobFlags>,
 }
 
 impl Worker for InferenceWorker {
@@ -34,14 +68,28 @@ impl Worker for InferenceWorker {
     type Output = WorkerResponse;
 
     fn create(_scope: &WorkerScope<Self>) -> Self {
-        console_error_panic_hook::set_once();
-        InferenceWorker { state: Rc::default() }
+        // A panic aborts this wasm instance: say so to the page first, which replaces the worker.
+        std::panic::set_hook(Box::new(|info| {
+            console_error_panic_hook::hook(info);
+            CRASH_REPORT.with(|report| {
+                if let Ok(report) = report.try_borrow() {
+                    if let Some((scope, id, job)) = report.as_ref() {
+                        scope.respond(*id, WorkerResponse::Crashed { job: *job, message: info.to_string() });
+                    }
+                }
+            });
+        }));
+        InferenceWorker { state: Rc::default(), flags: Rc::default() }
     }
 
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: ()) {}
 
     fn received(&mut self, scope: &WorkerScope<Self>, request: WorkerRequest, id: HandlerId) {
-        // One request at a time, in order: the engine is not re-entrant and Init must finish
+        if let WorkerRequest::Cancel { job } = request {
+            self.flags.cancelled_through.set(self.flags.cancelled_through.get().max(job));
+            return;
+        }
+        // The rest one at a time, in order: the engine is not re-entrant and Init must finish
         // before the first Stylize.
         let start = {
             let mut state = self.state.borrow_mut();
@@ -49,12 +97,12 @@ impl Worker for InferenceWorker {
             !std::mem::replace(&mut state.draining, true)
         };
         if start {
-            wasm_bindgen_futures::spawn_local(drain(self.state.clone(), scope.clone()));
+            wasm_bindgen_futures::spawn_local(drain(self.state.clone(), self.flags.clone(), scope.clone()));
         }
     }
 }
 
-async fn drain(state: Rc<RefCell<WorkerState>>, scope: WorkerScope<InferenceWorker>) {
+async fn drain(state: Rc<RefCell<WorkerState>>, flags: Rc<JobFlags>, scope: WorkerScope<InferenceWorker>) {
     loop {
         let next = state.borrow_mut().queue.pop_front();
         let Some((id, request)) = next else {
@@ -63,36 +111,54 @@ async fn drain(state: Rc<RefCell<WorkerState>>, scope: WorkerScope<InferenceWork
         };
         let respond = |response| scope.respond(id, response);
         match request {
-            WorkerRequest::Init { models_url, engine, software_gpu, fault } => {
-                init(&state, &models_url, engine, software_gpu, fault, &respond).await
+            WorkerRequest::Init { models_url, engine, software_gpu, gpu_failed, fault } => {
+                let settings = InitSettings { choice: engine, software_gpu, gpu_failed, fault };
+                init(&state, &flags, &models_url, settings, &respond).await
             }
-            WorkerRequest::Stylize { job, image_bytes, style, max_side, brush } => {
-                let request = StylizeRequest { job, image_bytes: &image_bytes, style: &style, max_side, brush };
-                let response = stylize(&state, request, &respond).await.unwrap_or_else(|error| WorkerResponse::Failed { job, error });
+            WorkerRequest::SetPhoto { photo, bytes } => keep_photo(&state, photo, &bytes),
+            WorkerRequest::Stylize { job, photo, style, max_side, brush } => {
+                CRASH_REPORT.with(|report| *report.borrow_mut() = Some((scope.clone(), id, job)));
+                flags.running.set(job);
+                let key = PaintingKey { photo, style, max_side, brush };
+                let response = if flags.go_on() {
+                    stylize(&state, &flags, job, key, &respond).await.unwrap_or_else(|error| WorkerResponse::Failed { job, error })
+                } else {
+                    WorkerResponse::Failed { job, error: StudioError::Cancelled }
+                };
+                CRASH_REPORT.with(|report| *report.borrow_mut() = None);
                 respond(response);
             }
+            WorkerRequest::Cancel { .. } => {}
         }
     }
 }
 
-async fn init(
-    state: &Rc<RefCell<WorkerState>>,
-    models_url: &str,
+struct InitSettings {
     choice: EngineChoice,
     software_gpu: bool,
+    gpu_failed: Option<String>,
     fault: Option<Fault>,
+}
+
+async fn init(
+    state: &Rc<RefCell<WorkerState>>,
+    flags: &Rc<JobFlags>,
+    models_url: &str,
+    settings: InitSettings,
     respond: &impl Fn(WorkerResponse),
 ) {
+    let fault = settings.fault;
     let opened = async {
         let package = load_package(models_url, &|done, total| respond(WorkerResponse::Loading { done, total })).await?;
-        let probe = match choice {
-            EngineChoice::Cpu => GpuProbe::Missing(studio::CpuReason::Chosen),
+        let probe = match (settings.choice, settings.gpu_failed) {
+            (EngineChoice::Cpu, _) => GpuProbe::Missing(CpuReason::Chosen),
+            (_, Some(message)) => GpuProbe::Missing(CpuReason::GpuFailed(message)),
             _ => match probe_webgpu().await {
-                GpuProbe::Software(adapter) if software_gpu => GpuProbe::Hardware(adapter),
+                GpuProbe::Software(adapter) if settings.software_gpu => GpuProbe::Hardware(adapter),
                 probe => probe,
             },
         };
-        Studio::open_with(package, choice, probe, |generator| {
+        Studio::open_with(package, settings.choice, probe, |generator| {
             let gpu: Box<dyn Engine> = Box::new(WonnxEngine::new(generator));
             if fault == Some(Fault::GpuLost) {
                 Box::new(LosesDevice::new(gpu, 0))
@@ -103,10 +169,14 @@ async fn init(
     }
     .await;
     match opened {
-        Ok(studio) => {
+        Ok(mut studio) => {
+            studio.set_checkpoint(Some(checkpoint(flags.clone())));
             respond(WorkerResponse::Styles(studio.package().manifest.styles.clone()));
             respond(WorkerResponse::Engine(studio.status().clone()));
-            state.borrow_mut().studio = Some(studio);
+            let mut state = state.borrow_mut();
+            state.studio = Some(studio);
+            state.cache = Some(PaintingCache::new(CACHE_BYTES));
+            state.fault = fault;
         }
         Err(problem) => {
             state.borrow_mut().unavailable = Some(problem.clone());
@@ -115,23 +185,78 @@ async fn init(
     }
 }
 
-struct StylizeRequest<'a> {
-    job: u64,
-    image_bytes: &'a [u8],
-    style: &'a StyleChoice,
-    max_side: u32,
-    brush: Brush,
+/// Lets messages in every `YIELD_EVERY_MS` of a pass, and stops the pass once its job is cancelled.
+fn checkpoint(flags: Rc<JobFlags>) -> Checkpoint {
+    Rc::new(move || {
+        let flags = flags.clone();
+        Box::pin(async move {
+            let now = js_sys::Date::now();
+            if now - flags.last_yield_ms.get() >= YIELD_EVERY_MS {
+                yield_to_event_loop().await;
+                flags.last_yield_ms.set(js_sys::Date::now());
+            }
+            flags.go_on()
+        })
+    })
+}
+
+async fn yield_to_event_loop() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+        let _ = global.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Decode a photo once; the two newest are kept (the one on show, one on its way).
+fn keep_photo(state: &Rc<RefCell<WorkerState>>, photo: u64, bytes: &[u8]) {
+    let decoded = studio::prepare_photo(bytes, LARGEST_SIDE).map(Rc::new);
+    let mut state = state.borrow_mut();
+    state.photos.retain(|(id, _)| *id != photo);
+    state.photos.push_back((photo, decoded));
+    while state.photos.len() > 2 {
+        state.photos.pop_front();
+    }
+    let kept: Vec<u64> = state.photos.iter().map(|(id, _)| *id).collect();
+    if let Some(cache) = state.cache.as_mut() {
+        cache.keep_photos(&kept);
+    }
+}
+
+fn done(job: u64, painting: &CachedPainting, elapsed_ms: f64, cached: bool) -> WorkerResponse {
+    WorkerResponse::Done {
+        job,
+        width: painting.photo.width(),
+        height: painting.photo.height(),
+        photo: painting.photo.as_raw().clone(),
+        stylized: painting.painting.as_raw().clone(),
+        engine: painting.engine,
+        elapsed_ms,
+        cached,
+    }
 }
 
 async fn stylize(
     state: &Rc<RefCell<WorkerState>>,
-    request: StylizeRequest<'_>,
+    flags: &Rc<JobFlags>,
+    job: u64,
+    key: PaintingKey,
     respond: &impl Fn(WorkerResponse),
 ) -> Result<WorkerResponse, StudioError> {
-    let job = request.job;
     let started = js_sys::Date::now();
+    if let Some(cached) = state.borrow_mut().cache.as_mut().and_then(|cache| cache.get(&key)) {
+        return Ok(done(job, &cached, js_sys::Date::now() - started, true));
+    }
     respond(WorkerResponse::Progress { job, stage: Stage::Decoding });
-    let photo = studio::prepare_photo(request.image_bytes, request.max_side)?;
+    let original = {
+        let state = state.borrow();
+        let kept = state.photos.iter().find(|(id, _)| *id == key.photo).map(|(_, photo)| photo.clone());
+        kept.ok_or(StudioError::NotReady)??
+    };
+    if state.borrow().fault == Some(Fault::Panic) {
+        panic!("injected fault: the worker panics while painting job {job}");
+    }
+    let photo = studio::fit_photo(&original, key.max_side);
     // Take the studio out while it paints, so no RefCell borrow is held across an await.
     let taken = state.borrow_mut().studio.take();
     let mut studio = taken.ok_or_else(|| state.borrow().unavailable.clone().unwrap_or(StudioError::NotReady))?;
@@ -140,18 +265,16 @@ async fn stylize(
             StudioEvent::Pass { done, total } => respond(WorkerResponse::Progress { job, stage: Stage::Painting { done, total } }),
             StudioEvent::FellBack(reason) => respond(WorkerResponse::Engine(EngineStatus::Cpu { reason })),
         }
-        true
+        flags.go_on()
     };
-    let painting = studio.paint(&photo, request.style, request.brush, &mut events).await;
+    let painting = studio.paint(&photo, &key.style, key.brush, &mut events).await;
     state.borrow_mut().studio = Some(studio);
     let painting = painting?;
-    Ok(WorkerResponse::Done {
-        job,
-        width: photo.width(),
-        height: photo.height(),
-        photo: photo.into_raw(),
-        stylized: painting.image.into_raw(),
-        engine: painting.engine,
-        elapsed_ms: js_sys::Date::now() - started,
-    })
+    let made = CachedPainting { photo, painting: painting.image, engine: painting.engine };
+    let response = done(job, &made, js_sys::Date::now() - started, false);
+    if let Some(cache) = state.borrow_mut().cache.as_mut() {
+        cache.put(key, made);
+    }
+    Ok(response)
 }
+
