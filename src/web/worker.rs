@@ -200,10 +200,45 @@ fn checkpoint(flags: Rc<JobFlags>) -> Checkpoint {
     })
 }
 
+/// A message to ourselves through a MessageChannel: the event loop runs queued messages (a
+/// cancel) first. Unlike setTimeout(0), which browsers clamp to 4 ms once nested (measured: 6 %
+/// slower CPU paintings at one yield per 50 ms), it costs microseconds.
+struct Yielder {
+    channel: web_sys::MessageChannel,
+    waiting: Rc<RefCell<VecDeque<js_sys::Function>>>,
+    _on_message: wasm_bindgen::closure::Closure<dyn FnMut()>,
+}
+
+thread_local! {
+    static YIELDER: Option<Yielder> = {
+        let channel = web_sys::MessageChannel::new().ok();
+        channel.map(|channel| {
+            let waiting: Rc<RefCell<VecDeque<js_sys::Function>>> = Rc::default();
+            let queue = waiting.clone();
+            let on_message = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+                if let Some(resolve) = queue.borrow_mut().pop_front() {
+                    let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
+                }
+            });
+            channel.port1().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            Yielder { channel, waiting, _on_message: on_message }
+        })
+    };
+}
+
 async fn yield_to_event_loop() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-        let _ = global.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        let posted = YIELDER.with(|yielder| match yielder {
+            Some(y) => {
+                y.waiting.borrow_mut().push_back(resolve.clone());
+                y.channel.port2().post_message(&wasm_bindgen::JsValue::UNDEFINED).is_ok()
+            }
+            None => false,
+        });
+        if !posted {
+            let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+            let _ = global.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
     });
     let _ = JsFuture::from(promise).await;
 }
