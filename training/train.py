@@ -41,6 +41,24 @@ def tv_loss(x):
     return (x[:, :, 1:, :] - x[:, :, :-1, :]).abs().mean() + (x[:, :, :, 1:] - x[:, :, :, :-1]).abs().mean()
 
 
+def widen_from(gen, narrow):
+    """Copy a narrower generator's state into `gen` (same layers, more channels) so that it
+    computes the same function: old weights in the leading slices, every conv's weights on the new
+    input channels zero (so nothing reads the new channels yet), the new output channels keep their
+    random init (their gradients are then nonzero), their norms start at scale 1 and shift 0."""
+    own = gen.state_dict()
+    with torch.no_grad():
+        for name, old in narrow.items():
+            new = own[name]
+            if old.shape == new.shape:
+                new.copy_(old)
+                continue
+            if new.dim() == 4:  # conv weight [out, in, k, k]
+                new[:, old.shape[1]:] = 0
+            new[tuple(slice(0, n) for n in old.shape)] = old
+    gen.load_state_dict(own)
+
+
 def init_from_package(gen, package_dir, style_files):
     """Start from a shipped package: its int8 conv weights expanded, its per-style norm rows
     (matched to this run's styles by painting file, through training/styles.json)."""
@@ -166,6 +184,15 @@ def main():
         init_from_package(gen, os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(args.config)),
                                                              cfg["init_from_package"])), [s["file"] for s in styles])
         print(f"started from the package in {cfg['init_from_package']}", flush=True)
+    elif cfg.get("init_widen_from"):
+        # The capacity test: a narrower run's generator copied into this wider one so that it
+        # computes the same pictures at first (see widen_from), then trained on.
+        state = torch.load(os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(args.config)), cfg["init_widen_from"])),
+                           map_location=device, weights_only=False)
+        widen_from(gen, state["gen"])
+        disc.load_state_dict(state["disc"])
+        step = state["step"]
+        print(f"widened from {cfg['init_widen_from']} at step {step}", flush=True)
     elif cfg.get("init_from"):
         # A branch of another run (e.g. the adversarial ablation): its generator and step.
         state = torch.load(os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(args.config)), cfg["init_from"])),
