@@ -275,7 +275,7 @@ impl Studio {
         Ok(Painting { image: result?, engine: self.engine.kind() })
     }
 
-    /// One network pass and nothing around it: `content` is a [1,3,height,width] tensor in 0..1 (no
+    /// One network pass and nothing around it: `content` is a `[1,3,height,width]` tensor in 0..1 (no
     /// padding added); returns the generator's output of the same shape. For benchmarks and callers
     /// who do their own pre- and post-processing. No fallback: the caller measures one engine.
     pub async fn run_pass(&mut self, style: &str, content: Vec<f32>, height: u32, width: u32) -> Result<Vec<f32>, StudioError> {

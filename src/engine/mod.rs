@@ -78,7 +78,7 @@ pub trait Engine {
     fn set_checkpoint(&mut self, _checkpoint: Option<Checkpoint>) {}
 
     /// Run the generator, specialised to `variant` at `height` x `width`, on `inputs`
-    /// (`content` [1,3,H,W], the style inputs, and for InjectStats the statistics).
+    /// (`content` `[1,3,H,W]`, the style inputs, and for InjectStats the statistics).
     /// Returns every graph output by name.
     async fn run(&mut self, variant: GraphVariant, height: u32, width: u32, inputs: &Tensors) -> Result<Tensors, EngineError>;
 }

@@ -182,7 +182,7 @@ impl Manifest {
     }
 }
 
-/// One style's instance-norm parameters: the generator's style inputs, by name, each [C].
+/// One style's instance-norm parameters: the generator's style inputs, by name, each `[C]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StyleParams {
     pub inputs: Vec<(String, Vec<f32>)>,
@@ -346,7 +346,7 @@ fn split_style_params(manifest: &Manifest, bytes: &[u8]) -> Result<Vec<StylePara
     Ok(by_index.into_iter().map(|s| s.unwrap_or(StyleParams { inputs: Vec::new() })).collect())
 }
 
-/// Replace every INT8 initializer `X` that has a float32 `X_scale` [O] (per output channel,
+/// Replace every INT8 initializer `X` that has a float32 `X_scale` `[O]` (per output channel,
 /// symmetric) by its float32 expansion, and drop the scales. wonnx has no DequantizeLinear, so
 /// the expansion happens once, here, at load.
 pub fn expand_int8_weights(model: &mut ModelProto) -> Result<(), String> {

@@ -1,5 +1,9 @@
 //! Graph preparation: specialise a generator to one concrete resolution and check it against the
-//! rules wonnx needs (DEVELOPERS.md, "wonnx rules").
+//! rules wonnx 0.5.1 needs, which it does not check itself (it computes wrong numbers instead):
+//! static shapes with `value_info` for every tensor; no InstanceNormalization, ConvTranspose or
+//! DequantizeLinear; instance norm written as `ReduceMean(axes=[3]) -> Reshape -> ReduceMean(axes=[2])
+//! -> Reshape`; a bias on every Conv; zero padding only through Conv `pads`; Resize nearest,
+//! asymmetric, integer scales; every tensor under `MAX_TENSOR_ELEMENTS`.
 //!
 //! wonnx compiles every tensor with a fixed shape taken from `value_info`; it does not infer
 //! shapes and it silently computes wrong numbers for some graphs that onnxruntime runs fine. So a
@@ -308,7 +312,7 @@ const LARGEST_CONV_ATTRIBUTE: i64 = 1024;
 pub enum GraphVariant {
     /// Input `content` (+ style inputs) -> `stylized`.
     Plain,
-    /// Also outputs every instance norm's statistics, `<layer>.mean` and `<layer>.var`, [1,C,1,1].
+    /// Also outputs every instance norm's statistics, `<layer>.mean` and `<layer>.var`, `[1,C,1,1]`.
     EmitStats,
     /// Takes those statistics as inputs instead of computing them.
     InjectStats,
