@@ -62,6 +62,7 @@ pub enum Msg {
     /// A new build of the app is installed and waits for the visitor (service worker).
     UpdateReady,
     ApplyUpdate,
+    CloseEngineNotice,
 }
 
 struct Photo {
@@ -108,6 +109,12 @@ pub struct App {
     job: u64,
     running: bool,
     stage: Option<Stage>,
+    /// When the running job was sent (ms since the epoch), for the time estimate.
+    job_started_ms: f64,
+    /// Seconds left on a long job, estimated from the passes done.
+    eta_s: Option<u32>,
+    /// The visitor closed the line that says why the CPU engine paints.
+    engine_notice_closed: bool,
     error: Option<Problem>,
     photo: Option<Photo>,
     /// A new photo on its way through the worker.
@@ -232,6 +239,9 @@ impl Component for App {
             photo: None,
             pending_photo: None,
             next_photo_id: 0,
+            job_started_ms: 0.0,
+            eta_s: None,
+            engine_notice_closed: false,
             in_flight: None,
             replayed: None,
             painted: None,
@@ -338,6 +348,7 @@ impl Component for App {
                 }
             }
             Msg::Divider(v) => self.divider = v,
+            Msg::CloseEngineNotice => self.engine_notice_closed = true,
             Msg::Download { jpeg } => {
                 if let Err(detail) = self.download(jpeg) {
                     self.error = Some(Problem::Export(detail));
@@ -467,7 +478,10 @@ impl Component for App {
         };
         let stage_text = match self.stage {
             Some(Stage::Decoding) => w.reading.to_string(),
-            Some(Stage::Painting { done, total }) if total > 1 => format!("{} {done}/{total}", w.painting),
+            Some(Stage::Painting { done, total }) if total > 1 => match self.eta_s {
+                Some(eta) if eta >= 3 => format!("{} {done}/{total} · {}", w.painting, w.seconds_left.replace("{}", &eta.to_string())),
+                _ => format!("{} {done}/{total}", w.painting),
+            },
             Some(Stage::Painting { .. }) => w.painting.to_string(),
             None => String::new(),
         };
@@ -506,8 +520,12 @@ impl Component for App {
                 if let EngineStatus::Unavailable { problem: p } = &self.engine {
                     <p class="notice">{ format!("{} {}", w.cannot_run, problem(self.lang, &Problem::Studio(p.clone()))) }</p>
                 }
-                if let EngineStatus::Cpu { reason } = &self.engine {
-                    <p class="notice">{ cpu_reason(self.lang, reason) }</p>
+                if let (EngineStatus::Cpu { reason }, false) = (&self.engine, self.engine_notice_closed) {
+                    <p class="notice engine-notice" data-testid="engine-notice" role="status">
+                        <span>{ cpu_reason(self.lang, reason) }</span>
+                        <button class="ghost close" data-testid="engine-notice-close" aria-label={w.close}
+                            onclick={link.callback(|_| Msg::CloseEngineNotice)}>{ "×" }</button>
+                    </p>
                 }
                 <section class="workspace">
                     <div class="stage-column">
@@ -521,7 +539,7 @@ impl Component for App {
                         }
                         <div class="progress-row" hidden={!self.running}>
                             <progress data-testid="progress" max="1" value={progress_value} />
-                            <span>{ stage_text }</span>
+                            <span data-testid="stage-label">{ stage_text }</span>
                             <button data-testid="cancel-button" onclick={link.callback(|_| Msg::Cancel)}>{ w.cancel }</button>
                         </div>
                         if let Some(url) = &self.chosen {
@@ -589,11 +607,13 @@ impl Component for App {
                             <span>{ w.strength }</span>
                             <input type="range" min="0" max="100" value={percent(self.adjustments.strength)} data-testid="strength-slider"
                                 oninput={link.callback(|e: InputEvent| Msg::Strength(slider_value(&e)))} />
+                            <output data-testid="strength-value">{ format!("{} %", percent(self.adjustments.strength)) }</output>
                         </label>
                         <label class="row">
                             <span>{ w.colour }</span>
                             <input type="range" min="0" max="100" value={percent(self.adjustments.preserve_colour)} data-testid="colour-slider"
                                 oninput={link.callback(|e: InputEvent| Msg::Colour(slider_value(&e)))} />
+                            <output data-testid="colour-value">{ format!("{} %", percent(self.adjustments.preserve_colour)) }</output>
                         </label>
                         <label class="row">
                             <span>{ w.mix_with }</span>
@@ -615,6 +635,7 @@ impl Component for App {
                                     let input: HtmlInputElement = e.target_unchecked_into();
                                     Msg::MixAmount(input.value().parse::<f32>().unwrap_or(50.0) / 100.0)
                                 })} />
+                            <output data-testid="mix-value" hidden={self.mix_style.is_none()}>{ format!("{} %", percent(self.mix_amount)) }</output>
                         </label>
                         <label class="row" title={w.brush_hint}>
                             <span>{ w.brush }</span>
@@ -684,7 +705,17 @@ impl App {
                         let name = self.styles.iter().find(|s| s.id == item.meta.style.style)
                             .map(|s| self.lang.pick(&s.name).to_string()).unwrap_or_else(|| item.meta.style.style.clone());
                         let when = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(item.meta.created_ms));
+                        // A mix is part of the label: "Starry Night + The Scream 30 %".
+                        let name = match &item.meta.style.mix {
+                            Some((other, t)) => {
+                                let other = self.styles.iter().find(|s| &s.id == other)
+                                    .map(|s| self.lang.pick(&s.name).to_string()).unwrap_or_else(|| other.clone());
+                                format!("{name} + {other} {:.0} %", t * 100.0)
+                            }
+                            None => name,
+                        };
                         let label = format!("{} · {} · {}", name, item.meta.photo_name, String::from(when.to_locale_string(self.lang.code(), &wasm_bindgen::JsValue::UNDEFINED)));
+                        let delete_label = format!("{} {}", w.history_delete, label);
                         html! {
                             <li class="history-row">
                                 <button class="history-open" data-testid="history-item" title={label.clone()}
@@ -692,7 +723,7 @@ impl App {
                                     <img src={item.meta.thumbnail.clone()} alt="" />
                                     <span>{ label }</span>
                                 </button>
-                                <button class="ghost" data-testid="history-delete" aria-label={w.history_delete}
+                                <button class="ghost" data-testid="history-delete" aria-label={delete_label}
                                     onclick={link.callback(move |_| Msg::DeleteEntry(id))}>{ "×" }</button>
                             </li>
                         }
@@ -794,9 +825,17 @@ impl App {
             // Remember the new photo only once it is painted: until then the old one stays.
             self.pending_photo = Some(photo);
         }
+        // A new photo is read first; the worker has a photo it already holds ready at once.
+        let stage = if self.pending_photo.as_ref().is_some_and(|p| p.id == photo_id) {
+            Stage::Decoding
+        } else {
+            Stage::Painting { done: 0, total: 0 }
+        };
         self.job += 1;
         self.running = true;
-        self.stage = Some(Stage::Decoding);
+        self.stage = Some(stage);
+        self.job_started_ms = js_sys::Date::now();
+        self.eta_s = None;
         self.error = None;
         let mix = self.mix_style.clone().map(|id| (id, self.mix_amount));
         let style = StyleChoice { style, mix };
@@ -839,7 +878,17 @@ impl App {
             WorkerResponse::Engine(status) => self.engine = status,
             WorkerResponse::Loading { done, total } => self.loading = (done < total).then_some((done, total)),
             WorkerResponse::Styles(styles) => self.styles = styles,
-            WorkerResponse::Progress { job, stage } if job == self.job => self.stage = Some(stage),
+            WorkerResponse::Progress { job, stage } if job == self.job => {
+                // Passes of one job take about the same time: the rest takes what the done ones took.
+                self.eta_s = match stage {
+                    Stage::Painting { done, total } if done >= 1 && total > done => {
+                        let elapsed_s = (js_sys::Date::now() - self.job_started_ms) / 1000.0;
+                        Some((elapsed_s / done as f64 * (total - done) as f64).round() as u32)
+                    }
+                    _ => None,
+                };
+                self.stage = Some(stage);
+            }
             WorkerResponse::Done { job, width, height, photo, stylized, engine, elapsed_ms, cached } if job == self.job => {
                 self.running = false;
                 self.stage = None;

@@ -81,6 +81,9 @@ pub struct Words {
     pub history_full: &'static str,
     pub history_failed: &'static str,
     pub update_reload: &'static str,
+    /// "about {} s left", {} the seconds.
+    pub seconds_left: &'static str,
+    pub close: &'static str,
 }
 
 pub fn words(lang: Lang) -> &'static Words {
@@ -134,6 +137,8 @@ static EN: Words = Words {
     history_full: "This device has no room left for Atelier's history, so this painting was not added to it. It is still here to download; delete older entries to make room.",
     history_failed: "The history could not be saved on this device; the painting is still here to download.",
     update_reload: "Reload to update",
+    seconds_left: "about {} s left",
+    close: "Close",
 };
 
 static ZH: Words = Words {
@@ -180,6 +185,8 @@ static ZH: Words = Words {
     history_full: "本设备已没有空间保存 Atelier 的历史记录，这幅作品未加入历史。它仍在这里，可以下载；删除较早的记录即可腾出空间。",
     history_failed: "无法在本设备保存历史记录；作品仍在这里，可以下载。",
     update_reload: "重新载入以更新",
+    seconds_left: "约剩 {} 秒",
+    close: "关闭",
 };
 
 /// Why the CPU engine runs, in the visitor's language.
@@ -187,21 +194,21 @@ pub fn cpu_reason(lang: Lang, reason: &crate::studio::CpuReason) -> String {
     use crate::studio::CpuReason::*;
     match (lang, reason) {
         (Lang::En, Chosen) => "Painting on the CPU, as chosen.".into(),
-        (Lang::En, NoWebGpu) => "This browser does not offer WebGPU. Painting on the CPU (slower).".into(),
+        (Lang::En, NoWebGpu) => "This browser has no WebGPU, so Atelier paints on the CPU: slower, just as private.".into(),
         (Lang::En, NoAdapter) => {
-            "WebGPU is present but offers no GPU adapter (GPU blocklisted or hardware acceleration off). Painting on the CPU (slower).".into()
+            "WebGPU is off here or has no GPU to use, so Atelier paints on the CPU: slower, just as private.".into()
         }
-        (Lang::En, ProbeFailed(e)) => format!("WebGPU could not find a GPU ({e}). Painting on the CPU (slower)."),
+        (Lang::En, ProbeFailed(e)) => format!("WebGPU could not start ({e}), so Atelier paints on the CPU: slower, just as private."),
         (Lang::En, SoftwareGpu(name)) => {
-            format!("WebGPU here runs in software ({name}), slower than Atelier's CPU engine. Painting on the CPU.")
+            format!("WebGPU here has no real GPU ({name}); Atelier's CPU engine is faster, so it paints on the CPU.")
         }
-        (Lang::En, GpuFailed(e)) => format!("The GPU failed ({e}). Painting on the CPU from now on (slower)."),
+        (Lang::En, GpuFailed(e)) => format!("The GPU stopped working ({e}), so Atelier paints on the CPU from now on."),
         (Lang::Zh, Chosen) => "按所选，用 CPU 作画。".into(),
-        (Lang::Zh, NoWebGpu) => "此浏览器不支持 WebGPU。正在用 CPU 作画（较慢）。".into(),
-        (Lang::Zh, NoAdapter) => "WebGPU 可用，但没有可用的 GPU（GPU 被屏蔽或硬件加速已关闭）。正在用 CPU 作画（较慢）。".into(),
-        (Lang::Zh, ProbeFailed(e)) => format!("WebGPU 找不到 GPU（{e}）。正在用 CPU 作画（较慢）。"),
-        (Lang::Zh, SoftwareGpu(name)) => format!("此处的 WebGPU 以软件方式运行（{name}），比 Atelier 的 CPU 引擎还慢。正在用 CPU 作画。"),
-        (Lang::Zh, GpuFailed(e)) => format!("GPU 出错（{e}）。此后改用 CPU 作画（较慢）。"),
+        (Lang::Zh, NoWebGpu) => "此浏览器不支持 WebGPU，Atelier 改用 CPU 作画：较慢，但同样私密。".into(),
+        (Lang::Zh, NoAdapter) => "此处的 WebGPU 已关闭或没有可用的 GPU，Atelier 改用 CPU 作画：较慢，但同样私密。".into(),
+        (Lang::Zh, ProbeFailed(e)) => format!("WebGPU 无法启动（{e}），Atelier 改用 CPU 作画：较慢，但同样私密。"),
+        (Lang::Zh, SoftwareGpu(name)) => format!("此处的 WebGPU 没有真正的 GPU（{name}），Atelier 的 CPU 引擎更快，因此用 CPU 作画。"),
+        (Lang::Zh, GpuFailed(e)) => format!("GPU 停止工作（{e}），此后 Atelier 改用 CPU 作画。"),
     }
 }
 

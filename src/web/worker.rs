@@ -282,7 +282,6 @@ async fn stylize(
     if let Some(cached) = state.borrow_mut().cache.as_mut().and_then(|cache| cache.get(&key)) {
         return Ok(done(job, &cached, js_sys::Date::now() - started, true));
     }
-    respond(WorkerResponse::Progress { job, stage: Stage::Decoding });
     let original = {
         let state = state.borrow();
         let kept = state.photos.iter().find(|(id, _)| *id == key.photo).map(|(_, photo)| photo.clone());
@@ -292,6 +291,7 @@ async fn stylize(
         panic!("injected fault: the worker panics while painting job {job}");
     }
     let photo = studio::fit_photo(&original, key.max_side);
+    respond(WorkerResponse::Progress { job, stage: Stage::Painting { done: 0, total: 0 } });
     // Take the studio out while it paints, so no RefCell borrow is held across an await.
     let taken = state.borrow_mut().studio.take();
     let mut studio = taken.ok_or_else(|| state.borrow().unavailable.clone().unwrap_or(StudioError::NotReady))?;

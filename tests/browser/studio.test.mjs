@@ -53,8 +53,10 @@ test('strength and colour sliders change the pixels without a new inference', { 
   assert.deepEqual(photo.rgba, original, 'strength 0 shows the photo');
   assert.ok(meanDiff(painted.rgba, photo.rgba) > 10, 'the painting differs from the photo');
 
+  assert.equal((await page.locator('[data-testid=strength-value]').textContent()).trim(), '0 %', 'the value is shown');
   await setRange(page, 'strength-slider', 100);
   await setRange(page, 'colour-slider', 100);
+  assert.equal((await page.locator('[data-testid=colour-value]').textContent()).trim(), '100 %');
   const coloured = await resultPixels(page);
   assert.equal(await job(page), firstJob, 'no new inference');
   assert.ok(meanDiff(coloured.rgba, painted.rgba) > 1, 'colour preservation changes the pixels');
@@ -69,8 +71,17 @@ test('style cards and the mix re-run the network with other pixels', { timeout: 
   const first = await resultPixels(page);
   const firstJob = await job(page);
 
+  // Every stage label shown while another style paints the photo the worker already holds.
+  await page.evaluate(() => {
+    window.stageLabels = [];
+    const label = document.querySelector('[data-testid=stage-label]');
+    new MutationObserver(() => window.stageLabels.push(label.textContent)).observe(label, { childList: true, characterData: true, subtree: true });
+  });
   await page.click(`[data-testid=style-card-${styles[1].id}]`);
   await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, firstJob);
+  const labels = await page.evaluate(() => window.stageLabels);
+  assert.ok(labels.some((l) => /Painting/.test(l)), `labels seen: ${JSON.stringify(labels)}`);
+  assert.ok(!labels.some((l) => /Reading/.test(l)), `the photo is not read again: ${JSON.stringify(labels)}`);
   const second = await resultPixels(page);
   assert.ok(meanDiff(first.rgba, second.rgba) > 1, 'another style paints differently');
   assert.match(await page.locator('[data-testid=style-details]').textContent(), new RegExp(styles[1].title.en.split(' ')[0]));
@@ -124,7 +135,9 @@ test('the language toggle switches the words and is remembered', { timeout: 120_
   assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
   // The engine's status speaks the chosen language too (this browser runs the CPU engine).
   await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
-  assert.match(await page.locator('.notice').textContent(), /用 CPU 作画/);
+  assert.match(await page.locator('[data-testid=engine-notice]').textContent(), /用 CPU 作画/);
+  await page.click('[data-testid=engine-notice-close]');
+  assert.equal(await page.locator('[data-testid=engine-notice]').count(), 0, 'the visitor can close it');
   await page.reload();
   await page.waitForSelector('[data-testid=drop-zone]');
   assert.match(await page.locator('[data-testid=drop-zone]').textContent(), /选择照片/, 'remembered');
