@@ -58,7 +58,8 @@ fi
 
 # 3. Test tools: Chromium for browser tests, lavapipe (Vulkan on the CPU) for native GPU tests,
 #    Python with onnxruntime as the independent reference.
-apt_install chromium mesa-vulkan-drivers libvulkan1
+# fonts-noto-cjk: the Chinese page renders in screenshots (without it every CJK glyph is a box).
+apt_install chromium mesa-vulkan-drivers libvulkan1 fonts-noto-cjk
 command -v node >/dev/null 2>&1 || apt_install nodejs npm
 python3 -c "import venv, ensurepip" 2>/dev/null || apt_install python3-venv
 if ! .venv/bin/python -c "import onnx, onnxruntime, numpy, PIL" 2>/dev/null; then

@@ -529,11 +529,26 @@ impl Component for App {
                 }
                 <section class="workspace">
                     <div class="stage-column">
-                        <label class="drop-zone" data-testid="drop-zone" ondrop={on_drop} ondragover={on_dragover}>
-                            <span class="drop-title">{ w.choose_photo }</span>
-                            <span class="drop-hint">{ w.drop_hint }</span>
-                            <input type="file" accept="image/*" capture="environment" data-testid="image-input" onchange={on_file} />
-                        </label>
+                        <div class="pickers">
+                            // The browser's own file control speaks the browser's language ("No file chosen"):
+                            // it stays for keyboards and screen readers but is drawn by the page, in the page's language.
+                            <label class="drop-zone" data-testid="drop-zone" ondrop={on_drop} ondragover={on_dragover}>
+                                <span class="drop-title">{ w.choose_photo }</span>
+                                <span class="drop-hint">{ w.drop_hint }</span>
+                                <span class="pick-row">
+                                    <span class="pick-button" aria-hidden="true">{ w.browse }</span>
+                                    <span class="file-name" data-testid="file-name">{
+                                        self.pending_photo.as_ref().or(self.photo.as_ref()).map(|p| p.name.clone()).unwrap_or_else(|| w.no_file.to_string())
+                                    }</span>
+                                </span>
+                                <input class="visually-hidden" type="file" accept="image/*" data-testid="image-input" onchange={on_file.clone()} />
+                            </label>
+                            // Phones: the camera straight away (with `capture` a phone offers no gallery, so it is its own button).
+                            <label class="camera" data-testid="camera-button">
+                                { w.take_photo }
+                                <input class="visually-hidden" type="file" accept="image/*" capture="environment" data-testid="camera-input" onchange={on_file} />
+                            </label>
+                        </div>
                         if let Some(error) = &self.error {
                             <p class="error" role="alert" data-testid="error-message">{ problem(self.lang, error) }</p>
                         }

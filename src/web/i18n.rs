@@ -84,6 +84,9 @@ pub struct Words {
     /// "about {} s left", {} the seconds.
     pub seconds_left: &'static str,
     pub close: &'static str,
+    pub browse: &'static str,
+    pub no_file: &'static str,
+    pub take_photo: &'static str,
 }
 
 pub fn words(lang: Lang) -> &'static Words {
@@ -139,6 +142,9 @@ static EN: Words = Words {
     update_reload: "Reload to update",
     seconds_left: "about {} s left",
     close: "Close",
+    browse: "Browse…",
+    no_file: "No photo yet",
+    take_photo: "Take a photo",
 };
 
 static ZH: Words = Words {
@@ -187,6 +193,9 @@ static ZH: Words = Words {
     update_reload: "重新载入以更新",
     seconds_left: "约剩 {} 秒",
     close: "关闭",
+    browse: "浏览…",
+    no_file: "尚未选择照片",
+    take_photo: "拍照",
 };
 
 /// Why the CPU engine runs, in the visitor's language.

@@ -42,6 +42,7 @@ test('strength and colour sliders change the pixels without a new inference', { 
   const page = await openWithPhoto();
   const painted = await resultPixels(page);
   const firstJob = await job(page);
+  assert.equal(await page.locator('[data-testid=file-name]').textContent(), 'gradient_64x48.png', 'the picker names the photo');
 
   await setRange(page, 'strength-slider', 0);
   const photo = await resultPixels(page);
@@ -132,6 +133,7 @@ test('the language toggle switches the words and is remembered', { timeout: 120_
   const after = await page.locator('[data-testid=drop-zone]').textContent();
   assert.notEqual(after, before);
   assert.match(after, /选择照片/);
+  assert.equal(await page.locator('[data-testid=file-name]').textContent(), '尚未选择照片', 'the picker speaks the page language');
   assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
   // The engine's status speaks the chosen language too (this browser runs the CPU engine).
   await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
