@@ -767,15 +767,21 @@ impl App {
         let meta = HistoryMeta {
             created_ms: js_sys::Date::now(),
             photo_name: self.photo.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
-            style: StyleChoice { style: self.style.clone().unwrap_or_default(), mix: self.mix_style.clone().map(|m| (m, self.mix_amount)) },
+            style: p.settings.style.clone(),
             adjustments: self.adjustments,
-            brush: self.brush,
+            brush: p.settings.brush,
             width: w,
             height: h,
             thumbnail,
         };
+        // One entry per photo and settings: the new one replaces the same painting made before.
+        let replaced = crate::web::history_meta::replaced_by(&self.history, &meta);
         self.change_history(ctx, move |db| async move {
-            history::add(&db, &meta, photo.as_raw(), stylized.as_raw()).await.map(|_| ())
+            history::add(&db, &meta, photo.as_raw(), stylized.as_raw()).await?;
+            for id in replaced {
+                history::delete(&db, id).await?;
+            }
+            Ok(())
         });
     }
 

@@ -4,40 +4,17 @@
 //! photo and the painting, read only when an entry is reopened), both keyed by the entry id.
 
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbObjectStoreParameters, IdbRequest, IdbTransactionMode};
 
-use crate::model::StyleChoice;
-use crate::pipeline::{Adjustments, Brush};
 
 const DB_NAME: &str = "atelier";
 const DB_VERSION: u32 = 1;
 const ENTRIES: &str = "entries";
 const PIXELS: &str = "pixels";
 
-/// What the list shows and what reopening restores, besides the pixels.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HistoryMeta {
-    pub created_ms: f64,
-    pub photo_name: String,
-    pub style: StyleChoice,
-    pub adjustments: Adjustments,
-    /// Entries saved before brush sizes were painted with the default brush.
-    #[serde(default)]
-    pub brush: Brush,
-    pub width: u32,
-    pub height: u32,
-    /// A small JPEG data URL of the result.
-    pub thumbnail: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct HistoryItem {
-    pub id: u32,
-    pub meta: HistoryMeta,
-}
+pub use super::history_meta::{HistoryItem, HistoryMeta};
 
 /// The prefix of an error that means the device's storage for this site is full.
 pub const QUOTA_EXCEEDED: &str = "QuotaExceededError";

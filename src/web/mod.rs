@@ -2,6 +2,7 @@
 //! here: the worker and the JS module are shells over `crate::studio`. The DOM-free parts (the
 //! page's words) also build natively, for `cargo test`.
 
+pub mod history_meta;
 pub mod i18n;
 
 #[cfg(target_arch = "wasm32")]

@@ -178,6 +178,15 @@ test('history survives a reload, reopens, deletes one and clears all', { timeout
   assert.match(await page.getAttribute('[data-testid=result-image]', 'data-job'), /^history-\d+$/);
   assert.deepEqual((await resultPixels(page)).rgba, painted.rgba, 'the reopened picture is the painted one');
 
+  // The same photo painted again with the same settings (after the reload, so not from the
+  // worker's cache): it replaces its entry instead of adding a duplicate.
+  const reopened = await page.getAttribute('[data-testid=result-image]', 'data-job');
+  await page.setInputFiles('[data-testid=image-input]', PHOTO);
+  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, reopened, { timeout: 120_000 });
+  await page.waitForTimeout(500);
+  assert.equal(await page.locator('[data-testid=history-item]').count(), 2, 'no duplicate entry');
+  assert.match(await page.getAttribute('[data-testid=history-delete] >> nth=0', 'aria-label'), /^Delete .*gradient_64x48\.png/);
+
   await page.locator('[data-testid=history-delete]').first().click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=history-item]').length === 1);
   await page.click('[data-testid=history-clear]');
