@@ -63,6 +63,8 @@ pub enum Msg {
     UpdateReady,
     ApplyUpdate,
     CloseEngineNotice,
+    /// The picture at 100 % (one canvas pixel per CSS pixel, panned by scrolling) or fitted.
+    ToggleActualSize,
 }
 
 struct Photo {
@@ -115,6 +117,9 @@ pub struct App {
     eta_s: Option<u32>,
     /// The visitor closed the line that says why the CPU engine paints.
     engine_notice_closed: bool,
+    /// The picture shown at 100 % instead of fitted to the view.
+    actual_size: bool,
+    compare_frame: NodeRef,
     error: Option<Problem>,
     photo: Option<Photo>,
     /// A new photo on its way through the worker.
@@ -242,6 +247,8 @@ impl Component for App {
             job_started_ms: 0.0,
             eta_s: None,
             engine_notice_closed: false,
+            actual_size: false,
+            compare_frame: NodeRef::default(),
             in_flight: None,
             replayed: None,
             painted: None,
@@ -349,6 +356,7 @@ impl Component for App {
             }
             Msg::Divider(v) => self.divider = v,
             Msg::CloseEngineNotice => self.engine_notice_closed = true,
+            Msg::ToggleActualSize => self.actual_size = !self.actual_size,
             Msg::Download { jpeg } => {
                 if let Err(detail) = self.download(jpeg) {
                     self.error = Some(Problem::Export(detail));
@@ -470,6 +478,22 @@ impl Component for App {
             e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)).map(Msg::FileChosen)
         });
         let on_dragover = Callback::from(|e: DragEvent| e.prevent_default());
+        // The divider follows a pointer pressed on the picture (the range input under it is for
+        // keys and screen readers: its thumb would offset the pointer on small pictures).
+        // yew delegates events to its root, so `current_target` is not the frame: a NodeRef is.
+        let (actual_size, frame_ref) = (self.actual_size, self.compare_frame.clone());
+        let on_compare_pointer = link.batch_callback(move |e: PointerEvent| {
+            if actual_size || e.buttons() & 1 == 0 {
+                return None;
+            }
+            let frame: web_sys::Element = frame_ref.cast()?;
+            if e.type_() == "pointerdown" {
+                e.prevent_default();
+                let _ = frame.set_pointer_capture(e.pointer_id());
+            }
+            let rect = frame.get_bounding_client_rect();
+            (rect.width() > 0.0).then(|| Msg::Divider((((e.client_x() as f64 - rect.left()) / rect.width()).clamp(0.0, 1.0)) as f32))
+        });
         let (badge_state, badge_text, badge_title) = match &self.engine {
             EngineStatus::Probing => ("probing", w.probing.to_string(), String::new()),
             EngineStatus::Gpu { adapter } => ("ready", EngineKind::Gpu.label().to_string(), adapter.clone()),
@@ -563,21 +587,33 @@ impl Component for App {
                             </figure>
                         }
                         <figure class="result" data-empty={ self.painted.is_none().to_string() } hidden={self.chosen.is_some()}>
-                            <div class="compare" style={format!("--divider: {}%", self.divider * 100.0)}>
-                                <canvas ref={self.photo_canvas.clone()} class="before" aria-hidden="true" />
-                                <canvas ref={self.result_canvas.clone()} class="after" data-testid="result-image"
-                                    data-state={ if self.painted.is_some() { "ready" } else { "empty" } }
-                                    data-job={ self.painted.as_ref().map(|p| p.origin.clone()) }
-                                    data-cached={ self.painted.as_ref().map(|p| p.cached.to_string()) } />
+                            <div class={classes!("compare", self.actual_size.then_some("actual"))} data-testid="compare"
+                                style={format!("--divider: {}%", self.divider * 100.0)}>
+                                <div class="frame" ref={self.compare_frame.clone()} onpointerdown={on_compare_pointer.clone()} onpointermove={on_compare_pointer}>
+                                    <canvas ref={self.photo_canvas.clone()} class="before" aria-hidden="true" />
+                                    <canvas ref={self.result_canvas.clone()} class="after" data-testid="result-image"
+                                        data-state={ if self.painted.is_some() { "ready" } else { "empty" } }
+                                        data-job={ self.painted.as_ref().map(|p| p.origin.clone()) }
+                                        data-cached={ self.painted.as_ref().map(|p| p.cached.to_string()) } />
+                                    // The before/after handle lies on the picture itself: drag anywhere on it, or
+                                    // use the arrow keys. At 100 % the picture pans instead.
+                                    if !self.actual_size {
+                                        <span class="compare-line" aria-hidden="true" />
+                                        <input class="compare-handle" type="range" min="0" max="100" step="1" value={percent(self.divider)}
+                                            data-testid="compare-handle" aria-label={w.compare}
+                                            oninput={link.callback(|e: InputEvent| Msg::Divider(slider_value(&e)))} />
+                                    }
+                                </div>
                             </div>
                             if self.painted.is_none() {
                                 <p class="empty">{ w.empty_state }</p>
                             }
-                            <label class="row" hidden={self.painted.is_none()}>
-                                <span>{ w.compare }</span>
-                                <input type="range" min="0" max="100" value={percent(self.divider)} data-testid="compare-divider"
-                                    oninput={link.callback(|e: InputEvent| Msg::Divider(slider_value(&e)))} />
-                            </label>
+                            <div class="view-tools" hidden={self.painted.is_none()}>
+                                <button class="ghost" data-testid="zoom-toggle" aria-pressed={self.actual_size.to_string()}
+                                    onclick={link.callback(|_| Msg::ToggleActualSize)}>
+                                    { if self.actual_size { w.fit_view } else { w.actual_size } }
+                                </button>
+                            </div>
                             if let Some(p) = &self.painted {
                                 <figcaption>{ match p.timing {
                                     Some((engine, ms)) => format!("{}×{} px · {} · {ms:.0} ms", p.stylized.width(), p.stylized.height(), engine.label()),

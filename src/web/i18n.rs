@@ -87,6 +87,8 @@ pub struct Words {
     pub browse: &'static str,
     pub no_file: &'static str,
     pub take_photo: &'static str,
+    pub actual_size: &'static str,
+    pub fit_view: &'static str,
 }
 
 pub fn words(lang: Lang) -> &'static Words {
@@ -145,6 +147,8 @@ static EN: Words = Words {
     browse: "Browse…",
     no_file: "No photo yet",
     take_photo: "Take a photo",
+    actual_size: "100 %",
+    fit_view: "Fit to view",
 };
 
 static ZH: Words = Words {
@@ -196,6 +200,8 @@ static ZH: Words = Words {
     browse: "浏览…",
     no_file: "尚未选择照片",
     take_photo: "拍照",
+    actual_size: "100 %",
+    fit_view: "适应窗口",
 };
 
 /// Why the CPU engine runs, in the visitor's language.

@@ -64,6 +64,48 @@ test('strength and colour sliders change the pixels without a new inference', { 
   await page.close();
 });
 
+test('the before/after handle lies on the picture (pointer and keys), and 100 % shows every pixel', { timeout: 180_000 }, async () => {
+  const page = await openWithPhoto();
+  const firstJob = await job(page);
+  const divider = () => page.evaluate(() => getComputedStyle(document.querySelector('[data-testid=compare]')).getPropertyValue('--divider').trim());
+  const canvas = await page.locator('[data-testid=result-image]').boundingBox();
+  // A drag on the picture moves the divider to the pointer.
+  await page.mouse.move(canvas.x + canvas.width * 0.5, canvas.y + canvas.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(canvas.x + canvas.width * 0.25, canvas.y + canvas.height / 2, { steps: 5 });
+  await page.mouse.up();
+  const dragged = parseFloat(await divider());
+  assert.ok(Math.abs(dragged - 25) <= 3, `divider at ${dragged} % after a drag to a quarter`);
+  await page.focus('[data-testid=compare-handle]');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(parseFloat(await divider()), dragged + 1, 'the arrow keys move it');
+  assert.equal(await job(page), firstJob, 'no new inference');
+
+  // 100 %: one canvas pixel per CSS pixel, then back to fitting the view.
+  const large = await page.evaluateHandle(async () => {
+    const canvas = new OffscreenCanvas(1600, 1200);
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#2c3e50'; ctx.fillRect(0, 0, 1600, 1200);
+    ctx.fillStyle = '#d35400'; ctx.fillRect(400, 300, 800, 600);
+    return new File([await canvas.convertToBlob({ type: 'image/png' })], 'large.png', { type: 'image/png' });
+  });
+  await dropFile(page, large);
+  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, firstJob, { timeout: 120_000 });
+  const size = () => page.evaluate(() => {
+    const c = document.querySelector('[data-testid=result-image]');
+    return { css: Math.round(c.getBoundingClientRect().width), pixels: c.width };
+  });
+  const fitted = await size();
+  assert.ok(fitted.css < fitted.pixels, `fitted: ${JSON.stringify(fitted)}`);
+  await page.click('[data-testid=zoom-toggle]');
+  const actual = await size();
+  assert.equal(actual.css, actual.pixels, '100 %');
+  assert.equal(await page.locator('[data-testid=compare-handle]').count(), 0, 'at 100 % the picture pans');
+  await page.click('[data-testid=zoom-toggle]');
+  assert.equal(await page.locator('[data-testid=compare-handle]').count(), 1);
+  await page.close();
+});
+
 test('style cards and the mix re-run the network with other pixels', { timeout: 240_000 }, async () => {
   const styles = servedManifest().styles;
   assert.ok(styles.length >= 2);
