@@ -22,6 +22,8 @@ pub enum WorkerRequest {
     /// Decode a photo once and keep it as `photo` for the `Stylize` requests that name it (the
     /// two newest are kept: the one on show and one on its way).
     SetPhoto { photo: u64, bytes: Vec<u8> },
+    /// A photo already decoded (one reopened from the history): RGBA of `width` x `height`.
+    SetPhotoPixels { photo: u64, width: u32, height: u32, rgba: Vec<u8> },
     /// Paint the kept `photo`, scaled to at most `max_side` px, with strokes of `brush`. Answers
     /// from the worker's cache where this photo was painted so before.
     Stylize { job: u64, photo: u64, style: StyleChoice, max_side: u32, brush: Brush },

@@ -72,7 +72,29 @@ struct Photo {
     id: u64,
     name: String,
     /// Kept for a replacement worker (after a crash), which knows no photos.
-    bytes: Vec<u8>,
+    source: PhotoSource,
+}
+
+enum PhotoSource {
+    /// The file as chosen.
+    File(Vec<u8>),
+    /// The photo of a history entry, as stored.
+    Pixels(RgbaImage),
+}
+
+impl Photo {
+    /// The request that gives the worker this photo.
+    fn to_worker(&self) -> WorkerRequest {
+        match &self.source {
+            PhotoSource::File(bytes) => WorkerRequest::SetPhoto { photo: self.id, bytes: bytes.clone() },
+            PhotoSource::Pixels(image) => WorkerRequest::SetPhotoPixels {
+                photo: self.id,
+                width: image.width(),
+                height: image.height(),
+                rgba: image.as_raw().clone(),
+            },
+        }
+    }
 }
 
 /// What went into a painting, so a cancelled change can put the controls back to the picture shown.
@@ -301,7 +323,7 @@ impl Component for App {
                 // The previous photo and result stay until the new one is painted: a broken
                 // file must not lose the visitor's work.
                 self.next_photo_id += 1;
-                self.run(Some(Photo { id: self.next_photo_id, name, bytes }));
+                self.run(Some(Photo { id: self.next_photo_id, name, source: PhotoSource::File(bytes) }));
             }
             Msg::FileUnreadable { job, detail } if job == self.job => {
                 self.error = Some(Problem::FileUnreadable(detail));
@@ -393,6 +415,10 @@ impl Component for App {
             Msg::HistoryOpened(Ok((db, items))) => {
                 self.db = Some(db);
                 self.history = items;
+                // The visitor's last painting comes back after a reload (unless work began already).
+                if let (None, None, Some(newest)) = (&self.painted, &self.pending_photo, self.history.first()) {
+                    ctx.link().send_message(Msg::Reopen(newest.id));
+                }
             }
             Msg::HistoryOpened(Err(e)) | Msg::HistoryListed(Err(e)) => {
                 // History is a convenience: without a database the studio still works, and the
@@ -423,8 +449,18 @@ impl Component for App {
                 let (w, h) = (item.meta.width, item.meta.height);
                 match result.map(|(p, s)| (RgbaImage::from_raw(w, h, p), RgbaImage::from_raw(w, h, s))) {
                     Ok((Some(photo), Some(stylized))) => {
+                        if self.running {
+                            self.worker.send(WorkerRequest::Cancel { job: self.job });
+                        }
                         self.job += 1; // answers still on their way are for the old picture
                         self.running = false;
+                        self.pending_photo = None;
+                        self.set_chosen(None);
+                        // The reopened photo is the one a new style or size paints.
+                        self.next_photo_id += 1;
+                        let reopened = Photo { id: self.next_photo_id, name: item.meta.photo_name.clone(), source: PhotoSource::Pixels(photo.clone()) };
+                        self.worker.send(reopened.to_worker());
+                        self.photo = Some(reopened);
                         self.stage = None;
                         self.style = Some(item.meta.style.style.clone());
                         self.mix_style = item.meta.style.mix.as_ref().map(|(id, _)| id.clone());
@@ -878,7 +914,7 @@ impl App {
         };
         self.style = Some(style.clone());
         if let Some(photo) = photo {
-            self.worker.send(WorkerRequest::SetPhoto { photo: photo.id, bytes: photo.bytes.clone() });
+            self.worker.send(photo.to_worker());
             // Remember the new photo only once it is painted: until then the old one stays.
             self.pending_photo = Some(photo);
         }
@@ -909,7 +945,7 @@ impl App {
         self.worker = spawn_worker(ctx, gpu_failed, None);
         self.engine = EngineStatus::Probing;
         for photo in [&self.photo, &self.pending_photo].into_iter().flatten() {
-            self.worker.send(WorkerRequest::SetPhoto { photo: photo.id, bytes: photo.bytes.clone() });
+            self.worker.send(photo.to_worker());
         }
         if job != self.job || !self.running {
             return;

@@ -15,6 +15,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::gpu_probe::probe_webgpu;
 use super::package_fetch::load_package;
 use crate::engine::{Checkpoint, Engine, LosesDevice, WonnxEngine};
+use crate::imaging::ImageError;
 use crate::protocol::{EngineStatus, Fault, Stage, WorkerRequest, WorkerResponse, LARGEST_SIDE};
 use crate::studio::{
     self, CachedPainting, CpuReason, EngineChoice, GpuProbe, PaintingCache, PaintingKey, Studio, StudioError, StudioEvent,
@@ -115,7 +116,13 @@ async fn drain(state: Rc<RefCell<WorkerState>>, flags: Rc<JobFlags>, scope: Work
                 let settings = InitSettings { choice: engine, software_gpu, gpu_failed, fault };
                 init(&state, &flags, &models_url, settings, &respond).await
             }
-            WorkerRequest::SetPhoto { photo, bytes } => keep_photo(&state, photo, &bytes),
+            WorkerRequest::SetPhoto { photo, bytes } => keep_photo(&state, photo, studio::prepare_photo(&bytes, LARGEST_SIDE)),
+            WorkerRequest::SetPhotoPixels { photo, width, height, rgba } => {
+                let pixels = RgbaImage::from_raw(width, height, rgba)
+                    .map(|image| studio::fit_photo(&image, LARGEST_SIDE))
+                    .ok_or_else(|| StudioError::Photo(ImageError::Corrupt(format!("{width}x{height} pixels do not fit the buffer"))));
+                keep_photo(&state, photo, pixels)
+            }
             WorkerRequest::Stylize { job, photo, style, max_side, brush } => {
                 CRASH_REPORT.with(|report| *report.borrow_mut() = Some((scope.clone(), id, job)));
                 flags.running.set(job);
@@ -243,9 +250,9 @@ async fn yield_to_event_loop() {
     let _ = JsFuture::from(promise).await;
 }
 
-/// Decode a photo once; the two newest are kept (the one on show, one on its way).
-fn keep_photo(state: &Rc<RefCell<WorkerState>>, photo: u64, bytes: &[u8]) {
-    let decoded = studio::prepare_photo(bytes, LARGEST_SIDE).map(Rc::new);
+/// Keep a decoded photo; the two newest are kept (the one on show, one on its way).
+fn keep_photo(state: &Rc<RefCell<WorkerState>>, photo: u64, decoded: Result<RgbaImage, StudioError>) {
+    let decoded = decoded.map(Rc::new);
     let mut state = state.borrow_mut();
     state.photos.retain(|(id, _)| *id != photo);
     state.photos.push_back((photo, decoded));

@@ -213,16 +213,33 @@ test('history survives a reload, reopens, deletes one and clears all', { timeout
 
   await page.reload();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=history-item]').length === 2, null, { timeout: 60_000 });
-  assert.equal(await page.getAttribute('[data-testid=result-image]', 'data-state'), 'empty');
+  // The last painting comes back by itself after a reload.
+  await page.waitForSelector('[data-testid=result-image][data-state=ready]', { timeout: 30_000 });
+  assert.match(await page.getAttribute('[data-testid=result-image]', 'data-job'), /^history-\d+$/);
+  assert.equal(await page.getAttribute(`[data-testid=style-card-${styles[1].id}]`, 'aria-pressed'), 'true', 'with its settings');
   // Newest first: the second entry in the list is the first painting.
   await page.locator('[data-testid=history-item]').nth(1).click();
   await page.waitForSelector('[data-testid=result-image][data-state=ready]');
   assert.match(await page.getAttribute('[data-testid=result-image]', 'data-job'), /^history-\d+$/);
   assert.deepEqual((await resultPixels(page)).rgba, painted.rgba, 'the reopened picture is the painted one');
 
+  // A reopened photo is the one another style paints (not the last file chosen).
+  let reopened = await page.getAttribute('[data-testid=result-image]', 'data-job');
+  await page.click(`[data-testid=style-card-${styles[2].id}]`);
+  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, reopened, { timeout: 120_000 });
+  assert.equal((await resultPixels(page)).width, painted.width);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=history-item]').length === 3);
+  await page.locator('[data-testid=history-delete]').first().click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=history-item]').length === 2);
+  reopened = await page.getAttribute('[data-testid=result-image]', 'data-job');
+  await page.click(`[data-testid=style-card-${styles[0].id}]`);
+  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, reopened, { timeout: 120_000 });
+  await page.waitForTimeout(500);
+  assert.equal(await page.locator('[data-testid=history-item]').count(), 2, 'the first painting again: it replaced its entry');
+
   // The same photo painted again with the same settings (after the reload, so not from the
   // worker's cache): it replaces its entry instead of adding a duplicate.
-  const reopened = await page.getAttribute('[data-testid=result-image]', 'data-job');
+  reopened = await page.getAttribute('[data-testid=result-image]', 'data-job');
   await page.setInputFiles('[data-testid=image-input]', PHOTO);
   await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, reopened, { timeout: 120_000 });
   await page.waitForTimeout(500);
