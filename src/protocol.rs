@@ -12,7 +12,7 @@ pub use crate::studio::{CpuReason, EngineChoice, EngineStatus, StudioError};
 pub const LARGEST_SIDE: u32 = 4096;
 
 /// From the app to the worker.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum WorkerRequest {
     /// Load the model package from `models_url` (absolute, ends with '/') and open it on `engine`.
     /// `software_gpu`: count a software GPU adapter (SwiftShader) as a GPU, as the browser tests of

@@ -13,6 +13,7 @@ use std::rc::Rc;
 
 use super::history::{self, HistoryItem, HistoryMeta};
 use super::i18n::{cpu_reason, problem, words, Lang, Problem};
+use super::jobs::{AfterCrash, Jobs};
 use super::worker::InferenceWorker;
 use crate::engine::EngineKind;
 use crate::model::package::StyleEntry;
@@ -129,14 +130,8 @@ pub struct App {
     /// Stroke size relative to the picture; remembered on the device and kept in history entries.
     brush: Brush,
     max_side: u32,
-    /// The job whose answers we still want; answers for older jobs are dropped.
-    job: u64,
-    running: bool,
-    stage: Option<Stage>,
-    /// When the running job was sent (ms since the epoch), for the time estimate.
-    job_started_ms: f64,
-    /// Seconds left on a long job, estimated from the passes done.
-    eta_s: Option<u32>,
+    /// Painting jobs: which is current, its stage and time left, the request in flight.
+    jobs: Jobs,
     /// The visitor closed the line that says why the CPU engine paints.
     engine_notice_closed: bool,
     /// The picture shown at 100 % instead of fitted to the view.
@@ -147,10 +142,6 @@ pub struct App {
     /// A new photo on its way through the worker.
     pending_photo: Option<Photo>,
     next_photo_id: u64,
-    /// The painting request the worker is on, replayed once on a new worker if the old one crashes.
-    in_flight: Option<WorkerRequest>,
-    /// The job already replayed after a crash: a second crash on it is reported, not replayed.
-    replayed: Option<u64>,
     painted: Option<Painted>,
     divider: f32,
     jpeg_quality: f32,
@@ -259,20 +250,14 @@ impl Component for App {
             adjustments: Adjustments::default(),
             brush,
             max_side: SIZES[0],
-            job: 0,
-            running: false,
-            stage: None,
+            jobs: Jobs::default(),
             error: None,
             photo: None,
             pending_photo: None,
             next_photo_id: 0,
-            job_started_ms: 0.0,
-            eta_s: None,
             engine_notice_closed: false,
             actual_size: false,
             compare_frame: NodeRef::default(),
-            in_flight: None,
-            replayed: None,
             painted: None,
             divider: 0.5,
             jpeg_quality: 0.9,
@@ -307,10 +292,10 @@ impl Component for App {
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
             Msg::FileChosen(file) => {
-                self.job += 1;
+                let job = self.jobs.next();
                 self.error = None;
                 self.set_chosen(web_sys::Url::create_object_url_with_blob(&file).ok());
-                let (job, name) = (self.job, file.name());
+                let name = file.name();
                 ctx.link().send_future(async move {
                     match JsFuture::from(file.array_buffer()).await {
                         Ok(buffer) => Msg::FileRead { job, name, bytes: js_sys::Uint8Array::new(&buffer).to_vec() },
@@ -319,13 +304,13 @@ impl Component for App {
                 });
                 return true;
             }
-            Msg::FileRead { job, name, bytes } if job == self.job => {
+            Msg::FileRead { job, name, bytes } if self.jobs.is_current(job) => {
                 // The previous photo and result stay until the new one is painted: a broken
                 // file must not lose the visitor's work.
                 self.next_photo_id += 1;
                 self.run(Some(Photo { id: self.next_photo_id, name, source: PhotoSource::File(bytes) }));
             }
-            Msg::FileUnreadable { job, detail } if job == self.job => {
+            Msg::FileUnreadable { job, detail } if self.jobs.is_current(job) => {
                 self.error = Some(Problem::FileUnreadable(detail));
             }
             Msg::FileRead { .. } | Msg::FileUnreadable { .. } => return false,
@@ -365,11 +350,9 @@ impl Component for App {
             Msg::Cancel => {
                 // The worker stops the pass at its next checkpoint and keeps the package and the
                 // photos; the controls go back to the picture on show.
-                self.worker.send(WorkerRequest::Cancel { job: self.job });
-                self.job += 1;
-                self.running = false;
-                self.stage = None;
-                self.in_flight = None;
+                if let Some(cancel) = self.jobs.cancel() {
+                    self.worker.send(cancel);
+                }
                 self.pending_photo = None;
                 self.set_chosen(None);
                 if let Some(settings) = self.painted.as_ref().map(|p| p.settings.clone()) {
@@ -449,11 +432,10 @@ impl Component for App {
                 let (w, h) = (item.meta.width, item.meta.height);
                 match result.map(|(p, s)| (RgbaImage::from_raw(w, h, p), RgbaImage::from_raw(w, h, s))) {
                     Ok((Some(photo), Some(stylized))) => {
-                        if self.running {
-                            self.worker.send(WorkerRequest::Cancel { job: self.job });
+                        // Answers still on their way are for the old picture.
+                        if let Some(cancel) = self.jobs.cancel() {
+                            self.worker.send(cancel);
                         }
-                        self.job += 1; // answers still on their way are for the old picture
-                        self.running = false;
                         self.pending_photo = None;
                         self.set_chosen(None);
                         // The reopened photo is the one a new style or size paints.
@@ -461,7 +443,6 @@ impl Component for App {
                         let reopened = Photo { id: self.next_photo_id, name: item.meta.photo_name.clone(), source: PhotoSource::Pixels(photo.clone()) };
                         self.worker.send(reopened.to_worker());
                         self.photo = Some(reopened);
-                        self.stage = None;
                         self.style = Some(item.meta.style.style.clone());
                         self.mix_style = item.meta.style.mix.as_ref().map(|(id, _)| id.clone());
                         if let Some((_, t)) = item.meta.style.mix {
@@ -536,16 +517,16 @@ impl Component for App {
             EngineStatus::Cpu { reason } => ("ready", EngineKind::Cpu.label().to_string(), cpu_reason(self.lang, reason)),
             EngineStatus::Unavailable { problem: p } => ("none", w.no_engine.to_string(), problem(self.lang, &Problem::Studio(p.clone()))),
         };
-        let stage_text = match self.stage {
+        let stage_text = match self.jobs.stage() {
             Some(Stage::Decoding) => w.reading.to_string(),
-            Some(Stage::Painting { done, total }) if total > 1 => match self.eta_s {
+            Some(Stage::Painting { done, total }) if total > 1 => match self.jobs.eta_s() {
                 Some(eta) if eta >= 3 => format!("{} {done}/{total} · {}", w.painting, w.seconds_left.replace("{}", &eta.to_string())),
                 _ => format!("{} {done}/{total}", w.painting),
             },
             Some(Stage::Painting { .. }) => w.painting.to_string(),
             None => String::new(),
         };
-        let progress_value = match self.stage {
+        let progress_value = match self.jobs.stage() {
             Some(Stage::Painting { done, total }) if total > 0 => (done as f64 / total as f64).to_string(),
             _ => "0".to_string(),
         };
@@ -612,7 +593,7 @@ impl Component for App {
                         if let Some(error) = &self.error {
                             <p class="error" role="alert" data-testid="error-message">{ problem(self.lang, error) }</p>
                         }
-                        <div class="progress-row" hidden={!self.running}>
+                        <div class="progress-row" hidden={!self.jobs.running()}>
                             <progress data-testid="progress" max="1" value={progress_value} />
                             <span data-testid="stage-label">{ stage_text }</span>
                             <button data-testid="cancel-button" onclick={link.callback(|_| Msg::Cancel)}>{ w.cancel }</button>
@@ -918,22 +899,13 @@ impl App {
             // Remember the new photo only once it is painted: until then the old one stays.
             self.pending_photo = Some(photo);
         }
-        // A new photo is read first; the worker has a photo it already holds ready at once.
-        let stage = if self.pending_photo.as_ref().is_some_and(|p| p.id == photo_id) {
-            Stage::Decoding
-        } else {
-            Stage::Painting { done: 0, total: 0 }
-        };
-        self.job += 1;
-        self.running = true;
-        self.stage = Some(stage);
-        self.job_started_ms = js_sys::Date::now();
-        self.eta_s = None;
+        let new_photo = self.pending_photo.as_ref().is_some_and(|p| p.id == photo_id);
         self.error = None;
         let mix = self.mix_style.clone().map(|id| (id, self.mix_amount));
         let style = StyleChoice { style, mix };
-        let request = WorkerRequest::Stylize { job: self.job, photo: photo_id, style, max_side: self.max_side, brush: self.brush };
-        self.in_flight = Some(request.clone());
+        let (max_side, brush) = (self.max_side, self.brush);
+        let make = |job| WorkerRequest::Stylize { job, photo: photo_id, style, max_side, brush };
+        let request = self.jobs.start(make, new_photo, js_sys::Date::now());
         self.worker.send(request);
     }
 
@@ -947,18 +919,10 @@ impl App {
         for photo in [&self.photo, &self.pending_photo].into_iter().flatten() {
             self.worker.send(photo.to_worker());
         }
-        if job != self.job || !self.running {
-            return;
-        }
-        match self.in_flight.clone() {
-            Some(request) if self.replayed != Some(job) => {
-                self.replayed = Some(job);
-                self.worker.send(request);
-            }
-            _ => {
-                self.running = false;
-                self.stage = None;
-                self.in_flight = None;
+        match self.jobs.after_crash(job) {
+            AfterCrash::Nothing => {}
+            AfterCrash::Replay(request) => self.worker.send(request),
+            AfterCrash::GiveUp => {
                 self.pending_photo = None;
                 self.set_chosen(None);
                 self.error = Some(Problem::WorkerCrashed(message));
@@ -971,25 +935,14 @@ impl App {
             WorkerResponse::Engine(status) => self.engine = status,
             WorkerResponse::Loading { done, total } => self.loading = (done < total).then_some((done, total)),
             WorkerResponse::Styles(styles) => self.styles = styles,
-            WorkerResponse::Progress { job, stage } if job == self.job => {
-                // Passes of one job take about the same time: the rest takes what the done ones took.
-                self.eta_s = match stage {
-                    Stage::Painting { done, total } if done >= 1 && total > done => {
-                        let elapsed_s = (js_sys::Date::now() - self.job_started_ms) / 1000.0;
-                        Some((elapsed_s / done as f64 * (total - done) as f64).round() as u32)
-                    }
-                    _ => None,
-                };
-                self.stage = Some(stage);
-            }
-            WorkerResponse::Done { job, width, height, photo, stylized, engine, elapsed_ms, cached } if job == self.job => {
-                self.running = false;
-                self.stage = None;
+            WorkerResponse::Progress { job, stage } => return self.jobs.progress(job, stage, js_sys::Date::now()),
+            WorkerResponse::Done { job, width, height, photo, stylized, engine, elapsed_ms, cached } if self.jobs.is_current(job) => {
+                let request = self.jobs.finish();
                 if let Some(p) = self.pending_photo.take() {
                     self.photo = Some(p);
                 }
                 self.set_chosen(None);
-                let settings = match self.in_flight.take() {
+                let settings = match request {
                     Some(WorkerRequest::Stylize { style, max_side, brush, .. }) => PaintSettings { style, max_side, brush },
                     _ => self.current_settings(),
                 };
@@ -1006,16 +959,14 @@ impl App {
                     _ => self.error = Some(Problem::WrongSize),
                 }
             }
-            WorkerResponse::Failed { job, error } if job == self.job => {
-                self.running = false;
-                self.stage = None;
-                self.in_flight = None;
+            WorkerResponse::Failed { job, error } if self.jobs.is_current(job) => {
+                self.jobs.finish();
                 self.pending_photo = None;
                 self.set_chosen(None);
                 self.error = Some(Problem::Studio(error));
             }
             WorkerResponse::Crashed { job, message } => self.replace_crashed_worker(ctx, job, message),
-            WorkerResponse::Progress { .. } | WorkerResponse::Done { .. } | WorkerResponse::Failed { .. } => return false,
+            WorkerResponse::Done { .. } | WorkerResponse::Failed { .. } => return false,
         }
         true
     }

@@ -4,6 +4,7 @@
 
 pub mod history_meta;
 pub mod i18n;
+pub mod jobs;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
