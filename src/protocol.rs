@@ -41,10 +41,13 @@ pub enum Fault {
     /// The worker panics (as wonnx does on some driver failures) on its first painting: the wasm
     /// instance aborts, and the page must replace the worker and replay the job.
     Panic,
+    /// The worker's wasm traps without a panic (as an allocation failure aborts): only the
+    /// worker's `error` event tells.
+    Trap,
 }
 
 /// The page's switches for tests and measurements, from its query string
-/// (`?atelier-fault=gpu-lost` or `worker-panic`, `&atelier-gpu=software`).
+/// (`?atelier-fault=gpu-lost`, `worker-panic` or `worker-trap`, `&atelier-gpu=software`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Switches {
     pub fault: Option<Fault>,
@@ -59,6 +62,8 @@ impl Switches {
             Some(Fault::GpuLost)
         } else if has("atelier-fault=worker-panic") {
             Some(Fault::Panic)
+        } else if has("atelier-fault=worker-trap") {
+            Some(Fault::Trap)
         } else {
             None
         };

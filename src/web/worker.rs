@@ -58,6 +58,16 @@ thread_local! {
     static CRASH_REPORT: RefCell<Option<(WorkerScope<InferenceWorker>, HandlerId, u64)>> = const { RefCell::new(None) };
 }
 
+/// Tell the page that this worker is gone, once, if a job was running.
+fn report_crash(message: String) {
+    CRASH_REPORT.with(|report| {
+        let taken = report.try_borrow_mut().ok().and_then(|mut report| report.take());
+        if let Some((scope, id, job)) = taken {
+            scope.respond(id, WorkerResponse::Crashed { job, message });
+        }
+    });
+}
+
 pub struct InferenceWorker {
     state: Rc<RefCell<WorkerState>>,
     flags: Rc<JobFlags>,
@@ -72,14 +82,17 @@ impl Worker for InferenceWorker {
         // A panic aborts this wasm instance: say so to the page first, which replaces the worker.
         std::panic::set_hook(Box::new(|info| {
             console_error_panic_hook::hook(info);
-            CRASH_REPORT.with(|report| {
-                if let Ok(report) = report.try_borrow() {
-                    if let Some((scope, id, job)) = report.as_ref() {
-                        scope.respond(*id, WorkerResponse::Crashed { job: *job, message: info.to_string() });
-                    }
-                }
-            });
+            report_crash(info.to_string());
         }));
+        // A trap without a panic (an allocation failure aborts so) reaches only the worker's `error`
+        // event. The instance's memory is intact after a trap, so reporting from here still works;
+        // after a panic the report was made already (and taken).
+        let on_error = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(|event: web_sys::ErrorEvent| {
+            report_crash(event.message());
+        });
+        let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+        let _ = global.add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
+        on_error.forget();
         InferenceWorker { state: Rc::default(), flags: Rc::default() }
     }
 
@@ -294,8 +307,10 @@ async fn stylize(
         let kept = state.photos.iter().find(|(id, _)| *id == key.photo).map(|(_, photo)| photo.clone());
         kept.ok_or(StudioError::NotReady)??
     };
-    if state.borrow().fault == Some(Fault::Panic) {
-        panic!("injected fault: the worker panics while painting job {job}");
+    match state.borrow().fault {
+        Some(Fault::Panic) => panic!("injected fault: the worker panics while painting job {job}"),
+        Some(Fault::Trap) => core::arch::wasm32::unreachable(),
+        _ => {}
     }
     let photo = studio::fit_photo(&original, key.max_side);
     respond(WorkerResponse::Progress { job, stage: Stage::Painting { done: 0, total: 0 } });
