@@ -207,6 +207,33 @@ fn folder_mode_gives_every_photo_its_own_output() {
     assert_eq!(names, vec!["x.jpg.fixture-a.png", "x.png.fixture-a.png"]);
 }
 
+/// Folder mode paints several photos at once on the CPU engine (one painter per core, forced to
+/// three here): every output is the picture a single-photo run makes, byte for byte.
+#[test]
+fn folder_mode_on_several_cores_paints_what_single_runs_paint() {
+    let src = temp_dir("many");
+    let out = temp_dir("many-out");
+    let singles = temp_dir("many-singles");
+    for (i, (w, h)) in [(64, 48), (40, 72), (90, 30), (33, 33), (128, 96)].into_iter().enumerate() {
+        common::synthetic_photo(w, h).save(src.join(format!("p{i}.png"))).unwrap();
+    }
+    let run = Command::new(env!("CARGO_BIN_EXE_atelier"))
+        .env("ATELIER_THREADS", "3")
+        .args(["--models", fixture_path("package").to_str().unwrap()])
+        .args(["stylize", src.to_str().unwrap(), out.to_str().unwrap(), "--style", "fixture-b", "--engine", "cpu"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", stderr(&run));
+    for i in 0..5 {
+        let single = singles.join(format!("p{i}.png"));
+        let photo = src.join(format!("p{i}.png"));
+        let one = atelier(&["stylize", photo.to_str().unwrap(), single.to_str().unwrap(), "--style", "fixture-b", "--engine", "cpu"]);
+        assert!(one.status.success(), "{}", stderr(&one));
+        let folder = std::fs::read(out.join(format!("p{i}.fixture-b.png"))).unwrap();
+        assert_eq!(folder, std::fs::read(&single).unwrap(), "p{i}");
+    }
+}
+
 /// Runs the CLI with no usable Vulkan driver (the loader pointed at a file that does not exist):
 /// only an OpenGL adapter, or none, is left, which wonnx cannot use.
 fn atelier_without_vulkan(args: &[&str]) -> Output {

@@ -12,6 +12,9 @@ fn main() {
 mod cli {
     use std::path::{Path, PathBuf};
 
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use atelier::engine::{cpu_threads, EngineKind};
     use atelier::imaging;
     use atelier::model::prepare::MAX_TENSOR_ELEMENTS;
     use atelier::model::{ModelPackage, StyleChoice};
@@ -347,6 +350,7 @@ mod cli {
             eprintln!("error: no photos ({}) in {}", PHOTO_EXTENSIONS.join(", "), shown(&input));
             return EXIT_INPUT;
         }
+        let spare = package.clone();
         let mut studio = match open_studio(package, engine_choice) {
             Ok(studio) => studio,
             Err(e) => {
@@ -359,21 +363,52 @@ mod cli {
         bar.set_style(
             ProgressStyle::with_template("{bar:32} {pos}/{len} {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        let mut failed = 0;
-        for (src, dst) in &jobs {
-            bar.set_message(shown(&src).to_string());
-            match stylize_one(&mut studio, &bar, choice, settings, src, dst) {
-                Ok(()) => bar.suspend(|| eprintln!("{} -> {}", shown(&src), shown(&dst))),
+        let failed = AtomicUsize::new(0);
+        let paint = |studio: &mut Studio, (src, dst): &(PathBuf, PathBuf)| {
+            bar.set_message(shown(src).to_string());
+            match stylize_one(studio, &bar, choice, settings, src, dst) {
+                Ok(()) => bar.suspend(|| eprintln!("{} -> {}", shown(src), shown(dst))),
                 Err(e) => {
-                    bar.suspend(|| eprintln!("error: {}: {e}", shown(&src)));
-                    failed += 1;
+                    bar.suspend(|| eprintln!("error: {}: {e}", shown(src)));
+                    failed.fetch_add(1, Ordering::Relaxed);
                 }
             }
             bar.inc(1);
+        };
+        // A folder on the CPU engine: one painter per core, each with its own engine, taking the
+        // next photo as it finishes one, so the steps that run on one core (decoding, guided
+        // upsampling, encoding) overlap. The GPU engine is one device: one painter.
+        let painters = match studio.engine_kind() {
+            EngineKind::Cpu => cpu_threads().min(jobs.len()),
+            EngineKind::Gpu => 1,
+        };
+        if painters <= 1 {
+            for job in &jobs {
+                paint(&mut studio, job);
+            }
+        } else {
+            drop(studio);
+            let next = AtomicUsize::new(0);
+            std::thread::scope(|scope| {
+                for _ in 0..painters {
+                    let (package, next, jobs, paint, bar) = (spare.clone(), &next, &jobs, &paint, &bar);
+                    scope.spawn(move || {
+                        let probe = GpuProbe::Missing(CpuReason::Chosen);
+                        let mut studio = match Studio::open(package, studio::EngineChoice::Cpu, probe) {
+                            Ok(studio) => studio,
+                            Err(e) => return bar.suspend(|| eprintln!("error: {e}")),
+                        };
+                        while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                            paint(&mut studio, job);
+                        }
+                    });
+                }
+            });
         }
         bar.finish_and_clear();
-        if failed > 0 {
-            eprintln!("{failed} of {} photos failed", jobs.len());
+        let failed = failed.into_inner();
+        if failed > 0 || bar.position() < jobs.len() as u64 {
+            eprintln!("{} of {} photos failed", failed.max(jobs.len() - bar.position() as usize), jobs.len());
             return EXIT_SOME_FAILED;
         }
         0
