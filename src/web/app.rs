@@ -292,6 +292,10 @@ impl Component for App {
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
             Msg::FileChosen(file) => {
+                // A painting still running is for the old photo: stop it rather than wait for it.
+                if let Some(cancel) = self.jobs.cancel() {
+                    self.worker.send(cancel);
+                }
                 let job = self.jobs.next();
                 self.error = None;
                 self.set_chosen(web_sys::Url::create_object_url_with_blob(&file).ok());
@@ -898,6 +902,11 @@ impl App {
             self.worker.send(photo.to_worker());
             // Remember the new photo only once it is painted: until then the old one stays.
             self.pending_photo = Some(photo);
+        }
+        // A painting still running (a style clicked before the last one finished) is stopped,
+        // not waited for: the worker would finish it before starting this one.
+        if let Some(cancel) = self.jobs.cancel() {
+            self.worker.send(cancel);
         }
         let new_photo = self.pending_photo.as_ref().is_some_and(|p| p.id == photo_id);
         self.error = None;
