@@ -6,6 +6,8 @@
 //! No DOM and no wasm-only code: the fallback is tested natively with engines that fail like a
 //! lost GPU (`engine::LosesDevice`).
 
+use std::borrow::Cow;
+
 use image::RgbaImage;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -168,17 +170,17 @@ pub struct Painting {
 /// Decode a photo (orientation applied, pixel budget checked) and fit it within `max_side` px on
 /// its long side (0: keep its size; never enlarged).
 pub fn prepare_photo(bytes: &[u8], max_side: u32) -> Result<RgbaImage, StudioError> {
-    let photo = imaging::decode(bytes)?;
-    Ok(fit_photo(&photo, max_side))
+    Ok(fit_photo(Cow::Owned(imaging::decode(bytes)?), max_side))
 }
 
-/// `photo` fitted within `max_side` px (0: as it is).
-pub fn fit_photo(photo: &RgbaImage, max_side: u32) -> RgbaImage {
+/// `photo` fitted within `max_side` px (0: as it is). An owned photo that fits already (most phone
+/// photos within 4096 px) is passed on, not copied; a borrowed one is copied only then.
+pub fn fit_photo(photo: Cow<'_, RgbaImage>, max_side: u32) -> RgbaImage {
     let (width, height) = imaging::fit_within(photo.width(), photo.height(), max_side);
     if (width, height) == photo.dimensions() {
-        return photo.clone();
+        return photo.into_owned();
     }
-    imaging::resize_to(photo, width, height)
+    imaging::resize_to(&photo, width, height)
 }
 
 /// A model package with the engine that paints it.

@@ -3,6 +3,7 @@
 //! and passes on what the studio reports. A cancel is handled as it arrives: the running pass
 //! stops at its next checkpoint, and nothing is reloaded.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -132,7 +133,7 @@ async fn drain(state: Rc<RefCell<WorkerState>>, flags: Rc<JobFlags>, scope: Work
             WorkerRequest::SetPhoto { photo, bytes } => keep_photo(&state, photo, studio::prepare_photo(&bytes, LARGEST_SIDE)),
             WorkerRequest::SetPhotoPixels { photo, width, height, rgba } => {
                 let pixels = RgbaImage::from_raw(width, height, rgba)
-                    .map(|image| studio::fit_photo(&image, LARGEST_SIDE))
+                    .map(|image| studio::fit_photo(Cow::Owned(image), LARGEST_SIDE))
                     .ok_or_else(|| StudioError::Photo(ImageError::Corrupt(format!("{width}x{height} pixels do not fit the buffer"))));
                 keep_photo(&state, photo, pixels)
             }
@@ -312,7 +313,8 @@ async fn stylize(
         Some(Fault::Trap) => core::arch::wasm32::unreachable(),
         _ => {}
     }
-    let photo = studio::fit_photo(&original, key.max_side);
+    // Owned: it goes into the cache with its painting.
+    let photo = studio::fit_photo(Cow::Borrowed(&*original), key.max_side);
     respond(WorkerResponse::Progress { job, stage: Stage::Painting { done: 0, total: 0 } });
     // Take the studio out while it paints, so no RefCell borrow is held across an await.
     let taken = state.borrow_mut().studio.take();
