@@ -296,7 +296,7 @@ impl Component for App {
                 if let Some(cancel) = self.jobs.cancel() {
                     self.worker.send(cancel);
                 }
-                let job = self.jobs.next();
+                let job = self.jobs.new_job();
                 self.error = None;
                 self.set_chosen(web_sys::Url::create_object_url_with_blob(&file).ok());
                 let name = file.name();

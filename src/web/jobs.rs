@@ -31,7 +31,7 @@ pub enum AfterCrash {
 
 impl Jobs {
     /// A new job id, making every older one stale (a file being read, a painting asked for).
-    pub fn next(&mut self) -> u64 {
+    pub fn new_job(&mut self) -> u64 {
         self.current += 1;
         self.current
     }
@@ -59,7 +59,7 @@ impl Jobs {
 
     /// Start a painting: `make(job)` is the request; `new_photo` whether the worker reads a photo first.
     pub fn start(&mut self, make: impl FnOnce(u64) -> WorkerRequest, new_photo: bool, now_ms: f64) -> WorkerRequest {
-        let job = self.next();
+        let job = self.new_job();
         let request = make(job);
         self.running = true;
         // A new photo is read first; a photo the worker holds is painted at once.
@@ -100,7 +100,7 @@ impl Jobs {
     pub fn cancel(&mut self) -> Option<WorkerRequest> {
         let message = self.running.then_some(WorkerRequest::Cancel { job: self.current });
         self.finish();
-        self.next();
+        self.new_job();
         message
     }
 
