@@ -218,8 +218,9 @@ test('history survives a reload, reopens, deletes one and clears all', { timeout
   assert.match(await page.getAttribute('[data-testid=result-image]', 'data-job'), /^history-\d+$/);
   assert.equal(await page.getAttribute(`[data-testid=style-card-${styles[1].id}]`, 'aria-pressed'), 'true', 'with its settings');
   // Newest first: the second entry in the list is the first painting.
+  const autoReopened = await page.getAttribute('[data-testid=result-image]', 'data-job');
   await page.locator('[data-testid=history-item]').nth(1).click();
-  await page.waitForSelector('[data-testid=result-image][data-state=ready]');
+  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, autoReopened);
   assert.match(await page.getAttribute('[data-testid=result-image]', 'data-job'), /^history-\d+$/);
   assert.deepEqual((await resultPixels(page)).rgba, painted.rgba, 'the reopened picture is the painted one');
 
@@ -408,8 +409,11 @@ test('the brush slider repaints with larger strokes, and is remembered and kept 
   await page.waitForSelector('[data-testid=brush-slider]');
   assert.equal(await page.inputValue('[data-testid=brush-slider]'), '2');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=history-item]').length === 2, null, { timeout: 60_000 });
+  // The newest painting comes back by itself after the reload; then the first one is reopened.
+  await page.waitForSelector('[data-testid=result-image][data-state=ready]', { timeout: 30_000 });
+  const autoReopened = await page.getAttribute('[data-testid=result-image]', 'data-job');
   await page.locator('[data-testid=history-item]').nth(1).click(); // the first painting, brush 1
-  await page.waitForSelector('[data-testid=result-image][data-state=ready]');
+  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, autoReopened);
   assert.equal(await page.inputValue('[data-testid=brush-slider]'), '0');
   await context.close();
 });
