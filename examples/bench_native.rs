@@ -6,7 +6,11 @@
 
 use std::time::Instant;
 
-use atelier::engine::{native_gpu_adapter, CpuEngine, Engine, Tensors, WonnxEngine};
+/// The allocator the CLI uses (src/bin/atelier.rs says why), so these are the CLI's times.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use atelier::engine::{cpu_threads, native_gpu_adapter, CpuEngine, Engine, Simd, Tensors, WonnxEngine};
 use atelier::model::{GraphVariant, ModelPackage, StyleChoice, INPUT_NAME};
 
 fn main() {
@@ -38,6 +42,12 @@ fn main() {
             },
             other => panic!("unknown engine {other}"),
         };
+        // What the CPU engine ran on: its threads and vector instructions.
+        let kernels = if engine_name == "cpu" {
+            format!("\"threads\":{},\"simd\":\"{}\",", cpu_threads(), Simd::detected().describe())
+        } else {
+            String::new()
+        };
         for &side in &sizes {
             let mut inputs: Tensors = style.inputs.iter().cloned().collect();
             let pixels = (side * side) as usize;
@@ -58,7 +68,7 @@ fn main() {
                 .collect();
             warm.sort_by(f64::total_cmp);
             println!(
-                "{{\"engine\":\"{engine_name}\",\"size\":{side},\"cold_ms\":{cold_ms:.1},\"warm_median_ms\":{:.1},\"warm_min_ms\":{:.1},\"warm_max_ms\":{:.1}}}",
+                "{{\"engine\":\"{engine_name}\",\"size\":{side},{kernels}\"cold_ms\":{cold_ms:.1},\"warm_median_ms\":{:.1},\"warm_min_ms\":{:.1},\"warm_max_ms\":{:.1}}}",
                 warm[warm.len() / 2],
                 warm[0],
                 warm[warm.len() - 1]

@@ -110,8 +110,8 @@ pub fn guided_upsample(painting: &RgbaImage, guide: &RgbaImage, photo: &RgbaImag
     const PLANES: usize = 5;
     let mut planes = vec![vec![0.0f32; sw * sh]; PLANES];
     for (i, (p, g)) in painting.pixels().zip(guide.pixels()).enumerate() {
-        for c in 0..3 {
-            planes[c][i] = p.0[c] as f32;
+        for (plane, &value) in planes.iter_mut().zip(&p.0[..3]) {
+            plane[i] = value as f32;
         }
         planes[3][i] = 255.0 * luma(g);
     }

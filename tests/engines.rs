@@ -180,8 +180,8 @@ fn low_resolution_statistics_keep_the_colours() {
         let n = (img.width() * img.height()) as f64;
         let mut m = [0.0; 3];
         for p in img.pixels() {
-            for c in 0..3 {
-                m[c] += p.0[c] as f64 / n;
+            for (sum, &value) in m.iter_mut().zip(&p.0[..3]) {
+                *sum += value as f64 / n;
             }
         }
         m

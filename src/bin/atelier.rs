@@ -3,6 +3,13 @@
 #[cfg(target_arch = "wasm32")]
 fn main() {}
 
+/// mimalloc keeps freed memory for the next tensor instead of handing it back to the system:
+/// with glibc's allocator every tensor over 32 MB is a fresh mapping, and at 1024 px the page
+/// faults took a third of a pass (bench_native: 1384 ms with glibc's, 940 ms with mimalloc).
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
     std::process::exit(cli::main());
@@ -257,7 +264,7 @@ mod cli {
         match ext.as_str() {
             "png" => Ok(OutputFormat::Png),
             "jpg" | "jpeg" => Ok(OutputFormat::Jpeg),
-            _ => Err(format!("cannot write '{}': the output must end in .png, .jpg or .jpeg", shown(&path))),
+            _ => Err(format!("cannot write '{}': the output must end in .png, .jpg or .jpeg", shown(path))),
         }
     }
 
@@ -273,7 +280,7 @@ mod cli {
             _ => false,
         };
         if same {
-            return Err(format!("the output {} is the photo itself: choose another name", shown(&output)));
+            return Err(format!("the output {} is the photo itself: choose another name", shown(output)));
         }
         Ok(())
     }
@@ -320,13 +327,13 @@ mod cli {
             let mut photos: Vec<PathBuf> = match std::fs::read_dir(input) {
                 Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && is_photo(p)).collect(),
                 Err(e) => {
-                    eprintln!("error: cannot read {}: {e}", shown(&input));
+                    eprintln!("error: cannot read {}: {e}", shown(input));
                     return EXIT_INPUT;
                 }
             };
             photos.sort();
             if let Err(e) = std::fs::create_dir_all(output) {
-                eprintln!("error: cannot create {}: {e}", shown(&output));
+                eprintln!("error: cannot create {}: {e}", shown(output));
                 return EXIT_INPUT;
             }
             folder_outputs(photos, output, &choice.style)
@@ -347,7 +354,7 @@ mod cli {
             return EXIT_INPUT;
         };
         if jobs.is_empty() {
-            eprintln!("error: no photos ({}) in {}", PHOTO_EXTENSIONS.join(", "), shown(&input));
+            eprintln!("error: no photos ({}) in {}", PHOTO_EXTENSIONS.join(", "), shown(input));
             return EXIT_INPUT;
         }
         let spare = package.clone();
@@ -444,7 +451,7 @@ mod cli {
             OutputFormat::Jpeg => image::DynamicImage::ImageRgba8(result).to_rgb8().write_to(&mut cursor, image::ImageFormat::Jpeg),
             OutputFormat::Png => result.write_to(&mut cursor, image::ImageFormat::Png),
         }
-        .map_err(|e| format!("cannot encode {}: {e}", shown(&dst)))?;
-        write_atomically(dst, &encoded).map_err(|e| format!("cannot write {}: {e}", shown(&dst)))
+        .map_err(|e| format!("cannot encode {}: {e}", shown(dst)))?;
+        write_atomically(dst, &encoded).map_err(|e| format!("cannot write {}: {e}", shown(dst)))
     }
 }

@@ -10,7 +10,9 @@
 //! - **im2col + gemm** for the rest (the stride-2 downsampling layers).
 //!
 //! A nearest x2 upsampling followed by a 3x3 convolution runs as four 2x2 direct convolutions
-//! on the small input (`upsample2_conv3x3`). Every kernel works on `lanes::F4` register blocks.
+//! on the small input (`upsample2_conv3x3`). Every kernel works on register blocks of a `Vector`
+//! type and is compiled once per instruction set, picked at run time (`Simd`): four lanes
+//! everywhere (SSE2, wasm simd128), eight with fused multiply-add on x86-64 with AVX2 + FMA.
 //!
 //! Each is checked against a plain reference convolution in the tests below. Measured in
 //! Chromium (wasm, simd128) on the 256x256 generator pass: 423 ms with im2col + matrixmultiply
@@ -163,7 +165,33 @@ fn conv_band(
     conv2d_serial(algorithm, &band, &band_input, weight, bias)
 }
 
-fn conv2d_serial(
+fn conv2d_serial(algorithm: ConvAlgorithm, shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32> {
+    conv2d_serial_on(Simd::detected(), algorithm, shape, input, weight, bias)
+}
+
+fn conv2d_serial_on(
+    simd: Simd,
+    algorithm: ConvAlgorithm,
+    shape: &ConvShape,
+    input: &[f32],
+    weight: &[f32],
+    bias: &[f32],
+) -> Vec<f32> {
+    match simd {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: Avx2Fma is only detected, or listed as available, where the processor has both.
+        Simd::Avx2Fma => unsafe { avx2_fma::conv2d_serial(algorithm, shape, input, weight, bias) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above, with AVX-512F.
+        Simd::Avx512 => unsafe { avx512::conv2d_serial(algorithm, shape, input, weight, bias) },
+        _ => conv2d_serial_with::<lanes::F4>(algorithm, shape, input, weight, bias),
+    }
+}
+
+/// Inlined into each instruction set's entry point, with every kernel below, so each is
+/// compiled with that set's instructions.
+#[inline(always)]
+fn conv2d_serial_with<V: Vector>(
     algorithm: ConvAlgorithm,
     shape: &ConvShape,
     input: &[f32],
@@ -171,10 +199,10 @@ fn conv2d_serial(
     bias: &[f32],
 ) -> Vec<f32> {
     match algorithm {
-        ConvAlgorithm::Winograd => winograd_3x3(shape, input, weight, bias),
-        ConvAlgorithm::Direct if shape.c_out <= 3 => direct::<3, 4>(shape, input, weight, bias),
-        ConvAlgorithm::Direct => direct::<4, 2>(shape, input, weight, bias),
-        ConvAlgorithm::Im2col => im2col(shape, input, weight, bias),
+        ConvAlgorithm::Winograd => winograd_3x3::<V>(shape, input, weight, bias),
+        ConvAlgorithm::Direct if shape.c_out <= 3 => direct::<V, 3, 4>(shape, input, weight, bias),
+        ConvAlgorithm::Direct => direct::<V, 4, 2>(shape, input, weight, bias),
+        ConvAlgorithm::Im2col => im2col::<V>(shape, input, weight, bias),
     }
 }
 
@@ -251,32 +279,82 @@ fn zero_padded(shape: &ConvShape, input: &[f32], hp: usize, wp: usize) -> Vec<f3
     padded
 }
 
-/// Four f32 lanes: simd128 in wasm, SSE2 on x86-64 (always there), plain arrays elsewhere.
+/// The vector kernels are written once over this trait and compiled once per instruction set.
 /// Spelled out because LLVM did not keep the direct kernel's accumulators in vector registers
-/// on its own (measured: 3 GMAC/s natively, a fifth of what this gets).
+/// on its own (measured: 3 GMAC/s natively, a fifth of what the 4-lane kernels get).
+trait Vector: Copy {
+    const LANES: usize;
+    fn splat(x: f32) -> Self;
+    /// The first `LANES` floats of `s`.
+    fn load(s: &[f32]) -> Self;
+    /// `self + a * b` (fused where the instruction set has it).
+    fn mul_add(self, a: Self, b: Self) -> Self;
+    fn add(self, b: Self) -> Self;
+    fn sub(self, b: Self) -> Self;
+    fn store(self, s: &mut [f32]);
+}
+
+/// The most lanes any `Vector` has: the size of the scratch `load_part`/`store_part` use.
+const MAX_LANES: usize = 16;
+
+/// `V::load` of a slice that may be shorter than a vector (the rest of the lanes zero).
+#[inline(always)]
+fn load_part<V: Vector>(s: &[f32]) -> V {
+    if s.len() >= V::LANES {
+        V::load(s)
+    } else {
+        let mut scratch = [0.0f32; MAX_LANES];
+        scratch[..s.len()].copy_from_slice(s);
+        V::load(&scratch)
+    }
+}
+
+/// `store` into a slice that may be shorter than a vector (the lanes past it dropped).
+#[inline(always)]
+fn store_part<V: Vector>(v: V, s: &mut [f32]) {
+    if s.len() >= V::LANES {
+        v.store(s)
+    } else {
+        let mut scratch = [0.0f32; MAX_LANES];
+        v.store(&mut scratch);
+        let n = s.len();
+        s.copy_from_slice(&scratch[..n]);
+    }
+}
+
+/// Four f32 lanes: simd128 in wasm, SSE2 on x86-64 (always there), plain arrays elsewhere.
 mod lanes {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     mod imp {
         use core::arch::wasm32::*;
         #[derive(Clone, Copy)]
         pub struct F4(v128);
-        impl F4 {
+        impl super::super::Vector for F4 {
+            const LANES: usize = 4;
             #[inline(always)]
-            pub fn splat(x: f32) -> Self {
+            fn splat(x: f32) -> Self {
                 F4(f32x4_splat(x))
             }
             #[inline(always)]
-            pub fn load(s: &[f32]) -> Self {
+            fn load(s: &[f32]) -> Self {
                 let s = &s[..4];
                 // SAFETY: s has four floats; v128_load has no alignment requirement.
                 F4(unsafe { v128_load(s.as_ptr() as *const v128) })
             }
             #[inline(always)]
-            pub fn mul_add(self, a: F4, b: F4) -> Self {
+            fn mul_add(self, a: F4, b: F4) -> Self {
                 F4(f32x4_add(self.0, f32x4_mul(a.0, b.0)))
             }
             #[inline(always)]
-            pub fn store(self, s: &mut [f32]) {
+            fn add(self, b: F4) -> Self {
+                F4(f32x4_add(self.0, b.0))
+            }
+            #[inline(always)]
+            fn sub(self, b: F4) -> Self {
+                F4(f32x4_sub(self.0, b.0))
+            }
+            #[inline(always)]
+            fn store(self, s: &mut [f32]) {
                 let s = &mut s[..4];
                 // SAFETY: as in load.
                 unsafe { v128_store(s.as_mut_ptr() as *mut v128, self.0) }
@@ -288,25 +366,36 @@ mod lanes {
         use core::arch::x86_64::*;
         #[derive(Clone, Copy)]
         pub struct F4(__m128);
-        impl F4 {
+        impl super::super::Vector for F4 {
+            const LANES: usize = 4;
             #[inline(always)]
-            pub fn splat(x: f32) -> Self {
+            fn splat(x: f32) -> Self {
                 // SAFETY: SSE is part of x86-64.
                 F4(unsafe { _mm_set1_ps(x) })
             }
             #[inline(always)]
-            pub fn load(s: &[f32]) -> Self {
+            fn load(s: &[f32]) -> Self {
                 let s = &s[..4];
                 // SAFETY: s has four floats; loadu has no alignment requirement.
                 F4(unsafe { _mm_loadu_ps(s.as_ptr()) })
             }
             #[inline(always)]
-            pub fn mul_add(self, a: F4, b: F4) -> Self {
+            fn mul_add(self, a: F4, b: F4) -> Self {
                 // SAFETY: SSE is part of x86-64.
                 F4(unsafe { _mm_add_ps(self.0, _mm_mul_ps(a.0, b.0)) })
             }
             #[inline(always)]
-            pub fn store(self, s: &mut [f32]) {
+            fn add(self, b: F4) -> Self {
+                // SAFETY: SSE is part of x86-64.
+                F4(unsafe { _mm_add_ps(self.0, b.0) })
+            }
+            #[inline(always)]
+            fn sub(self, b: F4) -> Self {
+                // SAFETY: SSE is part of x86-64.
+                F4(unsafe { _mm_sub_ps(self.0, b.0) })
+            }
+            #[inline(always)]
+            fn store(self, s: &mut [f32]) {
                 let s = &mut s[..4];
                 // SAFETY: as in load.
                 unsafe { _mm_storeu_ps(s.as_mut_ptr(), self.0) }
@@ -317,17 +406,24 @@ mod lanes {
     mod imp {
         #[derive(Clone, Copy)]
         pub struct F4([f32; 4]);
-        impl F4 {
-            pub fn splat(x: f32) -> Self {
+        impl super::super::Vector for F4 {
+            const LANES: usize = 4;
+            fn splat(x: f32) -> Self {
                 F4([x; 4])
             }
-            pub fn load(s: &[f32]) -> Self {
+            fn load(s: &[f32]) -> Self {
                 F4([s[0], s[1], s[2], s[3]])
             }
-            pub fn mul_add(self, a: F4, b: F4) -> Self {
+            fn mul_add(self, a: F4, b: F4) -> Self {
                 F4(std::array::from_fn(|i| self.0[i] + a.0[i] * b.0[i]))
             }
-            pub fn store(self, s: &mut [f32]) {
+            fn add(self, b: F4) -> Self {
+                F4(std::array::from_fn(|i| self.0[i] + b.0[i]))
+            }
+            fn sub(self, b: F4) -> Self {
+                F4(std::array::from_fn(|i| self.0[i] - b.0[i]))
+            }
+            fn store(self, s: &mut [f32]) {
                 s[..4].copy_from_slice(&self.0);
             }
         }
@@ -335,18 +431,212 @@ mod lanes {
     pub use imp::F4;
 }
 
-use lanes::F4;
+/// Eight f32 lanes with fused multiply-add (AVX2 + FMA, x86-64 processors since 2013-2015).
+///
+/// Only ever created inside `avx2_fma::conv2d_serial`, which is compiled with those features and
+/// called only after `Simd::detected` found them: the methods are inlined into it and so run
+/// only on a processor that has the instructions.
+#[cfg(target_arch = "x86_64")]
+mod wide {
+    use core::arch::x86_64::*;
+    #[derive(Clone, Copy)]
+    pub struct F8(__m256);
+    impl super::Vector for F8 {
+        const LANES: usize = 8;
+        #[inline(always)]
+        fn splat(x: f32) -> Self {
+            // SAFETY: see the module: only reached on processors with AVX2 and FMA.
+            F8(unsafe { _mm256_set1_ps(x) })
+        }
+        #[inline(always)]
+        fn load(s: &[f32]) -> Self {
+            let s = &s[..8];
+            // SAFETY: s has eight floats, loadu has no alignment requirement; AVX as above.
+            F8(unsafe { _mm256_loadu_ps(s.as_ptr()) })
+        }
+        #[inline(always)]
+        fn mul_add(self, a: F8, b: F8) -> Self {
+            // SAFETY: FMA as above.
+            F8(unsafe { _mm256_fmadd_ps(a.0, b.0, self.0) })
+        }
+        #[inline(always)]
+        fn add(self, b: F8) -> Self {
+            // SAFETY: AVX as above.
+            F8(unsafe { _mm256_add_ps(self.0, b.0) })
+        }
+        #[inline(always)]
+        fn sub(self, b: F8) -> Self {
+            // SAFETY: AVX as above.
+            F8(unsafe { _mm256_sub_ps(self.0, b.0) })
+        }
+        #[inline(always)]
+        fn store(self, s: &mut [f32]) {
+            let s = &mut s[..8];
+            // SAFETY: as in load.
+            unsafe { _mm256_storeu_ps(s.as_mut_ptr(), self.0) }
+        }
+    }
+}
 
-/// Direct convolution, stride 1: OB output channels x 4*XV pixels of one row per register
+/// Sixteen f32 lanes (AVX-512F: Intel server chips since 2017, AMD since Zen 4). Same
+/// contract as `F8`: only created inside `avx512::conv2d_serial`.
+#[cfg(target_arch = "x86_64")]
+mod widest {
+    use core::arch::x86_64::*;
+    #[derive(Clone, Copy)]
+    pub struct F16(__m512);
+    impl super::Vector for F16 {
+        const LANES: usize = 16;
+        #[inline(always)]
+        fn splat(x: f32) -> Self {
+            // SAFETY: see the module: only reached on processors with AVX-512F.
+            F16(unsafe { _mm512_set1_ps(x) })
+        }
+        #[inline(always)]
+        fn load(s: &[f32]) -> Self {
+            let s = &s[..16];
+            // SAFETY: s has sixteen floats, loadu has no alignment requirement; AVX-512F as above.
+            F16(unsafe { _mm512_loadu_ps(s.as_ptr()) })
+        }
+        #[inline(always)]
+        fn mul_add(self, a: F16, b: F16) -> Self {
+            // SAFETY: as above.
+            F16(unsafe { _mm512_fmadd_ps(a.0, b.0, self.0) })
+        }
+        #[inline(always)]
+        fn add(self, b: F16) -> Self {
+            // SAFETY: as above.
+            F16(unsafe { _mm512_add_ps(self.0, b.0) })
+        }
+        #[inline(always)]
+        fn sub(self, b: F16) -> Self {
+            // SAFETY: as above.
+            F16(unsafe { _mm512_sub_ps(self.0, b.0) })
+        }
+        #[inline(always)]
+        fn store(self, s: &mut [f32]) {
+            let s = &mut s[..16];
+            // SAFETY: as in load.
+            unsafe { _mm512_storeu_ps(s.as_mut_ptr(), self.0) }
+        }
+    }
+}
+
+/// The kernels compiled for AVX-512F, as `avx2_fma` below.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::*;
+    /// # Safety
+    /// The processor must have AVX-512F (`Simd::detected` checks).
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub unsafe fn conv2d_serial(
+        algorithm: ConvAlgorithm,
+        shape: &ConvShape,
+        input: &[f32],
+        weight: &[f32],
+        bias: &[f32],
+    ) -> Vec<f32> {
+        conv2d_serial_with::<widest::F16>(algorithm, shape, input, weight, bias)
+    }
+}
+
+/// The kernels compiled for AVX2 + FMA: the same generic code as the portable path, inlined
+/// into a function the compiler may use those instructions in.
+#[cfg(target_arch = "x86_64")]
+mod avx2_fma {
+    use super::*;
+    /// # Safety
+    /// The processor must have AVX2 and FMA (`Simd::detected` checks).
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn conv2d_serial(
+        algorithm: ConvAlgorithm,
+        shape: &ConvShape,
+        input: &[f32],
+        weight: &[f32],
+        bias: &[f32],
+    ) -> Vec<f32> {
+        conv2d_serial_with::<wide::F8>(algorithm, shape, input, weight, bias)
+    }
+}
+
+/// The vector instructions the CPU engine's kernels use, chosen at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Simd {
+    /// Four lanes: SSE2 on x86-64, simd128 in wasm, plain arrays elsewhere. Runs everywhere.
+    Lanes4,
+    /// Eight lanes with fused multiply-add (x86-64 with AVX2 and FMA).
+    Avx2Fma,
+    /// Sixteen lanes with fused multiply-add (x86-64 with AVX-512F).
+    Avx512,
+}
+
+impl Simd {
+    /// The widest set this processor has, detected once. `ATELIER_SIMD=lanes4|avx2|avx512`
+    /// picks a narrower one the processor has (for comparisons).
+    pub fn detected() -> Simd {
+        #[cfg(target_arch = "x86_64")]
+        {
+            static DETECTED: std::sync::OnceLock<Simd> = std::sync::OnceLock::new();
+            *DETECTED.get_or_init(|| {
+                let available = Simd::available();
+                let forced = std::env::var("ATELIER_SIMD").ok().and_then(|name| Simd::named(&name));
+                match forced {
+                    Some(simd) if available.contains(&simd) => simd,
+                    _ => available[available.len() - 1],
+                }
+            })
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        Simd::Lanes4
+    }
+
+    /// Every set this processor can run, the portable one first (what the tests compare).
+    pub fn available() -> Vec<Simd> {
+        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
+        let mut sets = vec![Simd::Lanes4];
+        #[cfg(target_arch = "x86_64")]
+        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            sets.push(Simd::Avx2Fma);
+            if is_x86_feature_detected!("avx512f") {
+                sets.push(Simd::Avx512);
+            }
+        }
+        sets
+    }
+
+    /// The names `ATELIER_SIMD` takes: lanes4, avx2, avx512.
+    pub fn named(name: &str) -> Option<Simd> {
+        match name {
+            "lanes4" => Some(Simd::Lanes4),
+            "avx2" => Some(Simd::Avx2Fma),
+            "avx512" => Some(Simd::Avx512),
+            _ => None,
+        }
+    }
+
+    /// In words, for benchmarks and the CLI's engine line.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Simd::Lanes4 if cfg!(target_arch = "wasm32") => "simd128, 4 lanes",
+            Simd::Lanes4 if cfg!(target_arch = "x86_64") => "SSE2, 4 lanes",
+            Simd::Lanes4 => "4 lanes",
+            Simd::Avx2Fma => "AVX2+FMA, 8 lanes",
+            Simd::Avx512 => "AVX-512, 16 lanes",
+        }
+    }
+}
+
+/// Direct convolution, stride 1: OB output channels x LANES*XV pixels of one row per register
 /// block (OB * XV vector accumulators), over the whole kernel window and every input channel.
-fn direct<const OB: usize, const XV: usize>(
+#[inline(always)]
+fn direct<V: Vector, const OB: usize, const XV: usize>(
     shape: &ConvShape,
     input: &[f32],
     weight: &[f32],
     bias: &[f32],
 ) -> Vec<f32> {
     let &ConvShape { c_in, c_out, kh, kw, oh, ow, .. } = shape;
-    let xb = 4 * XV;
+    let xb = V::LANES * XV;
     let ow_blocks = ow.div_ceil(xb);
     let (hp, wp) = (oh + kh - 1, ow_blocks * xb + kw - 1);
     let padded = zero_padded(shape, input, hp, wp);
@@ -366,18 +656,18 @@ fn direct<const OB: usize, const XV: usize>(
         for y in 0..oh {
             for bx in 0..ow_blocks {
                 let x0 = bx * xb;
-                let mut acc = [[F4::splat(0.0); XV]; OB];
+                let mut acc = [[V::splat(0.0); XV]; OB];
                 for (j, row) in acc.iter_mut().enumerate() {
-                    *row = [F4::splat(bias.get(block * OB + j).copied().unwrap_or(0.0)); XV];
+                    *row = [V::splat(bias.get(block * OB + j).copied().unwrap_or(0.0)); XV];
                 }
                 for ci in 0..c_in {
                     for ky in 0..kh {
                         let line = &padded[(ci * hp + y + ky) * wp + x0..][..xb + kw - 1];
                         let taps_row = &weights[(ci * kh + ky) * kw * OB..][..kw * OB];
                         for kx in 0..kw {
-                            let v: [F4; XV] = std::array::from_fn(|q| F4::load(&line[kx + 4 * q..]));
+                            let v: [V; XV] = std::array::from_fn(|q| V::load(&line[kx + V::LANES * q..]));
                             for (j, row) in acc.iter_mut().enumerate() {
-                                let w = F4::splat(taps_row[kx * OB + j]);
+                                let w = V::splat(taps_row[kx * OB + j]);
                                 for (a, &x) in row.iter_mut().zip(&v) {
                                     *a = a.mul_add(w, x);
                                 }
@@ -390,7 +680,7 @@ fn direct<const OB: usize, const XV: usize>(
                     let o = block * OB + j;
                     if o < c_out {
                         for (q, a) in row.iter().enumerate() {
-                            a.store(&mut row_out[4 * q..]);
+                            a.store(&mut row_out[V::LANES * q..]);
                         }
                         out[(o * oh + y) * ow + x0..][..valid].copy_from_slice(&row_out[..valid]);
                     }
@@ -402,7 +692,7 @@ fn direct<const OB: usize, const XV: usize>(
 }
 
 /// Row-major `a` (m x k) as blocks of 4 rows, each stored column by column ([k][4]), the rows
-/// past m zero: the layout `gemm_4x8` reads.
+/// past m zero: the layout `gemm_4x2v` reads.
 fn pack_rows_by_4(a: &[f32], m: usize, k: usize) -> Vec<f32> {
     let mut packed = vec![0.0f32; m.div_ceil(4) * 4 * k];
     for i in 0..m {
@@ -413,48 +703,59 @@ fn pack_rows_by_4(a: &[f32], m: usize, k: usize) -> Vec<f32> {
     packed
 }
 
-/// C (m x n, rows `ldc` apart) = A (m x k, packed by `pack_rows_by_4`) x B (k x n) + bias, row-major: 4 rows x 8 columns
-/// of C per register block, column panels outermost so each panel of B stays in L1 while every
-/// block of rows passes over it.
+/// C (m x n, rows `ldc` apart) = A (m x k, packed by `pack_rows_by_4`) x B (k x n) + bias,
+/// row-major: 4 rows x 2 vectors (8 or 16 columns) of C per register block, column panels
+/// outermost so each panel of B stays in L1 while every block of rows passes over it.
 #[allow(clippy::too_many_arguments)] // a BLAS-style signature: sizes, operands, output stride
-fn gemm_4x8(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], bias: Option<&[f32]>, c: &mut [f32], ldc: usize) {
+#[inline(always)]
+fn gemm_4x2v<V: Vector>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    b: &[f32],
+    bias: Option<&[f32]>,
+    c: &mut [f32],
+    ldc: usize,
+) {
     let row_blocks = m.div_ceil(4);
-    // The panel of B, contiguous: B's rows are often 2^k floats apart, and reading 8 floats from
-    // each of k such rows would map them all to the same few L1 sets.
-    let mut panel_b = vec![0.0f32; k * 8];
+    let width = 2 * V::LANES;
+    // The panel of B, contiguous: B's rows are often 2^k floats apart, and reading a few floats
+    // from each of k such rows would map them all to the same few L1 sets.
+    let mut panel_b = vec![0.0f32; k * width];
     let mut j0 = 0;
     while j0 < n {
-        let cols = 8.min(n - j0);
+        let cols = width.min(n - j0);
         for p in 0..k {
-            panel_b[p * 8..p * 8 + cols].copy_from_slice(&b[p * n + j0..][..cols]);
+            panel_b[p * width..p * width + cols].copy_from_slice(&b[p * n + j0..][..cols]);
         }
         for block in 0..row_blocks {
             let panel_a = &a[block * k * 4..][..k * 4];
-            let mut acc = [[F4::splat(0.0); 2]; 4];
+            let mut acc = [[V::splat(0.0); 2]; 4];
             if let Some(bias) = bias {
                 for (r, acc_row) in acc.iter_mut().enumerate() {
-                    *acc_row = [F4::splat(bias.get(block * 4 + r).copied().unwrap_or(0.0)); 2];
+                    *acc_row = [V::splat(bias.get(block * 4 + r).copied().unwrap_or(0.0)); 2];
                 }
             }
-            for (w4, x8) in panel_a.chunks_exact(4).zip(panel_b.chunks_exact(8)) {
-                let x = [F4::load(x8), F4::load(&x8[4..])];
+            for (w4, xs) in panel_a.chunks_exact(4).zip(panel_b.chunks_exact(width)) {
+                let x = [V::load(xs), V::load(&xs[V::LANES..])];
                 for (acc_row, &w) in acc.iter_mut().zip(w4) {
-                    let w = F4::splat(w);
+                    let w = V::splat(w);
                     acc_row[0] = acc_row[0].mul_add(w, x[0]);
                     acc_row[1] = acc_row[1].mul_add(w, x[1]);
                 }
             }
-            let mut values = [0.0f32; 8];
+            let mut values = [0.0f32; 2 * MAX_LANES];
             for (r, acc_row) in acc.iter().enumerate() {
                 let i = block * 4 + r;
                 if i < m {
                     acc_row[0].store(&mut values);
-                    acc_row[1].store(&mut values[4..]);
+                    acc_row[1].store(&mut values[V::LANES..]);
                     c[i * ldc + j0..][..cols].copy_from_slice(&values[..cols]);
                 }
             }
         }
-        j0 += 8;
+        j0 += width;
     }
 }
 
@@ -466,7 +767,8 @@ const WINOGRAD_BAND_FLOATS: usize = 1 << 18;
 /// output is A^T [(G g G^T) * (B^T d B)] A, and the elementwise product over channels becomes
 /// 16 matrix products [c_out x c_in] x [c_in x tiles].
 #[allow(clippy::needless_range_loop)] // the transforms read best as the matrices they are
-fn winograd_3x3(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32> {
+#[inline(always)]
+fn winograd_3x3<V: Vector>(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32> {
     let &ConvShape { c_in, c_out, oh, ow, .. } = shape;
     let (tiles_y, tiles_x) = (oh.div_ceil(2), ow.div_ceil(2));
     let (hp, wp) = (2 * tiles_y + 2, 2 * tiles_x + 2);
@@ -501,32 +803,53 @@ fn winograd_3x3(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) 
     let band_rows = (WINOGRAD_BAND_FLOATS / (16 * c_in.max(c_out) * tiles_x).max(1)).clamp(1, tiles_y);
     let mut v = vec![0.0f32; 16 * c_in * band_rows * tiles_x];
     let mut m = vec![0.0f32; 16 * c_out * band_rows * tiles_x];
+    // Four padded rows split into even and odd elements; two output rows' even and odd columns.
+    let mut split_rows = vec![[vec![0.0f32; tiles_x + 1], vec![0.0f32; tiles_x + 1]]; 4];
+    let mut split_out = vec![[vec![0.0f32; tiles_x], vec![0.0f32; tiles_x]]; 2];
     for ty0 in (0..tiles_y).step_by(band_rows) {
         let rows = band_rows.min(tiles_y - ty0);
         let tiles = rows * tiles_x;
-        // V[k][c][tile] = (B^T d B)[k], B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]].
+        // V[k][c][tile] = (B^T d B)[k], B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]], a
+        // vector of neighbouring tiles at a time: tile t's columns 0..3 are the padded row's
+        // elements 2t..2t+3, so with each row split into its even and odd elements they are
+        // even[t], odd[t], even[t + 1], odd[t + 1]: contiguous loads.
         for c in 0..c_in {
             let plane = &padded[c * hp * wp..][..hp * wp];
             for ty in 0..rows {
                 let top = 2 * (ty0 + ty);
-                for tx in 0..tiles_x {
-                    let left = 2 * tx;
-                    let mut d = [[0.0f32; 4]; 4];
-                    for (r, row) in d.iter_mut().enumerate() {
-                        row.copy_from_slice(&plane[(top + r) * wp + left..][..4]);
+                for r in 0..4 {
+                    let row = &plane[(top + r) * wp..][..wp];
+                    for (t, pair) in row.chunks_exact(2).enumerate() {
+                        split_rows[r][0][t] = pair[0];
+                        split_rows[r][1][t] = pair[1];
                     }
-                    let mut bd = [[0.0f32; 4]; 4]; // B^T d
-                    for col in 0..4 {
-                        bd[0][col] = d[0][col] - d[2][col];
-                        bd[1][col] = d[1][col] + d[2][col];
-                        bd[2][col] = d[2][col] - d[1][col];
-                        bd[3][col] = d[1][col] - d[3][col];
-                    }
-                    let tile = ty * tiles_x + tx;
-                    for (r, row) in bd.iter().enumerate() {
-                        let t = [row[0] - row[2], row[1] + row[2], row[2] - row[1], row[1] - row[3]];
-                        for (s, &value) in t.iter().enumerate() {
-                            v[((r * 4 + s) * c_in + c) * tiles + tile] = value;
+                }
+                let tile0 = ty * tiles_x;
+                for t in (0..tiles_x).step_by(V::LANES) {
+                    let n = tiles_x - t;
+                    let d: [[V; 4]; 4] = std::array::from_fn(|r| {
+                        let [even, odd] = &split_rows[r];
+                        [
+                            load_part(&even[t..][..n]),
+                            load_part(&odd[t..][..n]),
+                            load_part(&even[t + 1..][..n]),
+                            load_part(&odd[t + 1..][..n]),
+                        ]
+                    });
+                    let bd: [[V; 4]; 4] = std::array::from_fn(|col| {
+                        [
+                            d[0][col].sub(d[2][col]),
+                            d[1][col].add(d[2][col]),
+                            d[2][col].sub(d[1][col]),
+                            d[1][col].sub(d[3][col]),
+                        ]
+                    }); // bd[col][r] = (B^T d)[r][col]
+                    for r in 0..4 {
+                        let row = [bd[0][r], bd[1][r], bd[2][r], bd[3][r]];
+                        let tv = [row[0].sub(row[2]), row[1].add(row[2]), row[2].sub(row[1]), row[1].sub(row[3])];
+                        for (s, value) in tv.into_iter().enumerate() {
+                            let start = ((r * 4 + s) * c_in + c) * tiles + tile0 + t;
+                            store_part(value, &mut v[start..][..n.min(V::LANES)]);
                         }
                     }
                 }
@@ -534,30 +857,36 @@ fn winograd_3x3(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) 
         }
         for k in 0..16 {
             let (a, b) = (&packed_u[k * c_out.div_ceil(4) * 4 * c_in..], &v[k * c_in * tiles..][..c_in * tiles]);
-            gemm_4x8(c_out, c_in, tiles, a, b, None, &mut m[k * c_out * tiles..][..c_out * tiles], tiles);
+            gemm_4x2v::<V>(c_out, c_in, tiles, a, b, None, &mut m[k * c_out * tiles..][..c_out * tiles], tiles);
         }
-        // Y = A^T M A, A^T = [[1,1,1,0],[0,1,-1,-1]], plus the bias; tiles past the edge cropped.
+        // Y = A^T M A, A^T = [[1,1,1,0],[0,1,-1,-1]], plus the bias, a vector of tiles at a
+        // time: each gives the even and the odd columns of two output rows, interleaved after;
+        // tiles past the edge cropped.
         for o in 0..c_out {
             let plane = &mut out[o * oh * ow..][..oh * ow];
+            let b = V::splat(bias[o]);
             for ty in 0..rows {
-                for tx in 0..tiles_x {
-                    let tile = ty * tiles_x + tx;
-                    let at = |r: usize, s: usize| m[((r * 4 + s) * c_out + o) * tiles + tile];
-                    let mut am = [[0.0f32; 4]; 2]; // A^T M
-                    for col in 0..4 {
-                        am[0][col] = at(0, col) + at(1, col) + at(2, col);
-                        am[1][col] = at(1, col) - at(2, col) - at(3, col);
-                    }
-                    let (y, x) = (2 * (ty0 + ty), 2 * tx);
+                let (tile0, y) = (ty * tiles_x, 2 * (ty0 + ty));
+                for t in (0..tiles_x).step_by(V::LANES) {
+                    let n = tiles_x - t;
+                    let at: [[V; 4]; 4] = std::array::from_fn(|r| {
+                        std::array::from_fn(|s| load_part(&m[((r * 4 + s) * c_out + o) * tiles + tile0 + t..][..n]))
+                    });
+                    let am: [[V; 4]; 2] = [
+                        std::array::from_fn(|col| at[0][col].add(at[1][col]).add(at[2][col])),
+                        std::array::from_fn(|col| at[1][col].sub(at[2][col]).sub(at[3][col])),
+                    ];
                     for (r, row) in am.iter().enumerate() {
-                        if y + r >= oh {
-                            continue;
-                        }
-                        let pair = [row[0] + row[1] + row[2] + bias[o], row[1] - row[2] - row[3] + bias[o]];
-                        for (s, &value) in pair.iter().enumerate() {
-                            if x + s < ow {
-                                plane[(y + r) * ow + x + s] = value;
-                            }
+                        let even = row[0].add(row[1]).add(row[2]).add(b);
+                        let odd = row[1].sub(row[2]).sub(row[3]).add(b);
+                        store_part(even, &mut split_out[r][0][t..][..n.min(V::LANES)]);
+                        store_part(odd, &mut split_out[r][1][t..][..n.min(V::LANES)]);
+                    }
+                }
+                for (r, [even, odd]) in split_out.iter().enumerate() {
+                    if y + r < oh {
+                        for (x, value) in plane[(y + r) * ow..][..ow].iter_mut().enumerate() {
+                            *value = if x % 2 == 0 { even[x / 2] } else { odd[x / 2] };
                         }
                     }
                 }
@@ -570,8 +899,9 @@ fn winograd_3x3(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) 
 /// im2col buffer budget per band, in floats (4 MB).
 const IM2COL_BAND_FLOATS: usize = 1 << 20;
 
-/// im2col in row bands (so the column buffer stays small for big pictures) + `gemm_4x8`.
-fn im2col(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32> {
+/// im2col in row bands (so the column buffer stays small for big pictures) + `gemm_4x2v`.
+#[inline(always)]
+fn im2col<V: Vector>(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32> {
     let &ConvShape { c_in, h, w, c_out, kh, kw, oh, ow, .. } = shape;
     let (pt, pl) = (shape.pad_top as isize, shape.pad_left as isize);
     let (sh, sw) = (shape.stride.0 as isize, shape.stride.1 as isize);
@@ -608,7 +938,7 @@ fn im2col(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) -> Vec
                 }
             }
         }
-        gemm_4x8(c_out, k, n, &packed, &columns[..k * n], Some(bias), &mut out[row0 * ow..], plane);
+        gemm_4x2v::<V>(c_out, k, n, &packed, &columns[..k * n], Some(bias), &mut out[row0 * ow..], plane);
     }
     out
 }
@@ -689,11 +1019,15 @@ mod tests {
         let weight = values(s.c_out * s.c_in * s.kh * s.kw, 2);
         let bias = values(s.c_out, 3);
         let want = reference(&s, &input, &weight, &bias);
-        let got = conv2d_with(algorithm, &s, &input, &weight, &bias);
-        assert_eq!(got.len(), want.len());
-        let worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
-        // Sums of up to c_in * 81 products of values in -1..1: f32 rounding is ~1e-5 here.
-        assert!(worst < 2e-4, "{algorithm:?} {s:?}: worst difference {worst}");
+        // Every instruction set this processor has: the portable kernels are tested here even
+        // where the engine would pick wider ones.
+        for simd in Simd::available() {
+            let got = conv2d_serial_on(simd, algorithm, &s, &input, &weight, &bias);
+            assert_eq!(got.len(), want.len());
+            let worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+            // Sums of up to c_in * 81 products of values in -1..1: f32 rounding is ~1e-5 here.
+            assert!(worst < 2e-4, "{simd:?} {algorithm:?} {s:?}: worst difference {worst}");
+        }
     }
 
     #[test]
@@ -710,6 +1044,16 @@ mod tests {
             check(ConvAlgorithm::Im2col, s);
         }
         check(ConvAlgorithm::Im2col, shape(16, 20, 18, 32, 3, 1, 2, 10, 9));
+        // Wider than one 8-lane register block and its two-vector gemm panel, cut at the edge.
+        check(ConvAlgorithm::Direct, shape(4, 9, 45, 5, 3, 1, 1, 9, 45));
+        check(ConvAlgorithm::Im2col, shape(8, 11, 37, 9, 3, 1, 1, 11, 37));
+        check(ConvAlgorithm::Winograd, shape(16, 9, 37, 20, 3, 1, 1, 9, 37));
+    }
+
+    #[test]
+    fn the_portable_kernels_are_always_available() {
+        assert_eq!(Simd::available()[0], Simd::Lanes4);
+        assert!(Simd::available().contains(&Simd::detected()));
     }
 
     /// Bands of output rows on several threads give exactly the one-pass result, for every

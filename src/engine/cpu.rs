@@ -109,7 +109,7 @@ fn fusable_upsample_convs(prepared: &PreparedGraph) -> (HashSet<usize>, HashSet<
         let conv = &graph.node[j];
         let weight = conv.input.get(1).map(|w| shape_of(prepared, w)).unwrap_or_default();
         let ones =
-            |name: &str, n: usize| conv.attr_ints(name).map_or(true, |v| v.len() == n && v.iter().all(|&d| d == 1));
+            |name: &str, n: usize| conv.attr_ints(name).is_none_or(|v| v.len() == n && v.iter().all(|&d| d == 1));
         let fits = conv.op_type == "Conv"
             && conv.input.first() == Some(upsampled)
             && conv.input.len() == 3
@@ -180,6 +180,7 @@ async fn execute(compiled: &CompiledGraph, inputs: &Tensors, checkpoint: Option<
         values.insert(&input.name, Value { shape, data: Rc::new(data.clone()) });
     }
     let outputs: Vec<&str> = graph.output.iter().map(|o| o.name.as_str()).collect();
+    let mut profile = OpProfile::from_env();
 
     for (i, node) in graph.node.iter().enumerate() {
         if let Some(checkpoint) = checkpoint {
@@ -187,13 +188,24 @@ async fn execute(compiled: &CompiledGraph, inputs: &Tensors, checkpoint: Option<
                 return Err(EngineError::Cancelled);
             }
         }
+        // An element-wise op whose first input dies here writes over that input's buffer
+        // instead of a new one: at 1024 px a fresh 64 MB tensor costs more in page faults
+        // than the arithmetic (measured: a third of the pass was spent in the kernel).
+        let in_place = ELEMENTWISE.contains(&node.op_type.as_str())
+            && node.input.first().is_some_and(|first| {
+                compiled.last_use.get(first) == Some(&i)
+                    && !outputs.contains(&first.as_str())
+                    && !node.input[1..].contains(first)
+            });
+        let out_shape = shape_of(prepared, &node.output[0]);
+        let mut taken = if in_place { take_unique(&mut values, &node.input[0], &out_shape) } else { None };
         let arg = |k: usize| -> Result<&Value, EngineError> {
             node.input
                 .get(k)
                 .and_then(|name| values.get(name.as_str()))
                 .ok_or_else(|| node_error(node, format!("input #{k} is not available")))
         };
-        let out_shape = shape_of(prepared, &node.output[0]);
+        let started = profile.start();
         let data: Rc<Vec<f32>> = match node.op_type.as_str() {
             "Conv" if compiled.fused_convs.contains(&i) => {
                 let (x, bias) = (arg(0)?, arg(2)?);
@@ -205,14 +217,14 @@ async fn execute(compiled: &CompiledGraph, inputs: &Tensors, checkpoint: Option<
             }
             "Conv" => conv(node, arg(0)?, arg(1)?, arg(2)?, &out_shape)?.into(),
             // `if` rather than f32::max: max's NaN rule keeps LLVM from using the vector max.
-            "Relu" => unary(arg(0)?, |v| if v > 0.0 { v } else { 0.0 }).into(),
-            "Sigmoid" => unary(arg(0)?, |v| 1.0 / (1.0 + (-v).exp())).into(),
-            "Sqrt" => unary(arg(0)?, f32::sqrt).into(),
+            "Relu" => unary(taken.take(), arg, |v| if v > 0.0 { v } else { 0.0 })?.into(),
+            "Sigmoid" => unary(taken.take(), arg, |v| 1.0 / (1.0 + (-v).exp()))?.into(),
+            "Sqrt" => unary(taken.take(), arg, f32::sqrt)?.into(),
             "Clip" => {
                 let bound =
                     |k: usize, default: f32| arg(k).ok().and_then(|v| v.data.first().copied()).unwrap_or(default);
                 let (lo, hi) = (bound(1, f32::NEG_INFINITY), bound(2, f32::INFINITY));
-                unary(arg(0)?, |v| {
+                unary(taken.take(), arg, |v| {
                     if v < lo {
                         lo
                     } else if v > hi {
@@ -220,13 +232,13 @@ async fn execute(compiled: &CompiledGraph, inputs: &Tensors, checkpoint: Option<
                     } else {
                         v
                     }
-                })
+                })?
                 .into()
             }
-            "Add" => binary(arg(0)?, arg(1)?, &out_shape, |a, b| a + b).into(),
-            "Sub" => binary(arg(0)?, arg(1)?, &out_shape, |a, b| a - b).into(),
-            "Mul" => binary(arg(0)?, arg(1)?, &out_shape, |a, b| a * b).into(),
-            "Div" => binary(arg(0)?, arg(1)?, &out_shape, |a, b| a / b).into(),
+            "Add" => binary(taken.take(), arg, &out_shape, |a, b| a + b)?.into(),
+            "Sub" => binary(taken.take(), arg, &out_shape, |a, b| a - b)?.into(),
+            "Mul" => binary(taken.take(), arg, &out_shape, |a, b| a * b)?.into(),
+            "Div" => binary(taken.take(), arg, &out_shape, |a, b| a / b)?.into(),
             "ReduceMean" => reduce_mean(node, arg(0)?)?.into(),
             // Same values, new shape: share them.
             "Reshape" => arg(0)?.data.clone(),
@@ -243,9 +255,20 @@ async fn execute(compiled: &CompiledGraph, inputs: &Tensors, checkpoint: Option<
         if data.len() != out_shape.iter().product::<usize>() {
             return Err(node_error(node, format!("produced {} values for shape {out_shape:?}", data.len())));
         }
+        if profile.enabled {
+            let label = match (node.op_type.as_str(), node.input.get(1).and_then(|w| values.get(w.as_str()))) {
+                ("Conv", Some(w)) if w.shape.len() == 4 => {
+                    let fused = if compiled.fused_convs.contains(&i) { ", upsampling fused" } else { "" };
+                    format!("Conv {}x{} {}->{}{fused}", w.shape[2], w.shape[3], w.shape[1], w.shape[0])
+                }
+                (op, _) => op.to_string(),
+            };
+            profile.stop(label, started);
+        }
         free_last_uses(compiled, node, i, &outputs, &mut values);
         values.insert(&node.output[0], Value { shape: out_shape, data });
     }
+    profile.report();
     outputs
         .iter()
         .map(|&name| {
@@ -253,6 +276,63 @@ async fn execute(compiled: &CompiledGraph, inputs: &Tensors, checkpoint: Option<
             Ok((name.to_string(), Rc::try_unwrap(value.data).unwrap_or_else(|rc| (*rc).clone())))
         })
         .collect()
+}
+
+/// Time per operator type over one pass, printed to stderr when `ATELIER_PROFILE` is set
+/// (native only: wasm has no clock here). For the benchmarks' "what is the gap made of".
+#[derive(Default)]
+struct OpProfile {
+    enabled: bool,
+    totals: Vec<(String, f64, usize)>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+type ProfileStart = Option<std::time::Instant>;
+#[cfg(target_arch = "wasm32")]
+type ProfileStart = Option<()>;
+
+impl OpProfile {
+    fn from_env() -> Self {
+        OpProfile {
+            enabled: !cfg!(target_arch = "wasm32") && std::env::var_os("ATELIER_PROFILE").is_some(),
+            totals: Vec::new(),
+        }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn start(&self) -> ProfileStart {
+        self.enabled.then(std::time::Instant::now)
+    }
+    #[cfg(target_arch = "wasm32")]
+    fn start(&self) -> ProfileStart {
+        None
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn stop(&mut self, name: String, started: ProfileStart) {
+        let Some(started) = started else { return };
+        let ms = started.elapsed().as_secs_f64() * 1e3;
+        match self.totals.iter_mut().find(|(n, ..)| *n == name) {
+            Some((_, total, count)) => {
+                *total += ms;
+                *count += 1;
+            }
+            None => self.totals.push((name, ms, 1)),
+        }
+    }
+    #[cfg(target_arch = "wasm32")]
+    fn stop(&mut self, _: String, _: ProfileStart) {}
+
+    fn report(&mut self) {
+        if !self.enabled {
+            return;
+        }
+        self.totals.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let all: f64 = self.totals.iter().map(|t| t.1).sum();
+        for (name, ms, count) in &self.totals {
+            eprintln!("profile {name:36} {count:3} nodes {ms:9.1} ms {:5.1} %", 100.0 * ms / all.max(1e-9));
+        }
+    }
 }
 
 /// Free each tensor after its last use: the activations of a large image are big.
@@ -270,12 +350,68 @@ fn free_last_uses<'g>(
     }
 }
 
-fn unary(x: &Value, f: impl Fn(f32) -> f32) -> Vec<f32> {
-    x.data.iter().map(|&v| f(v)).collect()
+/// The ops that may write over their first input (`take_unique`).
+const ELEMENTWISE: [&str; 8] = ["Relu", "Sigmoid", "Sqrt", "Clip", "Add", "Sub", "Mul", "Div"];
+
+/// The values of `name`, taken out of `values`, when nothing else shares them and they have
+/// the node's output shape (the first input of an element-wise op at its last use).
+fn take_unique(values: &mut HashMap<&str, Value>, name: &str, out_shape: &[usize]) -> Option<Vec<f32>> {
+    let value = values.get_mut(name)?;
+    if value.shape != out_shape || value.data.len() != out_shape.iter().product::<usize>() {
+        return None;
+    }
+    Rc::get_mut(&mut value.data)?;
+    let value = values.remove(name)?;
+    Rc::try_unwrap(value.data).ok()
 }
 
-/// numpy broadcasting for rank <= 4, with fast paths for the generator's shapes.
-fn binary(a: &Value, b: &Value, out_shape: &[usize], f: impl Fn(f32, f32) -> f32) -> Vec<f32> {
+/// `f` of each value of input 0: in `taken` (input 0's own buffer) where given, else new.
+fn unary<'v>(
+    taken: Option<Vec<f32>>,
+    arg: impl Fn(usize) -> Result<&'v Value, EngineError>,
+    f: impl Fn(f32) -> f32,
+) -> Result<Vec<f32>, EngineError> {
+    Ok(match taken {
+        Some(mut data) => {
+            data.iter_mut().for_each(|v| *v = f(*v));
+            data
+        }
+        None => arg(0)?.data.iter().map(|&v| f(v)).collect(),
+    })
+}
+
+/// numpy broadcasting for rank <= 4, with fast paths for the generator's shapes; in `taken`
+/// (input 0's own buffer, which has the output's shape) where given.
+fn binary<'v>(
+    taken: Option<Vec<f32>>,
+    arg: impl Fn(usize) -> Result<&'v Value, EngineError>,
+    out_shape: &[usize],
+    f: impl Fn(f32, f32) -> f32,
+) -> Result<Vec<f32>, EngineError> {
+    let b = arg(1)?;
+    let Some(mut a) = taken else {
+        return Ok(broadcast(arg(0)?, b, out_shape, f));
+    };
+    let plane = if out_shape.len() == 4 { out_shape[2] * out_shape[3] } else { 0 };
+    let per_channel =
+        out_shape.len() == 4 && b.data.len() == out_shape[1] && b.shape.iter().rev().take(2).all(|&d| d == 1);
+    if b.data.len() == a.len() && b.shape == out_shape {
+        a.iter_mut().zip(b.data.iter()).for_each(|(x, &y)| *x = f(*x, y));
+    } else if b.data.len() == 1 {
+        let y = b.data[0];
+        a.iter_mut().for_each(|x| *x = f(*x, y));
+    } else if per_channel && plane > 0 {
+        for (xs, &y) in a.chunks_exact_mut(plane).zip(b.data.iter()) {
+            xs.iter_mut().for_each(|x| *x = f(*x, y));
+        }
+    } else {
+        let a = Value { shape: out_shape.to_vec(), data: Rc::new(a) };
+        return Ok(broadcast(&a, b, out_shape, f));
+    }
+    Ok(a)
+}
+
+fn broadcast(a: &Value, b: &Value, out_shape: &[usize], f: impl Fn(f32, f32) -> f32) -> Vec<f32> {
     if a.shape == b.shape {
         return a.data.iter().zip(b.data.iter()).map(|(&x, &y)| f(x, y)).collect();
     }
@@ -296,7 +432,7 @@ fn binary(a: &Value, b: &Value, out_shape: &[usize], f: impl Fn(f32, f32) -> f32
     }
     let rank = out_shape.len();
     let strides = |shape: &[usize]| -> Vec<usize> {
-        let padded: Vec<usize> = std::iter::repeat(1).take(rank - shape.len()).chain(shape.iter().copied()).collect();
+        let padded: Vec<usize> = std::iter::repeat_n(1, rank - shape.len()).chain(shape.iter().copied()).collect();
         let mut strides = vec![0; rank];
         let mut acc = 1;
         for d in (0..rank).rev() {
@@ -363,7 +499,7 @@ fn resize_nearest(x: &Value, out_shape: &[usize]) -> Vec<f32> {
             // One output row from the input row, then its copies below it.
             let start = out.len();
             for &v in row {
-                out.extend(std::iter::repeat(v).take(sx));
+                out.extend(std::iter::repeat_n(v, sx));
             }
             for _ in 1..sy {
                 out.extend_from_within(start..start + ow);

@@ -16,7 +16,7 @@ use thiserror::Error;
 
 use crate::model::{GraphError, GraphVariant};
 
-pub use conv::threads as cpu_threads;
+pub use conv::{threads as cpu_threads, Simd};
 pub use cpu::CpuEngine;
 pub use wonnx_engine::WonnxEngine;
 #[cfg(not(target_arch = "wasm32"))]

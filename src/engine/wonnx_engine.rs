@@ -14,8 +14,11 @@ use crate::model::{format::ModelProto, specialise, GraphVariant};
 /// compiles nothing and uploads no weights again.
 pub struct WonnxEngine {
     model: ModelProto,
-    sessions: HashMap<(GraphVariant, u32, u32), (wonnx::Session, Vec<(String, usize)>)>,
+    sessions: HashMap<(GraphVariant, u32, u32), CompiledSession>,
 }
+
+/// A compiled session and its inputs' names and element counts.
+type CompiledSession = (wonnx::Session, Vec<(String, usize)>);
 
 impl WonnxEngine {
     /// The caller must have checked that a GPU adapter exists: wonnx 0.5.1 panics when none does.

@@ -146,10 +146,8 @@ pub fn lint(model: &ModelProto) -> Result<(), GraphError> {
                     }
                 }
             }
-            "ReduceMean" => {
-                if node.input.len() > 1 {
-                    return Err(rule_error(node, "ReduceMean axes must be an attribute (opset 13)"));
-                }
+            "ReduceMean" if node.input.len() > 1 => {
+                return Err(rule_error(node, "ReduceMean axes must be an attribute (opset 13)"));
             }
             _ => {}
         }

@@ -47,10 +47,8 @@ async fn request_adapter() -> Result<JsValue, CpuReason> {
         return Err(CpuReason::NoWebGpu);
     }
     let request_adapter: Function = get(&gpu, "requestAdapter").dyn_into().map_err(|_| CpuReason::NoWebGpu)?;
-    let promise: Promise = request_adapter
-        .call0(&gpu)
-        .and_then(|p| p.dyn_into().map_err(JsValue::from))
-        .map_err(|e| CpuReason::ProbeFailed(format!("{e:?}")))?;
+    let promise: Promise =
+        request_adapter.call0(&gpu).and_then(|p| p.dyn_into()).map_err(|e| CpuReason::ProbeFailed(format!("{e:?}")))?;
     let adapter = JsFuture::from(promise).await.map_err(|e| CpuReason::ProbeFailed(format!("{e:?}")))?;
     if is_missing(&adapter) {
         return Err(CpuReason::NoAdapter);

@@ -29,7 +29,7 @@ impl Lang {
         }
     }
 
-    pub fn pick<'a>(self, text: &'a crate::model::package::Localized) -> &'a str {
+    pub fn pick(self, text: &crate::model::package::Localized) -> &str {
         match self {
             Lang::En => &text.en,
             Lang::Zh => &text.zh,
