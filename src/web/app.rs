@@ -14,6 +14,7 @@ use std::rc::Rc;
 use super::history::{self, HistoryItem, HistoryMeta};
 use super::i18n::{cpu_reason, problem, words, Lang, Problem};
 use super::jobs::{AfterCrash, Jobs};
+use super::shortcuts::{ends_peek, neighbour, shortcut, KeyPress, Shortcut};
 use super::worker::InferenceWorker;
 use crate::engine::EngineKind;
 use crate::model::package::StyleEntry;
@@ -66,6 +67,10 @@ pub enum Msg {
     CloseEngineNotice,
     /// The picture at 100 % (one canvas pixel per CSS pixel, panned by scrolling) or fitted.
     ToggleActualSize,
+    /// A keyboard shortcut (`shortcuts`).
+    Shortcut(Shortcut),
+    /// The peek key was released, or the window lost the focus while it was held.
+    PeekEnd,
 }
 
 struct Photo {
@@ -167,6 +172,9 @@ pub struct App {
     /// The whole window takes a dropped photo: a file dropped beside the small zone must never
     /// make the browser open it in place of the studio (losing the visitor's work).
     _window_drop: Vec<EventListener>,
+    _keys: Vec<EventListener>,
+    /// The original is shown in place of the painting while the peek key is held.
+    peeking: bool,
     dragging: bool,
 }
 
@@ -275,6 +283,8 @@ impl Component for App {
             loading: None,
             _paste: paste,
             _window_drop: window_drop_listeners(ctx),
+            _keys: key_listeners(ctx),
+            peeking: false,
             dragging: false,
         };
         app.apply_document_settings();
@@ -366,6 +376,19 @@ impl Component for App {
             Msg::Divider(v) => self.divider = v,
             Msg::CloseEngineNotice => self.engine_notice_closed = true,
             Msg::ToggleActualSize => self.actual_size = !self.actual_size,
+            Msg::Shortcut(Shortcut::PreviousStyle | Shortcut::NextStyle) if !self.styles.is_empty() => {
+                let step = if matches!(msg, Msg::Shortcut(Shortcut::NextStyle)) { 1 } else { -1 };
+                let ids: Vec<&str> = self.styles.iter().map(|s| s.id.as_str()).collect();
+                let Some(id) = neighbour(&ids, self.style.as_deref(), step) else { return false };
+                let id = id.to_string();
+                focus_style_card(&id);
+                return Component::update(self, ctx, Msg::PickStyle(id));
+            }
+            Msg::Shortcut(Shortcut::PeekOriginal) if self.painted.is_some() => self.peeking = true,
+            Msg::Shortcut(Shortcut::Save) if self.painted.is_some() => return Component::update(self, ctx, Msg::Download { jpeg: false }),
+            Msg::Shortcut(_) => return false,
+            Msg::PeekEnd if self.peeking => self.peeking = false,
+            Msg::PeekEnd => return false,
             Msg::Download { jpeg } => {
                 if let Err(detail) = self.download(jpeg) {
                     self.error = Some(Problem::Export(detail));
@@ -608,7 +631,8 @@ impl Component for App {
                             </figure>
                         }
                         <figure class="result" data-empty={ self.painted.is_none().to_string() } hidden={self.chosen.is_some()}>
-                            <div class={classes!("compare", self.actual_size.then_some("actual"))} data-testid="compare"
+                            <div class={classes!("compare", self.actual_size.then_some("actual"), self.peeking.then_some("peek"))} data-testid="compare"
+                                data-peek={self.peeking.to_string()}
                                 style={format!("--divider: {}%", self.divider * 100.0)}>
                                 <div class="frame" ref={self.compare_frame.clone()} onpointerdown={on_compare_pointer.clone()} onpointermove={on_compare_pointer}>
                                     <canvas ref={self.photo_canvas.clone()} class="before" aria-hidden="true" />
@@ -634,6 +658,7 @@ impl Component for App {
                                     onclick={link.callback(|_| Msg::ToggleActualSize)}>
                                     { if self.actual_size { w.fit_view } else { w.actual_size } }
                                 </button>
+                                <p class="shortcuts" data-testid="shortcuts">{ w.shortcuts }</p>
                             </div>
                             if let Some(p) = &self.painted {
                                 <figcaption>{ match p.timing {
@@ -1116,6 +1141,77 @@ fn window_drop_listeners(ctx: &Context<App>) -> Vec<EventListener> {
         })
     };
     vec![over, leave, drop]
+}
+
+/// The window's keyboard shortcuts (`shortcuts` decides; this only reads the event and the
+/// focus). The peek ends on the key's release and when the window loses the focus, so it
+/// cannot stick.
+fn key_listeners(ctx: &Context<App>) -> Vec<EventListener> {
+    use gloo_events::EventListenerOptions;
+    let Some(window) = web_sys::window() else { return Vec::new() };
+    let down = {
+        let link = ctx.link().clone();
+        let options = EventListenerOptions::enable_prevent_default();
+        EventListener::new_with_options(&window, "keydown", options, move |event| {
+            let Some(e) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+            let key = e.key();
+            let press = KeyPress {
+                key: &key,
+                command: e.ctrl_key() || e.meta_key(),
+                alt: e.alt_key(),
+                shift: e.shift_key(),
+                repeat: e.repeat(),
+                in_control: focus_in_control(),
+            };
+            if let Some(found) = shortcut(&press) {
+                // Ctrl+S would otherwise save the page itself; an arrow would scroll it.
+                e.prevent_default();
+                link.send_message(Msg::Shortcut(found));
+            }
+        })
+    };
+    let up = {
+        let link = ctx.link().clone();
+        EventListener::new(&window, "keyup", move |event| {
+            if event.dyn_ref::<web_sys::KeyboardEvent>().is_some_and(|e| ends_peek(&e.key())) {
+                link.send_message(Msg::PeekEnd);
+            }
+        })
+    };
+    let blur = {
+        let link = ctx.link().clone();
+        EventListener::new(&window, "blur", move |_| link.send_message(Msg::PeekEnd))
+    };
+    vec![down, up, blur]
+}
+
+/// Whether the focus is in a control that takes keys itself: a text field, slider or menu.
+fn focus_in_control() -> bool {
+    let Some(active) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element()) else {
+        return false;
+    };
+    match active.tag_name().as_str() {
+        // A file picker, checkbox or button keeps no keys for itself (the file input has the
+        // focus right after a photo is chosen).
+        "INPUT" => !matches!(
+            active.get_attribute("type").unwrap_or_default().as_str(),
+            "file" | "checkbox" | "radio" | "button" | "submit" | "reset" | "color"
+        ),
+        "SELECT" | "TEXTAREA" => true,
+        _ => active.has_attribute("contenteditable"),
+    }
+}
+
+/// Move the keyboard focus to a style's card (after an arrow chose it), so the focus ring and
+/// the gallery's scroll follow the choice.
+fn focus_style_card(id: &str) {
+    let card = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector(&format!("[data-testid=\"style-card-{id}\"]")).ok().flatten())
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(card) = card {
+        let _ = card.focus();
+    }
 }
 
 /// `navigator.canShare({ files: [a PNG] })`: desktop Chromium and Firefox say no, phones mostly yes.

@@ -89,6 +89,8 @@ pub struct Words {
     pub take_photo: &'static str,
     pub actual_size: &'static str,
     pub fit_view: &'static str,
+    /// The keyboard shortcuts, in one line under the picture (not on touch screens).
+    pub shortcuts: &'static str,
 }
 
 pub fn words(lang: Lang) -> &'static Words {
@@ -149,6 +151,7 @@ static EN: Words = Words {
     take_photo: "Take a photo",
     actual_size: "100 %",
     fit_view: "Fit to view",
+    shortcuts: "Keys: ← → painting · hold O for the original · Ctrl+S save",
 };
 
 static ZH: Words = Words {
@@ -202,6 +205,7 @@ static ZH: Words = Words {
     take_photo: "拍照",
     actual_size: "100 %",
     fit_view: "适应窗口",
+    shortcuts: "快捷键：← → 换画作 · 按住 O 看原图 · Ctrl+S 保存",
 };
 
 /// Why the CPU engine runs, in the visitor's language.

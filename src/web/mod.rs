@@ -5,6 +5,7 @@
 pub mod history_meta;
 pub mod i18n;
 pub mod jobs;
+pub mod shortcuts;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
