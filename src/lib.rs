@@ -4,7 +4,7 @@
 //! - the pure core: [`model`] (ONNX format, the model package, graph preparation and the
 //!   wonnx-rule linter), [`imaging`] (decoding, pixel <-> tensor conversion) and [`pipeline`]
 //!   (padding, tiling, brush size, slider adjustments) and [`upsample`] (guided upsampling
-//!   from the working resolution); no GPU, no DOM;
+//!   from the working resolution) and [`poster`] (the share poster's layout); no GPU, no DOM;
 //! - [`engine`]: inference engines behind one trait;
 //! - [`studio`]: the one place that picks the engine, falls back from the GPU to the CPU,
 //!   prepares photos and paints them, with typed errors;
@@ -16,6 +16,7 @@ pub mod engine;
 pub mod imaging;
 pub mod model;
 pub mod pipeline;
+pub mod poster;
 pub mod protocol;
 pub mod studio;
 pub mod upsample;

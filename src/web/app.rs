@@ -20,6 +20,7 @@ use crate::engine::EngineKind;
 use crate::model::package::StyleEntry;
 use crate::model::StyleChoice;
 use crate::pipeline::{adjust, Adjustments, Brush};
+use crate::poster;
 use crate::protocol::{EngineChoice, EngineStatus, Fault, Stage, Switches, WorkerRequest, WorkerResponse};
 
 /// Where the model package is served from, relative to the page.
@@ -67,6 +68,8 @@ pub enum Msg {
     CloseEngineNotice,
     /// The picture at 100 % (one canvas pixel per CSS pixel, panned by scrolling) or fitted.
     ToggleActualSize,
+    /// The share poster (`poster`): downloaded, or shared where the browser can share files.
+    Poster { share: bool },
     /// A keyboard shortcut (`shortcuts`).
     Shortcut(Shortcut),
     /// The peek key was released, or the window lost the focus while it was held.
@@ -395,6 +398,20 @@ impl Component for App {
                 }
             }
             Msg::JpegQuality(q) => self.jpeg_quality = q,
+            Msg::Poster { share: false } => {
+                if let Err(detail) = self.poster_canvas().and_then(|c| download_canvas(&c, "image/png", 1.0, &self.poster_name())) {
+                    self.error = Some(Problem::Export(detail));
+                }
+            }
+            Msg::Poster { share: true } => {
+                self.share_note = None;
+                let name = self.poster_name();
+                match self.poster_canvas().and_then(|c| canvas_png(&c)).and_then(|png| share_png(png, &name)) {
+                    Ok(Some(future)) => ctx.link().send_future(async move { Msg::Shared(future.await) }),
+                    Ok(None) => self.share_note = Some(words(self.lang).share_unsupported.into()),
+                    Err(e) => self.error = Some(Problem::Export(e)),
+                }
+            }
             Msg::Share => {
                 self.share_note = None;
                 match self.share_file() {
@@ -671,6 +688,10 @@ impl Component for App {
                                 <button data-testid="download-jpeg" onclick={link.callback(|_| Msg::Download { jpeg: true })}>{ w.download_jpeg }</button>
                                 if self.can_share_files {
                                     <button data-testid="share-button" onclick={link.callback(|_| Msg::Share)}>{ w.share }</button>
+                                }
+                                <button data-testid="poster-download" onclick={link.callback(|_| Msg::Poster { share: false })}>{ w.poster }</button>
+                                if self.can_share_files {
+                                    <button data-testid="poster-share" onclick={link.callback(|_| Msg::Poster { share: true })}>{ w.share_poster }</button>
                                 }
                                 <label class="row compact">
                                     <span>{ w.jpeg_quality }</span>
@@ -1021,33 +1042,73 @@ impl App {
     /// Share the picture as a PNG file through the Web Share API. Ok(None) where the browser
     /// cannot share files, so the page can say so.
     fn share_file(&self) -> Result<Option<impl std::future::Future<Output = Result<(), String>>>, String> {
-        use js_sys::{Array, Function, Reflect};
         let Some(p) = &self.painted else { return Err("nothing to share yet".into()) };
-        let navigator = web_sys::window().ok_or("no window")?.navigator();
-        let (Some(can_share), Some(share)) = (
-            Reflect::get(&navigator, &"canShare".into()).ok().and_then(|f| f.dyn_into::<Function>().ok()),
-            Reflect::get(&navigator, &"share".into()).ok().and_then(|f| f.dyn_into::<Function>().ok()),
-        ) else {
-            return Ok(None);
-        };
         let shown = adjust(&p.photo, &p.stylized, self.adjustments);
         let mut png = Vec::new();
         image::DynamicImage::ImageRgba8(shown)
             .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
             .map_err(|e| e.to_string())?;
-        let parts = Array::of1(&js_sys::Uint8Array::from(png.as_slice()));
-        let mut options = web_sys::FilePropertyBag::new();
-        options.type_("image/png");
-        let file = web_sys::File::new_with_u8_array_sequence_and_options(&parts, &self.download_name("png"), &options)
-            .map_err(|e| format!("{e:?}"))?;
-        let data = js_sys::Object::new();
-        Reflect::set(&data, &"files".into(), &Array::of1(&file)).map_err(|e| format!("{e:?}"))?;
-        Reflect::set(&data, &"title".into(), &"Atelier".into()).map_err(|e| format!("{e:?}"))?;
-        if !can_share.call1(&navigator, &data).map(|v| v.is_truthy()).unwrap_or(false) {
-            return Ok(None);
+        share_png(png, &self.download_name("png"))
+    }
+
+    /// The share poster on a new canvas: the painting as shown (sliders applied), the original,
+    /// the style's name and credit in the page's language, and where it was made.
+    fn poster_canvas(&self) -> Result<HtmlCanvasElement, String> {
+        let painted = self.painted.as_ref().ok_or("nothing to share yet")?;
+        let painting: HtmlCanvasElement = self.result_canvas.cast().ok_or("the canvas is missing")?;
+        let photo: HtmlCanvasElement = self.photo_canvas.cast().ok_or("the canvas is missing")?;
+        let layout = poster::layout((painting.width(), painting.height()), (photo.width(), photo.height()));
+        let canvas: HtmlCanvasElement = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.create_element("canvas").ok())
+            .and_then(|c| c.dyn_into().ok())
+            .ok_or("no canvas")?;
+        canvas.set_width(layout.width);
+        canvas.set_height(layout.height);
+        let context: CanvasRenderingContext2d =
+            canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into().ok()).ok_or("no 2d context")?;
+        context.set_fill_style(&"#f6f1e8".into());
+        context.fill_rect(0.0, 0.0, layout.width as f64, layout.height as f64);
+        for (source, at) in [(&painting, layout.painting), (&photo, layout.before)] {
+            context
+                .draw_image_with_html_canvas_element_and_dw_and_dh(source, at.x as f64, at.y as f64, at.width as f64, at.height as f64)
+                .map_err(|e| format!("{e:?}"))?;
         }
-        let promise: js_sys::Promise = share.call1(&navigator, &data).map_err(|e| format!("{e:?}"))?.unchecked_into();
-        Ok(Some(async move { JsFuture::from(promise).await.map(|_| ()).map_err(|e| format!("{e:?}")) }))
+        let w = words(self.lang);
+        let choice = &painted.settings.style;
+        let style = self.styles.iter().find(|s| s.id == choice.style);
+        let (name, credit, work) = match style {
+            Some(s) => (
+                self.lang.pick(&s.name).to_string(),
+                w.poster_credit.replace("{artist}", self.lang.pick(&s.artist)),
+                w.poster_work.replace("{title}", self.lang.pick(&s.title)).replace("{year}", &s.year),
+            ),
+            None => (choice.style.clone(), String::new(), String::new()),
+        };
+        let mix = choice
+            .mix
+            .as_ref()
+            .and_then(|(id, amount)| {
+                let other = self.styles.iter().find(|s| &s.id == id)?;
+                Some(w.poster_mix.replace("{percent}", &format!("{:.0}", amount * 100.0)).replace("{name}", self.lang.pick(&other.name)))
+            })
+            .unwrap_or_default();
+        let lines = [
+            (layout.title, "600", "#2b2520", name.as_str()),
+            (layout.credit, "400", "#4d443c", credit.as_str()),
+            (layout.work, "400", "#4d443c", work.as_str()),
+            (layout.mix, "400", "#4d443c", mix.as_str()),
+            (layout.before_label, "400", "#6f665c", w.poster_before),
+            (layout.footer, "400", "#6f665c", w.poster_footer),
+        ];
+        for (line, weight, colour, text) in lines {
+            context.set_font(&format!("{weight} {}px system-ui, 'Noto Sans CJK SC', 'Noto Sans', sans-serif", line.size));
+            context.set_fill_style(&colour.into());
+            context
+                .fill_text_with_max_width(text, line.x as f64, line.baseline as f64, line.max_width as f64)
+                .map_err(|e| format!("{e:?}"))?;
+        }
+        Ok(canvas)
     }
 
     /// `<photo>-<style>.<ext>`: the file says what it is.
@@ -1060,20 +1121,63 @@ impl App {
         format!("{stem}-{}.{ext}", self.style.clone().unwrap_or_default())
     }
 
+    /// `<photo>-<style>-poster.png`.
+    fn poster_name(&self) -> String {
+        self.download_name("png").trim_end_matches(".png").to_string() + "-poster.png"
+    }
+
     fn download(&self, jpeg: bool) -> Result<(), String> {
         let canvas: HtmlCanvasElement = self.result_canvas.cast().ok_or("nothing to download yet")?;
         let (mime, ext) = if jpeg { ("image/jpeg", "jpg") } else { ("image/png", "png") };
-        let url = canvas
-            .to_data_url_with_type_and_encoder_options(mime, &wasm_bindgen::JsValue::from_f64(self.jpeg_quality as f64))
-            .map_err(|e| format!("could not encode the picture: {e:?}"))?;
-        let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-        let anchor: web_sys::HtmlAnchorElement =
-            document.create_element("a").map_err(|e| format!("{e:?}"))?.dyn_into().map_err(|_| "no anchor")?;
-        anchor.set_href(&url);
-        anchor.set_download(&self.download_name(ext));
-        anchor.click();
-        Ok(())
+        download_canvas(&canvas, mime, self.jpeg_quality, &self.download_name(ext))
     }
+}
+
+/// Save a canvas as a file named `name` (an anchor with `download`: no server involved).
+fn download_canvas(canvas: &HtmlCanvasElement, mime: &str, quality: f32, name: &str) -> Result<(), String> {
+    let url = canvas
+        .to_data_url_with_type_and_encoder_options(mime, &wasm_bindgen::JsValue::from_f64(quality as f64))
+        .map_err(|e| format!("could not encode the picture: {e:?}"))?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let anchor: web_sys::HtmlAnchorElement =
+        document.create_element("a").map_err(|e| format!("{e:?}"))?.dyn_into().map_err(|_| "no anchor")?;
+    anchor.set_href(&url);
+    anchor.set_download(name);
+    anchor.click();
+    Ok(())
+}
+
+/// A canvas as PNG bytes (through its data URL: synchronous, unlike `toBlob`).
+fn canvas_png(canvas: &HtmlCanvasElement) -> Result<Vec<u8>, String> {
+    let url = canvas.to_data_url_with_type("image/png").map_err(|e| format!("could not encode the picture: {e:?}"))?;
+    let base64 = url.split_once(',').map(|(_, data)| data).ok_or("not a data URL")?;
+    let binary = web_sys::window().ok_or("no window")?.atob(base64).map_err(|e| format!("{e:?}"))?;
+    Ok(binary.chars().map(|c| c as u32 as u8).collect())
+}
+
+/// Share a PNG as a file through the Web Share API. Ok(None) where the browser cannot share
+/// files, so the page can say so.
+fn share_png(png: Vec<u8>, name: &str) -> Result<Option<impl std::future::Future<Output = Result<(), String>>>, String> {
+    use js_sys::{Array, Function, Reflect};
+    let navigator = web_sys::window().ok_or("no window")?.navigator();
+    let (Some(can_share), Some(share)) = (
+        Reflect::get(&navigator, &"canShare".into()).ok().and_then(|f| f.dyn_into::<Function>().ok()),
+        Reflect::get(&navigator, &"share".into()).ok().and_then(|f| f.dyn_into::<Function>().ok()),
+    ) else {
+        return Ok(None);
+    };
+    let parts = Array::of1(&js_sys::Uint8Array::from(png.as_slice()));
+    let mut options = web_sys::FilePropertyBag::new();
+    options.type_("image/png");
+    let file = web_sys::File::new_with_u8_array_sequence_and_options(&parts, name, &options).map_err(|e| format!("{e:?}"))?;
+    let data = js_sys::Object::new();
+    Reflect::set(&data, &"files".into(), &Array::of1(&file)).map_err(|e| format!("{e:?}"))?;
+    Reflect::set(&data, &"title".into(), &"Atelier".into()).map_err(|e| format!("{e:?}"))?;
+    if !can_share.call1(&navigator, &data).map(|v| v.is_truthy()).unwrap_or(false) {
+        return Ok(None);
+    }
+    let promise: js_sys::Promise = share.call1(&navigator, &data).map_err(|e| format!("{e:?}"))?.unchecked_into();
+    Ok(Some(async move { JsFuture::from(promise).await.map(|_| ()).map_err(|e| format!("{e:?}")) }))
 }
 
 fn thumbnail_url(image: &RgbaImage) -> Result<String, String> {

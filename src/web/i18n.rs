@@ -91,6 +91,16 @@ pub struct Words {
     pub fit_view: &'static str,
     /// The keyboard shortcuts, in one line under the picture (not on touch screens).
     pub shortcuts: &'static str,
+    pub poster: &'static str,
+    pub share_poster: &'static str,
+    /// Under the original on the poster.
+    pub poster_before: &'static str,
+    /// The poster's credit: {artist}; then the painting: {title}, {year}.
+    pub poster_credit: &'static str,
+    pub poster_work: &'static str,
+    /// A mix on the poster: {percent}, {name}.
+    pub poster_mix: &'static str,
+    pub poster_footer: &'static str,
 }
 
 pub fn words(lang: Lang) -> &'static Words {
@@ -152,6 +162,13 @@ static EN: Words = Words {
     actual_size: "100 %",
     fit_view: "Fit to view",
     shortcuts: "Keys: ← → painting · hold O for the original · Ctrl+S save",
+    poster: "Poster",
+    share_poster: "Share poster",
+    poster_before: "Before",
+    poster_credit: "after {artist}",
+    poster_work: "{title} ({year})",
+    poster_mix: "mixed with {percent} % {name}",
+    poster_footer: "Painted on my own device with Atelier. Nothing was uploaded.",
 };
 
 static ZH: Words = Words {
@@ -206,6 +223,13 @@ static ZH: Words = Words {
     actual_size: "100 %",
     fit_view: "适应窗口",
     shortcuts: "快捷键：← → 换画作 · 按住 O 看原图 · Ctrl+S 保存",
+    poster: "海报",
+    share_poster: "分享海报",
+    poster_before: "原图",
+    poster_credit: "仿 {artist}",
+    poster_work: "《{title}》（{year}）",
+    poster_mix: "混合 {percent}% {name}",
+    poster_footer: "用 Atelier 在我自己的设备上绘制，未上传任何内容。",
 };
 
 /// Why the CPU engine runs, in the visitor's language.

@@ -166,6 +166,52 @@ test('downloads are a valid PNG and JPEG of the picture, named after photo and s
   await page.close();
 });
 
+test('the share poster holds the painting as shown, the original and the credit', { timeout: 180_000 }, async () => {
+  const page = await openWithPhoto();
+  const style = servedManifest().styles[0];
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=poster-download]')]);
+  assert.equal(download.suggestedFilename(), `gradient_64x48-${style.id}-poster.png`);
+  const png = readFileSync(await download.path()).toString('base64');
+  // Decoded in the page; compared with the two canvases the visitor sees.
+  const probe = await page.evaluate(async (png) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${png}`;
+    await img.decode();
+    const poster = document.createElement('canvas');
+    [poster.width, poster.height] = [img.naturalWidth, img.naturalHeight];
+    const ctx = poster.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const at = (x, y) => Array.from(ctx.getImageData(x, y, 1, 1).data.slice(0, 3));
+    const mean = (data) => {
+      const sum = [0, 0, 0];
+      for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) sum[c] += data[i + c];
+      return sum.map((v) => v / (data.length / 4));
+    };
+    const whole = (selector) => {
+      const c = document.querySelector(selector);
+      return mean(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
+    };
+    // Dark pixels where the title is written (src/poster.rs: right of the original's box).
+    const title = ctx.getImageData(336, 822, 688, 60).data;
+    let inked = 0;
+    for (let i = 0; i < title.length; i += 4) if (title[i] < 120 && title[i + 1] < 120) inked++;
+    return {
+      width: poster.width, height: poster.height, corner: at(2, 2), inked,
+      // A 64x48 painting fills 968x726 at (56, 56); its photo 240x180 at (56, 822).
+      painting: mean(ctx.getImageData(56, 56, 968, 726).data), paintingShown: whole('[data-testid=result-image]'),
+      before: mean(ctx.getImageData(56, 822, 240, 180).data), photo: whole('canvas.before'),
+    };
+  }, png);
+  assert.equal(probe.width, 1080);
+  assert.ok(probe.height > 1100 && probe.height < 1400, `height ${probe.height}`);
+  assert.deepEqual(probe.corner, [246, 241, 232], 'the paper');
+  const near = (a, b, what) => a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) <= 4, `${what}: ${a} vs ${b}`));
+  near(probe.painting, probe.paintingShown, 'the painting as shown');
+  near(probe.before, probe.photo, 'the original');
+  assert.ok(probe.inked > 300, `the title is written (${probe.inked} dark pixels)`);
+  await page.close();
+});
+
 test('the language toggle switches the words and is remembered', { timeout: 120_000 }, async () => {
   const page = await browser.newPage();
   await page.goto(server.url);
