@@ -590,28 +590,32 @@ impl Component for App {
                         <button class="ghost" data-testid="theme-toggle" aria-label={w.theme_toggle} onclick={link.callback(|_| Msg::ToggleTheme)}>{ "◐" }</button>
                     </div>
                 </header>
-                if self.update_ready {
-                    <p class="notice update" data-testid="update-banner" role="status">
-                        { w.update_ready }
-                        <button data-testid="update-reload" onclick={link.callback(|_| Msg::ApplyUpdate)}>{ w.update_reload }</button>
-                    </p>
-                }
-                if let Some((done, total)) = self.loading {
-                    <p class="notice loading" data-testid="model-progress">
-                        { format!("{} {:.1} / {:.1} MB", w.loading_styles, done as f64 / 1e6, total as f64 / 1e6) }
-                        <progress max={total.to_string()} value={done.to_string()} />
-                    </p>
-                }
-                if let EngineStatus::Unavailable { problem: p } = &self.engine {
-                    <p class="notice">{ format!("{} {}", w.cannot_run, problem(self.lang, &Problem::Studio(p.clone()))) }</p>
-                }
-                if let (EngineStatus::Cpu { reason }, false) = (&self.engine, self.engine_notice_closed) {
-                    <p class="notice engine-notice" data-testid="engine-notice" role="status">
-                        <span>{ cpu_reason(self.lang, reason) }</span>
-                        <button class="ghost close" data-testid="engine-notice-close" aria-label={w.close}
-                            onclick={link.callback(|_| Msg::CloseEngineNotice)}>{ "×" }</button>
-                    </p>
-                }
+                // Notices float at the bottom of the window: they come and go (the engine's line
+                // arrives after the probe) without moving the page under the visitor.
+                <div class="toasts">
+                    if self.update_ready {
+                        <p class="notice update" data-testid="update-banner" role="status">
+                            { w.update_ready }
+                            <button data-testid="update-reload" onclick={link.callback(|_| Msg::ApplyUpdate)}>{ w.update_reload }</button>
+                        </p>
+                    }
+                    if let Some((done, total)) = self.loading {
+                        <p class="notice loading" data-testid="model-progress">
+                            { format!("{} {:.1} / {:.1} MB", w.loading_styles, done as f64 / 1e6, total as f64 / 1e6) }
+                            <progress max={total.to_string()} value={done.to_string()} />
+                        </p>
+                    }
+                    if let EngineStatus::Unavailable { problem: p } = &self.engine {
+                        <p class="notice">{ format!("{} {}", w.cannot_run, problem(self.lang, &Problem::Studio(p.clone()))) }</p>
+                    }
+                    if let (EngineStatus::Cpu { reason }, false) = (&self.engine, self.engine_notice_closed) {
+                        <p class="notice engine-notice" data-testid="engine-notice" role="status">
+                            <span>{ cpu_reason(self.lang, reason) }</span>
+                            <button class="ghost close" data-testid="engine-notice-close" aria-label={w.close}
+                                onclick={link.callback(|_| Msg::CloseEngineNotice)}>{ "×" }</button>
+                        </p>
+                    }
+                </div>
                 <section class="workspace">
                     <div class="stage-column">
                         <div class="pickers">
@@ -710,10 +714,11 @@ impl Component for App {
                         <h2>{ w.styles }</h2>
                         <div class="gallery">
                             { for self.styles.iter().map(|s| self.style_card(ctx, s)) }
+                            // Inside the gallery, in the room it keeps for the paintings.
+                            if self.styles.is_empty() {
+                                <p class="empty">{ w.no_style_yet }</p>
+                            }
                         </div>
-                        if self.styles.is_empty() {
-                            <p class="empty">{ w.no_style_yet }</p>
-                        }
                         if let Some(s) = selected {
                             <details class="style-details" data-testid="style-details" open=true>
                                 <summary>{ format!("{} — {}", w.details, self.lang.pick(&s.title)) }</summary>
@@ -1005,6 +1010,9 @@ impl App {
                     (Some(photo), Some(stylized)) => {
                         let timing = Some((engine, elapsed_ms));
                         self.painted = Some(Painted { origin: job.to_string(), photo, stylized, timing, cached, settings });
+                        // The engine's line explained the wait; with the painting here it would only
+                        // cover the buttons (the badge keeps saying which engine paints).
+                        self.engine_notice_closed = true;
                         self.redraw();
                         // A painting shown again from the worker's cache is in the history already.
                         if !cached {
@@ -1415,5 +1423,10 @@ fn apply_update() {
 
 pub fn start() {
     console_error_panic_hook::set_once();
+    // index.html draws the top of the page before the wasm arrives; the app takes over from it
+    // (its first render runs before the next frame, so nothing blinks or moves).
+    if let Some(boot) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot")) {
+        boot.remove();
+    }
     yew::Renderer::<App>::new().render();
 }

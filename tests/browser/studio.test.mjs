@@ -239,6 +239,43 @@ test('a 360 px phone screen has no sideways scroll', { timeout: 180_000 }, async
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 360, `page is ${width} px wide`);
   await page.screenshot({ path: path.join(ROOT, 'target/screenshot-360.png'), fullPage: true });
+  // The paintings are one sideways strip, and come before the history.
+  const layout = await page.evaluate(() => {
+    const gallery = document.querySelector('.gallery');
+    const top = (selector) => document.querySelector(selector).getBoundingClientRect().top;
+    return {
+      strip: gallery.scrollWidth > gallery.clientWidth, height: gallery.getBoundingClientRect().height,
+      gallery: top('.gallery'), history: top('.history'), picture: top('[data-testid=compare]'),
+    };
+  });
+  assert.ok(layout.strip && layout.height < 260, `a strip ${layout.height} px tall`);
+  assert.ok(layout.picture < layout.gallery && layout.gallery < layout.history, JSON.stringify(layout));
+  await page.close();
+});
+
+test('nothing moves while the page loads: the top is drawn before the wasm, notices float', { timeout: 120_000 }, async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 800 } });
+  watchPage(page);
+  // Every layout shift the browser records, from the first paint on.
+  await page.addInitScript(() => {
+    window.__shifts = [];
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shifts.push(e.value); })
+      .observe({ type: 'layout-shift', buffered: true });
+  });
+  // The wasm held back: what shows before it is the static top of the page, in place.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route(/app-.*_bg\.wasm$/, async (route) => { await held; await route.continue(); });
+  await page.goto(server.url, { waitUntil: 'domcontentloaded' });
+  const boot = await page.evaluate(() => document.querySelector('#boot .drop-zone').getBoundingClientRect().top);
+  release();
+  await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
+  await page.waitForSelector('[data-testid=engine-notice]');
+  assert.equal(await page.locator('#boot').count(), 0, 'the app took over');
+  const app = await page.evaluate(() => document.querySelector('[data-testid=drop-zone]').getBoundingClientRect().top);
+  assert.equal(app, boot, 'the drop zone is where the static page drew it');
+  const shift = await page.evaluate(() => window.__shifts.reduce((a, b) => a + b, 0));
+  assert.ok(shift < 0.02, `layout shift ${shift}`);
   await page.close();
 });
 
