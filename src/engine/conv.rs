@@ -214,6 +214,23 @@ fn conv2d_serial_with<V: Vector>(
 /// Along one axis, output 2y takes input y-1 with w0 and input y with w1 + w2; output 2y+1 takes
 /// input y with w0 + w1 and input y+1 with w2.
 pub fn upsample2_conv3x3(c_in: usize, h: usize, w: usize, input: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32> {
+    let macs = bias.len() * c_in * 16 * h * w;
+    let threads = if macs < PARALLEL_MIN_MACS { 1 } else { threads().min(h / 4).max(1) };
+    upsample2_conv3x3_on(Simd::detected(), threads, c_in, h, w, input, weight, bias)
+}
+
+/// `upsample2_conv3x3` with given instruction set and threads (bands of input rows).
+#[allow(clippy::too_many_arguments)] // the public function's arguments and the two choices
+fn upsample2_conv3x3_on(
+    simd: Simd,
+    threads: usize,
+    c_in: usize,
+    h: usize,
+    w: usize,
+    input: &[f32],
+    weight: &[f32],
+    bias: &[f32],
+) -> Vec<f32> {
     let c_out = bias.len();
     let collapse = |taps: [f32; 3], phase: usize| {
         if phase == 0 {
@@ -222,40 +239,140 @@ pub fn upsample2_conv3x3(c_in: usize, h: usize, w: usize, input: &[f32], weight:
             [taps[0] + taps[1], taps[2]]
         }
     };
-    let mut out = vec![0.0f32; c_out * 4 * h * w];
-    for py in 0..2 {
-        for px in 0..2 {
-            let mut phase_weight = vec![0.0f32; c_out * c_in * 4];
-            for (oc, g) in weight.chunks_exact(9).enumerate() {
-                let rows: [[f32; 2]; 3] =
+    // Each phase's 2x2 kernel, packed as the kernel reads it: [py][block][c][ky][px][kx][OB].
+    let blocks = c_out.div_ceil(UP_OB);
+    let mut packed = vec![0.0f32; 2 * blocks * c_in * 2 * 4 * UP_OB];
+    for (oc, g) in weight.chunks_exact(9).enumerate().take(c_out * c_in) {
+        let (o, c) = (oc / c_in, oc % c_in);
+        for py in 0..2 {
+            for px in 0..2 {
+                // The 3x3 kernel's rows collapsed along x, then its columns along y.
+                let [top, middle, bottom]: [[f32; 2]; 3] =
                     std::array::from_fn(|ky| collapse([g[3 * ky], g[3 * ky + 1], g[3 * ky + 2]], px));
                 for kx in 0..2 {
-                    let [top, bottom] = collapse([rows[0][kx], rows[1][kx], rows[2][kx]], py);
-                    phase_weight[oc * 4 + kx] = top;
-                    phase_weight[oc * 4 + 2 + kx] = bottom;
+                    let taps = collapse([top[kx], middle[kx], bottom[kx]], py);
+                    for (ky, &tap) in taps.iter().enumerate() {
+                        let at = (((py * blocks + o / UP_OB) * c_in + c) * 2 + ky) * 4 * UP_OB + (px * 2 + kx) * UP_OB;
+                        packed[at + o % UP_OB] = tap;
+                    }
                 }
             }
-            let shape = ConvShape {
-                c_in,
-                h,
-                w,
-                c_out,
-                kh: 2,
-                kw: 2,
-                oh: h,
-                ow: w,
-                pad_top: 1 - py,
-                pad_left: 1 - px,
-                stride: (1, 1),
-                dilation: (1, 1),
-            };
-            let phase = conv2d_with(ConvAlgorithm::Direct, &shape, input, &phase_weight, bias);
+        }
+    }
+    // The input with one zero pixel round it, rows padded to whole vectors of any width.
+    let (hp, wp) = (h + 2, w.next_multiple_of(MAX_LANES) + 2);
+    let padded_shape = ConvShape {
+        c_in,
+        h,
+        w,
+        c_out,
+        kh: 3,
+        kw: 3,
+        oh: h,
+        ow: w,
+        pad_top: 1,
+        pad_left: 1,
+        stride: (1, 1),
+        dilation: (1, 1),
+    };
+    let padded = zero_padded(&padded_shape, input, hp, wp);
+    let job = Upsampling { c_in, c_out, w, hp, wp, padded: &padded, packed: &packed, bias };
+    if threads < 2 {
+        return upsample_rows_on(simd, &job, 0, h);
+    }
+    #[cfg(target_arch = "wasm32")]
+    unreachable!("one thread in wasm");
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let band = h.div_ceil(threads);
+        let bands: Vec<(usize, usize)> = (0..h).step_by(band).map(|r0| (r0, band.min(h - r0))).collect();
+        let results: Vec<Vec<f32>> = std::thread::scope(|scope| {
+            let job = &job;
+            let handles: Vec<_> =
+                bands.iter().map(|&(r0, rows)| scope.spawn(move || upsample_rows_on(simd, job, r0, rows))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        });
+        let ow = 2 * w;
+        let mut out = vec![0.0f32; c_out * 2 * h * ow];
+        for (&(r0, rows), part) in bands.iter().zip(&results) {
             for o in 0..c_out {
-                for y in 0..h {
-                    let src = &phase[(o * h + y) * w..][..w];
-                    let dst = &mut out[(o * 2 * h + 2 * y + py) * 2 * w..][..2 * w];
-                    for (x, &v) in src.iter().enumerate() {
-                        dst[2 * x + px] = v;
+                out[(o * 2 * h + 2 * r0) * ow..][..2 * rows * ow].copy_from_slice(&part[o * 2 * rows * ow..][..2 * rows * ow]);
+            }
+        }
+        out
+    }
+}
+
+/// Output channels per register block of the upsampling kernel: with two phases of one vector
+/// each, 8 accumulators and 3 loads fit AVX2's 16 registers.
+const UP_OB: usize = 4;
+
+/// What `upsample_rows` reads: the padded input and the packed phase kernels.
+struct Upsampling<'a> {
+    c_in: usize,
+    c_out: usize,
+    w: usize,
+    hp: usize,
+    wp: usize,
+    padded: &'a [f32],
+    packed: &'a [f32],
+    bias: &'a [f32],
+}
+
+fn upsample_rows_on(simd: Simd, job: &Upsampling, r0: usize, rows: usize) -> Vec<f32> {
+    match simd {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as in conv2d_serial_on.
+        Simd::Avx2Fma => unsafe { avx2_fma::upsample_rows(job, r0, rows) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as in conv2d_serial_on.
+        Simd::Avx512 => unsafe { avx512::upsample_rows(job, r0, rows) },
+        _ => upsample_rows::<lanes::F4>(job, r0, rows),
+    }
+}
+
+/// Input rows `r0 .. r0 + rows` of the upsampling convolution: output rows 2y and 2y + 1, each
+/// from two input rows; both column phases of a vector of pixels at once (they read the same
+/// three shifted loads), stored interleaved.
+#[inline(always)]
+fn upsample_rows<V: Vector>(job: &Upsampling, r0: usize, rows: usize) -> Vec<f32> {
+    let &Upsampling { c_in, c_out, w, hp, wp, padded, packed, bias } = job;
+    let blocks = c_out.div_ceil(UP_OB);
+    let ow = 2 * w;
+    let mut out = vec![0.0f32; c_out * 2 * rows * ow];
+    let (mut even, mut odd) = ([0.0f32; MAX_LANES], [0.0f32; MAX_LANES]);
+    for block in 0..blocks {
+        for y in r0..r0 + rows {
+            for py in 0..2 {
+                let kernel = &packed[(py * blocks + block) * c_in * 2 * 4 * UP_OB..][..c_in * 2 * 4 * UP_OB];
+                for x0 in (0..w).step_by(V::LANES) {
+                    let mut acc: [[V; 2]; UP_OB] =
+                        std::array::from_fn(|j| [V::splat(bias.get(block * UP_OB + j).copied().unwrap_or(0.0)); 2]);
+                    for c in 0..c_in {
+                        for ky in 0..2 {
+                            let line = &padded[(c * hp + y + py + ky) * wp + x0..][..V::LANES + 2];
+                            let v = [V::load(line), V::load(&line[1..]), V::load(&line[2..])];
+                            let taps = &kernel[(c * 2 + ky) * 4 * UP_OB..][..4 * UP_OB];
+                            for (j, [left, right]) in acc.iter_mut().enumerate() {
+                                *left = left.mul_add(V::splat(taps[j]), v[0]).mul_add(V::splat(taps[UP_OB + j]), v[1]);
+                                *right =
+                                    right.mul_add(V::splat(taps[2 * UP_OB + j]), v[1]).mul_add(V::splat(taps[3 * UP_OB + j]), v[2]);
+                            }
+                        }
+                    }
+                    let valid = V::LANES.min(w - x0);
+                    for (j, [left, right]) in acc.iter().enumerate() {
+                        let o = block * UP_OB + j;
+                        if o >= c_out {
+                            break;
+                        }
+                        left.store(&mut even);
+                        right.store(&mut odd);
+                        let row = &mut out[(o * 2 * rows + 2 * (y - r0) + py) * ow + 2 * x0..][..2 * valid];
+                        for (i, pair) in row.chunks_exact_mut(2).enumerate() {
+                            pair[0] = even[i];
+                            pair[1] = odd[i];
+                        }
                     }
                 }
             }
@@ -538,6 +655,13 @@ mod avx512 {
     ) -> Vec<f32> {
         conv2d_serial_with::<widest::F16>(algorithm, shape, input, weight, bias)
     }
+
+    /// # Safety
+    /// As `conv2d_serial`.
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub(super) unsafe fn upsample_rows(job: &Upsampling, r0: usize, rows: usize) -> Vec<f32> {
+        super::upsample_rows::<widest::F16>(job, r0, rows)
+    }
 }
 
 /// The kernels compiled for AVX2 + FMA: the same generic code as the portable path, inlined
@@ -556,6 +680,13 @@ mod avx2_fma {
         bias: &[f32],
     ) -> Vec<f32> {
         conv2d_serial_with::<wide::F8>(algorithm, shape, input, weight, bias)
+    }
+
+    /// # Safety
+    /// As `conv2d_serial`.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn upsample_rows(job: &Upsampling, r0: usize, rows: usize) -> Vec<f32> {
+        super::upsample_rows::<wide::F8>(job, r0, rows)
     }
 }
 
@@ -1079,22 +1210,32 @@ mod tests {
         }
     }
 
+    /// Every instruction set, on one thread and in bands: the definition's values, and the
+    /// same bits whatever the bands.
     #[test]
     fn upsampling_then_convolving_matches_the_definition() {
-        let (c_in, h, w, c_out) = (5, 7, 6, 6);
-        let input = values(c_in * h * w, 4);
-        let weight = values(c_out * c_in * 9, 5);
-        let bias = values(c_out, 6);
-        let upsampled: Vec<f32> = (0..c_in * 4 * h * w)
-            .map(|i| {
-                let (c, y, x) = (i / (4 * h * w), (i / (2 * w)) % (2 * h), i % (2 * w));
-                input[(c * h + y / 2) * w + x / 2]
-            })
-            .collect();
-        let want = reference(&shape(c_in, 2 * h, 2 * w, c_out, 3, 1, 1, 2 * h, 2 * w), &upsampled, &weight, &bias);
-        let got = upsample2_conv3x3(c_in, h, w, &input, &weight, &bias);
-        let worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
-        assert!(worst < 1e-4, "worst difference {worst}");
+        for (c_in, h, w, c_out) in [(5, 7, 6, 6), (3, 13, 37, 5), (16, 9, 19, 8)] {
+            let input = values(c_in * h * w, 4);
+            let weight = values(c_out * c_in * 9, 5);
+            let bias = values(c_out, 6);
+            let upsampled: Vec<f32> = (0..c_in * 4 * h * w)
+                .map(|i| {
+                    let (c, y, x) = (i / (4 * h * w), (i / (2 * w)) % (2 * h), i % (2 * w));
+                    input[(c * h + y / 2) * w + x / 2]
+                })
+                .collect();
+            let want =
+                reference(&shape(c_in, 2 * h, 2 * w, c_out, 3, 1, 1, 2 * h, 2 * w), &upsampled, &weight, &bias);
+            for simd in Simd::available() {
+                let one = upsample2_conv3x3_on(simd, 1, c_in, h, w, &input, &weight, &bias);
+                let worst = one.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+                assert!(worst < 1e-4, "{simd:?} {c_in}x{h}x{w}->{c_out}: worst difference {worst}");
+                for threads in [2, 3] {
+                    let banded = upsample2_conv3x3_on(simd, threads, c_in, h, w, &input, &weight, &bias);
+                    assert!(banded == one, "{simd:?} on {threads} threads differs");
+                }
+            }
+        }
     }
 
     #[test]
