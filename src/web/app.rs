@@ -59,7 +59,9 @@ pub enum Msg {
     Reopen(u32),
     Reopened { id: u32, result: Result<(Vec<u8>, Vec<u8>), String> },
     DeleteEntry(u32),
+    /// "Clear all" asks first (`confirm_clear`); the answer clears or keeps.
     ClearHistory,
+    ConfirmClear(bool),
     /// A file is dragged over the window (true) or left it / was dropped (false).
     Dragging(bool),
     /// A new build of the app is installed and waits for the visitor (service worker).
@@ -176,6 +178,8 @@ pub struct App {
     /// make the browser open it in place of the studio (losing the visitor's work).
     _window_drop: Vec<EventListener>,
     _keys: Vec<EventListener>,
+    /// "Clear all" was pressed: the history's head asks to confirm.
+    confirm_clear: bool,
     /// The original is shown in place of the painting while the peek key is held.
     peeking: bool,
     dragging: bool,
@@ -287,6 +291,7 @@ impl Component for App {
             _paste: paste,
             _window_drop: window_drop_listeners(ctx),
             _keys: key_listeners(ctx),
+            confirm_clear: false,
             peeking: false,
             dragging: false,
         };
@@ -517,9 +522,12 @@ impl Component for App {
                 apply_update();
                 return false;
             }
-            Msg::ClearHistory => {
-                self.change_history(ctx, |db| async move { history::clear(&db).await });
-                return false;
+            Msg::ClearHistory => self.confirm_clear = true,
+            Msg::ConfirmClear(clear) => {
+                self.confirm_clear = false;
+                if clear {
+                    self.change_history(ctx, |db| async move { history::clear(&db).await });
+                }
             }
         }
         true
@@ -814,8 +822,19 @@ impl App {
             <section class="history" aria-label={w.history}>
                 <div class="history-head">
                     <h2>{ w.history }</h2>
-                    <button class="ghost" data-testid="history-clear" disabled={self.history.is_empty()}
-                        onclick={link.callback(|_| Msg::ClearHistory)}>{ w.history_clear }</button>
+                    if self.confirm_clear && !self.history.is_empty() {
+                        <div class="confirm" role="alertdialog" aria-label={w.history_clear} data-testid="history-confirm">
+                            <span>{ match self.history.len() {
+                                1 => w.history_clear_question_one.to_string(),
+                                n => w.history_clear_question.replace("{}", &n.to_string()),
+                            } }</span>
+                            <button class="danger" data-testid="history-clear-yes" onclick={link.callback(|_| Msg::ConfirmClear(true))}>{ w.history_clear_yes }</button>
+                            <button class="ghost" data-testid="history-clear-no" onclick={link.callback(|_| Msg::ConfirmClear(false))}>{ w.history_clear_no }</button>
+                        </div>
+                    } else {
+                        <button class="ghost" data-testid="history-clear" disabled={self.history.is_empty()}
+                            onclick={link.callback(|_| Msg::ClearHistory)}>{ w.history_clear }</button>
+                    }
                 </div>
                 if let Some(note) = &self.history_note {
                     <p class="error" data-testid="history-note" role="status">{ note }</p>

@@ -332,7 +332,13 @@ test('history survives a reload, reopens, deletes one and clears all', { timeout
 
   await page.locator('[data-testid=history-delete]').first().click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=history-item]').length === 1);
+  // Clearing asks first: "keep" keeps, "delete all" clears.
   await page.click('[data-testid=history-clear]');
+  assert.match(await page.locator('[data-testid=history-confirm]').textContent(), /Delete the painting kept on this device\?/);
+  await page.click('[data-testid=history-clear-no]');
+  assert.equal(await page.locator('[data-testid=history-item]').count(), 1, 'kept');
+  await page.click('[data-testid=history-clear]');
+  await page.click('[data-testid=history-clear-yes]');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=history-item]').length === 0);
   await page.reload();
   await page.waitForSelector('[data-testid=drop-zone]');
