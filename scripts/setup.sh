@@ -54,13 +54,22 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERS
   cargo install --quiet --force wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
+# 3. wasm-opt (binaryen, npm's build: Debian's is older than the wasm rustc emits), which
+#    scripts/postbuild.py runs on the app's wasm.
+BINARYEN_VERSION=132.0.0
+command -v node >/dev/null 2>&1 || apt_install nodejs npm
+if [ "$(node .tools/binaryen/node_modules/.bin/wasm-opt --version 2>/dev/null)" != "wasm-opt version ${BINARYEN_VERSION%%.*} (version_${BINARYEN_VERSION%%.*})" ]; then
+  say "npm install binaryen $BINARYEN_VERSION (wasm-opt)"
+  mkdir -p .tools/binaryen
+  npm install --silent --no-audit --no-fund --prefix .tools/binaryen "binaryen@$BINARYEN_VERSION"
+fi
+
 [ $want_tests -eq 1 ] || exit 0
 
-# 3. Test tools: Chromium for browser tests, lavapipe (Vulkan on the CPU) for native GPU tests,
+# 4. Test tools: Chromium for browser tests, lavapipe (Vulkan on the CPU) for native GPU tests,
 #    Python with onnxruntime as the independent reference.
 # fonts-noto-cjk: the Chinese page renders in screenshots (without it every CJK glyph is a box).
 apt_install chromium mesa-vulkan-drivers libvulkan1 fonts-noto-cjk
-command -v node >/dev/null 2>&1 || apt_install nodejs npm
 python3 -c "import venv, ensurepip" 2>/dev/null || apt_install python3-venv
 if ! .venv/bin/python -c "import onnx, onnxruntime, numpy, PIL" 2>/dev/null; then
   say "python venv with onnxruntime (tests/reference/requirements.txt)"
