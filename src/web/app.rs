@@ -1,26 +1,32 @@
 //! The Atelier page: a thin yew shell. It reads files, talks to the worker, blends the sliders
-//! with the core's `pipeline::adjust` and draws pixels; it holds no inference logic.
+//! with the core's `pipeline::adjust` and draws pixels; it holds no inference logic. Beside it:
+//! `canvas` (drawing, downloads, sharing, the poster), `listeners` (window drops and keys),
+//! `service_worker` (offline mode and updates), `jobs`, `history_meta`, `shortcuts`, `i18n`.
 
 use gloo_events::EventListener;
 use gloo_worker::{Spawnable, WorkerBridge};
 use image::RgbaImage;
-use wasm_bindgen::{Clamped, JsCast};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement, ImageData};
+use web_sys::{HtmlCanvasElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use std::rc::Rc;
 
+use super::canvas::{
+    can_share_files, canvas_png, download_canvas, draw, draw_poster, share_png, thumbnail_url, PosterWords,
+};
 use super::history::{self, HistoryItem, HistoryMeta};
+use super::listeners::{focus_style_card, key_listeners, window_drop_listeners};
+use super::service_worker::{apply_update, register_service_worker};
 use super::i18n::{cpu_reason, problem, words, Lang, Problem};
 use super::jobs::{AfterCrash, Jobs};
-use super::shortcuts::{ends_peek, neighbour, shortcut, KeyPress, Shortcut};
+use super::shortcuts::{neighbour, Shortcut};
 use super::worker::InferenceWorker;
 use crate::engine::EngineKind;
 use crate::model::package::StyleEntry;
 use crate::model::StyleChoice;
 use crate::pipeline::{adjust, Adjustments, Brush};
-use crate::poster;
 use crate::protocol::{EngineChoice, EngineStatus, Fault, Stage, Switches, WorkerRequest, WorkerResponse};
 
 /// Where the model package is served from, relative to the page.
@@ -1078,33 +1084,16 @@ impl App {
         share_png(png, &self.download_name("png"))
     }
 
-    /// The share poster on a new canvas: the painting as shown (sliders applied), the original,
-    /// the style's name and credit in the page's language, and where it was made.
+    /// The share poster: the painting as shown (sliders applied), the original, the style's
+    /// name and credit in the page's language, and where it was made.
     fn poster_canvas(&self) -> Result<HtmlCanvasElement, String> {
         let painted = self.painted.as_ref().ok_or("nothing to share yet")?;
         let painting: HtmlCanvasElement = self.result_canvas.cast().ok_or("the canvas is missing")?;
         let photo: HtmlCanvasElement = self.photo_canvas.cast().ok_or("the canvas is missing")?;
-        let layout = poster::layout((painting.width(), painting.height()), (photo.width(), photo.height()));
-        let canvas: HtmlCanvasElement = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.create_element("canvas").ok())
-            .and_then(|c| c.dyn_into().ok())
-            .ok_or("no canvas")?;
-        canvas.set_width(layout.width);
-        canvas.set_height(layout.height);
-        let context: CanvasRenderingContext2d =
-            canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into().ok()).ok_or("no 2d context")?;
-        context.set_fill_style(&"#f6f1e8".into());
-        context.fill_rect(0.0, 0.0, layout.width as f64, layout.height as f64);
-        for (source, at) in [(&painting, layout.painting), (&photo, layout.before)] {
-            context
-                .draw_image_with_html_canvas_element_and_dw_and_dh(source, at.x as f64, at.y as f64, at.width as f64, at.height as f64)
-                .map_err(|e| format!("{e:?}"))?;
-        }
         let w = words(self.lang);
         let choice = &painted.settings.style;
         let style = self.styles.iter().find(|s| s.id == choice.style);
-        let (name, credit, work) = match style {
+        let (title, credit, work) = match style {
             Some(s) => (
                 self.lang.pick(&s.name).to_string(),
                 w.poster_credit.replace("{artist}", self.lang.pick(&s.artist)),
@@ -1120,22 +1109,8 @@ impl App {
                 Some(w.poster_mix.replace("{percent}", &format!("{:.0}", amount * 100.0)).replace("{name}", self.lang.pick(&other.name)))
             })
             .unwrap_or_default();
-        let lines = [
-            (layout.title, "600", "#2b2520", name.as_str()),
-            (layout.credit, "400", "#4d443c", credit.as_str()),
-            (layout.work, "400", "#4d443c", work.as_str()),
-            (layout.mix, "400", "#4d443c", mix.as_str()),
-            (layout.before_label, "400", "#6f665c", w.poster_before),
-            (layout.footer, "400", "#6f665c", w.poster_footer),
-        ];
-        for (line, weight, colour, text) in lines {
-            context.set_font(&format!("{weight} {}px system-ui, 'Noto Sans CJK SC', 'Noto Sans', sans-serif", line.size));
-            context.set_fill_style(&colour.into());
-            context
-                .fill_text_with_max_width(text, line.x as f64, line.baseline as f64, line.max_width as f64)
-                .map_err(|e| format!("{e:?}"))?;
-        }
-        Ok(canvas)
+        let words = PosterWords { title, credit, work, mix, before: w.poster_before.into(), footer: w.poster_footer.into() };
+        draw_poster(&painting, &photo, &words)
     }
 
     /// `<photo>-<style>.<ext>`: the file says what it is.
@@ -1158,286 +1133,6 @@ impl App {
         let (mime, ext) = if jpeg { ("image/jpeg", "jpg") } else { ("image/png", "png") };
         download_canvas(&canvas, mime, self.jpeg_quality, &self.download_name(ext))
     }
-}
-
-/// Save a canvas as a file named `name` (an anchor with `download`: no server involved).
-fn download_canvas(canvas: &HtmlCanvasElement, mime: &str, quality: f32, name: &str) -> Result<(), String> {
-    let url = canvas
-        .to_data_url_with_type_and_encoder_options(mime, &wasm_bindgen::JsValue::from_f64(quality as f64))
-        .map_err(|e| format!("could not encode the picture: {e:?}"))?;
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    let anchor: web_sys::HtmlAnchorElement =
-        document.create_element("a").map_err(|e| format!("{e:?}"))?.dyn_into().map_err(|_| "no anchor")?;
-    anchor.set_href(&url);
-    anchor.set_download(name);
-    anchor.click();
-    Ok(())
-}
-
-/// A canvas as PNG bytes (through its data URL: synchronous, unlike `toBlob`).
-fn canvas_png(canvas: &HtmlCanvasElement) -> Result<Vec<u8>, String> {
-    let url = canvas.to_data_url_with_type("image/png").map_err(|e| format!("could not encode the picture: {e:?}"))?;
-    let base64 = url.split_once(',').map(|(_, data)| data).ok_or("not a data URL")?;
-    let binary = web_sys::window().ok_or("no window")?.atob(base64).map_err(|e| format!("{e:?}"))?;
-    Ok(binary.chars().map(|c| c as u32 as u8).collect())
-}
-
-/// Share a PNG as a file through the Web Share API. Ok(None) where the browser cannot share
-/// files, so the page can say so.
-fn share_png(png: Vec<u8>, name: &str) -> Result<Option<impl std::future::Future<Output = Result<(), String>>>, String> {
-    use js_sys::{Array, Function, Reflect};
-    let navigator = web_sys::window().ok_or("no window")?.navigator();
-    let (Some(can_share), Some(share)) = (
-        Reflect::get(&navigator, &"canShare".into()).ok().and_then(|f| f.dyn_into::<Function>().ok()),
-        Reflect::get(&navigator, &"share".into()).ok().and_then(|f| f.dyn_into::<Function>().ok()),
-    ) else {
-        return Ok(None);
-    };
-    let parts = Array::of1(&js_sys::Uint8Array::from(png.as_slice()));
-    let mut options = web_sys::FilePropertyBag::new();
-    options.type_("image/png");
-    let file = web_sys::File::new_with_u8_array_sequence_and_options(&parts, name, &options).map_err(|e| format!("{e:?}"))?;
-    let data = js_sys::Object::new();
-    Reflect::set(&data, &"files".into(), &Array::of1(&file)).map_err(|e| format!("{e:?}"))?;
-    Reflect::set(&data, &"title".into(), &"Atelier".into()).map_err(|e| format!("{e:?}"))?;
-    if !can_share.call1(&navigator, &data).map(|v| v.is_truthy()).unwrap_or(false) {
-        return Ok(None);
-    }
-    let promise: js_sys::Promise = share.call1(&navigator, &data).map_err(|e| format!("{e:?}"))?.unchecked_into();
-    Ok(Some(async move { JsFuture::from(promise).await.map(|_| ()).map_err(|e| format!("{e:?}")) }))
-}
-
-fn thumbnail_url(image: &RgbaImage) -> Result<String, String> {
-    let canvas: HtmlCanvasElement = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.create_element("canvas").ok())
-        .and_then(|c| c.dyn_into().ok())
-        .ok_or("no canvas")?;
-    draw_on(&canvas, image)?;
-    canvas.to_data_url_with_type_and_encoder_options("image/jpeg", &wasm_bindgen::JsValue::from_f64(0.8)).map_err(|e| format!("{e:?}"))
-}
-
-fn draw(canvas: &NodeRef, image: &RgbaImage) -> Result<(), String> {
-    draw_on(&canvas.cast().ok_or("the canvas is missing")?, image)
-}
-
-fn draw_on(canvas: &HtmlCanvasElement, image: &RgbaImage) -> Result<(), String> {
-    canvas.set_width(image.width());
-    canvas.set_height(image.height());
-    let context: CanvasRenderingContext2d = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into().ok())
-        .ok_or("this browser cannot draw on a canvas")?;
-    let data = ImageData::new_with_u8_clamped_array_and_sh(Clamped(image.as_raw()), image.width(), image.height())
-        .map_err(|e| format!("could not build the picture: {e:?}"))?;
-    context.put_image_data(&data, 0.0, 0.0).map_err(|e| format!("could not draw the picture: {e:?}"))
-}
-
-/// Document-level dragover/drop/dragleave: a photo dropped anywhere is taken (the drop zone's own
-/// handler runs first and marks the event handled), and the page shows it will take it.
-fn window_drop_listeners(ctx: &Context<App>) -> Vec<EventListener> {
-    use gloo_events::EventListenerOptions;
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return Vec::new() };
-    let options = EventListenerOptions::enable_prevent_default();
-    let over = {
-        let link = ctx.link().clone();
-        EventListener::new_with_options(&document, "dragover", options, move |event| {
-            event.prevent_default();
-            link.send_message(Msg::Dragging(true));
-        })
-    };
-    let leave = {
-        let link = ctx.link().clone();
-        EventListener::new(&document, "dragleave", move |event| {
-            // Leaving the window (no element to go to), not just one element for another.
-            if event.dyn_ref::<web_sys::DragEvent>().is_some_and(|e| e.related_target().is_none()) {
-                link.send_message(Msg::Dragging(false));
-            }
-        })
-    };
-    let drop = {
-        let link = ctx.link().clone();
-        EventListener::new_with_options(&document, "drop", options, move |event| {
-            link.send_message(Msg::Dragging(false));
-            if event.default_prevented() {
-                return;
-            }
-            event.prevent_default();
-            let file = event.dyn_ref::<web_sys::DragEvent>().and_then(|e| e.data_transfer()).and_then(|d| d.files()).and_then(|f| f.get(0));
-            if let Some(file) = file {
-                link.send_message(Msg::FileChosen(file));
-            }
-        })
-    };
-    vec![over, leave, drop]
-}
-
-/// The window's keyboard shortcuts (`shortcuts` decides; this only reads the event and the
-/// focus). The peek ends on the key's release and when the window loses the focus, so it
-/// cannot stick.
-fn key_listeners(ctx: &Context<App>) -> Vec<EventListener> {
-    use gloo_events::EventListenerOptions;
-    let Some(window) = web_sys::window() else { return Vec::new() };
-    let down = {
-        let link = ctx.link().clone();
-        let options = EventListenerOptions::enable_prevent_default();
-        EventListener::new_with_options(&window, "keydown", options, move |event| {
-            let Some(e) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
-            let key = e.key();
-            let press = KeyPress {
-                key: &key,
-                command: e.ctrl_key() || e.meta_key(),
-                alt: e.alt_key(),
-                shift: e.shift_key(),
-                repeat: e.repeat(),
-                in_control: focus_in_control(),
-            };
-            if let Some(found) = shortcut(&press) {
-                // Ctrl+S would otherwise save the page itself; an arrow would scroll it.
-                e.prevent_default();
-                link.send_message(Msg::Shortcut(found));
-            }
-        })
-    };
-    let up = {
-        let link = ctx.link().clone();
-        EventListener::new(&window, "keyup", move |event| {
-            if event.dyn_ref::<web_sys::KeyboardEvent>().is_some_and(|e| ends_peek(&e.key())) {
-                link.send_message(Msg::PeekEnd);
-            }
-        })
-    };
-    let blur = {
-        let link = ctx.link().clone();
-        EventListener::new(&window, "blur", move |_| link.send_message(Msg::PeekEnd))
-    };
-    vec![down, up, blur]
-}
-
-/// Whether the focus is in a control that takes keys itself: a text field, slider or menu.
-fn focus_in_control() -> bool {
-    let Some(active) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element()) else {
-        return false;
-    };
-    match active.tag_name().as_str() {
-        // A file picker, checkbox or button keeps no keys for itself (the file input has the
-        // focus right after a photo is chosen).
-        "INPUT" => !matches!(
-            active.get_attribute("type").unwrap_or_default().as_str(),
-            "file" | "checkbox" | "radio" | "button" | "submit" | "reset" | "color"
-        ),
-        "SELECT" | "TEXTAREA" => true,
-        _ => active.has_attribute("contenteditable"),
-    }
-}
-
-/// Move the keyboard focus to a style's card (after an arrow chose it), so the focus ring and
-/// the gallery's scroll follow the choice.
-fn focus_style_card(id: &str) {
-    let card = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.query_selector(&format!("[data-testid=\"style-card-{id}\"]")).ok().flatten())
-        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
-    if let Some(card) = card {
-        let _ = card.focus();
-    }
-}
-
-/// `navigator.canShare({ files: [a PNG] })`: desktop Chromium and Firefox say no, phones mostly yes.
-fn can_share_files() -> bool {
-    let Some(window) = web_sys::window() else { return false };
-    let navigator: wasm_bindgen::JsValue = window.navigator().into();
-    let Ok(can_share) = property(&navigator, "canShare").dyn_into::<js_sys::Function>() else { return false };
-    let mut options = web_sys::FilePropertyBag::new();
-    options.type_("image/png");
-    let Ok(file) = web_sys::File::new_with_u8_array_sequence_and_options(&js_sys::Array::new(), "atelier.png", &options) else {
-        return false;
-    };
-    let data = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&data, &"files".into(), &js_sys::Array::of1(&file));
-    can_share.call1(&navigator, &data).ok().and_then(|v| v.as_bool()).unwrap_or(false)
-}
-
-fn property(target: &wasm_bindgen::JsValue, key: &str) -> wasm_bindgen::JsValue {
-    js_sys::Reflect::get(target, &key.into()).unwrap_or_default()
-}
-
-/// `target.addEventListener(event, f)` for the page's lifetime.
-fn listen(target: &wasm_bindgen::JsValue, event: &str, f: impl FnMut() + 'static) {
-    let closure = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(f);
-    if let Ok(add) = property(target, "addEventListener").dyn_into::<js_sys::Function>() {
-        let _ = add.call2(target, &event.into(), closure.as_ref());
-    }
-    closure.forget();
-}
-
-fn is_present(value: &wasm_bindgen::JsValue) -> bool {
-    !value.is_null() && !value.is_undefined()
-}
-
-/// Register the service worker that makes a second visit work offline (static/sw.template.js),
-/// and tell the page (`on_update`) when a new build has installed and waits: the visitor is
-/// offered the new version; until then every file comes from the build the page started with.
-fn register_service_worker(on_update: Callback<()>) {
-    let Some(window) = web_sys::window() else { return };
-    let container = property(&window.navigator(), "serviceWorker");
-    let Ok(register) = property(&container, "register").dyn_into::<js_sys::Function>() else { return };
-    // A rejected registration (file://, a private window) only means no offline mode.
-    let Ok(promise) = register.call1(&container, &"./sw.js".into()) else { return };
-    let promise: js_sys::Promise = promise.unchecked_into();
-    wasm_bindgen_futures::spawn_local(async move {
-        let registration = match JsFuture::from(promise).await {
-            Ok(registration) => registration,
-            Err(e) => return log::warn!("no offline mode: {e:?}"),
-        };
-        // A build that installs while no build controls the page (a first visit) is simply the
-        // first one: nothing to offer. Otherwise it waits for the visitor.
-        let is_update = {
-            let container = container.clone();
-            move || is_present(&property(&container, "controller"))
-        };
-        if is_present(&property(&registration, "waiting")) && is_update() {
-            on_update.emit(());
-        }
-        let watched = registration.clone();
-        listen(&registration, "updatefound", move || {
-            let installing = property(&watched, "installing");
-            let (state_of, on_update, is_update) = (installing.clone(), on_update.clone(), is_update.clone());
-            listen(&installing, "statechange", move || {
-                if property(&state_of, "state").as_string().as_deref() == Some("installed") && is_update() {
-                    on_update.emit(());
-                }
-            });
-        });
-    });
-}
-
-/// The visitor accepted the new build: let it take over, then reload into it once.
-fn apply_update() {
-    let Some(window) = web_sys::window() else { return };
-    let container = property(&window.navigator(), "serviceWorker");
-    let Ok(get) = property(&container, "getRegistration").dyn_into::<js_sys::Function>() else { return };
-    let Ok(promise) = get.call0(&container) else { return };
-    wasm_bindgen_futures::spawn_local(async move {
-        let Ok(registration) = JsFuture::from(js_sys::Promise::from(promise)).await else { return };
-        let waiting = property(&registration, "waiting");
-        if !is_present(&waiting) {
-            return;
-        }
-        let mut reloaded = false;
-        listen(&container, "controllerchange", move || {
-            if !std::mem::replace(&mut reloaded, true) {
-                if let Some(window) = web_sys::window() {
-                    let _ = window.location().reload();
-                }
-            }
-        });
-        if let Ok(post) = property(&waiting, "postMessage").dyn_into::<js_sys::Function>() {
-            let _ = post.call1(&waiting, &"skip-waiting".into());
-        }
-    });
 }
 
 pub fn start() {

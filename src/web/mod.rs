@@ -1,6 +1,7 @@
 //! Browser shells: the yew app, the inference worker and the JS module. No inference logic lives
 //! here: the worker and the JS module are shells over `crate::studio`. The DOM-free parts (the
-//! page's words) also build natively, for `cargo test`.
+//! page's words, job bookkeeping, history labels, keyboard shortcuts) also build natively, for
+//! `cargo test`.
 
 pub mod history_meta;
 pub mod i18n;
@@ -10,6 +11,8 @@ pub mod shortcuts;
 #[cfg(target_arch = "wasm32")]
 pub mod app;
 #[cfg(target_arch = "wasm32")]
+pub mod canvas;
+#[cfg(target_arch = "wasm32")]
 pub mod gpu_probe;
 #[cfg(target_arch = "wasm32")]
 pub mod history;
@@ -17,5 +20,9 @@ pub mod history;
 pub mod js_api;
 #[cfg(target_arch = "wasm32")]
 pub mod package_fetch;
+#[cfg(target_arch = "wasm32")]
+pub mod listeners;
+#[cfg(target_arch = "wasm32")]
+pub mod service_worker;
 #[cfg(target_arch = "wasm32")]
 pub mod worker;
