@@ -17,7 +17,7 @@ use super::canvas::{
     can_share_files, canvas_png, download_canvas, draw, draw_poster, share_png, thumbnail_url, PosterWords,
 };
 use super::history::{self, HistoryItem, HistoryMeta};
-use super::listeners::{focus_style_card, key_listeners, window_drop_listeners};
+use super::listeners::{focus_style_card, key_listeners, window_drop_listeners, zoom_listeners};
 use super::service_worker::{apply_update, register_service_worker};
 use super::i18n::{cpu_reason, problem, words, Lang, Problem};
 use super::jobs::{AfterCrash, Jobs};
@@ -76,6 +76,9 @@ pub enum Msg {
     CloseEngineNotice,
     /// The picture at 100 % (one canvas pixel per CSS pixel, panned by scrolling) or fitted.
     ToggleActualSize,
+    /// Zoom by `factor` about a point of the window (Ctrl+wheel, a trackpad's pinch, two fingers).
+    Zoom { factor: f64, client_x: f64, client_y: f64 },
+
     /// The share poster (`poster`): downloaded, or shared where the browser can share files.
     Poster { share: bool },
     /// A keyboard shortcut (`shortcuts`).
@@ -151,7 +154,18 @@ pub struct App {
     /// The visitor closed the line that says why the CPU engine paints.
     engine_notice_closed: bool,
     /// The picture shown at 100 % instead of fitted to the view.
-    actual_size: bool,
+    /// CSS pixels per picture pixel while zoomed (1 = 100 %); None: the picture fits the view.
+    zoom: Option<f64>,
+    /// The zoom at which the picture fits (the least zoom), measured when zooming starts.
+    fit_zoom: f64,
+    /// Where to scroll the zoomed picture after the next render: the point under the pointer
+    /// stays under it.
+    pending_scroll: Option<(f64, f64)>,
+    /// Two fingers are on the picture: the divider does not follow them.
+    pinching: Rc<std::cell::Cell<bool>>,
+
+    _zoom_listeners: Vec<EventListener>,
+    compare_box: NodeRef,
     compare_frame: NodeRef,
     error: Option<Problem>,
     photo: Option<Photo>,
@@ -277,7 +291,12 @@ impl Component for App {
             pending_photo: None,
             next_photo_id: 0,
             engine_notice_closed: false,
-            actual_size: false,
+            zoom: None,
+            fit_zoom: 1.0,
+            pending_scroll: None,
+            pinching: Rc::default(),
+            _zoom_listeners: Vec::new(),
+            compare_box: NodeRef::default(),
             compare_frame: NodeRef::default(),
             painted: None,
             divider: 0.5,
@@ -389,7 +408,15 @@ impl Component for App {
             }
             Msg::Divider(v) => self.divider = v,
             Msg::CloseEngineNotice => self.engine_notice_closed = true,
-            Msg::ToggleActualSize => self.actual_size = !self.actual_size,
+            Msg::ToggleActualSize => {
+                self.zoom = match self.zoom {
+                    Some(_) => None,
+                    None => Some(1.0),
+                };
+                self.pending_scroll = None;
+            }
+            Msg::Zoom { factor, client_x, client_y } => return self.zoom_by(factor, client_x, client_y),
+
             Msg::Shortcut(Shortcut::PreviousStyle | Shortcut::NextStyle) if !self.styles.is_empty() => {
                 let step = if matches!(msg, Msg::Shortcut(Shortcut::NextStyle)) { 1 } else { -1 };
                 let ids: Vec<&str> = self.styles.iter().map(|s| s.id.as_str()).collect();
@@ -539,6 +566,18 @@ impl Component for App {
         true
     }
 
+    fn rendered(&mut self, ctx: &Context<Self>, _first_render: bool) {
+        if self._zoom_listeners.is_empty() {
+            if let Some(frame) = self.compare_frame.cast::<web_sys::Element>() {
+                self._zoom_listeners = zoom_listeners(&frame, ctx.link().clone(), self.pinching.clone());
+            }
+        }
+        if let (Some((left, top)), Some(container)) = (self.pending_scroll.take(), self.compare_box.cast::<web_sys::Element>()) {
+            container.set_scroll_left(left.round() as i32);
+            container.set_scroll_top(top.round() as i32);
+        }
+    }
+
     fn view(&self, ctx: &Context<Self>) -> Html {
         let w = words(self.lang);
         let link = ctx.link();
@@ -556,9 +595,19 @@ impl Component for App {
         // The divider follows a pointer pressed on the picture (the range input under it is for
         // keys and screen readers: its thumb would offset the pointer on small pictures).
         // yew delegates events to its root, so `current_target` is not the frame: a NodeRef is.
-        let (actual_size, frame_ref) = (self.actual_size, self.compare_frame.clone());
+        // Zoomed in, a mouse drag pans the picture instead (touch pans natively).
+        let (zoomed, frame_ref, box_ref, pinching) =
+            (self.zoom.is_some(), self.compare_frame.clone(), self.compare_box.clone(), self.pinching.clone());
         let on_compare_pointer = link.batch_callback(move |e: PointerEvent| {
-            if actual_size || e.buttons() & 1 == 0 {
+            if e.buttons() & 1 == 0 || pinching.get() {
+                return None;
+            }
+            if zoomed {
+                if e.pointer_type() == "mouse" && e.type_() == "pointermove" {
+                    let container: web_sys::Element = box_ref.cast()?;
+                    container.set_scroll_left(container.scroll_left() - e.movement_x());
+                    container.set_scroll_top(container.scroll_top() - e.movement_y());
+                }
                 return None;
             }
             let frame: web_sys::Element = frame_ref.cast()?;
@@ -569,6 +618,11 @@ impl Component for App {
             let rect = frame.get_bounding_client_rect();
             (rect.width() > 0.0).then(|| Msg::Divider((((e.client_x() as f64 - rect.left()) / rect.width()).clamp(0.0, 1.0)) as f32))
         });
+        let actual_size = self.zoom.is_some();
+        let zoom_width = match (self.zoom, &self.painted) {
+            (Some(z), Some(p)) => format!("; --zoom-width: {:.1}px", p.stylized.width() as f64 * z),
+            _ => String::new(),
+        };
         let (badge_state, badge_text, badge_title) = match &self.engine {
             EngineStatus::Probing => ("probing", w.probing.to_string(), String::new()),
             EngineStatus::Gpu { adapter } => ("ready", EngineKind::Gpu.label().to_string(), adapter.clone()),
@@ -666,9 +720,11 @@ impl Component for App {
                             </figure>
                         }
                         <figure class="result" data-empty={ self.painted.is_none().to_string() } hidden={self.chosen.is_some()}>
-                            <div class={classes!("compare", self.actual_size.then_some("actual"), self.peeking.then_some("peek"))} data-testid="compare"
+                            <div class={classes!("compare", actual_size.then_some("actual"), self.peeking.then_some("peek"))} data-testid="compare"
+                                ref={self.compare_box.clone()}
                                 data-peek={self.peeking.to_string()}
-                                style={format!("--divider: {}%", self.divider * 100.0)}>
+                                data-zoom={ self.zoom.map_or("fit".to_string(), |z| format!("{z:.3}")) }
+                                style={format!("--divider: {}%{zoom_width}", self.divider * 100.0)}>
                                 <div class="frame" ref={self.compare_frame.clone()} onpointerdown={on_compare_pointer.clone()} onpointermove={on_compare_pointer}>
                                     <canvas ref={self.photo_canvas.clone()} class="before" aria-hidden="true" />
                                     <canvas ref={self.result_canvas.clone()} class="after" data-testid="result-image"
@@ -677,7 +733,7 @@ impl Component for App {
                                         data-cached={ self.painted.as_ref().map(|p| p.cached.to_string()) } />
                                     // The before/after handle lies on the picture itself: drag anywhere on it, or
                                     // use the arrow keys. At 100 % the picture pans instead.
-                                    if !self.actual_size {
+                                    if !actual_size {
                                         <span class="compare-line" aria-hidden="true" />
                                         <input class="compare-handle" type="range" min="0" max="100" step="1" value={percent(self.divider)}
                                             data-testid="compare-handle" aria-label={w.compare}
@@ -689,10 +745,13 @@ impl Component for App {
                                 <p class="empty">{ w.empty_state }</p>
                             }
                             <div class="view-tools" hidden={self.painted.is_none()}>
-                                <button class="ghost" data-testid="zoom-toggle" aria-pressed={self.actual_size.to_string()}
+                                <button class="ghost" data-testid="zoom-toggle" aria-pressed={actual_size.to_string()}
                                     onclick={link.callback(|_| Msg::ToggleActualSize)}>
-                                    { if self.actual_size { w.fit_view } else { w.actual_size } }
+                                    { if actual_size { w.fit_view.to_string() } else { w.actual_size.to_string() } }
                                 </button>
+                                if let Some(z) = self.zoom {
+                                    <span class="zoom-level" data-testid="zoom-level">{ format!("{:.0} %", z * 100.0) }</span>
+                                }
                                 <p class="shortcuts" data-testid="shortcuts">{ w.shortcuts }</p>
                             </div>
                             if let Some(p) = &self.painted {
@@ -805,6 +864,40 @@ fn prefers_dark() -> bool {
 }
 
 impl App {
+    /// Zoom by `factor` about the window point (x, y): from the fitted view the least zoom is
+    /// the fitted one (zooming out past it fits again), the most 8x; the picture point under
+    /// (x, y) stays there.
+    fn zoom_by(&mut self, factor: f64, x: f64, y: f64) -> bool {
+        const MAX_ZOOM: f64 = 8.0;
+        let (Some(canvas), Some(container)) =
+            (self.result_canvas.cast::<HtmlCanvasElement>(), self.compare_box.cast::<web_sys::Element>())
+        else {
+            return false;
+        };
+        if self.painted.is_none() || canvas.width() == 0 || !factor.is_finite() || factor <= 0.0 {
+            return false;
+        }
+        let shown = canvas.get_bounding_client_rect();
+        // The zoom asked for last (several gestures can arrive before the page is drawn again);
+        // measured on the page while it fits.
+        let drawn = shown.width() / canvas.width() as f64;
+        let current = self.zoom.unwrap_or(drawn);
+        if self.zoom.is_none() {
+            self.fit_zoom = drawn.min(1.0);
+        }
+        let wanted = (current * factor).min(MAX_ZOOM);
+        if wanted <= self.fit_zoom * 1.001 {
+            let changed = self.zoom.is_some();
+            self.zoom = None;
+            return changed;
+        }
+        let (px, py) = ((x - shown.left()) / drawn, (y - shown.top()) / drawn);
+        let frame = container.get_bounding_client_rect();
+        self.pending_scroll = Some((px * wanted - (x - frame.left()), py * wanted - (y - frame.top())));
+        self.zoom = Some(wanted);
+        true
+    }
+
     fn style_card(&self, ctx: &Context<Self>, style: &StyleEntry) -> Html {
         let id = style.id.clone();
         let selected = self.style.as_ref() == Some(&style.id);

@@ -1,10 +1,13 @@
 //! The page's window-wide listeners: files dragged or dropped anywhere on the window, and the
-//! keyboard shortcuts (`shortcuts` decides what a key does; this reads the event and the focus).
-//! Each hands the app a `Msg`.
+//! keyboard shortcuts (`shortcuts` decides what a key does; this reads the event and the focus),
+//! and zooming on the picture. Each hands the app a `Msg`.
 
 use gloo_events::EventListener;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use super::app::{App, Msg};
 use super::shortcuts::{ends_peek, shortcut, KeyPress};
@@ -117,4 +120,95 @@ pub fn focus_style_card(id: &str) {
     if let Some(card) = card {
         let _ = card.focus();
     }
+}
+
+/// Zoom gestures on the picture: Ctrl+wheel (a trackpad's pinch arrives as one) and two fingers.
+/// Native listeners, not yew's: the page must be able to cancel them (yew's wheel listener is
+/// passive), or the browser zooms the whole page. While two fingers are down `pinching` is set,
+/// so the before/after divider does not follow them.
+pub fn zoom_listeners(frame: &web_sys::Element, link: html::Scope<App>, pinching: Rc<Cell<bool>>) -> Vec<EventListener> {
+    use gloo_events::EventListenerOptions;
+    let options = EventListenerOptions::enable_prevent_default();
+    let wheel = {
+        let link = link.clone();
+        EventListener::new_with_options(frame, "wheel", options, move |event| {
+            let Some(e) = event.dyn_ref::<web_sys::WheelEvent>() else { return };
+            if !e.ctrl_key() {
+                return; // a plain wheel scrolls the page
+            }
+            e.prevent_default();
+            // Lines and pages as pixels; one notch (about 100 px) zooms by about 1.2x.
+            let pixels = match e.delta_mode() {
+                1 => e.delta_y() * 16.0,
+                2 => e.delta_y() * 400.0,
+                _ => e.delta_y(),
+            };
+            let factor = (-pixels.clamp(-300.0, 300.0) / 550.0).exp();
+            link.send_message(Msg::Zoom { factor, client_x: e.client_x() as f64, client_y: e.client_y() as f64 });
+        })
+    };
+    // The fingers on the picture: (pointer id, x, y).
+    let fingers: Rc<RefCell<Vec<(i32, f64, f64)>>> = Rc::default();
+    // Where the divider was when the first finger landed (that finger moves it; a pinch puts
+    // it back). Read from the page: this runs before the app's own handler, which is delegated.
+    let divider_at_touch: Rc<Cell<Option<f32>>> = Rc::default();
+    let down = {
+        let (fingers, pinching, link, frame) = (fingers.clone(), pinching.clone(), link.clone(), frame.clone());
+        EventListener::new(&frame.clone(), "pointerdown", move |event| {
+            let Some(e) = event.dyn_ref::<web_sys::PointerEvent>() else { return };
+            if e.pointer_type() != "touch" {
+                return;
+            }
+            let mut fingers = fingers.borrow_mut();
+            fingers.retain(|f| f.0 != e.pointer_id());
+            fingers.push((e.pointer_id(), e.client_x() as f64, e.client_y() as f64));
+            match fingers.len() {
+                1 => divider_at_touch.set(
+                    frame
+                        .query_selector(".compare-handle")
+                        .ok()
+                        .flatten()
+                        .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok())
+                        .and_then(|input| input.value().parse::<f32>().ok()),
+                ),
+                2 => {
+                    if let Some(percent) = divider_at_touch.get() {
+                        link.send_message(Msg::Divider(percent / 100.0));
+                    }
+                }
+                _ => {}
+            }
+            pinching.set(fingers.len() >= 2);
+        })
+    };
+    let moved = {
+        let fingers = fingers.clone();
+        EventListener::new_with_options(frame, "pointermove", options, move |event| {
+            let Some(e) = event.dyn_ref::<web_sys::PointerEvent>() else { return };
+            let mut fingers = fingers.borrow_mut();
+            let Some(at) = fingers.iter().position(|f| f.0 == e.pointer_id()) else { return };
+            let spread = |f: &[(i32, f64, f64)]| ((f[0].1 - f[1].1).powi(2) + (f[0].2 - f[1].2).powi(2)).sqrt();
+            let before = (fingers.len() == 2).then(|| spread(&fingers));
+            fingers[at] = (e.pointer_id(), e.client_x() as f64, e.client_y() as f64);
+            if let Some(before) = before.filter(|&d| d > 8.0) {
+                e.prevent_default();
+                let (x, y) = ((fingers[0].1 + fingers[1].1) / 2.0, (fingers[0].2 + fingers[1].2) / 2.0);
+                link.send_message(Msg::Zoom { factor: spread(&fingers) / before, client_x: x, client_y: y });
+            }
+        })
+    };
+    let mut listeners = vec![wheel, down, moved];
+    for name in ["pointerup", "pointercancel"] {
+        let (fingers, pinching) = (fingers.clone(), pinching.clone());
+        listeners.push(EventListener::new(frame, name, move |event| {
+            let Some(e) = event.dyn_ref::<web_sys::PointerEvent>() else { return };
+            let mut fingers = fingers.borrow_mut();
+            fingers.retain(|f| f.0 != e.pointer_id());
+            // The divider stays put until the last finger is lifted.
+            if fingers.is_empty() {
+                pinching.set(false);
+            }
+        }));
+    }
+    listeners
 }

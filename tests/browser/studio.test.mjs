@@ -103,6 +103,46 @@ test('the before/after handle lies on the picture (pointer and keys), and 100 % 
   assert.equal(await page.locator('[data-testid=compare-handle]').count(), 0, 'at 100 % the picture pans');
   await page.click('[data-testid=zoom-toggle]');
   assert.equal(await page.locator('[data-testid=compare-handle]').count(), 1);
+
+  // Ctrl+wheel (a trackpad's pinch) zooms about the pointer: the picture point under it stays.
+  const frame = await page.locator('[data-testid=compare] .frame').boundingBox();
+  const at = { x: frame.x + frame.width * 0.7, y: frame.y + frame.height * 0.6 };
+  const pictureX = () => page.evaluate((x) => {
+    const c = document.querySelector('[data-testid=result-image]');
+    const r = c.getBoundingClientRect();
+    return ((x - r.left) / r.width) * c.width;
+  }, at.x);
+  const under = await pictureX();
+  await page.mouse.move(at.x, at.y);
+  await page.keyboard.down('Control');
+  await page.mouse.wheel(0, -300);
+  await page.keyboard.up('Control');
+  await page.waitForFunction(() => document.querySelector('[data-testid=compare]').dataset.zoom !== 'fit');
+  const zoomed = await size();
+  assert.ok(zoomed.css > fitted.css * 1.3, `zoomed in: ${JSON.stringify(zoomed)} from ${JSON.stringify(fitted)}`);
+  assert.ok(Math.abs((await pictureX()) - under) < 8, `the point under the pointer stays (${under} -> ${await pictureX()})`);
+  assert.match(await page.locator('[data-testid=zoom-level]').textContent(), /^\d+ %$/);
+  // Zooming out past the fitted size fits again.
+  await page.keyboard.down('Control');
+  for (let i = 0; i < 6; i++) await page.mouse.wheel(0, 300);
+  await page.keyboard.up('Control');
+  await page.waitForFunction(() => document.querySelector('[data-testid=compare]').dataset.zoom === 'fit');
+
+  // Two fingers spreading apart zoom in too; the divider does not follow them.
+  const dividerBefore = await page.evaluate(() => document.querySelector('[data-testid=compare]').style.getPropertyValue('--divider'));
+  await page.evaluate(({ x, y }) => {
+    const frame = document.querySelector('[data-testid=compare] .frame');
+    const touch = (type, id, cx) => frame.dispatchEvent(new PointerEvent(type, {
+      pointerId: id, pointerType: 'touch', clientX: cx, clientY: y, buttons: type === 'pointerup' ? 0 : 1, bubbles: true, cancelable: true,
+    }));
+    touch('pointerdown', 11, x - 30); touch('pointerdown', 12, x + 30);
+    touch('pointermove', 12, x + 60); touch('pointermove', 11, x - 60);
+    touch('pointerup', 11, x - 60); touch('pointerup', 12, x + 60);
+  }, at);
+  await page.waitForFunction(() => document.querySelector('[data-testid=compare]').dataset.zoom !== 'fit');
+  assert.ok((await size()).css > fitted.css * 1.5, 'pinched in');
+  await page.click('[data-testid=zoom-toggle]');
+  assert.equal(await page.evaluate(() => document.querySelector('[data-testid=compare]').style.getPropertyValue('--divider')), dividerBefore);
   await page.close();
 });
 
