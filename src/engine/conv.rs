@@ -548,147 +548,96 @@ mod lanes {
     pub use imp::F4;
 }
 
-/// Eight f32 lanes with fused multiply-add (AVX2 + FMA, x86-64 processors since 2013-2015).
+/// A wide x86-64 vector type over one register type and its intrinsics, and the entry points
+/// that compile the kernels for it.
 ///
-/// Only ever created inside `avx2_fma::conv2d_serial`, which is compiled with those features and
-/// called only after `Simd::detected` found them: the methods are inlined into it and so run
-/// only on a processor that has the instructions.
+/// The type is only ever created inside its module's entry points, which are compiled with the
+/// instruction set's features and called only after `Simd::detected` (or `available`) found
+/// them: its methods are inlined there, and so run only on a processor that has the
+/// instructions.
 #[cfg(target_arch = "x86_64")]
-mod wide {
-    use core::arch::x86_64::*;
-    #[derive(Clone, Copy)]
-    pub struct F8(__m256);
-    impl super::Vector for F8 {
-        const LANES: usize = 8;
-        #[inline(always)]
-        fn splat(x: f32) -> Self {
-            // SAFETY: see the module: only reached on processors with AVX2 and FMA.
-            F8(unsafe { _mm256_set1_ps(x) })
+macro_rules! x86_kernels {
+    ($module:ident, $features:literal, $lanes:literal, $register:ident,
+     $splat:ident, $load:ident, $fmadd:ident, $add:ident, $sub:ident, $store:ident) => {
+        mod $module {
+            use super::*;
+            use core::arch::x86_64::*;
+
+            #[derive(Clone, Copy)]
+            pub struct Wide($register);
+            impl Vector for Wide {
+                const LANES: usize = $lanes;
+                #[inline(always)]
+                fn splat(x: f32) -> Self {
+                    // SAFETY: see the macro: only reached on processors with these instructions.
+                    Wide(unsafe { $splat(x) })
+                }
+                #[inline(always)]
+                fn load(s: &[f32]) -> Self {
+                    let s = &s[..$lanes];
+                    // SAFETY: s has LANES floats, loadu has no alignment requirement.
+                    Wide(unsafe { $load(s.as_ptr()) })
+                }
+                #[inline(always)]
+                fn mul_add(self, a: Wide, b: Wide) -> Self {
+                    // SAFETY: as in splat.
+                    Wide(unsafe { $fmadd(a.0, b.0, self.0) })
+                }
+                #[inline(always)]
+                fn add(self, b: Wide) -> Self {
+                    // SAFETY: as in splat.
+                    Wide(unsafe { $add(self.0, b.0) })
+                }
+                #[inline(always)]
+                fn sub(self, b: Wide) -> Self {
+                    // SAFETY: as in splat.
+                    Wide(unsafe { $sub(self.0, b.0) })
+                }
+                #[inline(always)]
+                fn store(self, s: &mut [f32]) {
+                    let s = &mut s[..$lanes];
+                    // SAFETY: as in load.
+                    unsafe { $store(s.as_mut_ptr(), self.0) }
+                }
+            }
+
+            /// The convolutions, the same generic code as the portable path compiled with
+            /// these instructions.
+            /// # Safety
+            /// The processor must have the instructions (`Simd::detected` checks).
+            #[target_feature(enable = $features)]
+            pub unsafe fn conv2d_serial(
+                algorithm: ConvAlgorithm,
+                shape: &ConvShape,
+                input: &[f32],
+                weight: &[f32],
+                bias: &[f32],
+            ) -> Vec<f32> {
+                conv2d_serial_with::<Wide>(algorithm, shape, input, weight, bias)
+            }
+
+            /// # Safety
+            /// As `conv2d_serial`.
+            #[target_feature(enable = $features)]
+            pub(super) unsafe fn upsample_rows(job: &Upsampling, r0: usize, rows: usize) -> Vec<f32> {
+                super::upsample_rows::<Wide>(job, r0, rows)
+            }
         }
-        #[inline(always)]
-        fn load(s: &[f32]) -> Self {
-            let s = &s[..8];
-            // SAFETY: s has eight floats, loadu has no alignment requirement; AVX as above.
-            F8(unsafe { _mm256_loadu_ps(s.as_ptr()) })
-        }
-        #[inline(always)]
-        fn mul_add(self, a: F8, b: F8) -> Self {
-            // SAFETY: FMA as above.
-            F8(unsafe { _mm256_fmadd_ps(a.0, b.0, self.0) })
-        }
-        #[inline(always)]
-        fn add(self, b: F8) -> Self {
-            // SAFETY: AVX as above.
-            F8(unsafe { _mm256_add_ps(self.0, b.0) })
-        }
-        #[inline(always)]
-        fn sub(self, b: F8) -> Self {
-            // SAFETY: AVX as above.
-            F8(unsafe { _mm256_sub_ps(self.0, b.0) })
-        }
-        #[inline(always)]
-        fn store(self, s: &mut [f32]) {
-            let s = &mut s[..8];
-            // SAFETY: as in load.
-            unsafe { _mm256_storeu_ps(s.as_mut_ptr(), self.0) }
-        }
-    }
+    };
 }
 
-/// Sixteen f32 lanes (AVX-512F: Intel server chips since 2017, AMD since Zen 4). Same
-/// contract as `F8`: only created inside `avx512::conv2d_serial`.
+// Eight lanes with fused multiply-add (AVX2 + FMA, x86-64 processors since 2013-2015).
 #[cfg(target_arch = "x86_64")]
-mod widest {
-    use core::arch::x86_64::*;
-    #[derive(Clone, Copy)]
-    pub struct F16(__m512);
-    impl super::Vector for F16 {
-        const LANES: usize = 16;
-        #[inline(always)]
-        fn splat(x: f32) -> Self {
-            // SAFETY: see the module: only reached on processors with AVX-512F.
-            F16(unsafe { _mm512_set1_ps(x) })
-        }
-        #[inline(always)]
-        fn load(s: &[f32]) -> Self {
-            let s = &s[..16];
-            // SAFETY: s has sixteen floats, loadu has no alignment requirement; AVX-512F as above.
-            F16(unsafe { _mm512_loadu_ps(s.as_ptr()) })
-        }
-        #[inline(always)]
-        fn mul_add(self, a: F16, b: F16) -> Self {
-            // SAFETY: as above.
-            F16(unsafe { _mm512_fmadd_ps(a.0, b.0, self.0) })
-        }
-        #[inline(always)]
-        fn add(self, b: F16) -> Self {
-            // SAFETY: as above.
-            F16(unsafe { _mm512_add_ps(self.0, b.0) })
-        }
-        #[inline(always)]
-        fn sub(self, b: F16) -> Self {
-            // SAFETY: as above.
-            F16(unsafe { _mm512_sub_ps(self.0, b.0) })
-        }
-        #[inline(always)]
-        fn store(self, s: &mut [f32]) {
-            let s = &mut s[..16];
-            // SAFETY: as in load.
-            unsafe { _mm512_storeu_ps(s.as_mut_ptr(), self.0) }
-        }
-    }
-}
-
-/// The kernels compiled for AVX-512F, as `avx2_fma` below.
+x86_kernels!(
+    avx2_fma, "avx2,fma", 8, __m256,
+    _mm256_set1_ps, _mm256_loadu_ps, _mm256_fmadd_ps, _mm256_add_ps, _mm256_sub_ps, _mm256_storeu_ps
+);
+// Sixteen lanes (AVX-512F: Intel server chips since 2017, AMD since Zen 4).
 #[cfg(target_arch = "x86_64")]
-mod avx512 {
-    use super::*;
-    /// # Safety
-    /// The processor must have AVX-512F (`Simd::detected` checks).
-    #[target_feature(enable = "avx512f,avx2,fma")]
-    pub unsafe fn conv2d_serial(
-        algorithm: ConvAlgorithm,
-        shape: &ConvShape,
-        input: &[f32],
-        weight: &[f32],
-        bias: &[f32],
-    ) -> Vec<f32> {
-        conv2d_serial_with::<widest::F16>(algorithm, shape, input, weight, bias)
-    }
-
-    /// # Safety
-    /// As `conv2d_serial`.
-    #[target_feature(enable = "avx512f,avx2,fma")]
-    pub(super) unsafe fn upsample_rows(job: &Upsampling, r0: usize, rows: usize) -> Vec<f32> {
-        super::upsample_rows::<widest::F16>(job, r0, rows)
-    }
-}
-
-/// The kernels compiled for AVX2 + FMA: the same generic code as the portable path, inlined
-/// into a function the compiler may use those instructions in.
-#[cfg(target_arch = "x86_64")]
-mod avx2_fma {
-    use super::*;
-    /// # Safety
-    /// The processor must have AVX2 and FMA (`Simd::detected` checks).
-    #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn conv2d_serial(
-        algorithm: ConvAlgorithm,
-        shape: &ConvShape,
-        input: &[f32],
-        weight: &[f32],
-        bias: &[f32],
-    ) -> Vec<f32> {
-        conv2d_serial_with::<wide::F8>(algorithm, shape, input, weight, bias)
-    }
-
-    /// # Safety
-    /// As `conv2d_serial`.
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn upsample_rows(job: &Upsampling, r0: usize, rows: usize) -> Vec<f32> {
-        super::upsample_rows::<wide::F8>(job, r0, rows)
-    }
-}
+x86_kernels!(
+    avx512, "avx512f,avx2,fma", 16, __m512,
+    _mm512_set1_ps, _mm512_loadu_ps, _mm512_fmadd_ps, _mm512_add_ps, _mm512_sub_ps, _mm512_storeu_ps
+);
 
 /// The vector instructions the CPU engine's kernels use, chosen at run time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
