@@ -761,7 +761,7 @@ impl Component for App {
                                 } }</figcaption>
                             }
                             <div class="downloads" hidden={self.painted.is_none()}>
-                                <button data-testid="download-png" onclick={link.callback(|_| Msg::Download { jpeg: false })}>{ w.download_png }</button>
+                                <button class="primary" data-testid="download-png" onclick={link.callback(|_| Msg::Download { jpeg: false })}>{ w.download_png }</button>
                                 <button data-testid="download-jpeg" onclick={link.callback(|_| Msg::Download { jpeg: true })}>{ w.download_jpeg }</button>
                                 if self.can_share_files {
                                     <button data-testid="share-button" onclick={link.callback(|_| Msg::Share)}>{ w.share }</button>
