@@ -49,10 +49,14 @@ def optimise_wasm(staging, html):
         path = os.path.join(staging, name)
         with open(path, "rb") as f:
             before = f.read()
-        done = subprocess.run(["node", WASM_OPT, "-O2", *WASM_FEATURES, path, "-o", path + ".opt"],
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            print(f"postbuild: wasm-opt failed on {name}, left as built: {done.stderr.strip()[:300]}")
+        try:
+            done = subprocess.run(["node", WASM_OPT, "-O2", *WASM_FEATURES, path, "-o", path + ".opt"],
+                                  capture_output=True, text=True)
+            problem = done.stderr.strip()[:300] if done.returncode != 0 else None
+        except OSError as e:  # no node to run it with
+            problem = str(e)
+        if problem is not None:
+            print(f"postbuild: wasm-opt failed on {name}, left as built: {problem}")
             if os.path.exists(path + ".opt"):
                 os.remove(path + ".opt")
             continue
