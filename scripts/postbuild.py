@@ -8,9 +8,10 @@
    build and a version derived from their contents, so one cache holds exactly one build and an
    update never mixes old and new files.
 
-0. wasm-opt -O2 (binaryen from npm, installed by scripts/setup.sh into .tools/binaryen) on each
-   wasm, and the integrity hashes in index.html brought up to date: 6-12 % less to download
-   gzipped (docs/benchmarks.md). Skipped with a line where the tool is missing or
+0. The threaded inference worker (scripts/build-threads.sh) beside Trunk's; then wasm-opt -O2
+   (binaryen from npm, installed by scripts/setup.sh into .tools/binaryen) on each wasm, and the
+   integrity hashes in index.html brought up to date: 6-12 % less to download gzipped
+   (docs/benchmarks.md). Skipped with a line where the tool is missing or
    ATELIER_WASM_OPT=0 (quicker rebuilds while working on the page).
 
 Runs with TRUNK_STAGING_DIR set (Trunk does that); or give the directory as the argument.
@@ -29,7 +30,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WASM_OPT = os.path.join(ROOT, ".tools", "binaryen", "node_modules", ".bin", "wasm-opt")
 # The features rustc's wasm32 target emits (wasm-opt must accept them, and adds no others).
 WASM_FEATURES = ["--enable-simd", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
-                 "--enable-mutable-globals", "--enable-multivalue", "--enable-reference-types"]
+                 "--enable-mutable-globals", "--enable-multivalue", "--enable-reference-types", "--enable-threads"]
 
 
 def sri(data):
@@ -73,6 +74,9 @@ def main():
     index_path = os.path.join(staging, "index.html")
     with open(index_path, encoding="utf-8") as f:
         html = f.read()
+    # The threaded worker (worker_mt.*) beside Trunk's: built before wasm-opt runs on every wasm
+    # and before the service worker's file list is made. A build without it still works (one thread).
+    subprocess.run(["bash", os.path.join(ROOT, "scripts", "build-threads.sh"), staging], check=False)
     html = optimise_wasm(staging, html)
 
     hashes = []

@@ -42,6 +42,11 @@ if [ "$toolchain" = debian ]; then
 fi
 echo "$toolchain" > .tools/wasm-toolchain
 say "wasm32 toolchain: $toolchain"
+# The threaded worker (scripts/build-threads.sh) builds std with atomics: rustup's rust-src (on
+# the Debian path rust-web-src, above). Without it the app is built single-threaded, still whole.
+if [ "$toolchain" = rustup ] && [ ! -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library" ]; then
+  timeout 180 rustup component add rust-src >/dev/null 2>&1 || say "no rust-src: the app builds without its threaded worker"
+fi
 
 # 2. Trunk and the wasm-bindgen CLI, at the pinned versions (built from crates.io).
 if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then

@@ -57,12 +57,16 @@ pub enum Fault {
 }
 
 /// The page's switches for tests and measurements, from its query string
-/// (`?atelier-fault=gpu-lost`, `worker-panic` or `worker-trap`, `&atelier-gpu=software`).
+/// (`?atelier-fault=gpu-lost`, `worker-panic` or `worker-trap`, `&atelier-gpu=software`,
+/// `&atelier-threads=1`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Switches {
     pub fault: Option<Fault>,
     /// Count a software GPU adapter as a GPU.
     pub software_gpu: bool,
+    /// The single-threaded worker even where the threaded one could run (`atelier-threads=1`),
+    /// for comparisons.
+    pub single_thread: bool,
 }
 
 impl Switches {
@@ -77,7 +81,7 @@ impl Switches {
         } else {
             None
         };
-        Switches { fault, software_gpu: has("atelier-gpu=software") }
+        Switches { fault, software_gpu: has("atelier-gpu=software"), single_thread: has("atelier-threads=1") }
     }
 }
 
@@ -96,6 +100,8 @@ pub enum WorkerResponse {
     Loading { done: u64, total: u64 },
     /// The package's styles, once loaded.
     Styles(Vec<StyleEntry>),
+    /// How many threads the CPU engine paints with (the threaded build, once its pool started).
+    Threads(u32),
     Progress { job: u64, stage: Stage },
     /// The photo as it went in (decoded, oriented, scaled) and the stylized picture, both RGBA
     /// of `width` x `height`: the app blends them for the sliders without a new inference.
@@ -123,6 +129,16 @@ pub enum WorkerResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn switches_come_from_whole_query_pairs() {
+        assert_eq!(Switches::from_query(""), Switches::default());
+        let all = Switches::from_query("?atelier-fault=gpu-lost&atelier-gpu=software&atelier-threads=1");
+        assert_eq!(all, Switches { fault: Some(Fault::GpuLost), software_gpu: true, single_thread: true });
+        // A pair that only starts like a switch is not one.
+        assert_eq!(Switches::from_query("?atelier-threads=16&x=atelier-gpu=software"), Switches::default());
+        assert_eq!(Switches::from_query("atelier-fault=worker-trap").fault, Some(Fault::Trap));
+    }
 
     /// The messages that carry pixels survive gloo-worker's codec (bincode) byte for byte, with
     /// no more than a few bytes of framing.

@@ -24,21 +24,38 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// Every response goes out with the headers that make the page cross-origin isolated, which a
+// static host cannot be asked to send: only then does the browser give it shared memory, and the
+// CPU engine its threads (static/worker-loader.js). Nothing here loads from another origin, so
+// requiring CORP of other origins' resources costs nothing. A first visit is not isolated (this
+// worker does not control it yet); every later one is.
+function isolated(response) {
+  if (response.type === "opaque" || response.type === "opaqueredirect" || response.status === 0) return response;
+  const headers = new Headers(response.headers);
+  headers.set("Cross-Origin-Opener-Policy", "same-origin");
+  headers.set("Cross-Origin-Embedder-Policy", "require-corp");
+  headers.set("Cross-Origin-Resource-Policy", "same-origin");
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) return;
-  event.respondWith((async () => {
-    const cache = await caches.open(CACHE);
-    const key = request.mode === "navigate" ? "./" : request;
-    // A page that found a cached file damaged (a model failing its sha256) asks again with
-    // cache: "reload": fetch it from the network and repair the cache with it.
-    if (request.cache === "reload" && request.mode !== "navigate") {
-      const fresh = await fetch(request);
-      if (fresh.ok && (await cache.match(key, { ignoreSearch: true }))) await cache.put(key, fresh.clone());
-      return fresh;
-    }
-    const cached = await cache.match(key, { ignoreSearch: true });
-    if (cached) return cached;
-    return fetch(request);
-  })());
+  event.respondWith(serve(request).then(isolated));
 });
+
+async function serve(request) {
+  const cache = await caches.open(CACHE);
+  const key = request.mode === "navigate" ? "./" : request;
+  // A page that found a cached file damaged (a model failing its sha256) asks again with
+  // cache: "reload": fetch it from the network and repair the cache with it.
+  if (request.cache === "reload" && request.mode !== "navigate") {
+    const fresh = await fetch(request);
+    if (fresh.ok && (await cache.match(key, { ignoreSearch: true }))) await cache.put(key, fresh.clone());
+    return fresh;
+  }
+  const cached = await cache.match(key, { ignoreSearch: true });
+  if (cached) return cached;
+  return fetch(request);
+}
+

@@ -71,9 +71,10 @@ async function makeRunner(engine, side) {
   }
   const ort = await import('/ort/ort.all.min.mjs');
   ort.env.wasm.wasmPaths = '/ort/';
-  // Not cross-origin isolated (as on any static host without COOP/COEP headers): one thread,
-  // as Atelier's CPU engine. Say so explicitly rather than rely on the fallback.
-  ort.env.wasm.numThreads = 1;
+  // 'ort-wasm': one thread, as on a page that is not cross-origin isolated (said explicitly
+  // rather than left to the fallback). 'ort-wasm-threads': as many threads as Atelier's threaded
+  // worker takes (every core, at most 8); the benchmark server isolates the page for it.
+  ort.env.wasm.numThreads = engine === 'ort-wasm-threads' ? Math.min(navigator.hardwareConcurrency, 8) : 1;
   const provider = engine === 'ort-webgpu' ? 'webgpu' : 'wasm';
   let session; let feeds;
   return {
@@ -87,7 +88,7 @@ async function makeRunner(engine, side) {
       const out = await session.run(feeds);
       return out.stylized.data;
     },
-    info: () => ({ backend: provider }),
+    info: () => ({ backend: provider, threads: ort.env.wasm.numThreads }),
   };
 }
 

@@ -25,7 +25,9 @@ const ENGINES = arg('engines', 'atelier-webgpu,ort-webgpu,atelier-cpu,ort-wasm')
 const OUT = arg('out', path.join(ROOT, 'target/bench/browser.json'));
 // wonnx keeps every tensor under 2^24 elements: above this side the app tiles (see pipeline.rs).
 const WONNX_MAX_SINGLE_PASS = 724;
-const PEER = { 'atelier-webgpu': 'ort-webgpu', 'atelier-webgpu-tiled': 'ort-webgpu', 'atelier-cpu': 'ort-wasm' };
+const PEER = { 'atelier-webgpu': 'ort-webgpu', 'atelier-webgpu-tiled': 'ort-webgpu', 'atelier-cpu': 'ort-wasm',
+  'atelier-app': 'ort-wasm', 'atelier-app-threads': 'ort-wasm-threads' };
+const STYLES = JSON.parse(await readFile(path.join(ROOT, 'models/manifest.json'), 'utf8')).styles.map((s) => s.id);
 
 const ROUTES = [
   ['/app/', path.join(ROOT, 'dist')],
@@ -47,7 +49,12 @@ function serve() {
     try {
       if ((await stat(file)).isDirectory()) file = path.join(file, 'index.html');
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      // Cross-origin isolated, as the app's service worker makes its pages from the second visit
+      // on: shared memory for the threaded engines (Atelier's worker_mt, onnxruntime-web's threads).
+      res.writeHead(200, {
+        'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store',
+        'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp',
+      });
       res.end(body);
     } catch { res.writeHead(404).end(); }
   });
@@ -70,6 +77,79 @@ async function runConfig(base, engine, side) {
     await page.waitForFunction(() => typeof window.benchRun === 'function');
     const r = await page.evaluate((cfg) => window.benchRun(cfg), { engine, side, reps: REPS });
     return { ...r, warmMedianMs: median(r.warm), warmMinMs: Math.min(...r.warm), warmMaxMs: Math.max(...r.warm) };
+  } catch (e) {
+    return { engine, side, error: String(e.message ?? e).split('\n')[0] };
+  } finally {
+    await browser.close();
+  }
+}
+
+/**
+ * Atelier's CPU engine as the app runs it, in its inference worker: 'atelier-app-threads' is the
+ * threaded worker (the page is isolated), 'atelier-app' the single-threaded one (?atelier-threads=1).
+ * The smallest brush makes the network paint the photo at its own size (up to 1152 px), and the
+ * photo is sized so that with the app's reflection padding the pass is `side` x `side`: the same
+ * work as the peers' (a `side` photo would be padded past 1024 px and tiled). Cold: from choosing the photo to the picture (decode and the
+ * first painting); warm: the worker's own time for painting it again in other styles (the app
+ * caches a style it has painted), which includes the pipeline around the pass (padding, crop).
+ */
+/** The photo side whose padded pass is `side` (src/pipeline.rs reflect_pad_amounts, stride 4). */
+function photoSideFor(side) {
+  for (let p = side; p > 0; p--) {
+    const pad = Math.min(Math.max(Math.round(p / 16), 8), 40);
+    const padded = p + 2 * pad;
+    if (padded + ((4 - (padded % 4)) % 4) === side) return p;
+  }
+  throw new Error(`no photo pads to ${side}`);
+}
+
+async function runAppConfig(base, engine, side) {
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => console.error(`[${engine} ${side}] ${e.message}`));
+    await page.goto(`${base}app/${engine === 'atelier-app' ? '?atelier-threads=1' : ''}`);
+    await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 120_000 });
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    if (engine === 'atelier-app-threads' && cores > 1) {
+      await page.waitForFunction(() => / \d+ threads$/.test(document.querySelector('[data-testid=engine-badge]').textContent.trim()), null, { timeout: 60_000 });
+    }
+    const badge = (await page.locator('[data-testid=engine-badge]').textContent()).trim();
+    await page.evaluate(() => {
+      const slider = document.querySelector('[data-testid=brush-slider]');
+      slider.value = '-2';
+      slider.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    const png = await page.evaluate(async (side) => {
+      // (side is the photo's here)
+      const rgba = new Uint8ClampedArray(4 * side * side);
+      for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) {
+        const i = 4 * (y * side + x);
+        rgba[i] = Math.round((x / side) * 255); rgba[i + 1] = Math.round((y / side) * 255);
+        rgba[i + 2] = Math.round((0.5 + 0.5 * Math.sin((x + 2 * y) / 7)) * 255); rgba[i + 3] = 255;
+      }
+      const canvas = new OffscreenCanvas(side, side);
+      canvas.getContext('2d').putImageData(new ImageData(rgba, side, side), 0, 0);
+      return Array.from(new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer()));
+    }, photoSideFor(side));
+    const painted = async () => {
+      await page.waitForSelector('[data-testid=result-image][data-state=ready]', { timeout: 300_000 });
+      const caption = await page.locator('figcaption').first().textContent();
+      return Number(/([\d.]+) ms/.exec(caption)?.[1]);
+    };
+    const t0 = Date.now();
+    await page.setInputFiles('[data-testid=image-input]', { name: 'bench.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+    await painted();
+    const coldMs = Date.now() - t0;
+    const warm = [];
+    for (let r = 0; r < REPS; r++) {
+      const job = await page.getAttribute('[data-testid=result-image]', 'data-job');
+      await page.click(`[data-testid=style-card-${STYLES[(r + 1) % STYLES.length]}]`);
+      await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, job, { timeout: 300_000 });
+      warm.push(await painted());
+    }
+    return { engine, side, coldMs, warm, info: { badge }, sample: [],
+      warmMedianMs: median(warm), warmMinMs: Math.min(...warm), warmMaxMs: Math.max(...warm) };
   } catch (e) {
     return { engine, side, error: String(e.message ?? e).split('\n')[0] };
   } finally {
@@ -141,7 +221,7 @@ const results = [];
 for (const side of SIZES) {
   for (const requested of ENGINES) {
     const engine = requested === 'atelier-webgpu' && side > WONNX_MAX_SINGLE_PASS ? 'atelier-webgpu-tiled' : requested;
-    const r = await runConfig(base, engine, side);
+    const r = engine.startsWith('atelier-app') ? await runAppConfig(base, engine, side) : await runConfig(base, engine, side);
     results.push(r);
     const line = r.error ? `error: ${r.error}` : `cold ${r.coldMs.toFixed(0)} ms, warm median ${r.warmMedianMs.toFixed(1)} ms (${r.warmMinMs.toFixed(1)}-${r.warmMaxMs.toFixed(1)})`;
     console.error(`${engine.padEnd(22)} ${String(side).padStart(5)}  ${line}`);
@@ -169,7 +249,7 @@ for (const r of results) {
   const ref = results.find((p) => p.engine === 'ort-wasm' && p.side === r.side && !p.error);
   const ratio = (a, b) => (peer ? `${(a / b).toFixed(2)}x` : '-');
   // The tiled pipeline returns 8-bit RGBA, not a tensor: no element-wise comparison.
-  const diff = ref && !r.engine.endsWith('tiled') ? maxDiff(r.sample, ref.sample).toExponential(1) : '-';
+  const diff = ref && r.sample.length && !r.engine.endsWith('tiled') ? maxDiff(r.sample, ref.sample).toExponential(1) : '-';
   table.push(`| ${r.engine} | ${r.side} | ${r.coldMs.toFixed(0)} | ${r.warmMedianMs.toFixed(1)} | ${r.warmMinMs.toFixed(1)}-${r.warmMaxMs.toFixed(1)} | `
     + `${peer ? ratio(r.coldMs, peer.coldMs) : '-'} | ${peer ? ratio(r.warmMedianMs, peer.warmMedianMs) : '-'} | ${diff} |`);
 }

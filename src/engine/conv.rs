@@ -18,6 +18,8 @@
 //! Chromium (wasm, simd128) on the 256x256 generator pass: 423 ms with im2col + matrixmultiply
 //! everywhere, 169 ms with these (docs/benchmarks.md).
 
+use super::threads::{map_parallel, threads};
+
 /// A convolution's shape: NCHW with N = 1, ONNX `pads` = [top, left, bottom, right].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConvShape {
@@ -67,25 +69,6 @@ pub fn conv2d(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) ->
 /// microseconds per thread, a band of this size takes about a millisecond.
 const PARALLEL_MIN_MACS: usize = 1 << 21;
 
-/// How many threads the CPU engine's convolutions use: `ATELIER_THREADS` where set (1 turns the
-/// threads off, for comparisons), else every core the system offers; always 1 in wasm (a
-/// single-threaded build).
-pub fn threads() -> usize {
-    #[cfg(target_arch = "wasm32")]
-    return 1;
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-        *THREADS.get_or_init(|| {
-            std::env::var("ATELIER_THREADS")
-                .ok()
-                .and_then(|v| v.parse::<usize>().ok())
-                .filter(|&n| n > 0)
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        })
-    }
-}
-
 /// `conv2d` with a given algorithm, split into bands of output rows computed on `threads()`
 /// threads. Each band is the same convolution on the input rows it reads (the padding it needs
 /// kept), so every output value is computed exactly as in one pass: bit-identical results.
@@ -115,34 +98,25 @@ fn conv2d_in_bands(
     if threads < 2 {
         return conv2d_serial(algorithm, shape, input, weight, bias);
     }
-    #[cfg(target_arch = "wasm32")]
-    unreachable!("one thread in wasm");
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let band_rows = shape.oh.div_ceil(threads).next_multiple_of(2);
-        let bands: Vec<(usize, usize)> =
-            (0..shape.oh).step_by(band_rows).map(|r0| (r0, band_rows.min(shape.oh - r0))).collect();
-        let results: Vec<Vec<f32>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = bands
-                .iter()
-                .map(|&(r0, rows)| scope.spawn(move || conv_band(algorithm, shape, input, weight, bias, r0, rows)))
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
-        });
-        let plane = shape.oh * shape.ow;
-        let mut out = vec![0.0f32; shape.c_out * plane];
-        for (&(r0, rows), band) in bands.iter().zip(&results) {
-            for o in 0..shape.c_out {
-                out[o * plane + r0 * shape.ow..][..rows * shape.ow].copy_from_slice(&band[o * rows * shape.ow..][..rows * shape.ow]);
-            }
+    let band_rows = shape.oh.div_ceil(threads).next_multiple_of(2);
+    let bands: Vec<(usize, usize)> =
+        (0..shape.oh).step_by(band_rows).map(|r0| (r0, band_rows.min(shape.oh - r0))).collect();
+    let results: Vec<Vec<f32>> = map_parallel(bands.len(), |i| {
+        let (r0, rows) = bands[i];
+        conv_band(algorithm, shape, input, weight, bias, r0, rows)
+    });
+    let plane = shape.oh * shape.ow;
+    let mut out = vec![0.0f32; shape.c_out * plane];
+    for (&(r0, rows), band) in bands.iter().zip(&results) {
+        for o in 0..shape.c_out {
+            out[o * plane + r0 * shape.ow..][..rows * shape.ow].copy_from_slice(&band[o * rows * shape.ow..][..rows * shape.ow]);
         }
-        out
     }
+    out
 }
 
 /// Output rows `r0 .. r0 + rows` of the convolution: the input rows they read (copied out of
 /// each channel), with the top padding that is left at this band.
-#[cfg(not(target_arch = "wasm32"))]
 fn conv_band(
     algorithm: ConvAlgorithm,
     shape: &ConvShape,
@@ -280,27 +254,20 @@ fn upsample2_conv3x3_on(
     if threads < 2 {
         return upsample_rows_on(simd, &job, 0, h);
     }
-    #[cfg(target_arch = "wasm32")]
-    unreachable!("one thread in wasm");
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let band = h.div_ceil(threads);
-        let bands: Vec<(usize, usize)> = (0..h).step_by(band).map(|r0| (r0, band.min(h - r0))).collect();
-        let results: Vec<Vec<f32>> = std::thread::scope(|scope| {
-            let job = &job;
-            let handles: Vec<_> =
-                bands.iter().map(|&(r0, rows)| scope.spawn(move || upsample_rows_on(simd, job, r0, rows))).collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
-        });
-        let ow = 2 * w;
-        let mut out = vec![0.0f32; c_out * 2 * h * ow];
-        for (&(r0, rows), part) in bands.iter().zip(&results) {
-            for o in 0..c_out {
-                out[(o * 2 * h + 2 * r0) * ow..][..2 * rows * ow].copy_from_slice(&part[o * 2 * rows * ow..][..2 * rows * ow]);
-            }
+    let band = h.div_ceil(threads);
+    let bands: Vec<(usize, usize)> = (0..h).step_by(band).map(|r0| (r0, band.min(h - r0))).collect();
+    let results: Vec<Vec<f32>> = map_parallel(bands.len(), |i| {
+        let (r0, rows) = bands[i];
+        upsample_rows_on(simd, &job, r0, rows)
+    });
+    let ow = 2 * w;
+    let mut out = vec![0.0f32; c_out * 2 * h * ow];
+    for (&(r0, rows), part) in bands.iter().zip(&results) {
+        for o in 0..c_out {
+            out[(o * 2 * h + 2 * r0) * ow..][..2 * rows * ow].copy_from_slice(&part[o * 2 * rows * ow..][..2 * rows * ow]);
         }
-        out
     }
+    out
 }
 
 /// Output channels per register block of the upsampling kernel: with two phases of one vector

@@ -3,6 +3,7 @@
 
 mod conv;
 mod cpu;
+mod threads;
 mod wonnx_engine;
 
 use std::collections::HashMap;
@@ -16,7 +17,10 @@ use thiserror::Error;
 
 use crate::model::{GraphError, GraphVariant};
 
-pub use conv::{threads as cpu_threads, Simd};
+pub use conv::Simd;
+pub use threads::{threads as cpu_threads, THREADED_GLUE};
+#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+pub use threads::start_pool;
 pub use cpu::CpuEngine;
 pub use wonnx_engine::WonnxEngine;
 #[cfg(not(target_arch = "wasm32"))]

@@ -31,8 +31,9 @@ use crate::protocol::{EngineChoice, EngineStatus, Fault, Stage, Switches, Worker
 
 /// Where the model package is served from, relative to the page.
 const MODELS_PATH: &str = "models/";
-/// The worker's script, as Trunk emits it next to index.html.
-const WORKER_PATH: &str = "./worker.js";
+/// The worker's first script (static/worker-loader.js): it picks the threaded or the
+/// single-threaded build of the worker, which Trunk and scripts/build-threads.sh put beside it.
+const WORKER_LOADER: &str = "./worker-loader.js";
 const SIZES: [u32; 3] = [1024, 2048, 4096];
 const LANG_KEY: &str = "atelier.lang";
 const THEME_KEY: &str = "atelier.theme";
@@ -141,6 +142,8 @@ struct Painted {
 pub struct App {
     worker: WorkerBridge<InferenceWorker>,
     engine: EngineStatus,
+    /// The CPU engine's threads in this worker (1 but in the threaded build).
+    cpu_threads: u32,
     styles: Vec<StyleEntry>,
     style: Option<String>,
     mix_style: Option<String>,
@@ -222,7 +225,8 @@ fn switches() -> Switches {
 /// A worker with the package loading. `gpu_failed`: the last one died on the GPU (paint on the CPU).
 fn spawn_worker(ctx: &Context<App>, gpu_failed: Option<String>, fault: Option<Fault>) -> WorkerBridge<InferenceWorker> {
     let link = ctx.link().clone();
-    let worker = InferenceWorker::spawner().callback(move |r| link.send_message(Msg::Worker(r))).spawn(WORKER_PATH);
+    let loader = if switches().single_thread { format!("{WORKER_LOADER}?threads=1") } else { WORKER_LOADER.to_string() };
+    let worker = InferenceWorker::spawner().callback(move |r| link.send_message(Msg::Worker(r))).spawn_with_loader(&loader);
     worker.send(WorkerRequest::Init {
         models_url: absolute_url(MODELS_PATH),
         engine: EngineChoice::Auto,
@@ -278,6 +282,7 @@ impl Component for App {
         let app = App {
             worker: spawn_worker(ctx, None, switches().fault),
             engine: EngineStatus::Probing,
+            cpu_threads: 1,
             styles: Vec::new(),
             style: None,
             mix_style: None,
@@ -626,7 +631,14 @@ impl Component for App {
         let (badge_state, badge_text, badge_title) = match &self.engine {
             EngineStatus::Probing => ("probing", w.probing.to_string(), String::new()),
             EngineStatus::Gpu { adapter } => ("ready", EngineKind::Gpu.label().to_string(), adapter.clone()),
-            EngineStatus::Cpu { reason } => ("ready", EngineKind::Cpu.label().to_string(), cpu_reason(self.lang, reason)),
+            EngineStatus::Cpu { reason } => {
+                let label = if self.cpu_threads > 1 {
+                    w.cpu_threads.replace("{}", &self.cpu_threads.to_string())
+                } else {
+                    EngineKind::Cpu.label().to_string()
+                };
+                ("ready", label, cpu_reason(self.lang, reason))
+            }
             EngineStatus::Unavailable { problem: p } => ("none", w.no_engine.to_string(), problem(self.lang, &Problem::Studio(p.clone()))),
         };
         let stage_text = match self.jobs.stage() {
@@ -1094,6 +1106,7 @@ impl App {
         let gpu_failed = (self.engine.kind() == Some(EngineKind::Gpu)).then(|| message.clone());
         self.worker = spawn_worker(ctx, gpu_failed, None);
         self.engine = EngineStatus::Probing;
+        self.cpu_threads = 1;
         for photo in [&self.photo, &self.pending_photo].into_iter().flatten() {
             self.worker.send(photo.to_worker());
         }
@@ -1111,6 +1124,7 @@ impl App {
     fn on_worker(&mut self, ctx: &Context<Self>, response: WorkerResponse) -> bool {
         match response {
             WorkerResponse::Engine(status) => self.engine = status,
+            WorkerResponse::Threads(threads) => self.cpu_threads = threads,
             WorkerResponse::Loading { done, total } => self.loading = (done < total).then_some((done, total)),
             WorkerResponse::Styles(styles) => self.styles = styles,
             WorkerResponse::Progress { job, stage } => return self.jobs.progress(job, stage, js_sys::Date::now()),

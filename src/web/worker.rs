@@ -127,6 +127,8 @@ async fn drain(state: Rc<RefCell<WorkerState>>, flags: Rc<JobFlags>, scope: Work
         let respond = |response| scope.respond(id, response);
         match request {
             WorkerRequest::Init { models_url, engine, software_gpu, gpu_failed, fault } => {
+                #[cfg(target_feature = "atomics")]
+                start_threads(scope.clone(), id);
                 let settings = InitSettings { choice: engine, software_gpu, gpu_failed, fault };
                 init(&state, &flags, &models_url, settings, &respond).await
             }
@@ -152,6 +154,40 @@ async fn drain(state: Rc<RefCell<WorkerState>>, flags: Rc<JobFlags>, scope: Work
             WorkerRequest::Cancel { .. } => {}
         }
     }
+}
+
+/// Threads the CPU engine uses at most in the browser (the calling one included): beyond 8 the
+/// bands get thin and the memory per thread grows for little.
+#[cfg(target_feature = "atomics")]
+const MAX_THREADS: usize = 8;
+
+/// The threaded build (worker_mt): a pool of threads for the CPU engine, started beside the
+/// package download; the page hears how many once they run. Where the pool cannot start the
+/// engine stays on this one thread.
+#[cfg(target_feature = "atomics")]
+fn start_threads(scope: WorkerScope<InferenceWorker>, id: HandlerId) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+        let cores = global.navigator().hardware_concurrency() as usize;
+        let workers = cores.clamp(1, MAX_THREADS) - 1;
+        if workers == 0 {
+            return;
+        }
+        // The loader (static/worker-loader.js) is this worker's script: the build sits beside it.
+        let href = js_sys::Reflect::get(&global, &"location".into())
+            .and_then(|location| js_sys::Reflect::get(&location, &"href".into()))
+            .ok()
+            .and_then(|href| href.as_string())
+            .unwrap_or_default();
+        let glue = match web_sys::Url::new_with_base(crate::engine::THREADED_GLUE, &href) {
+            Ok(url) => url.href(),
+            Err(_) => return web_sys::console::warn_1(&format!("Atelier: no URL for the threaded build beside {href}").into()),
+        };
+        match crate::engine::start_pool(&glue, workers).await {
+            Ok(threads) => scope.respond(id, WorkerResponse::Threads(threads as u32)),
+            Err(error) => web_sys::console::warn_1(&format!("Atelier: the CPU engine stays on one thread: {error:?}").into()),
+        }
+    });
 }
 
 struct InitSettings {
