@@ -77,6 +77,8 @@ pub enum Msg {
     CloseEngineNotice,
     /// The picture at 100 % (one canvas pixel per CSS pixel, panned by scrolling) or fitted.
     ToggleActualSize,
+    /// The picture full screen, or back (the button, or F).
+    ToggleFullScreen,
     /// Zoom by `factor` about a point of the window (Ctrl+wheel, a trackpad's pinch, two fingers).
     Zoom { factor: f64, client_x: f64, client_y: f64 },
 
@@ -235,6 +237,20 @@ fn spawn_worker(ctx: &Context<App>, gpu_failed: Option<String>, fault: Option<Fa
         fault,
     });
     worker
+}
+
+/// One press of + or - zooms by this much (the wheel's steps are finer).
+const KEY_ZOOM_STEP: f64 = 1.25;
+
+/// `element` full screen, or leave full screen where something is (Esc leaves it too, by the
+/// browser). Where the browser refuses (an iframe without allowfullscreen) nothing happens.
+fn toggle_full_screen(element: &NodeRef) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    if document.fullscreen_element().is_some() {
+        document.exit_fullscreen();
+    } else if let Some(element) = element.cast::<web_sys::Element>() {
+        let _ = element.request_fullscreen();
+    }
 }
 
 fn slider_value(e: &InputEvent) -> f32 {
@@ -432,7 +448,23 @@ impl Component for App {
             }
             Msg::Shortcut(Shortcut::PeekOriginal) if self.painted.is_some() => self.peeking = true,
             Msg::Shortcut(Shortcut::Save) if self.painted.is_some() => return Component::update(self, ctx, Msg::Download { jpeg: false }),
-            Msg::Shortcut(_) => return false,
+            Msg::Shortcut(zoom @ (Shortcut::ZoomIn | Shortcut::ZoomOut)) => {
+                // About the middle of what is in view of the picture.
+                let Some(view) = self.compare_box.cast::<web_sys::Element>().map(|e| e.get_bounding_client_rect()) else { return false };
+                let factor = if zoom == Shortcut::ZoomIn { KEY_ZOOM_STEP } else { 1.0 / KEY_ZOOM_STEP };
+                return self.zoom_by(factor, view.left() + view.width() / 2.0, view.top() + view.height() / 2.0);
+            }
+            Msg::Shortcut(Shortcut::ZoomFit) => {
+                let changed = self.zoom.is_some();
+                self.zoom = None;
+                self.pending_scroll = None;
+                return changed;
+            }
+            Msg::Shortcut(Shortcut::FullScreen) | Msg::ToggleFullScreen if self.painted.is_some() => {
+                toggle_full_screen(&self.compare_box);
+                return false;
+            }
+            Msg::Shortcut(_) | Msg::ToggleFullScreen => return false,
             Msg::PeekEnd if self.peeking => self.peeking = false,
             Msg::PeekEnd => return false,
             Msg::Download { jpeg } => {
@@ -764,6 +796,9 @@ impl Component for App {
                                 if let Some(z) = self.zoom {
                                     <span class="zoom-level" data-testid="zoom-level">{ format!("{:.0} %", z * 100.0) }</span>
                                 }
+                                <button class="ghost" data-testid="fullscreen-toggle" onclick={link.callback(|_| Msg::ToggleFullScreen)}>
+                                    { w.full_screen }
+                                </button>
                                 <p class="shortcuts" data-testid="shortcuts">{ w.shortcuts }</p>
                             </div>
                             if let Some(p) = &self.painted {

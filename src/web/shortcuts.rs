@@ -4,6 +4,8 @@
 //! - Left / Right arrow: the previous / next painting in the gallery (wrapping round).
 //! - Hold O: the original photo in place of the painting, while the key is down.
 //! - Ctrl+S (Cmd+S on a Mac): download the painting as PNG.
+//! - + / -: zoom the picture in / out about its centre; 0: fit it to the view again.
+//! - F: the picture full screen (Esc, or F again, leaves).
 //!
 //! Keys go to a form control first: arrows move a focused slider or menu, letters type into a
 //! text field. Saving works everywhere, as it does in other editors.
@@ -16,6 +18,10 @@ pub enum Shortcut {
     /// Start showing the original (key down); `KeyUp` of the same key ends it.
     PeekOriginal,
     Save,
+    ZoomIn,
+    ZoomOut,
+    ZoomFit,
+    FullScreen,
 }
 
 /// One keydown, as the listener sees it.
@@ -48,6 +54,11 @@ pub fn shortcut(press: &KeyPress) -> Option<Shortcut> {
         "ArrowLeft" if !press.shift => Some(Shortcut::PreviousStyle),
         "ArrowRight" if !press.shift => Some(Shortcut::NextStyle),
         key if key.eq_ignore_ascii_case(PEEK_KEY) && !press.repeat => Some(Shortcut::PeekOriginal),
+        // "+" is a shifted key on most layouts, "=" the same key unshifted; both zoom in.
+        "+" | "=" => Some(Shortcut::ZoomIn),
+        "-" | "_" => Some(Shortcut::ZoomOut),
+        "0" if !press.shift => Some(Shortcut::ZoomFit),
+        key if key.eq_ignore_ascii_case("f") && !press.repeat && !press.shift => Some(Shortcut::FullScreen),
         _ => None,
     }
 }
@@ -109,6 +120,24 @@ mod tests {
         }
         assert_eq!(shortcut(&key("s")), None);
         assert_eq!(shortcut(&KeyPress { command: true, alt: true, ..key("s") }), None);
+    }
+
+    #[test]
+    fn plus_minus_zero_zoom_and_f_goes_full_screen() {
+        assert_eq!(shortcut(&KeyPress { shift: true, ..key("+") }), Some(Shortcut::ZoomIn));
+        assert_eq!(shortcut(&key("=")), Some(Shortcut::ZoomIn));
+        assert_eq!(shortcut(&key("-")), Some(Shortcut::ZoomOut));
+        assert_eq!(shortcut(&key("0")), Some(Shortcut::ZoomFit));
+        assert_eq!(shortcut(&key("f")), Some(Shortcut::FullScreen));
+        assert_eq!(shortcut(&key("F")), Some(Shortcut::FullScreen));
+        // Ctrl/Cmd with +, - and 0 zoom the whole page: the browser's, not ours.
+        for k in ["+", "=", "-", "0"] {
+            assert_eq!(shortcut(&KeyPress { command: true, ..key(k) }), None, "{k}");
+        }
+        // Typing in a field, or a held F, does nothing here.
+        assert_eq!(shortcut(&KeyPress { in_control: true, ..key("f") }), None);
+        assert_eq!(shortcut(&KeyPress { in_control: true, ..key("-") }), None);
+        assert_eq!(shortcut(&KeyPress { repeat: true, ..key("f") }), None);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-// Keyboard shortcuts: arrows change the painting, holding O shows the original, Ctrl+S saves;
-// a focused slider keeps its arrows.
+// Keyboard shortcuts: arrows change the painting, holding O shows the original, Ctrl+S saves,
+// + - 0 zoom, F goes full screen; a focused slider keeps its arrows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -20,7 +20,7 @@ async function paintedAfter(page, previousJob) {
   }, previousJob, { timeout: 120_000 });
 }
 
-test('arrows, hold O and Ctrl+S', { timeout: 240_000 }, async () => {
+test('arrows, hold O, Ctrl+S, + - 0 and F', { timeout: 240_000 }, async () => {
   const ids = servedManifest().styles.map((s) => s.id);
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   watchPage(page);
@@ -60,6 +60,33 @@ test('arrows, hold O and Ctrl+S', { timeout: 240_000 }, async () => {
   // Ctrl+S downloads the painting (not the page).
   const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Control+s')]);
   assert.match(download.suggestedFilename(), /\.png$/);
+
+  // + and - zoom about the middle of the view, 0 fits the picture again.
+  const zoomLevel = () => page.locator('[data-testid=zoom-level]').textContent();
+  await page.keyboard.press('+');
+  await page.waitForSelector('[data-testid=compare][data-zoom="1.250"]');
+  assert.equal(await zoomLevel(), '125 %');
+  await page.keyboard.press('=');
+  await page.waitForFunction(() => document.querySelector('[data-testid=zoom-level]')?.textContent === '156 %');
+  await page.keyboard.press('-');
+  await page.waitForSelector('[data-testid=compare][data-zoom="1.250"]');
+  await page.keyboard.press('0');
+  await page.waitForSelector('[data-testid=compare][data-zoom=fit]');
+  assert.equal(await page.locator('[data-testid=zoom-level]').count(), 0);
+
+  // F puts the picture full screen and F again leaves; the button does the same.
+  const fullScreen = () => page.evaluate(() => document.fullscreenElement?.dataset.testid ?? null);
+  await page.keyboard.press('f');
+  await page.waitForFunction(() => document.fullscreenElement !== null);
+  assert.equal(await fullScreen(), 'compare');
+  await page.keyboard.press('f');
+  await page.waitForFunction(() => document.fullscreenElement === null);
+  await page.click('[data-testid=fullscreen-toggle]');
+  await page.waitForFunction(() => document.fullscreenElement !== null);
+  assert.equal(await fullScreen(), 'compare');
+  // (Esc is the browser's own way out; a page's synthetic Escape does not reach it headless.)
+  await page.keyboard.press('f');
+  await page.waitForFunction(() => document.fullscreenElement === null);
 
   // A focused slider keeps its arrows: the painting stays.
   const styleBefore = await pressed(page, ids[ids.length - 1]);
