@@ -92,6 +92,26 @@ pub enum Stage {
     Painting { done: u32, total: u32 },
 }
 
+/// A photo and its painting as RGBA of `width` x `height`, for the device's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PicturePair {
+    pub width: u32,
+    pub height: u32,
+    #[serde(with = "serde_bytes")]
+    pub photo: Vec<u8>,
+    #[serde(with = "serde_bytes")]
+    pub stylized: Vec<u8>,
+}
+
+/// What the page keeps of a new painting in its history, scaled in the worker so the page's
+/// thread never resizes: the pair at most `HISTORY_SIDE` px (None where the painting is no
+/// larger: the page keeps the pixels it was sent), and a thumbnail-sized pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryCopies {
+    pub scaled: Option<PicturePair>,
+    pub thumbnail: PicturePair,
+}
+
 /// From the worker to the app.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum WorkerResponse {
@@ -120,6 +140,8 @@ pub enum WorkerResponse {
         engine: EngineKind,
         elapsed_ms: f64,
         cached: bool,
+        /// For the history; None for a painting sent again from the cache (kept already).
+        history: Option<HistoryCopies>,
     },
     Failed { job: u64, error: StudioError },
     /// The worker panicked during `job` (its wasm instance is gone): the page replaces it.
@@ -154,6 +176,7 @@ mod tests {
             engine: EngineKind::Cpu,
             elapsed_ms: 12.5,
             cached: false,
+            history: None,
         };
         let encoded = bincode::serialize(&done).expect("encodes");
         assert!(encoded.len() < 2 * pixels.len() + 64, "{} bytes for {} of pixels", encoded.len(), 2 * pixels.len());

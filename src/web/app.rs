@@ -27,7 +27,7 @@ use crate::engine::EngineKind;
 use crate::model::package::StyleEntry;
 use crate::model::StyleChoice;
 use crate::pipeline::{adjust, Adjustments, Brush};
-use crate::protocol::{EngineChoice, EngineStatus, Fault, Stage, Switches, WorkerRequest, WorkerResponse};
+use crate::protocol::{EngineChoice, EngineStatus, Fault, HistoryCopies, Stage, Switches, WorkerRequest, WorkerResponse};
 
 /// Where the model package is served from, relative to the page.
 const MODELS_PATH: &str = "models/";
@@ -1021,7 +1021,6 @@ impl App {
         }
     }
 
-    /// Keep the new painting in the device's history (pictures above 2048 px are kept at 2048).
     /// Show `url` (an object URL) as the chosen photo, freeing the previous one.
     fn set_chosen(&mut self, url: Option<String>) {
         if let Some(old) = std::mem::replace(&mut self.chosen, url) {
@@ -1029,14 +1028,22 @@ impl App {
         }
     }
 
-    fn save_to_history(&self, ctx: &Context<Self>) {
+    /// Keep the new painting in the device's history, from the copies the worker scaled for it
+    /// (pictures above 2048 px are kept at 2048).
+    fn save_to_history(&self, ctx: &Context<Self>, copies: HistoryCopies) {
         let (Some(_), Some(p)) = (&self.db, &self.painted) else { return };
-        let (w, h) = crate::imaging::fit_within(p.photo.width(), p.photo.height(), 2048);
-        let photo = crate::imaging::resize_to(&p.photo, w, h);
-        let stylized = crate::imaging::resize_to(&p.stylized, w, h);
-        let (tw, th) = crate::imaging::fit_within(w, h, 96);
-        let small = |image: &RgbaImage| crate::imaging::resize_to(image, tw, th);
-        let thumbnail = thumbnail_url(&adjust(&small(&photo), &small(&stylized), self.adjustments)).unwrap_or_default();
+        let (w, h, photo, stylized) = match copies.scaled {
+            Some(scaled) => (scaled.width, scaled.height, scaled.photo, scaled.stylized),
+            None => (p.photo.width(), p.photo.height(), p.photo.as_raw().clone(), p.stylized.as_raw().clone()),
+        };
+        let thumb = copies.thumbnail;
+        let thumbnail = match (
+            RgbaImage::from_raw(thumb.width, thumb.height, thumb.photo),
+            RgbaImage::from_raw(thumb.width, thumb.height, thumb.stylized),
+        ) {
+            (Some(photo), Some(stylized)) => thumbnail_url(&adjust(&photo, &stylized, self.adjustments)).unwrap_or_default(),
+            _ => String::new(),
+        };
         let meta = HistoryMeta {
             created_ms: js_sys::Date::now(),
             photo_name: self.photo.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
@@ -1050,7 +1057,7 @@ impl App {
         // One entry per photo and settings: the new one replaces the same painting made before.
         let replaced = crate::web::history_meta::replaced_by(&self.history, &meta);
         self.change_history(ctx, move |db| async move {
-            history::add(&db, &meta, photo.as_raw(), stylized.as_raw()).await?;
+            history::add(&db, &meta, &photo, &stylized).await?;
             for id in replaced {
                 history::delete(&db, id).await?;
             }
@@ -1163,7 +1170,7 @@ impl App {
             WorkerResponse::Loading { done, total } => self.loading = (done < total).then_some((done, total)),
             WorkerResponse::Styles(styles) => self.styles = styles,
             WorkerResponse::Progress { job, stage } => return self.jobs.progress(job, stage, js_sys::Date::now()),
-            WorkerResponse::Done { job, width, height, photo, stylized, engine, elapsed_ms, cached } if self.jobs.is_current(job) => {
+            WorkerResponse::Done { job, width, height, photo, stylized, engine, elapsed_ms, cached, history } if self.jobs.is_current(job) => {
                 let request = self.jobs.finish();
                 if let Some(p) = self.pending_photo.take() {
                     self.photo = Some(p);
@@ -1181,9 +1188,10 @@ impl App {
                         // cover the buttons (the badge keeps saying which engine paints).
                         self.engine_notice_closed = true;
                         self.redraw();
-                        // A painting shown again from the worker's cache is in the history already.
-                        if !cached {
-                            self.save_to_history(ctx);
+                        // A painting shown again from the worker's cache is in the history already
+                        // (and comes without copies for it).
+                        if let Some(copies) = history {
+                            self.save_to_history(ctx, copies);
                         }
                     }
                     _ => self.error = Some(Problem::WrongSize),

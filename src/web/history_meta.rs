@@ -3,8 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use image::RgbaImage;
+
+use crate::imaging;
 use crate::model::StyleChoice;
 use crate::pipeline::{Adjustments, Brush};
+use crate::protocol::{HistoryCopies, PicturePair};
 
 /// What the list shows and what reopening restores, besides the pixels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,6 +24,26 @@ pub struct HistoryMeta {
     pub height: u32,
     /// A small JPEG data URL of the result.
     pub thumbnail: String,
+}
+
+/// The longest side the history keeps a painting at (a 4096 px painting is kept at 2048).
+pub const HISTORY_SIDE: u32 = 2048;
+/// The longest side of a history entry's thumbnail.
+pub const THUMBNAIL_SIDE: u32 = 96;
+
+/// The copies of `photo` and `stylized` (the same size) the history keeps: scaled to at most
+/// `HISTORY_SIDE` (None where they are no larger), and to `THUMBNAIL_SIDE`.
+pub fn history_copies(photo: &RgbaImage, stylized: &RgbaImage) -> HistoryCopies {
+    let pair = |w: u32, h: u32| PicturePair {
+        width: w,
+        height: h,
+        photo: imaging::resize_to(photo, w, h).into_raw(),
+        stylized: imaging::resize_to(stylized, w, h).into_raw(),
+    };
+    let (w, h) = imaging::fit_within(photo.width(), photo.height(), HISTORY_SIDE);
+    let scaled = ((w, h) != photo.dimensions()).then(|| pair(w, h));
+    let (tw, th) = imaging::fit_within(w, h, THUMBNAIL_SIDE);
+    HistoryCopies { scaled, thumbnail: pair(tw, th) }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +71,29 @@ pub fn replaced_by(items: &[HistoryItem], new: &HistoryMeta) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn picture(w: u32, h: u32, seed: u8) -> RgbaImage {
+        RgbaImage::from_fn(w, h, |x, y| image::Rgba([(x as u8).wrapping_add(seed), y as u8, seed, 255]))
+    }
+
+    #[test]
+    fn history_copies_scale_only_what_is_larger_and_always_make_a_thumbnail() {
+        let copies = history_copies(&picture(4096, 2048, 1), &picture(4096, 2048, 2));
+        let scaled = copies.scaled.expect("a 4096 px painting is kept at 2048");
+        assert_eq!((scaled.width, scaled.height), (2048, 1024));
+        assert_eq!((scaled.photo.len(), scaled.stylized.len()), (2048 * 1024 * 4, 2048 * 1024 * 4));
+        assert_ne!(scaled.photo, scaled.stylized, "photo and painting stay apart");
+        assert_eq!((copies.thumbnail.width, copies.thumbnail.height), (96, 48));
+        assert_eq!(copies.thumbnail.photo.len(), 96 * 48 * 4);
+
+        let small = history_copies(&picture(640, 480, 3), &picture(640, 480, 4));
+        assert_eq!(small.scaled, None, "the page keeps the pixels it was sent");
+        assert_eq!((small.thumbnail.width, small.thumbnail.height), (96, 72));
+        // The thumbnail is the picture scaled, not made up: a flat picture stays flat.
+        let flat = RgbaImage::from_pixel(300, 200, image::Rgba([10, 200, 30, 255]));
+        let thumb = history_copies(&flat, &flat).thumbnail;
+        assert!(thumb.stylized.chunks(4).all(|p| p == [10, 200, 30, 255]));
+    }
 
     fn meta(photo: &str, style: StyleChoice, brush: f32, width: u32) -> HistoryMeta {
         HistoryMeta {

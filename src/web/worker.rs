@@ -14,6 +14,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::gpu_probe::probe_webgpu;
+use super::history_meta::history_copies;
 use super::package_fetch::load_package;
 use crate::engine::{Checkpoint, Engine, LosesDevice, WonnxEngine};
 use crate::imaging::ImageError;
@@ -316,6 +317,9 @@ fn keep_photo(state: &Rc<RefCell<WorkerState>>, photo: u64, decoded: Result<Rgba
 }
 
 fn done(job: u64, painting: &CachedPainting, elapsed_ms: f64, cached: bool) -> WorkerResponse {
+    // The history's copies are scaled here, off the page's thread; a painting sent again from the
+    // cache is in the history already.
+    let history = (!cached).then(|| history_copies(&painting.photo, &painting.painting));
     WorkerResponse::Done {
         job,
         width: painting.photo.width(),
@@ -325,6 +329,7 @@ fn done(job: u64, painting: &CachedPainting, elapsed_ms: f64, cached: bool) -> W
         engine: painting.engine,
         elapsed_ms,
         cached,
+        history,
     }
 }
 
