@@ -61,6 +61,14 @@ export function watchPage(page) {
   page.on('pageerror', (e) => console.log(`[page exception] ${e.message}`));
 }
 
+/** Wait until the service worker is active and has cached the build (at most 20 s). */
+export async function untilServiceWorkerCached(page) {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    for (let i = 0; i < 200 && !(await caches.keys()).some((k) => k.startsWith('atelier-')); i++) await new Promise((r) => setTimeout(r, 100));
+  });
+}
+
 /** The result canvas's pixels as {width, height, rgba}. */
 export async function resultPixels(page) {
   return page.evaluate(() => {

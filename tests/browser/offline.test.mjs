@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ROOT, startServer, launchChromium, watchPage } from './harness.mjs';
+import { ROOT, startServer, launchChromium, watchPage, untilServiceWorkerCached } from './harness.mjs';
 
 const PHOTO = path.join(ROOT, 'tests/fixtures/gradient_64x48.png');
 let server, browser;
@@ -48,10 +48,7 @@ test('after a first visit the app works offline', { timeout: 240_000 }, async ()
   watchPage(page);
   await page.goto(server.url);
   await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-    for (let i = 0; i < 100 && !(await caches.keys()).some((k) => k.startsWith('atelier-')); i++) await new Promise((r) => setTimeout(r, 100));
-  });
+  await untilServiceWorkerCached(page);
   const served = server.requests.length;
 
   await context.setOffline(true);

@@ -5,7 +5,7 @@
 // many threads run.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchChromium, watchPage, resultPixels } from './harness.mjs';
+import { startServer, launchChromium, watchPage, resultPixels, untilServiceWorkerCached } from './harness.mjs';
 
 let server, browser;
 before(async () => { server = await startServer(); browser = await launchChromium({ webgpu: false }); });
@@ -43,10 +43,7 @@ test('an isolated page paints on several threads, bit for bit as on one', { time
   // A first visit is not isolated: the service worker does not control it yet.
   assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
   assert.equal((await page.locator('[data-testid=engine-badge]').textContent()).trim(), 'CPU');
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-    for (let i = 0; i < 200 && !(await caches.keys()).some((k) => k.startsWith('atelier-')); i++) await new Promise((r) => setTimeout(r, 100));
-  });
+  await untilServiceWorkerCached(page);
   const photo = await makePhoto(page);
 
   await page.reload();
