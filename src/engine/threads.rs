@@ -1,13 +1,13 @@
 //! Fork-join for the CPU engine's kernels: `map_parallel` runs independent pieces of one
 //! operation (bands of output rows) on several threads and returns their results in order.
 //!
-//! - Natively: scoped std threads, as many as `threads()` says.
+//! - Natively: a pool of `threads() - 1` std threads, started once, fed through a queue.
 //! - In the threaded wasm build (`target_feature = "atomics"`, shared memory; built only for
 //!   pages that are cross-origin isolated, see scripts/build-threads.sh): a pool of Web Workers
-//!   that instantiate the same module on the same memory (`start_pool`), fed through a queue. The
-//!   calling thread (the inference worker, which may block: it is not the page's thread) takes
-//!   pieces from the queue too, so a pool that has not started yet only makes it slower, never
-//!   stuck.
+//!   that instantiate the same module on the same memory (`start_pool`), fed through the same
+//!   queue. The calling thread (in the browser the inference worker, which may block: it is not
+//!   the page's thread) takes pieces from the queue too, so a pool that has not started yet only
+//!   makes it slower, never stuck.
 //! - In the single-threaded wasm build: one thread, the pieces in turn.
 
 /// How many threads the CPU engine's operations use: natively `ATELIER_THREADS` where set (1
@@ -39,15 +39,9 @@ pub fn map_parallel<T: Send>(count: usize, work: impl Fn(usize) -> T + Sync) -> 
         return (0..count).map(work).collect();
     }
     #[cfg(not(target_arch = "wasm32"))]
-    {
-        let work = &work;
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..count).map(|i| scope.spawn(move || work(i))).collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
-        })
-    }
-    #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
-    return web_pool::map_parallel(count, &work);
+    native_pool_started();
+    #[cfg(any(not(target_arch = "wasm32"), target_feature = "atomics"))]
+    return queue::map_parallel(count, &work);
     #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
     unreachable!("threads() is 1 in the single-threaded wasm build");
 }
@@ -62,14 +56,12 @@ pub const THREADED_GLUE: &str = "./worker_mt.js";
 #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
 const THREADED_GLOBAL: &str = "wasm_bindgen_mt";
 
-#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
-mod web_pool {
+/// The queue both pools take pieces from: std only (`Mutex`, `Condvar`: futexes natively,
+/// `memory.atomic.wait` in wasm), so native threads and Web Workers share it.
+#[cfg(any(not(target_arch = "wasm32"), target_feature = "atomics"))]
+mod queue {
     use std::collections::VecDeque;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Condvar, Mutex};
-
-    use wasm_bindgen::prelude::*;
-    use wasm_bindgen::JsCast;
 
     /// A piece of work with its borrows erased: `map_parallel` does not return before every piece
     /// it queued has run, so the borrows outlive their use (the scoped-thread argument).
@@ -81,12 +73,6 @@ mod web_pool {
     }
 
     static QUEUE: Queue = Queue { tasks: Mutex::new(VecDeque::new()), ready: Condvar::new() };
-    /// Pool workers that have started (and take tasks).
-    static RUNNING: AtomicUsize = AtomicUsize::new(0);
-
-    pub fn threads() -> usize {
-        RUNNING.load(Ordering::Acquire) + 1
-    }
 
     fn pop() -> Option<Task> {
         QUEUE.tasks.lock().unwrap_or_else(|e| e.into_inner()).pop_front()
@@ -98,16 +84,20 @@ mod web_pool {
         done: Condvar,
     }
 
+    /// What a piece gave: its value, or the panic it raised (raised again by the caller).
+    type Outcome<T> = std::thread::Result<T>;
+
     pub fn map_parallel<T: Send>(count: usize, work: &(dyn Fn(usize) -> T + Sync)) -> Vec<T> {
-        let slots: Vec<Mutex<Option<T>>> = (0..count).map(|_| Mutex::new(None)).collect();
+        let slots: Vec<Mutex<Option<Outcome<T>>>> = (0..count).map(|_| Mutex::new(None)).collect();
         let latch = Latch { left: Mutex::new(count - 1), done: Condvar::new() };
+        let run = |i: usize| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(i)));
         {
             let mut tasks = QUEUE.tasks.lock().unwrap_or_else(|e| e.into_inner());
             for i in 1..count {
-                let (slots, latch) = (&slots, &latch);
+                let (slots, latch, run) = (&slots, &latch, &run);
                 let task: Box<dyn FnOnce() + Send + '_> = Box::new(move || {
-                    let value = work(i);
-                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(value);
+                    let outcome = run(i);
+                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
                     let mut left = latch.left.lock().unwrap_or_else(|e| e.into_inner());
                     *left -= 1;
                     if *left == 0 {
@@ -120,8 +110,8 @@ mod web_pool {
             }
         }
         QUEUE.ready.notify_all();
-        *slots[0].lock().unwrap_or_else(|e| e.into_inner()) = Some(work(0));
-        // Help with what is still queued (ours or, never today, another caller's), then wait.
+        *slots[0].lock().unwrap_or_else(|e| e.into_inner()) = Some(run(0));
+        // Help with what is still queued (ours or another caller's), then wait.
         while let Some(task) = pop() {
             task();
         }
@@ -132,14 +122,15 @@ mod web_pool {
         drop(left);
         slots
             .into_iter()
-            .map(|slot| slot.into_inner().unwrap_or_else(|e| e.into_inner()).expect("every piece ran"))
+            .map(|slot| match slot.into_inner().unwrap_or_else(|e| e.into_inner()).expect("every piece ran") {
+                Ok(value) => value,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
             .collect()
     }
 
-    /// A pool worker's life: take tasks until the page closes the worker. Called by the pool
-    /// worker's script (`start_pool`) once it has instantiated the module on the shared memory.
-    #[wasm_bindgen]
-    pub fn atelier_pool_worker() {
+    /// A pool thread's life: take pieces until the process (or the page) ends.
+    pub fn serve() -> ! {
         loop {
             let task = {
                 let mut tasks = QUEUE.tasks.lock().unwrap_or_else(|e| e.into_inner());
@@ -152,6 +143,42 @@ mod web_pool {
             };
             task();
         }
+    }
+}
+
+/// Natively: `threads() - 1` pool threads, started at the first parallel operation and kept
+/// (a thread per piece per operation cost 20-50 us each, a few ms per 256 px pass).
+#[cfg(not(target_arch = "wasm32"))]
+fn native_pool_started() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        for i in 1..threads() {
+            let spawned = std::thread::Builder::new().name(format!("atelier-cpu-{i}")).spawn(|| queue::serve());
+            // Without the thread the caller does its pieces itself: slower, never stuck.
+            drop(spawned);
+        }
+    });
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+mod web_pool {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+
+    /// Pool workers that have started (and take tasks).
+    static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+    pub fn threads() -> usize {
+        RUNNING.load(Ordering::Acquire) + 1
+    }
+
+    /// A pool worker's life: take tasks until the page closes the worker. Called by the pool
+    /// worker's script (`start_pool`) once it has instantiated the module on the shared memory.
+    #[wasm_bindgen]
+    pub fn atelier_pool_worker() {
+        super::queue::serve()
     }
 
     /// Starts `workers` pool workers, each loading `glue_url` (this build's wasm-bindgen script,
