@@ -104,7 +104,7 @@ pub struct PicturePair {
 }
 
 /// What the page keeps of a new painting in its history, scaled in the worker so the page's
-/// thread never resizes: the pair at most `HISTORY_SIDE` px (None where the painting is no
+/// thread never resizes (`WorkerResponse::History`): the pair at most `HISTORY_SIDE` px (None where the painting is no
 /// larger: the page keeps the pixels it was sent), and a thumbnail-sized pair.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryCopies {
@@ -140,9 +140,11 @@ pub enum WorkerResponse {
         engine: EngineKind,
         elapsed_ms: f64,
         cached: bool,
-        /// For the history; None for a painting sent again from the cache (kept already).
-        history: Option<HistoryCopies>,
     },
+    /// What the history keeps of `job`'s new painting, sent right after its `Done` (so the
+    /// scaling never holds the picture up); none follows a painting sent again from the cache,
+    /// which the history has already.
+    History { job: u64, copies: HistoryCopies },
     Failed { job: u64, error: StudioError },
     /// The worker panicked during `job` (its wasm instance is gone): the page replaces it.
     Crashed { job: u64, message: String },
@@ -176,7 +178,6 @@ mod tests {
             engine: EngineKind::Cpu,
             elapsed_ms: 12.5,
             cached: false,
-            history: None,
         };
         let encoded = bincode::serialize(&done).expect("encodes");
         assert!(encoded.len() < 2 * pixels.len() + 64, "{} bytes for {} of pixels", encoded.len(), 2 * pixels.len());
@@ -190,5 +191,14 @@ mod tests {
         }
         let request = WorkerRequest::SetPhotoPixels { photo: 9, width: 64, height: 48, rgba: pixels.clone() };
         assert_eq!(bincode::deserialize::<WorkerRequest>(&bincode::serialize(&request).expect("encodes")).expect("decodes"), request);
+        // The history's copies, byte strings too.
+        let pair = PicturePair { width: 64, height: 48, photo: pixels.clone(), stylized: pixels.clone() };
+        let copies = HistoryCopies { scaled: Some(pair.clone()), thumbnail: pair };
+        let encoded = bincode::serialize(&WorkerResponse::History { job: 3, copies: copies.clone() }).expect("encodes");
+        assert!(encoded.len() < 4 * pixels.len() + 96, "{} bytes for {} of pixels", encoded.len(), 4 * pixels.len());
+        match bincode::deserialize::<WorkerResponse>(&encoded).expect("decodes") {
+            WorkerResponse::History { job: 3, copies: got } => assert_eq!(got, copies),
+            other => panic!("decoded as {other:?}"),
+        }
     }
 }

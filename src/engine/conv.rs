@@ -66,8 +66,8 @@ pub fn conv2d(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) ->
     conv2d_with(shape.algorithm(), shape, input, weight, bias)
 }
 
-/// Multiply-adds below which a convolution runs on one thread: spawning costs tens of
-/// microseconds per thread, a band of this size takes about a millisecond.
+/// Multiply-adds below which a convolution runs on one thread: handing bands to the pool and
+/// waking it costs microseconds, a band of this size takes about a millisecond.
 const PARALLEL_MIN_MACS: usize = 1 << 21;
 
 /// `conv2d` with a given algorithm, split into bands of output rows computed on `threads()`

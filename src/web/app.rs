@@ -1170,7 +1170,7 @@ impl App {
             WorkerResponse::Loading { done, total } => self.loading = (done < total).then_some((done, total)),
             WorkerResponse::Styles(styles) => self.styles = styles,
             WorkerResponse::Progress { job, stage } => return self.jobs.progress(job, stage, js_sys::Date::now()),
-            WorkerResponse::Done { job, width, height, photo, stylized, engine, elapsed_ms, cached, history } if self.jobs.is_current(job) => {
+            WorkerResponse::Done { job, width, height, photo, stylized, engine, elapsed_ms, cached } if self.jobs.is_current(job) => {
                 let request = self.jobs.finish();
                 if let Some(p) = self.pending_photo.take() {
                     self.photo = Some(p);
@@ -1188,11 +1188,8 @@ impl App {
                         // cover the buttons (the badge keeps saying which engine paints).
                         self.engine_notice_closed = true;
                         self.redraw();
-                        // A painting shown again from the worker's cache is in the history already
-                        // (and comes without copies for it).
-                        if let Some(copies) = history {
-                            self.save_to_history(ctx, copies);
-                        }
+                        // The history's copies follow (`WorkerResponse::History`); a painting shown
+                        // again from the worker's cache is in the history already.
                     }
                     _ => self.error = Some(Problem::WrongSize),
                 }
@@ -1203,8 +1200,13 @@ impl App {
                 self.set_chosen(None);
                 self.error = Some(Problem::Studio(error));
             }
+            // Kept only for the painting on show (a newer job may have replaced it meanwhile).
+            WorkerResponse::History { job, copies } if self.painted.as_ref().is_some_and(|p| p.origin == job.to_string()) => {
+                self.save_to_history(ctx, copies);
+                return false;
+            }
             WorkerResponse::Crashed { job, message } => self.replace_crashed_worker(ctx, job, message),
-            WorkerResponse::Done { .. } | WorkerResponse::Failed { .. } => return false,
+            WorkerResponse::Done { .. } | WorkerResponse::Failed { .. } | WorkerResponse::History { .. } => return false,
         }
         true
     }

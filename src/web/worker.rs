@@ -144,13 +144,24 @@ async fn drain(state: Rc<RefCell<WorkerState>>, flags: Rc<JobFlags>, scope: Work
                 CRASH_REPORT.with(|report| *report.borrow_mut() = Some((scope.clone(), id, job)));
                 flags.running.set(job);
                 let key = PaintingKey { photo, style, max_side, brush };
-                let response = if flags.go_on() {
-                    stylize(&state, &flags, job, key, &respond).await.unwrap_or_else(|error| WorkerResponse::Failed { job, error })
+                let (response, fresh) = if flags.go_on() {
+                    match stylize(&state, &flags, job, key, &respond).await {
+                        Ok(painted) => painted,
+                        Err(error) => (WorkerResponse::Failed { job, error }, None),
+                    }
                 } else {
-                    WorkerResponse::Failed { job, error: StudioError::Cancelled }
+                    (WorkerResponse::Failed { job, error: StudioError::Cancelled }, None)
                 };
                 CRASH_REPORT.with(|report| *report.borrow_mut() = None);
                 respond(response);
+                // A new painting: the page shows it first; the copies its history keeps are scaled
+                // after, here and not on the page's thread, and then it goes into the cache.
+                if let Some((key, made)) = fresh {
+                    respond(WorkerResponse::History { job, copies: history_copies(&made.photo, &made.painting) });
+                    if let Some(cache) = state.borrow_mut().cache.as_mut() {
+                        cache.put(key, made);
+                    }
+                }
             }
             WorkerRequest::Cancel { .. } => {}
         }
@@ -317,9 +328,6 @@ fn keep_photo(state: &Rc<RefCell<WorkerState>>, photo: u64, decoded: Result<Rgba
 }
 
 fn done(job: u64, painting: &CachedPainting, elapsed_ms: f64, cached: bool) -> WorkerResponse {
-    // The history's copies are scaled here, off the page's thread; a painting sent again from the
-    // cache is in the history already.
-    let history = (!cached).then(|| history_copies(&painting.photo, &painting.painting));
     WorkerResponse::Done {
         job,
         width: painting.photo.width(),
@@ -329,7 +337,6 @@ fn done(job: u64, painting: &CachedPainting, elapsed_ms: f64, cached: bool) -> W
         engine: painting.engine,
         elapsed_ms,
         cached,
-        history,
     }
 }
 
@@ -339,10 +346,10 @@ async fn stylize(
     job: u64,
     key: PaintingKey,
     respond: &impl Fn(WorkerResponse),
-) -> Result<WorkerResponse, StudioError> {
+) -> Result<(WorkerResponse, Option<(PaintingKey, CachedPainting)>), StudioError> {
     let started = js_sys::Date::now();
     if let Some(cached) = state.borrow_mut().cache.as_mut().and_then(|cache| cache.get(&key)) {
-        return Ok(done(job, &cached, js_sys::Date::now() - started, true));
+        return Ok((done(job, &cached, js_sys::Date::now() - started, true), None));
     }
     let original = {
         let state = state.borrow();
@@ -372,9 +379,6 @@ async fn stylize(
     let painting = painting?;
     let made = CachedPainting { photo, painting: painting.image, engine: painting.engine };
     let response = done(job, &made, js_sys::Date::now() - started, false);
-    if let Some(cache) = state.borrow_mut().cache.as_mut() {
-        cache.put(key, made);
-    }
-    Ok(response)
+    Ok((response, Some((key, made))))
 }
 
