@@ -21,6 +21,7 @@ use super::listeners::{focus_style_card, key_listeners, window_drop_listeners, z
 use super::service_worker::{apply_update, register_service_worker};
 use super::i18n::{cpu_reason, problem, words, Lang, Problem};
 use super::jobs::{AfterCrash, Jobs};
+use super::samples::{Sample, SAMPLES};
 use super::shortcuts::{neighbour, Shortcut};
 use super::worker::InferenceWorker;
 use crate::engine::EngineKind;
@@ -42,7 +43,9 @@ const BRUSH_KEY: &str = "atelier.brush";
 pub enum Msg {
     Worker(WorkerResponse),
     FileChosen(web_sys::File),
-    FileRead { job: u64, name: String, bytes: Vec<u8> },
+    /// One of the sample photos (`samples::SAMPLES`, by index).
+    SampleChosen(usize),
+    FileRead { job: u64, name: String, bytes: Vec<u8>, sample: Option<&'static Sample> },
     FileUnreadable { job: u64, detail: String },
     PickStyle(String),
     Strength(f32),
@@ -94,6 +97,8 @@ struct Photo {
     /// The worker keeps the decoded photo under this id.
     id: u64,
     name: String,
+    /// A sample photo is credited wherever it is on show.
+    sample: Option<&'static Sample>,
     /// Kept for a replacement worker (after a crash), which knows no photos.
     source: PhotoSource,
 }
@@ -214,6 +219,20 @@ fn absolute_url(path: &str) -> String {
     // The worker runs from a blob: URL, against which relative paths would not resolve.
     let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
     web_sys::Url::new_with_base(path, &href).map(|u| u.href()).unwrap_or_else(|_| path.to_string())
+}
+
+/// A file of the build (a sample photo), as bytes; the error is the browser's detail.
+async fn fetch_same_origin(url: &str) -> Result<Vec<u8>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .and_then(|r| r.dyn_into())
+        .map_err(|e| format!("{e:?}"))?;
+    if !response.ok() {
+        return Err(format!("HTTP {}", response.status()));
+    }
+    let buffer = JsFuture::from(response.array_buffer().map_err(|e| format!("{e:?}"))?).await.map_err(|e| format!("{e:?}"))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -356,27 +375,35 @@ impl Component for App {
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
             Msg::FileChosen(file) => {
-                // A painting still running is for the old photo: stop it rather than wait for it.
-                if let Some(cancel) = self.jobs.cancel() {
-                    self.worker.send(cancel);
-                }
-                let job = self.jobs.new_job();
-                self.error = None;
+                let job = self.new_photo_job();
                 self.set_chosen(web_sys::Url::create_object_url_with_blob(&file).ok());
                 let name = file.name();
                 ctx.link().send_future(async move {
                     match JsFuture::from(file.array_buffer()).await {
-                        Ok(buffer) => Msg::FileRead { job, name, bytes: js_sys::Uint8Array::new(&buffer).to_vec() },
+                        Ok(buffer) => Msg::FileRead { job, name, bytes: js_sys::Uint8Array::new(&buffer).to_vec(), sample: None },
                         Err(e) => Msg::FileUnreadable { job, detail: format!("{e:?}") },
                     }
                 });
                 return true;
             }
-            Msg::FileRead { job, name, bytes } if self.jobs.is_current(job) => {
+            Msg::SampleChosen(index) => {
+                let Some(sample) = SAMPLES.get(index) else { return false };
+                let job = self.new_photo_job();
+                // Shown at once from the build (the service worker's cache), read beside it.
+                self.set_chosen(Some(sample.url()));
+                ctx.link().send_future(async move {
+                    match fetch_same_origin(&sample.url()).await {
+                        Ok(bytes) => Msg::FileRead { job, name: sample.file_name(), bytes, sample: Some(sample) },
+                        Err(detail) => Msg::FileUnreadable { job, detail },
+                    }
+                });
+                return true;
+            }
+            Msg::FileRead { job, name, bytes, sample } if self.jobs.is_current(job) => {
                 // The previous photo and result stay until the new one is painted: a broken
                 // file must not lose the visitor's work.
                 self.next_photo_id += 1;
-                self.run(Some(Photo { id: self.next_photo_id, name, source: PhotoSource::File(bytes) }));
+                self.run(Some(Photo { id: self.next_photo_id, name, sample, source: PhotoSource::File(bytes) }));
             }
             Msg::FileUnreadable { job, detail } if self.jobs.is_current(job) => {
                 self.error = Some(Problem::FileUnreadable(detail));
@@ -559,7 +586,12 @@ impl Component for App {
                         self.set_chosen(None);
                         // The reopened photo is the one a new style or size paints.
                         self.next_photo_id += 1;
-                        let reopened = Photo { id: self.next_photo_id, name: item.meta.photo_name.clone(), source: PhotoSource::Pixels(photo.clone()) };
+                        let reopened = Photo {
+                            id: self.next_photo_id,
+                            name: item.meta.photo_name.clone(),
+                            sample: Sample::by_file_name(&item.meta.photo_name),
+                            source: PhotoSource::Pixels(photo.clone()),
+                        };
                         self.worker.send(reopened.to_worker());
                         self.photo = Some(reopened);
                         self.style = Some(item.meta.style.style.clone());
@@ -749,6 +781,20 @@ impl Component for App {
                                 { w.take_photo }
                                 <input class="visually-hidden" type="file" accept="image/*" capture="environment" data-testid="camera-input" onchange={on_file} />
                             </label>
+                            // Drawn the same in index.html before the wasm arrives (no layout shift).
+                            <div class="samples" data-testid="samples">
+                                <span class="samples-label">{ w.try_sample }</span>
+                                { for SAMPLES.iter().enumerate().map(|(i, s)| {
+                                    let name = format!("{}: {}", w.sample_photo, s.title(self.lang));
+                                    html! {
+                                        <button class="sample" type="button" data-testid={format!("sample-{}", s.id)}
+                                            aria-label={name.clone()} title={name}
+                                            onclick={link.callback(move |_| Msg::SampleChosen(i))}>
+                                            <img src={s.thumbnail_url()} width="56" height="56" alt="" />
+                                        </button>
+                                    }
+                                }) }
+                            </div>
                         </div>
                         if let Some(error) = &self.error {
                             <p class="error" role="alert" data-testid="error-message">{ problem(self.lang, error) }</p>
@@ -828,6 +874,12 @@ impl Component for App {
                                 <p class="note" role="status" data-testid="share-note">{ note }</p>
                             }
                         </figure>
+                        if let Some(sample) = self.pending_photo.as_ref().or(self.photo.as_ref()).and_then(|p| p.sample) {
+                            <p class="photo-credit" data-testid="photo-credit">
+                                { sample.credit(self.lang) }{ ", " }
+                                <a href={sample.licence_url} target="_blank" rel="noopener">{ sample.licence }</a>
+                            </p>
+                        }
                         { self.history_view(ctx) }
                     </div>
                     <aside class="controls">
@@ -1023,9 +1075,19 @@ impl App {
 
     /// Show `url` (an object URL) as the chosen photo, freeing the previous one.
     fn set_chosen(&mut self, url: Option<String>) {
-        if let Some(old) = std::mem::replace(&mut self.chosen, url) {
+        if let Some(old) = std::mem::replace(&mut self.chosen, url).filter(|u| u.starts_with("blob:")) {
             let _ = web_sys::Url::revoke_object_url(&old);
         }
+    }
+
+    /// A new photo is on its way (a file or a sample): the job that will read it.
+    fn new_photo_job(&mut self) -> u64 {
+        // A painting still running is for the old photo: stop it rather than wait for it.
+        if let Some(cancel) = self.jobs.cancel() {
+            self.worker.send(cancel);
+        }
+        self.error = None;
+        self.jobs.new_job()
     }
 
     /// Keep the new painting in the device's history, from the copies the worker scaled for it
