@@ -257,3 +257,47 @@ fn a_lost_device_is_an_engine_error_the_cpu_engine_recovers_from() {
     assert!(pollster::block_on(pipeline::stylize(&mut after_two, &photo, &style, 4, &options(), &mut |_, _| true)).is_ok());
     assert!(pollster::block_on(pipeline::stylize(&mut after_two, &photo, &style, 4, &options(), &mut |_, _| true)).is_err());
 }
+
+/// The CPU engine runs each written-out instance norm as one op; it must find every norm of both
+/// generators in every graph variant and give the same bits as the nodes run one by one.
+#[test]
+fn fused_instance_norms_give_the_bits_of_the_nodes_one_by_one() {
+    use atelier::engine::CpuEngine;
+    use atelier::model::ModelPackage;
+    let shipped = ModelPackage::load_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models").as_path())
+        .expect("the shipped package loads");
+    // 60 px rows, 30 and 15 after the strided convs: row lengths that are not multiples of 8.
+    let (height, width) = (44, 60);
+    let photo = synthetic_photo(width, height);
+    for package in [package(), shipped] {
+        let norms = package.manifest.network.norm_layers.len();
+        let style_id = package.manifest.styles[0].id.clone();
+        let style = package.style_params(&StyleChoice::single(&style_id)).unwrap();
+        let mut inputs: Tensors = style.inputs.into_iter().collect();
+        inputs.insert(INPUT_NAME.into(), imaging::to_tensor(&photo).data);
+        let mut fused = CpuEngine::new(package.generator.clone());
+        let mut one_by_one = CpuEngine::without_norm_fusion(package.generator.clone());
+        let same_bits = |a: &Tensors, b: &Tensors, label: &str| {
+            assert_eq!(a.len(), b.len(), "{label}");
+            for (name, values) in a {
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert!(bits(values) == bits(&b[name]), "{label}: {name} differs");
+            }
+        };
+        for variant in [GraphVariant::Plain, GraphVariant::EmitStats] {
+            assert_eq!(fused.fused_norms(variant, height, width).unwrap(), norms, "{variant:?}");
+            assert_eq!(one_by_one.fused_norms(variant, height, width).unwrap(), 0);
+            let got = pollster::block_on(fused.run(variant, height, width, &inputs)).unwrap();
+            let want = pollster::block_on(one_by_one.run(variant, height, width, &inputs)).unwrap();
+            same_bits(&got, &want, &format!("{style_id} {variant:?}"));
+            if variant == GraphVariant::EmitStats {
+                assert_eq!(got.len(), 1 + 2 * norms, "the statistics are still emitted");
+                inputs.extend(got.into_iter().filter(|(k, _)| k != OUTPUT_NAME));
+            }
+        }
+        assert_eq!(fused.fused_norms(GraphVariant::InjectStats, height, width).unwrap(), norms);
+        let got = pollster::block_on(fused.run(GraphVariant::InjectStats, height, width, &inputs)).unwrap();
+        let want = pollster::block_on(one_by_one.run(GraphVariant::InjectStats, height, width, &inputs)).unwrap();
+        same_bits(&got, &want, &format!("{style_id} InjectStats"));
+    }
+}

@@ -4,7 +4,8 @@
 //! Chosen over tract-onnx (22 MB raw, 3.8 MB gzip for wasm) because the generators use a dozen
 //! ops: this engine adds a few hundred KB. Convolutions are in `conv` (Winograd, direct and
 //! im2col kernels picked per layer); a nearest x2 Resize read only by a 3x3 Conv runs fused
-//! with it, so the upsampled tensor is never made.
+//! with it, so the upsampled tensor is never made; the written-out instance norm (centre,
+//! variance, scale, shift, ReLU or the residual Add) runs as one threaded op (`norm`).
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -12,6 +13,7 @@ use std::rc::Rc;
 use async_trait::async_trait;
 
 use super::conv::{conv2d, upsample2_conv3x3, ConvShape};
+use super::norm::{fusable_instance_norms, instance_norm, mean_of, NormPlan, NormTail};
 use super::{Checkpoint, Engine, EngineError, EngineKind, Tensors};
 use crate::model::format::{ModelProto, NodeProto};
 use crate::model::{specialise_within, GraphVariant, PreparedGraph};
@@ -26,11 +28,36 @@ pub struct CpuEngine {
     compiled: HashMap<(GraphVariant, u32, u32), CompiledGraph>,
     /// Awaited between nodes: where a browser worker lets a cancel message in.
     checkpoint: Option<Checkpoint>,
+    fuse_norms: bool,
 }
 
 impl CpuEngine {
     pub fn new(model: ModelProto) -> Self {
-        CpuEngine { model, compiled: HashMap::new(), checkpoint: None }
+        CpuEngine { model, compiled: HashMap::new(), checkpoint: None, fuse_norms: true }
+    }
+
+    /// The engine running every node of the written-out instance norm on its own, as the graph
+    /// says: what the fused op is tested against (it must give the same bits).
+    pub fn without_norm_fusion(model: ModelProto) -> Self {
+        CpuEngine { fuse_norms: false, ..CpuEngine::new(model) }
+    }
+
+    /// How many instance norms of the graph at this size run fused (tests: the fusion must find
+    /// every norm of the shipped generator, or its speed-up silently goes).
+    pub fn fused_norms(&mut self, variant: GraphVariant, height: u32, width: u32) -> Result<usize, EngineError> {
+        Ok(self.compiled(variant, height, width)?.norms.len())
+    }
+
+    fn compiled(&mut self, variant: GraphVariant, height: u32, width: u32) -> Result<&CompiledGraph, EngineError> {
+        let key = (variant, height, width);
+        if !self.compiled.contains_key(&key) {
+            let compiled = CompiledGraph::new(
+                specialise_within(&self.model, height, width, variant, CPU_MAX_TENSOR_ELEMENTS)?,
+                self.fuse_norms,
+            )?;
+            self.compiled.insert(key, compiled);
+        }
+        Ok(&self.compiled[&key])
     }
 }
 
@@ -50,10 +77,14 @@ struct CompiledGraph {
     /// and the Conv runs `upsample2_conv3x3` on it (node indices of both).
     fused_resizes: HashSet<usize>,
     fused_convs: HashSet<usize>,
+    /// Instance norms run as one op, by the index of their first fused node (the Sub that
+    /// centres the feature map); the other nodes they cover are skipped.
+    norms: HashMap<usize, NormPlan>,
+    covered_by_norms: HashSet<usize>,
 }
 
 impl CompiledGraph {
-    fn new(prepared: PreparedGraph) -> Result<Self, EngineError> {
+    fn new(prepared: PreparedGraph, fuse_norms: bool) -> Result<Self, EngineError> {
         let graph = prepared.model.graph.as_ref().ok_or(EngineError::MissingOutput("graph".into()))?;
         let constants = graph
             .initializer
@@ -73,7 +104,9 @@ impl CompiledGraph {
             }
         }
         let (fused_resizes, fused_convs) = fusable_upsample_convs(&prepared);
-        Ok(CompiledGraph { prepared, constants, last_use, fused_resizes, fused_convs })
+        let norms = if fuse_norms { fusable_instance_norms(&prepared, &constants_len(&constants)) } else { HashMap::new() };
+        let covered_by_norms = norms.values().flat_map(|plan| plan.nodes.clone().skip(1)).collect();
+        Ok(CompiledGraph { prepared, constants, last_use, fused_resizes, fused_convs, norms, covered_by_norms })
     }
 }
 
@@ -127,7 +160,12 @@ fn fusable_upsample_convs(prepared: &PreparedGraph) -> (HashSet<usize>, HashSet<
     (resizes, convs)
 }
 
-fn shape_of(prepared: &PreparedGraph, name: &str) -> Vec<usize> {
+/// Each constant's number of values (the norm matcher wants a one-value epsilon).
+fn constants_len(constants: &HashMap<String, Value>) -> HashMap<String, usize> {
+    constants.iter().map(|(k, v)| (k.clone(), v.data.len())).collect()
+}
+
+pub(super) fn shape_of(prepared: &PreparedGraph, name: &str) -> Vec<usize> {
     prepared.shapes.get(name).map(|s| s.iter().map(|&d| d as usize).collect()).unwrap_or_default()
 }
 
@@ -156,13 +194,8 @@ impl Engine for CpuEngine {
         width: u32,
         inputs: &Tensors,
     ) -> Result<Tensors, EngineError> {
-        let key = (variant, height, width);
-        if !self.compiled.contains_key(&key) {
-            let compiled =
-                CompiledGraph::new(specialise_within(&self.model, height, width, variant, CPU_MAX_TENSOR_ELEMENTS)?)?;
-            self.compiled.insert(key, compiled);
-        }
-        execute(&self.compiled[&key], inputs, self.checkpoint.as_ref()).await
+        let checkpoint = self.checkpoint.clone();
+        execute(self.compiled(variant, height, width)?, inputs, checkpoint.as_ref()).await
     }
 }
 
@@ -183,10 +216,19 @@ async fn execute(compiled: &CompiledGraph, inputs: &Tensors, checkpoint: Option<
     let mut profile = OpProfile::from_env();
 
     for (i, node) in graph.node.iter().enumerate() {
+        if compiled.covered_by_norms.contains(&i) {
+            continue;
+        }
         if let Some(checkpoint) = checkpoint {
             if !checkpoint().await {
                 return Err(EngineError::Cancelled);
             }
+        }
+        if let Some(plan) = compiled.norms.get(&i) {
+            let started = profile.start();
+            run_norm(compiled, plan, &outputs, &mut values)?;
+            profile.stop("InstanceNorm (fused)".to_string(), started);
+            continue;
         }
         // An element-wise op whose first input dies here writes over that input's buffer
         // instead of a new one: at 1024 px a fresh 64 MB tensor costs more in page faults
@@ -276,6 +318,68 @@ async fn execute(compiled: &CompiledGraph, inputs: &Tensors, checkpoint: Option<
             Ok((name.to_string(), Rc::try_unwrap(value.data).unwrap_or_else(|rc| (*rc).clone())))
         })
         .collect()
+}
+
+/// One fused instance norm: its result under the last covered node's output name (and the
+/// variance where it is a graph output); every input whose last use it covers is freed.
+fn run_norm<'g>(
+    compiled: &'g CompiledGraph,
+    plan: &'g NormPlan,
+    outputs: &[&str],
+    values: &mut HashMap<&'g str, Value>,
+) -> Result<(), EngineError> {
+    let graph = compiled.prepared.model.graph.as_ref().ok_or(EngineError::MissingOutput("graph".into()))?;
+    let first = &graph.node[plan.nodes.start];
+    let get = |values: &HashMap<&str, Value>, name: &str| {
+        values.get(name).cloned().ok_or_else(|| node_error(first, format!("{name} is not available")))
+    };
+    let (x_shape, mean, gamma, beta) =
+        (get(values, &plan.x)?.shape, get(values, &plan.mean)?, get(values, &plan.gamma)?, get(values, &plan.beta)?);
+    let eps = get(values, &plan.eps)?.data.first().copied().unwrap_or_default();
+    let given_var = plan.var_input.as_deref().map(|name| get(values, name)).transpose()?;
+    let skip = match &plan.tail {
+        NormTail::AddSkip(name) => Some(get(values, name)?),
+        NormTail::Relu => None,
+    };
+    let channels = x_shape.get(1).copied().unwrap_or(0);
+    let per_channel = |v: &Value| v.data.len() == channels;
+    if x_shape.len() != 4
+        || x_shape[0] != 1
+        || !per_channel(&mean)
+        || !per_channel(&gamma)
+        || !per_channel(&beta)
+        || given_var.as_ref().is_some_and(|v| !per_channel(v))
+        || skip.as_ref().is_some_and(|s| s.shape != x_shape)
+    {
+        return Err(node_error(first, format!("fused instance norm of {x_shape:?}")));
+    }
+    // X dies inside the norm (its mean was taken before): write over it where nothing shares it.
+    let dies_here = plan.nodes.contains(compiled.last_use.get(&plan.x).unwrap_or(&usize::MAX));
+    let mut x = if dies_here && !outputs.contains(&plan.x.as_str()) {
+        take_unique(values, &plan.x, &x_shape).unwrap_or_else(|| values[plan.x.as_str()].data.to_vec())
+    } else {
+        get(values, &plan.x)?.data.to_vec()
+    };
+    let (height, width) = (x_shape[2], x_shape[3]);
+    let var = instance_norm(
+        &mut x,
+        (channels, height, width),
+        &mean.data,
+        given_var.as_ref().map(|v| v.data.as_slice()),
+        eps,
+        &gamma.data,
+        &beta.data,
+        skip.as_ref().map(|s| s.data.as_slice()),
+    );
+    // Every input whose last use is one of the covered nodes dies with them.
+    for (k, node) in graph.node[plan.nodes.clone()].iter().enumerate() {
+        free_last_uses(compiled, node, plan.nodes.start + k, outputs, values);
+    }
+    if let Some(name) = plan.var_output.as_deref().filter(|name| outputs.contains(name)) {
+        values.insert(name, Value { shape: vec![1, channels, 1, 1], data: Rc::new(var) });
+    }
+    values.insert(plan.output.as_str(), Value { shape: x_shape, data: Rc::new(x) });
+    Ok(())
 }
 
 /// Time per operator type over one pass, printed to stderr when `ATELIER_PROFILE` is set
@@ -475,18 +579,8 @@ fn reduce_mean(node: &NodeProto, x: &Value) -> Result<Vec<f32>, EngineError> {
     Ok(x.data.chunks_exact(run).map(mean).collect())
 }
 
-/// Mean of `values`: eight f32 partial sums (vectorisable, and each sums 1/8 of the values,
-/// which keeps the rounding error of a 512x512 plane near f64 summation's), then f64.
 fn mean(values: &[f32]) -> f32 {
-    let mut partial = [0.0f32; 8];
-    let chunks = values.chunks_exact(8);
-    let tail: f64 = chunks.remainder().iter().map(|&v| v as f64).sum();
-    for chunk in chunks {
-        for (p, &v) in partial.iter_mut().zip(chunk) {
-            *p += v;
-        }
-    }
-    ((partial.iter().map(|&p| p as f64).sum::<f64>() + tail) / values.len() as f64) as f32
+    mean_of(values, |v| v)
 }
 
 fn resize_nearest(x: &Value, out_shape: &[usize]) -> Vec<f32> {

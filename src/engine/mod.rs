@@ -3,6 +3,7 @@
 
 mod conv;
 mod cpu;
+mod norm;
 mod threads;
 mod wonnx_engine;
 
