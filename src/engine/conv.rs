@@ -41,6 +41,9 @@ pub struct ConvShape {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConvAlgorithm {
     Winograd,
+    /// Winograd with the weights already transformed and packed (`winograd_weights`): what the
+    /// CPU engine runs, transforming each layer's weights once instead of on every pass and band.
+    WinogradPrepared,
     Direct,
     Im2col,
 }
@@ -174,7 +177,10 @@ fn conv2d_serial_with<V: Vector>(
     bias: &[f32],
 ) -> Vec<f32> {
     match algorithm {
-        ConvAlgorithm::Winograd => winograd_3x3::<V>(shape, input, weight, bias),
+        ConvAlgorithm::Winograd => {
+            winograd_3x3::<V>(shape, input, &winograd_weights(shape.c_out, shape.c_in, weight), bias)
+        }
+        ConvAlgorithm::WinogradPrepared => winograd_3x3::<V>(shape, input, weight, bias),
         ConvAlgorithm::Direct if shape.c_out <= 3 => direct::<V, 3, 4>(shape, input, weight, bias),
         ConvAlgorithm::Direct => direct::<V, 4, 2>(shape, input, weight, bias),
         ConvAlgorithm::Im2col => im2col::<V>(shape, input, weight, bias),
@@ -857,18 +863,10 @@ fn gemm_4x2v<V: Vector>(
 /// cache (measured in wasm: the 64->32 layer at 128x128 took 21 ms in one 16 MB band).
 const WINOGRAD_BAND_FLOATS: usize = 1 << 18;
 
-/// Winograd F(2x2, 3x3) (Lavin & Gray 2015): per 4x4 input tile d and 3x3 kernel g, the 2x2
-/// output is A^T [(G g G^T) * (B^T d B)] A, and the elementwise product over channels becomes
-/// 16 matrix products [c_out x c_in] x [c_in x tiles].
-#[allow(clippy::needless_range_loop)] // the transforms read best as the matrices they are
-#[inline(always)]
-fn winograd_3x3<V: Vector>(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32> {
-    let &ConvShape { c_in, c_out, oh, ow, .. } = shape;
-    let (tiles_y, tiles_x) = (oh.div_ceil(2), ow.div_ceil(2));
-    let (hp, wp) = (2 * tiles_y + 2, 2 * tiles_x + 2);
-    let padded = zero_padded(shape, input, hp, wp);
-
-    // U[k][o][c] = (G g G^T)[k], G = [[1,0,0],[.5,.5,.5],[.5,-.5,.5],[0,0,1]].
+/// Winograd F(2x2, 3x3)'s weights for `winograd_3x3`: U[k][o][c] = (G g G^T)[k] with
+/// G = [[1,0,0],[.5,.5,.5],[.5,-.5,.5],[0,0,1]], each of the 16 [c_out x c_in] matrices packed
+/// for `gemm_4x2v`. Independent of the instruction set.
+pub fn winograd_weights(c_out: usize, c_in: usize, weight: &[f32]) -> Vec<f32> {
     let mut u = vec![0.0f32; 16 * c_out * c_in];
     for o in 0..c_out {
         for c in 0..c_in {
@@ -890,9 +888,20 @@ fn winograd_3x3<V: Vector>(shape: &ConvShape, input: &[f32], weight: &[f32], bia
             }
         }
     }
+    (0..16).flat_map(|k| pack_rows_by_4(&u[k * c_out * c_in..][..c_out * c_in], c_out, c_in)).collect()
+}
 
-    let packed_u: Vec<f32> =
-        (0..16).flat_map(|k| pack_rows_by_4(&u[k * c_out * c_in..][..c_out * c_in], c_out, c_in)).collect();
+/// Winograd F(2x2, 3x3) (Lavin & Gray 2015): per 4x4 input tile d and 3x3 kernel g, the 2x2
+/// output is A^T [(G g G^T) * (B^T d B)] A, and the elementwise product over channels becomes
+/// 16 matrix products [c_out x c_in] x [c_in x tiles]. `packed_u` from `winograd_weights`.
+#[allow(clippy::needless_range_loop)] // the transforms read best as the matrices they are
+#[inline(always)]
+fn winograd_3x3<V: Vector>(shape: &ConvShape, input: &[f32], packed_u: &[f32], bias: &[f32]) -> Vec<f32> {
+    let &ConvShape { c_in, c_out, oh, ow, .. } = shape;
+    let (tiles_y, tiles_x) = (oh.div_ceil(2), ow.div_ceil(2));
+    let (hp, wp) = (2 * tiles_y + 2, 2 * tiles_x + 2);
+    let padded = zero_padded(shape, input, hp, wp);
+
     let mut out = vec![0.0f32; c_out * oh * ow];
     let band_rows = (WINOGRAD_BAND_FLOATS / (16 * c_in.max(c_out) * tiles_x).max(1)).clamp(1, tiles_y);
     let mut v = vec![0.0f32; 16 * c_in * band_rows * tiles_x];
@@ -1142,6 +1151,20 @@ mod tests {
         check(ConvAlgorithm::Direct, shape(4, 9, 45, 5, 3, 1, 1, 9, 45));
         check(ConvAlgorithm::Im2col, shape(8, 11, 37, 9, 3, 1, 1, 11, 37));
         check(ConvAlgorithm::Winograd, shape(16, 9, 37, 20, 3, 1, 1, 9, 37));
+    }
+
+    /// The engine transforms Winograd weights once per layer; the result is the same bits as
+    /// transforming them on every call, in one pass and in bands.
+    #[test]
+    fn prepared_winograd_weights_give_the_same_bits() {
+        let s = shape(17, 37, 11, 19, 3, 1, 1, 37, 11);
+        let (input, weight, bias) = (values(s.c_in * s.h * s.w, 3), values(s.c_out * s.c_in * 9, 4), values(s.c_out, 5));
+        let packed = winograd_weights(s.c_out, s.c_in, &weight);
+        for threads in [1, 3] {
+            let raw = conv2d_in_bands(ConvAlgorithm::Winograd, &s, &input, &weight, &bias, threads);
+            let prepared = conv2d_in_bands(ConvAlgorithm::WinogradPrepared, &s, &input, &packed, &bias, threads);
+            assert!(raw.iter().zip(&prepared).all(|(a, b)| a.to_bits() == b.to_bits()), "{threads} threads");
+        }
     }
 
     #[test]

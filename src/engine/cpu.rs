@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use async_trait::async_trait;
 
-use super::conv::{conv2d, upsample2_conv3x3, ConvShape};
+use super::conv::{conv2d, conv2d_with, upsample2_conv3x3, winograd_weights, ConvAlgorithm, ConvShape};
 use super::norm::{fusable_instance_norms, instance_norm, mean_of, NormPlan, NormTail};
 use super::{Checkpoint, Engine, EngineError, EngineKind, Tensors};
 use crate::model::format::{ModelProto, NodeProto};
@@ -81,6 +81,9 @@ struct CompiledGraph {
     /// centres the feature map); the other nodes they cover are skipped.
     norms: HashMap<usize, NormPlan>,
     covered_by_norms: HashSet<usize>,
+    /// Winograd convolutions' transformed weights, by node index: made once here, not on every
+    /// pass and band (that had cost ~1.5 ms of a 25 ms pass at 256 px).
+    winograd: HashMap<usize, Vec<f32>>,
 }
 
 impl CompiledGraph {
@@ -106,7 +109,21 @@ impl CompiledGraph {
         let (fused_resizes, fused_convs) = fusable_upsample_convs(&prepared);
         let norms = if fuse_norms { fusable_instance_norms(&prepared, &constants_len(&constants)) } else { HashMap::new() };
         let covered_by_norms = norms.values().flat_map(|plan| plan.nodes.clone().skip(1)).collect();
-        Ok(CompiledGraph { prepared, constants, last_use, fused_resizes, fused_convs, norms, covered_by_norms })
+        let graph = prepared.model.graph.as_ref().ok_or(EngineError::MissingOutput("graph".into()))?;
+        let winograd = graph
+            .node
+            .iter()
+            .enumerate()
+            .filter(|(i, node)| node.op_type == "Conv" && !fused_convs.contains(i) && node.input.len() == 3)
+            .filter_map(|(i, node)| {
+                let (weight, bias) = (constants.get(&node.input[1])?, constants.get(&node.input[2])?);
+                let (x, out) = (shape_of(&prepared, &node.input[0]), shape_of(&prepared, &node.output[0]));
+                let shape = conv_shape(node, &x, &weight.shape, bias.data.len(), &out)?;
+                (shape.algorithm() == ConvAlgorithm::Winograd && weight.data.len() == shape.c_out * shape.c_in * 9)
+                    .then(|| (i, winograd_weights(shape.c_out, shape.c_in, &weight.data)))
+            })
+            .collect();
+        Ok(CompiledGraph { prepared, constants, last_use, fused_resizes, fused_convs, norms, covered_by_norms, winograd })
     }
 }
 
@@ -257,7 +274,7 @@ async fn execute(compiled: &CompiledGraph, inputs: &Tensors, checkpoint: Option<
                 }
                 upsample2_conv3x3(x.shape[1], x.shape[2], x.shape[3], &x.data, &arg(1)?.data, &bias.data).into()
             }
-            "Conv" => conv(node, arg(0)?, arg(1)?, arg(2)?, &out_shape)?.into(),
+            "Conv" => conv(node, arg(0)?, arg(1)?, arg(2)?, &out_shape, compiled.winograd.get(&i))?.into(),
             // `if` rather than f32::max: max's NaN rule keeps LLVM from using the vector max.
             "Relu" => unary(taken.take(), arg, |v| if v > 0.0 { v } else { 0.0 })?.into(),
             "Sigmoid" => unary(taken.take(), arg, |v| 1.0 / (1.0 + (-v).exp()))?.into(),
@@ -603,43 +620,53 @@ fn resize_nearest(x: &Value, out_shape: &[usize]) -> Vec<f32> {
     out
 }
 
-fn conv(
-    node: &NodeProto,
-    x: &Value,
-    weight: &Value,
-    bias: &Value,
-    out_shape: &[usize],
-) -> Result<Vec<f32>, EngineError> {
+/// The kernels' description of a Conv node, or None where the shapes do not make one.
+fn conv_shape(node: &NodeProto, x: &[usize], weight: &[usize], bias_len: usize, out_shape: &[usize]) -> Option<ConvShape> {
     let pads = node.attr_ints("pads").unwrap_or(&[0, 0, 0, 0]);
     let strides = node.attr_ints("strides").unwrap_or(&[1, 1]);
     let dilations = node.attr_ints("dilations").unwrap_or(&[1, 1]);
     let positive = |v: &[i64], n: usize| v.len() >= n && v.iter().all(|&d| d >= 0);
-    let well_formed = x.shape.len() == 4
-        && weight.shape.len() == 4
+    let well_formed = x.len() == 4
+        && weight.len() == 4
         && out_shape.len() == 4
-        && x.shape[0] == 1
-        && weight.shape[1] == x.shape[1]
-        && bias.data.len() == weight.shape[0]
+        && x[0] == 1
+        && weight[1] == x[1]
+        && bias_len == weight[0]
         && positive(pads, 4)
         && positive(strides, 2)
         && positive(dilations, 2)
         && strides.iter().chain(dilations).all(|&d| d > 0);
-    if !well_formed {
-        return Err(node_error(node, format!("conv of {:?} with {:?}", x.shape, weight.shape)));
-    }
-    let shape = ConvShape {
-        c_in: x.shape[1],
-        h: x.shape[2],
-        w: x.shape[3],
-        c_out: weight.shape[0],
-        kh: weight.shape[2],
-        kw: weight.shape[3],
+    well_formed.then(|| ConvShape {
+        c_in: x[1],
+        h: x[2],
+        w: x[3],
+        c_out: weight[0],
+        kh: weight[2],
+        kw: weight[3],
         oh: out_shape[2],
         ow: out_shape[3],
         pad_top: pads[0] as usize,
         pad_left: pads[1] as usize,
         stride: (strides[0] as usize, strides[1] as usize),
         dilation: (dilations[0] as usize, dilations[1] as usize),
-    };
-    Ok(conv2d(&shape, &x.data, &weight.data, &bias.data))
+    })
+}
+
+/// `winograd`: the layer's transformed weights where the engine made them (`CompiledGraph`).
+fn conv(
+    node: &NodeProto,
+    x: &Value,
+    weight: &Value,
+    bias: &Value,
+    out_shape: &[usize],
+    winograd: Option<&Vec<f32>>,
+) -> Result<Vec<f32>, EngineError> {
+    let shape = conv_shape(node, &x.shape, &weight.shape, bias.data.len(), out_shape)
+        .ok_or_else(|| node_error(node, format!("conv of {:?} with {:?}", x.shape, weight.shape)))?;
+    Ok(match winograd {
+        Some(packed) if shape.algorithm() == ConvAlgorithm::Winograd => {
+            conv2d_with(ConvAlgorithm::WinogradPrepared, &shape, &x.data, packed, &bias.data)
+        }
+        _ => conv2d(&shape, &x.data, &weight.data, &bias.data),
+    })
 }
