@@ -36,6 +36,11 @@ pub struct ConvShape {
     pub pad_left: usize,
     pub stride: (usize, usize),
     pub dilation: (usize, usize),
+    /// Where the `h` input rows lie in the input slice: from row `input_row0` of channel planes
+    /// of `input_plane_rows` rows (0 and `h` for a whole picture). A band of output rows reads
+    /// its rows of the whole input in place instead of a copy of them.
+    pub input_row0: usize,
+    pub input_plane_rows: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +54,12 @@ pub enum ConvAlgorithm {
 }
 
 impl ConvShape {
+    /// Input row `y` (0..h) of channel `c`.
+    #[inline(always)]
+    fn input_row<'a>(&self, input: &'a [f32], c: usize, y: usize) -> &'a [f32] {
+        &input[(c * self.input_plane_rows + self.input_row0 + y) * self.w..][..self.w]
+    }
+
     fn unit_stride(&self) -> bool {
         self.stride == (1, 1) && self.dilation == (1, 1)
     }
@@ -119,8 +130,8 @@ fn conv2d_in_bands(
     out
 }
 
-/// Output rows `r0 .. r0 + rows` of the convolution: the input rows they read (copied out of
-/// each channel), with the top padding that is left at this band.
+/// Output rows `r0 .. r0 + rows` of the convolution: the input rows they read (a window of
+/// `input`, not a copy), with the top padding that is left at this band.
 fn conv_band(
     algorithm: ConvAlgorithm,
     shape: &ConvShape,
@@ -135,12 +146,14 @@ fn conv_band(
     let last = (r0 + rows - 1) as isize * sh - shape.pad_top as isize + (shape.kh as isize - 1) * dh;
     let lo = first.clamp(0, shape.h as isize) as usize;
     let hi = (last + 1).clamp(lo as isize, shape.h as isize) as usize;
-    let mut band_input = Vec::with_capacity(shape.c_in * (hi - lo) * shape.w);
-    for c in 0..shape.c_in {
-        band_input.extend_from_slice(&input[(c * shape.h + lo) * shape.w..(c * shape.h + hi) * shape.w]);
-    }
-    let band = ConvShape { h: hi - lo, oh: rows, pad_top: (lo as isize - first) as usize, ..*shape };
-    conv2d_serial(algorithm, &band, &band_input, weight, bias)
+    let band = ConvShape {
+        h: hi - lo,
+        oh: rows,
+        pad_top: (lo as isize - first) as usize,
+        input_row0: shape.input_row0 + lo,
+        ..*shape
+    };
+    conv2d_serial(algorithm, &band, input, weight, bias)
 }
 
 fn conv2d_serial(algorithm: ConvAlgorithm, shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32> {
@@ -255,6 +268,8 @@ fn upsample2_conv3x3_on(
         pad_left: 1,
         stride: (1, 1),
         dilation: (1, 1),
+        input_row0: 0,
+        input_plane_rows: h,
     };
     let padded = zero_padded(&padded_shape, input, hp, wp);
     let job = Upsampling { c_in, c_out, w, hp, wp, padded: &padded, packed: &packed, bias };
@@ -361,7 +376,7 @@ fn zero_padded(shape: &ConvShape, input: &[f32], hp: usize, wp: usize) -> Vec<f3
     let mut padded = vec![0.0f32; shape.c_in * hp * wp];
     for c in 0..shape.c_in {
         for y in 0..shape.h.min(hp.saturating_sub(shape.pad_top)) {
-            let src = &input[(c * shape.h + y) * shape.w..][..shape.w];
+            let src = shape.input_row(input, c, y);
             let dst =
                 &mut padded[(c * hp + y + shape.pad_top) * wp + shape.pad_left..][..shape.w.min(wp - shape.pad_left)];
             dst.copy_from_slice(&src[..dst.len()]);
@@ -1020,7 +1035,6 @@ fn im2col<V: Vector>(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f
         let n = rows * ow;
         // columns[k_index][pixel], pixel = (row - row0) * ow + col
         for ci in 0..c_in {
-            let src = &input[ci * h * w..(ci + 1) * h * w];
             for ky in 0..kh {
                 for kx in 0..kw {
                     let kidx = (ci * kh + ky) * kw + kx;
@@ -1032,7 +1046,7 @@ fn im2col<V: Vector>(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f
                             line.fill(0.0);
                             continue;
                         }
-                        let src_row = &src[iy as usize * w..(iy as usize + 1) * w];
+                        let src_row = shape.input_row(input, ci, iy as usize);
                         for (col, value) in line.iter_mut().enumerate() {
                             let ix = col as isize * sw - pl + kx as isize * dw;
                             *value = if ix >= 0 && ix < w as isize { src_row[ix as usize] } else { 0.0 };
@@ -1114,6 +1128,8 @@ mod tests {
             pad_left: pad,
             stride: (stride, stride),
             dilation: (1, 1),
+            input_row0: 0,
+            input_plane_rows: h,
         }
     }
 

@@ -649,6 +649,8 @@ fn conv_shape(node: &NodeProto, x: &[usize], weight: &[usize], bias_len: usize, 
         pad_left: pads[1] as usize,
         stride: (strides[0] as usize, strides[1] as usize),
         dilation: (dilations[0] as usize, dilations[1] as usize),
+        input_row0: 0,
+        input_plane_rows: x[2],
     })
 }
 
