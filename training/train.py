@@ -154,7 +154,18 @@ def main():
         with torch.autocast("cpu", dtype=torch.bfloat16):
             feats = vgg(x.contiguous(memory_format=torch.channels_last), upto=upto)
         return {k: v.float() for k, v in feats.items()}
-    opt_g = torch.optim.Adam(gen.parameters(), lr=cfg["lr"])
+    # A focused stretch ("train_styles" + "trainable": "style_norms") trains one style's rows of the
+    # conditional instance-norm tables and nothing else: every other style's pictures stay exactly as
+    # they were, and the one style gets every sample of the stretch instead of 1/13 of them.
+    focus_files = cfg.get("train_styles")
+    train_idx = [i for i, s in enumerate(styles) if s["file"] in focus_files] if focus_files else list(range(n_styles))
+    if focus_files and len(train_idx) != len(focus_files):
+        raise SystemExit(f"train_styles names a painting that is not trained: {focus_files}")
+    norms_only = cfg.get("trainable", "all") == "style_norms"
+    if norms_only:
+        for name, p in gen.named_parameters():
+            p.requires_grad_(name.startswith("norms."))
+    opt_g = torch.optim.Adam([p for p in gen.parameters() if p.requires_grad], lr=cfg["lr"])
     opt_d = torch.optim.Adam(disc.parameters(), lr=cfg["lr_d"], betas=(0.5, 0.999))
 
     paintings = [load_resized(os.path.join(data, "styles", s["file"]), cfg["style_side"]) for s in styles]
@@ -197,8 +208,13 @@ def main():
         # A branch of another run (e.g. the adversarial ablation): its generator and step.
         state = torch.load(os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(args.config)), cfg["init_from"])),
                            map_location=device, weights_only=False)
-        gen.load_state_dict(state["gen"]); opt_g.load_state_dict(state["opt_g"])
-        step = state["step"]
+        gen.load_state_dict(state["gen"])
+        if not norms_only:
+            opt_g.load_state_dict(state["opt_g"])
+        if "disc" in state:
+            disc.load_state_dict(state["disc"])
+        # A focused stretch counts its own steps (its curve's samples are the focused styles' own).
+        step = 0 if norms_only else state["step"]
         print(f"branched from {cfg['init_from']} at step {step}", flush=True)
 
     def save():
@@ -241,17 +257,20 @@ def main():
     def evaluate_curve(minutes):
         nonlocal best_median
         per_style, content_median = held_out.evaluate(gen, n_styles)
-        if best_median is None or np.median(per_style) < best_median:
-            best_median = float(np.median(per_style))
+        # "Best" is judged on the styles being trained (all of them, except in a focused stretch).
+        trained_median = float(np.median([per_style[i] for i in train_idx]))
+        if best_median is None or trained_median < best_median:
+            best_median = trained_median
             torch.save({"gen": gen.state_dict(), "step": step, "median": best_median, "config": cfg,
                         "styles": [s["file"] for s in styles]}, best_path + ".tmp")
             os.replace(best_path + ".tmp", best_path)
         with open(curve_path, "a", newline="") as f:
-            csv.writer(f).writerow([step, step * cfg["batch"] // n_styles, f"{minutes:.1f}", f"{np.median(per_style):.4f}",
+            csv.writer(f).writerow([step, step * cfg["batch"] // len(train_idx), f"{minutes:.1f}", f"{np.median(per_style):.4f}",
                                     f"{max(per_style):.4f}", f"{content_median:.3f}"] + [f"{r:.4f}" for r in per_style])
         print(f"held-out at step {step}: style ratio median {np.median(per_style):.3f} worst {max(per_style):.3f} "
               f"content {content_median:.3f}", flush=True)
 
+    frozen = {name: p.detach().clone() for name, p in gen.named_parameters()} if norms_only else {}
     started = time.time()
     if held_out and step == 0:
         evaluate_curve(0.0)
@@ -266,7 +285,7 @@ def main():
         t0 = time.time()
         content = photos.batch(cfg["batch"]).to(device)
         while len(style_queue) < cfg["batch"]:
-            round_ = list(range(n_styles))
+            round_ = list(train_idx)
             random.shuffle(round_)
             style_queue += round_
         style_idx = torch.tensor(style_queue[:cfg["batch"]], device=device)
@@ -294,6 +313,15 @@ def main():
         opt_g.zero_grad(set_to_none=True)
         loss.backward()
         opt_g.step()
+        if norms_only:
+            # Adam moves only rows with a gradient from a zero state, but keep the other styles' rows
+            # exact whatever the optimiser does (weight decay, a resumed state).
+            with torch.no_grad():
+                for name, p in gen.named_parameters():
+                    if name.startswith("norms."):
+                        keep = torch.ones(p.shape[0], dtype=torch.bool, device=p.device)
+                        keep[train_idx] = False
+                        p[keep] = frozen[name][keep]
 
         if adv_weight > 0 and step >= cfg["adv_start"]:
             real = painting_crops.batch(style_idx.tolist()).to(device)
