@@ -20,13 +20,12 @@ use super::history::{self, HistoryItem, HistoryMeta};
 use super::listeners::{focus_style_card, key_listeners, window_drop_listeners, zoom_listeners};
 use super::service_worker::{apply_update, register_service_worker};
 use super::i18n::{cpu_reason, problem, words, Lang, Problem};
-use super::jobs::{AfterCrash, Jobs};
 use super::samples::{Sample, SAMPLES};
+use super::session::{PaintSettings, Photo, PhotoSource, Session, SIZES};
 use super::shortcuts::{neighbour, Shortcut};
 use super::worker::InferenceWorker;
 use crate::engine::EngineKind;
 use crate::model::package::StyleEntry;
-use crate::model::StyleChoice;
 use crate::pipeline::{adjust, Adjustments, Brush};
 use crate::protocol::{EngineChoice, EngineStatus, Fault, HistoryCopies, Stage, Switches, WorkerRequest, WorkerResponse};
 
@@ -35,7 +34,6 @@ const MODELS_PATH: &str = "models/";
 /// The worker's first script (static/worker-loader.js): it picks the threaded or the
 /// single-threaded build of the worker, which Trunk and scripts/build-threads.sh put beside it.
 const WORKER_LOADER: &str = "./worker-loader.js";
-const SIZES: [u32; 3] = [1024, 2048, 4096];
 const LANG_KEY: &str = "atelier.lang";
 const THEME_KEY: &str = "atelier.theme";
 const BRUSH_KEY: &str = "atelier.brush";
@@ -93,46 +91,6 @@ pub enum Msg {
     PeekEnd,
 }
 
-struct Photo {
-    /// The worker keeps the decoded photo under this id.
-    id: u64,
-    name: String,
-    /// A sample photo is credited wherever it is on show.
-    sample: Option<&'static Sample>,
-    /// Kept for a replacement worker (after a crash), which knows no photos.
-    source: PhotoSource,
-}
-
-enum PhotoSource {
-    /// The file as chosen.
-    File(Vec<u8>),
-    /// The photo of a history entry, as stored.
-    Pixels(RgbaImage),
-}
-
-impl Photo {
-    /// The request that gives the worker this photo.
-    fn to_worker(&self) -> WorkerRequest {
-        match &self.source {
-            PhotoSource::File(bytes) => WorkerRequest::SetPhoto { photo: self.id, bytes: bytes.clone() },
-            PhotoSource::Pixels(image) => WorkerRequest::SetPhotoPixels {
-                photo: self.id,
-                width: image.width(),
-                height: image.height(),
-                rgba: image.as_raw().clone(),
-            },
-        }
-    }
-}
-
-/// What went into a painting, so a cancelled change can put the controls back to the picture shown.
-#[derive(Clone)]
-struct PaintSettings {
-    style: StyleChoice,
-    max_side: u32,
-    brush: Brush,
-}
-
 struct Painted {
     /// Where it came from: the worker job ("7") or a history entry ("history-3"). Sliders
     /// change the pixels, never this.
@@ -152,15 +110,9 @@ pub struct App {
     /// The CPU engine's threads in this worker (1 but in the threaded build).
     cpu_threads: u32,
     styles: Vec<StyleEntry>,
-    style: Option<String>,
-    mix_style: Option<String>,
-    mix_amount: f32,
+    /// The photos, the settings a painting is made with and the painting jobs (`session`).
+    session: Session,
     adjustments: Adjustments,
-    /// Stroke size relative to the picture; remembered on the device and kept in history entries.
-    brush: Brush,
-    max_side: u32,
-    /// Painting jobs: which is current, its stage and time left, the request in flight.
-    jobs: Jobs,
     /// The visitor closed the line that says why the CPU engine paints.
     engine_notice_closed: bool,
     /// The picture shown at 100 % instead of fitted to the view.
@@ -178,10 +130,6 @@ pub struct App {
     compare_box: NodeRef,
     compare_frame: NodeRef,
     error: Option<Problem>,
-    photo: Option<Photo>,
-    /// A new photo on its way through the worker.
-    pending_photo: Option<Photo>,
-    next_photo_id: u64,
     painted: Option<Painted>,
     divider: f32,
     jpeg_quality: f32,
@@ -319,17 +267,9 @@ impl Component for App {
             engine: EngineStatus::Probing,
             cpu_threads: 1,
             styles: Vec::new(),
-            style: None,
-            mix_style: None,
-            mix_amount: 0.5,
+            session: Session::new(brush),
             adjustments: Adjustments::default(),
-            brush,
-            max_side: SIZES[0],
-            jobs: Jobs::default(),
             error: None,
-            photo: None,
-            pending_photo: None,
-            next_photo_id: 0,
             engine_notice_closed: false,
             zoom: None,
             fit_zoom: 1.0,
@@ -399,18 +339,18 @@ impl Component for App {
                 });
                 return true;
             }
-            Msg::FileRead { job, name, bytes, sample } if self.jobs.is_current(job) => {
+            Msg::FileRead { job, name, bytes, sample } if self.session.jobs.is_current(job) => {
                 // The previous photo and result stay until the new one is painted: a broken
                 // file must not lose the visitor's work.
-                self.next_photo_id += 1;
-                self.run(Some(Photo { id: self.next_photo_id, name, sample, source: PhotoSource::File(bytes) }));
+                let photo = self.session.new_photo(name, sample, PhotoSource::File(bytes));
+                self.run(Some(photo));
             }
-            Msg::FileUnreadable { job, detail } if self.jobs.is_current(job) => {
+            Msg::FileUnreadable { job, detail } if self.session.jobs.is_current(job) => {
                 self.error = Some(Problem::FileUnreadable(detail));
             }
             Msg::FileRead { .. } | Msg::FileUnreadable { .. } => return false,
             Msg::PickStyle(id) => {
-                self.style = Some(id);
+                self.session.style = Some(id);
                 self.run(None);
             }
             Msg::Strength(v) => {
@@ -422,33 +362,32 @@ impl Component for App {
                 self.redraw();
             }
             Msg::MixStyle(id) => {
-                self.mix_style = id;
+                self.session.mix_style = id;
                 self.run(None);
             }
             Msg::MixAmount(v) => {
-                self.mix_amount = v;
-                if self.mix_style.is_some() {
+                self.session.mix_amount = v;
+                if self.session.mix_style.is_some() {
                     self.run(None);
                 }
             }
             Msg::Brush(brush) => {
-                self.brush = brush;
+                self.session.brush = brush;
                 if let Some(s) = storage() {
                     let _ = s.set_item(BRUSH_KEY, &brush.size().to_string());
                 }
                 self.run(None);
             }
             Msg::Size(side) => {
-                self.max_side = side;
+                self.session.max_side = side;
                 self.run(None);
             }
             Msg::Cancel => {
                 // The worker stops the pass at its next checkpoint and keeps the package and the
                 // photos; the controls go back to the picture on show.
-                if let Some(cancel) = self.jobs.cancel() {
+                if let Some(cancel) = self.session.cancel() {
                     self.worker.send(cancel);
                 }
-                self.pending_photo = None;
                 self.set_chosen(None);
                 if let Some(settings) = self.painted.as_ref().map(|p| p.settings.clone()) {
                     self.show_settings(&settings);
@@ -468,7 +407,7 @@ impl Component for App {
             Msg::Shortcut(Shortcut::PreviousStyle | Shortcut::NextStyle) if !self.styles.is_empty() => {
                 let step = if matches!(msg, Msg::Shortcut(Shortcut::NextStyle)) { 1 } else { -1 };
                 let ids: Vec<&str> = self.styles.iter().map(|s| s.id.as_str()).collect();
-                let Some(id) = neighbour(&ids, self.style.as_deref(), step) else { return false };
+                let Some(id) = neighbour(&ids, self.session.style.as_deref(), step) else { return false };
                 let id = id.to_string();
                 focus_style_card(&id);
                 return Component::update(self, ctx, Msg::PickStyle(id));
@@ -545,7 +484,7 @@ impl Component for App {
                 self.db = Some(db);
                 self.history = items;
                 // The visitor's last painting comes back after a reload (unless work began already).
-                if let (None, None, Some(newest)) = (&self.painted, &self.pending_photo, self.history.first()) {
+                if let (None, None, Some(newest)) = (&self.painted, &self.session.pending_photo, self.history.first()) {
                     ctx.link().send_message(Msg::Reopen(newest.id));
                 }
             }
@@ -578,30 +517,13 @@ impl Component for App {
                 let (w, h) = (item.meta.width, item.meta.height);
                 match result.map(|(p, s)| (RgbaImage::from_raw(w, h, p), RgbaImage::from_raw(w, h, s))) {
                     Ok((Some(photo), Some(stylized))) => {
-                        // Answers still on their way are for the old picture.
-                        if let Some(cancel) = self.jobs.cancel() {
-                            self.worker.send(cancel);
-                        }
-                        self.pending_photo = None;
+                        let sample = Sample::by_file_name(&item.meta.photo_name);
+                        let source = PhotoSource::Pixels(photo.clone());
+                        let (requests, settings) =
+                            self.session.reopen(item.meta.photo_name.clone(), sample, source, &item.meta.style, item.meta.brush);
+                        requests.into_iter().for_each(|r| self.worker.send(r));
                         self.set_chosen(None);
-                        // The reopened photo is the one a new style or size paints.
-                        self.next_photo_id += 1;
-                        let reopened = Photo {
-                            id: self.next_photo_id,
-                            name: item.meta.photo_name.clone(),
-                            sample: Sample::by_file_name(&item.meta.photo_name),
-                            source: PhotoSource::Pixels(photo.clone()),
-                        };
-                        self.worker.send(reopened.to_worker());
-                        self.photo = Some(reopened);
-                        self.style = Some(item.meta.style.style.clone());
-                        self.mix_style = item.meta.style.mix.as_ref().map(|(id, _)| id.clone());
-                        if let Some((_, t)) = item.meta.style.mix {
-                            self.mix_amount = t;
-                        }
                         self.adjustments = item.meta.adjustments;
-                        self.brush = item.meta.brush;
-                        let settings = PaintSettings { style: item.meta.style.clone(), max_side: self.max_side, brush: item.meta.brush };
                         self.painted = Some(Painted { origin: format!("history-{id}"), photo, stylized, timing: None, cached: false, settings });
                         self.redraw();
                     }
@@ -705,20 +627,20 @@ impl Component for App {
             }
             EngineStatus::Unavailable { problem: p } => ("none", w.no_engine.to_string(), problem(self.lang, &Problem::Studio(p.clone()))),
         };
-        let stage_text = match self.jobs.stage() {
+        let stage_text = match self.session.jobs.stage() {
             Some(Stage::Decoding) => w.reading.to_string(),
-            Some(Stage::Painting { done, total }) if total > 1 => match self.jobs.eta_s() {
+            Some(Stage::Painting { done, total }) if total > 1 => match self.session.jobs.eta_s() {
                 Some(eta) if eta >= 3 => format!("{} {done}/{total} · {}", w.painting, w.seconds_left.replace("{}", &eta.to_string())),
                 _ => format!("{} {done}/{total}", w.painting),
             },
             Some(Stage::Painting { .. }) => w.painting.to_string(),
             None => String::new(),
         };
-        let progress_value = match self.jobs.stage() {
+        let progress_value = match self.session.jobs.stage() {
             Some(Stage::Painting { done, total }) if total > 0 => (done as f64 / total as f64).to_string(),
             _ => "0".to_string(),
         };
-        let selected = self.style.as_ref().and_then(|id| self.styles.iter().find(|s| &s.id == id));
+        let selected = self.session.style.as_ref().and_then(|id| self.styles.iter().find(|s| &s.id == id));
         let percent = |v: f32| format!("{}", (v * 100.0).round());
 
         html! {
@@ -771,7 +693,7 @@ impl Component for App {
                                 <span class="pick-row">
                                     <span class="pick-button" aria-hidden="true">{ w.browse }</span>
                                     <span class="file-name" data-testid="file-name">{
-                                        self.pending_photo.as_ref().or(self.photo.as_ref()).map(|p| p.name.clone()).unwrap_or_else(|| w.no_file.to_string())
+                                        self.session.newest_photo().map(|p| p.name.clone()).unwrap_or_else(|| w.no_file.to_string())
                                     }</span>
                                 </span>
                                 <input class="visually-hidden" type="file" accept="image/*" data-testid="image-input" onchange={on_file.clone()} />
@@ -799,7 +721,7 @@ impl Component for App {
                         if let Some(error) = &self.error {
                             <p class="error" role="alert" data-testid="error-message">{ problem(self.lang, error) }</p>
                         }
-                        <div class="progress-row" hidden={!self.jobs.running()}>
+                        <div class="progress-row" hidden={!self.session.jobs.running()}>
                             <progress data-testid="progress" max="1" value={progress_value} />
                             <span data-testid="stage-label">{ stage_text }</span>
                             <button data-testid="cancel-button" onclick={link.callback(|_| Msg::Cancel)}>{ w.cancel }</button>
@@ -874,7 +796,7 @@ impl Component for App {
                                 <p class="note" role="status" data-testid="share-note">{ note }</p>
                             }
                         </figure>
-                        if let Some(sample) = self.pending_photo.as_ref().or(self.photo.as_ref()).and_then(|p| p.sample) {
+                        if let Some(sample) = self.session.newest_photo().and_then(|p| p.sample) {
                             <p class="photo-credit" data-testid="photo-credit">
                                 { sample.credit(self.lang) }{ ", " }
                                 <a href={sample.licence_url} target="_blank" rel="noopener">{ sample.licence }</a>
@@ -916,34 +838,34 @@ impl Component for App {
                                 let v = select_value(&e);
                                 Msg::MixStyle(if v.is_empty() { None } else { Some(v) })
                             })}>
-                                <option value="" selected={self.mix_style.is_none()}>{ w.mix_none }</option>
+                                <option value="" selected={self.session.mix_style.is_none()}>{ w.mix_none }</option>
                                 { for self.styles.iter().map(|s| html! {
-                                    <option value={s.id.clone()} selected={self.mix_style.as_ref() == Some(&s.id)}>{ self.lang.pick(&s.name) }</option>
+                                    <option value={s.id.clone()} selected={self.session.mix_style.as_ref() == Some(&s.id)}>{ self.lang.pick(&s.name) }</option>
                                 }) }
                             </select>
                         </label>
                         <label class="row">
                             <span>{ w.mix_amount }</span>
-                            <input type="range" min="0" max="100" value={percent(self.mix_amount)} data-testid="mix-slider"
-                                disabled={self.mix_style.is_none()}
+                            <input type="range" min="0" max="100" value={percent(self.session.mix_amount)} data-testid="mix-slider"
+                                disabled={self.session.mix_style.is_none()}
                                 onchange={link.callback(|e: Event| {
                                     let input: HtmlInputElement = e.target_unchecked_into();
                                     Msg::MixAmount(input.value().parse::<f32>().unwrap_or(50.0) / 100.0)
                                 })} />
-                            <output data-testid="mix-value" hidden={self.mix_style.is_none()}>{ format!("{} %", percent(self.mix_amount)) }</output>
+                            <output data-testid="mix-value" hidden={self.session.mix_style.is_none()}>{ format!("{} %", percent(self.session.mix_amount)) }</output>
                         </label>
                         <label class="row" title={w.brush_hint}>
                             <span>{ w.brush }</span>
-                            <input type="range" min="-2" max="2" step="0.25" value={self.brush.size().log2().to_string()}
-                                data-testid="brush-slider" aria-valuetext={format!("{:.2}x", self.brush.size())}
+                            <input type="range" min="-2" max="2" step="0.25" value={self.session.brush.size().log2().to_string()}
+                                data-testid="brush-slider" aria-valuetext={format!("{:.2}x", self.session.brush.size())}
                                 onchange={link.batch_callback(|e: Event| brush_from_slider(&e).map(Msg::Brush))} />
-                            <output data-testid="brush-value">{ format!("{:.2}×", self.brush.size()) }</output>
+                            <output data-testid="brush-value">{ format!("{:.2}×", self.session.brush.size()) }</output>
                         </label>
                         <label class="row">
                             <span>{ w.size }</span>
                             <select data-testid="size-select" onchange={link.callback(|e: Event| Msg::Size(select_value(&e).parse().unwrap_or(SIZES[0])))}>
                                 { for SIZES.iter().zip([w.size_preview, w.size_large, w.size_original]).map(|(side, label)| html! {
-                                    <option value={side.to_string()} selected={*side == self.max_side}>{ label }</option>
+                                    <option value={side.to_string()} selected={*side == self.session.max_side}>{ label }</option>
                                 }) }
                             </select>
                         </label>
@@ -999,7 +921,7 @@ impl App {
 
     fn style_card(&self, ctx: &Context<Self>, style: &StyleEntry) -> Html {
         let id = style.id.clone();
-        let selected = self.style.as_ref() == Some(&style.id);
+        let selected = self.session.style.as_ref() == Some(&style.id);
         let thumb = style.thumbnail.as_ref().map(|t| format!("{MODELS_PATH}{}", t.file));
         html! {
             <button class={classes!("style-card", selected.then_some("selected"))} data-testid={format!("style-card-{}", style.id)}
@@ -1083,11 +1005,12 @@ impl App {
     /// A new photo is on its way (a file or a sample): the job that will read it.
     fn new_photo_job(&mut self) -> u64 {
         // A painting still running is for the old photo: stop it rather than wait for it.
-        if let Some(cancel) = self.jobs.cancel() {
+        let (job, cancel) = self.session.photo_coming();
+        if let Some(cancel) = cancel {
             self.worker.send(cancel);
         }
         self.error = None;
-        self.jobs.new_job()
+        job
     }
 
     /// Keep the new painting in the device's history, from the copies the worker scaled for it
@@ -1108,7 +1031,7 @@ impl App {
         };
         let meta = HistoryMeta {
             created_ms: js_sys::Date::now(),
-            photo_name: self.photo.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
+            photo_name: self.session.photo.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
             style: p.settings.style.clone(),
             adjustments: self.adjustments,
             brush: p.settings.brush,
@@ -1159,13 +1082,7 @@ impl App {
 
     /// Put the controls to `settings` (the picture on show, after a cancelled change).
     fn show_settings(&mut self, settings: &PaintSettings) {
-        self.style = Some(settings.style.style.clone());
-        self.mix_style = settings.style.mix.as_ref().map(|(id, _)| id.clone());
-        if let Some((_, t)) = settings.style.mix {
-            self.mix_amount = t;
-        }
-        self.max_side = settings.max_side;
-        self.brush = settings.brush;
+        self.session.show_settings(settings);
         if let Some(s) = storage() {
             let _ = s.set_item(BRUSH_KEY, &settings.brush.size().to_string());
         }
@@ -1173,34 +1090,15 @@ impl App {
 
     /// Ask the worker for a new painting of `photo` (or of the current photo).
     fn run(&mut self, photo: Option<Photo>) {
-        // A re-run (new style, mix or size) paints the newest photo: one still on its way
-        // through the worker, else the one on show. The worker has it decoded already.
-        let Some(photo_id) = photo.as_ref().or(self.pending_photo.as_ref()).or(self.photo.as_ref()).map(|p| p.id) else {
-            return;
-        };
-        let Some(style) = self.style.clone().or_else(|| self.styles.first().map(|s| s.id.clone())) else {
-            self.error = Some(Problem::NoStyleYet);
-            return;
-        };
-        self.style = Some(style.clone());
-        if let Some(photo) = photo {
-            self.worker.send(photo.to_worker());
-            // Remember the new photo only once it is painted: until then the old one stays.
-            self.pending_photo = Some(photo);
+        match self.session.paint(photo, self.styles.first().map(|s| s.id.as_str()), js_sys::Date::now()) {
+            Ok(requests) => {
+                if !requests.is_empty() {
+                    self.error = None;
+                }
+                requests.into_iter().for_each(|r| self.worker.send(r));
+            }
+            Err(problem) => self.error = Some(problem),
         }
-        // A painting still running (a style clicked before the last one finished) is stopped,
-        // not waited for: the worker would finish it before starting this one.
-        if let Some(cancel) = self.jobs.cancel() {
-            self.worker.send(cancel);
-        }
-        let new_photo = self.pending_photo.as_ref().is_some_and(|p| p.id == photo_id);
-        self.error = None;
-        let mix = self.mix_style.clone().map(|id| (id, self.mix_amount));
-        let style = StyleChoice { style, mix };
-        let (max_side, brush) = (self.max_side, self.brush);
-        let make = |job| WorkerRequest::Stylize { job, photo: photo_id, style, max_side, brush };
-        let request = self.jobs.start(make, new_photo, js_sys::Date::now());
-        self.worker.send(request);
     }
 
     /// The worker died (a panic aborts its wasm): start another, give it the photos again and
@@ -1211,17 +1109,11 @@ impl App {
         self.worker = spawn_worker(ctx, gpu_failed, None);
         self.engine = EngineStatus::Probing;
         self.cpu_threads = 1;
-        for photo in [&self.photo, &self.pending_photo].into_iter().flatten() {
-            self.worker.send(photo.to_worker());
-        }
-        match self.jobs.after_crash(job) {
-            AfterCrash::Nothing => {}
-            AfterCrash::Replay(request) => self.worker.send(request),
-            AfterCrash::GiveUp => {
-                self.pending_photo = None;
-                self.set_chosen(None);
-                self.error = Some(Problem::WorkerCrashed(message));
-            }
+        let again = self.session.after_worker_crash(job);
+        again.send.into_iter().for_each(|r| self.worker.send(r));
+        if again.gave_up {
+            self.set_chosen(None);
+            self.error = Some(Problem::WorkerCrashed(message));
         }
     }
 
@@ -1231,17 +1123,10 @@ impl App {
             WorkerResponse::Threads(threads) => self.cpu_threads = threads,
             WorkerResponse::Loading { done, total } => self.loading = (done < total).then_some((done, total)),
             WorkerResponse::Styles(styles) => self.styles = styles,
-            WorkerResponse::Progress { job, stage } => return self.jobs.progress(job, stage, js_sys::Date::now()),
-            WorkerResponse::Done { job, width, height, photo, stylized, engine, elapsed_ms, cached } if self.jobs.is_current(job) => {
-                let request = self.jobs.finish();
-                if let Some(p) = self.pending_photo.take() {
-                    self.photo = Some(p);
-                }
+            WorkerResponse::Progress { job, stage } => return self.session.jobs.progress(job, stage, js_sys::Date::now()),
+            WorkerResponse::Done { job, width, height, photo, stylized, engine, elapsed_ms, cached } if self.session.jobs.is_current(job) => {
+                let settings = self.session.painted();
                 self.set_chosen(None);
-                let settings = match request {
-                    Some(WorkerRequest::Stylize { style, max_side, brush, .. }) => PaintSettings { style, max_side, brush },
-                    _ => self.current_settings(),
-                };
                 match (RgbaImage::from_raw(width, height, photo), RgbaImage::from_raw(width, height, stylized)) {
                     (Some(photo), Some(stylized)) => {
                         let timing = Some((engine, elapsed_ms));
@@ -1256,9 +1141,8 @@ impl App {
                     _ => self.error = Some(Problem::WrongSize),
                 }
             }
-            WorkerResponse::Failed { job, error } if self.jobs.is_current(job) => {
-                self.jobs.finish();
-                self.pending_photo = None;
+            WorkerResponse::Failed { job, error } if self.session.jobs.is_current(job) => {
+                self.session.failed();
                 self.set_chosen(None);
                 self.error = Some(Problem::Studio(error));
             }
@@ -1271,12 +1155,6 @@ impl App {
             WorkerResponse::Done { .. } | WorkerResponse::Failed { .. } | WorkerResponse::History { .. } => return false,
         }
         true
-    }
-
-    fn current_settings(&self) -> PaintSettings {
-        let style = self.style.clone().unwrap_or_default();
-        let style = StyleChoice { style, mix: self.mix_style.clone().map(|id| (id, self.mix_amount)) };
-        PaintSettings { style, max_side: self.max_side, brush: self.brush }
     }
 
     fn redraw(&self) {
@@ -1330,11 +1208,12 @@ impl App {
     /// `<photo>-<style>.<ext>`: the file says what it is.
     fn download_name(&self, ext: &str) -> String {
         let stem = self
+            .session
             .photo
             .as_ref()
             .map(|p| p.name.rsplit_once('.').map_or(p.name.as_str(), |(s, _)| s).to_string())
             .unwrap_or_else(|| "photo".into());
-        format!("{stem}-{}.{ext}", self.style.clone().unwrap_or_default())
+        format!("{stem}-{}.{ext}", self.session.style.clone().unwrap_or_default())
     }
 
     /// `<photo>-<style>-poster.png`.

@@ -1,12 +1,13 @@
 //! Browser shells: the yew app, the inference worker and the JS module. No inference logic lives
 //! here: the worker and the JS module are shells over `crate::studio`. The DOM-free parts (the
-//! page's words, job bookkeeping, history labels, keyboard shortcuts, the sample photos) also build natively, for
+//! page's words, job bookkeeping, history labels, keyboard shortcuts, the sample photos, the painting session's state) also build natively, for
 //! `cargo test`.
 
 pub mod history_meta;
 pub mod i18n;
 pub mod jobs;
 pub mod samples;
+pub mod session;
 pub mod shortcuts;
 
 #[cfg(target_arch = "wasm32")]
