@@ -10,7 +10,9 @@
 //!   prepares photos and paints them, with typed errors;
 //! - [`protocol`]: the app <-> worker messages;
 //! - [`web`]: the shells for browsers (the yew app, the inference Web Worker, the JS module),
-//!   wasm only but for the page's words; the CLI (`src/bin/atelier.rs`) is the native shell.
+//!   wasm only but for their DOM-free parts (the page's words, the painting session's state, job
+//!   bookkeeping, history labels, shortcuts, sample photos), which `cargo test` checks natively;
+//!   the CLI (`src/bin/atelier.rs`) is the native shell.
 
 pub mod engine;
 pub mod imaging;
