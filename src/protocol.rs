@@ -35,11 +35,21 @@ pub enum WorkerRequest {
         rgba: Vec<u8>,
     },
     /// Paint the kept `photo`, scaled to at most `max_side` px, with strokes of `brush`. Answers
-    /// from the worker's cache where this photo was painted so before.
-    Stylize { job: u64, photo: u64, style: StyleChoice, max_side: u32, brush: Brush },
+    /// from the worker's cache where this photo was painted so before. `page_has`: the photo and
+    /// size of the painting on the page; a painting of the same photo at that size comes back
+    /// without the photo's pixels (`Done::photo_is_the_pages`), which the page holds already.
+    Stylize { job: u64, photo: u64, style: StyleChoice, max_side: u32, brush: Brush, page_has: Option<PageHas> },
     /// Stop `job` and every older one. Handled as it arrives, not queued: a running pass stops at
     /// its next checkpoint (well within a second), and the package and photos stay loaded.
     Cancel { job: u64 },
+}
+
+/// The photo pixels of the painting on the page: its photo id and size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageHas {
+    pub photo: u64,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// Failures the page can ask the worker to simulate (`?atelier-fault=...`): the recovery paths
@@ -133,10 +143,12 @@ pub enum WorkerResponse {
         job: u64,
         width: u32,
         height: u32,
+        /// Empty where `photo_is_the_pages`: a style change moves one picture, not two.
         #[serde(with = "serde_bytes")]
         photo: Vec<u8>,
         #[serde(with = "serde_bytes")]
         stylized: Vec<u8>,
+        photo_is_the_pages: bool,
         engine: EngineKind,
         elapsed_ms: f64,
         cached: bool,
@@ -175,6 +187,7 @@ mod tests {
             height: 48,
             photo: pixels.clone(),
             stylized: pixels.iter().rev().copied().collect(),
+            photo_is_the_pages: false,
             engine: EngineKind::Cpu,
             elapsed_ms: 12.5,
             cached: false,

@@ -27,7 +27,7 @@ use super::worker::InferenceWorker;
 use crate::engine::EngineKind;
 use crate::model::package::StyleEntry;
 use crate::pipeline::{adjust, Adjustments, Brush};
-use crate::protocol::{EngineChoice, EngineStatus, Fault, HistoryCopies, Stage, Switches, WorkerRequest, WorkerResponse};
+use crate::protocol::{EngineChoice, EngineStatus, Fault, HistoryCopies, Stage, Switches, WorkerRequest, WorkerResponse, PageHas};
 
 /// Where the model package is served from, relative to the page.
 mod export;
@@ -105,6 +105,16 @@ struct Painted {
     /// Shown again from the worker's paintings, not painted again.
     cached: bool,
     settings: PaintSettings,
+    /// The worker's id of `photo` (None for a history entry): a painting of the same photo at the
+    /// same size comes without the photo's pixels, which are these.
+    photo_id: Option<u64>,
+}
+
+impl Painted {
+    fn page_has(&self) -> Option<PageHas> {
+        let (width, height) = self.photo.dimensions();
+        self.photo_id.map(|photo| PageHas { photo, width, height })
+    }
 }
 
 pub struct App {
@@ -527,7 +537,7 @@ impl Component for App {
                         requests.into_iter().for_each(|r| self.worker.send(r));
                         self.set_chosen(None);
                         self.adjustments = item.meta.adjustments;
-                        self.painted = Some(Painted { origin: format!("history-{id}"), photo, stylized, timing: None, cached: false, settings });
+                        self.painted = Some(Painted { origin: format!("history-{id}"), photo, stylized, timing: None, cached: false, settings, photo_id: None });
                         self.redraw();
                     }
                     Ok(_) => self.error = Some(Problem::HistoryDamaged),
@@ -714,7 +724,8 @@ impl App {
 
     /// Ask the worker for a new painting of `photo` (or of the current photo).
     fn run(&mut self, photo: Option<Photo>) {
-        match self.session.paint(photo, self.styles.first().map(|s| s.id.as_str()), js_sys::Date::now()) {
+        let page_has = self.painted.as_ref().and_then(Painted::page_has);
+        match self.session.paint(photo, self.styles.first().map(|s| s.id.as_str()), page_has, js_sys::Date::now()) {
             Ok(requests) => {
                 if !requests.is_empty() {
                     self.error = None;
@@ -748,13 +759,22 @@ impl App {
             WorkerResponse::Loading { done, total } => self.loading = (done < total).then_some((done, total)),
             WorkerResponse::Styles(styles) => self.styles = styles,
             WorkerResponse::Progress { job, stage } => return self.session.jobs.progress(job, stage, js_sys::Date::now()),
-            WorkerResponse::Done { job, width, height, photo, stylized, engine, elapsed_ms, cached } if self.session.jobs.is_current(job) => {
-                let settings = self.session.painted();
+            WorkerResponse::Done { job, width, height, photo, stylized, photo_is_the_pages, engine, elapsed_ms, cached }
+                if self.session.jobs.is_current(job) =>
+            {
+                let (settings, photo_id) = self.session.painted();
                 self.set_chosen(None);
-                match (RgbaImage::from_raw(width, height, photo), RgbaImage::from_raw(width, height, stylized)) {
+                // A style change: the photo is the one the page shows already (the worker checked
+                // the id and size the request named).
+                let photo = if photo_is_the_pages {
+                    self.painted.take().map(|p| p.photo).filter(|p| p.dimensions() == (width, height))
+                } else {
+                    RgbaImage::from_raw(width, height, photo)
+                };
+                match (photo, RgbaImage::from_raw(width, height, stylized)) {
                     (Some(photo), Some(stylized)) => {
                         let timing = Some((engine, elapsed_ms));
-                        self.painted = Some(Painted { origin: job.to_string(), photo, stylized, timing, cached, settings });
+                        self.painted = Some(Painted { origin: job.to_string(), photo, stylized, timing, cached, settings, photo_id });
                         // The engine's line explained the wait; with the painting here it would only
                         // cover the buttons (the badge keeps saying which engine paints).
                         self.engine_notice_closed = true;

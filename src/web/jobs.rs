@@ -128,7 +128,7 @@ mod tests {
     use crate::pipeline::Brush;
 
     fn stylize(job: u64) -> WorkerRequest {
-        WorkerRequest::Stylize { job, photo: 1, style: StyleChoice::single("starry-night"), max_side: 1024, brush: Brush::default() }
+        WorkerRequest::Stylize { job, photo: 1, style: StyleChoice::single("starry-night"), max_side: 1024, brush: Brush::default(), page_has: None }
     }
 
     #[test]

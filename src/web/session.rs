@@ -10,7 +10,7 @@ use super::jobs::{AfterCrash, Jobs};
 use super::samples::Sample;
 use crate::model::StyleChoice;
 use crate::pipeline::Brush;
-use crate::protocol::WorkerRequest;
+use crate::protocol::{PageHas, WorkerRequest};
 
 /// The output sizes the page offers (long side, px); the first is the default.
 pub const SIZES: [u32; 3] = [1024, 2048, 4096];
@@ -109,8 +109,15 @@ impl Session {
 
     /// Paint with the current settings: a new `photo`, or (None) the newest one again. No style
     /// chosen yet takes the first of `styles`; no style at all is `Problem::NoStyleYet`; no photo
-    /// yet sends nothing.
-    pub fn paint(&mut self, photo: Option<Photo>, first_style: Option<&str>, now_ms: f64) -> Result<Vec<WorkerRequest>, Problem> {
+    /// yet sends nothing. `page_has`: the photo pixels the page holds (its painting's), which the
+    /// worker then does not send again.
+    pub fn paint(
+        &mut self,
+        photo: Option<Photo>,
+        first_style: Option<&str>,
+        page_has: Option<PageHas>,
+        now_ms: f64,
+    ) -> Result<Vec<WorkerRequest>, Problem> {
         // A re-run (new style, mix or size) paints the newest photo: the worker has it decoded.
         let Some(photo_id) = photo.as_ref().or(self.newest_photo()).map(|p| p.id) else {
             return Ok(Vec::new());
@@ -131,7 +138,7 @@ impl Session {
         let new_photo = self.pending_photo.as_ref().is_some_and(|p| p.id == photo_id);
         let style = StyleChoice { style, mix: self.mix_style.clone().map(|id| (id, self.mix_amount)) };
         let (max_side, brush) = (self.max_side, self.brush);
-        let make = |job| WorkerRequest::Stylize { job, photo: photo_id, style, max_side, brush };
+        let make = |job| WorkerRequest::Stylize { job, photo: photo_id, style, max_side, brush, page_has };
         send.push(self.jobs.start(make, new_photo, now_ms));
         Ok(send)
     }
@@ -150,15 +157,15 @@ impl Session {
     }
 
     /// The current job's painting arrived: the photo on its way is now the one on show. Returns
-    /// the settings it was painted with.
-    pub fn painted(&mut self) -> PaintSettings {
+    /// the settings it was painted with and its photo's id.
+    pub fn painted(&mut self) -> (PaintSettings, Option<u64>) {
         let request = self.jobs.finish();
         if let Some(p) = self.pending_photo.take() {
             self.photo = Some(p);
         }
         match request {
-            Some(WorkerRequest::Stylize { style, max_side, brush, .. }) => PaintSettings { style, max_side, brush },
-            _ => self.settings(),
+            Some(WorkerRequest::Stylize { style, max_side, brush, photo, .. }) => (PaintSettings { style, max_side, brush }, Some(photo)),
+            _ => (self.settings(), None),
         }
     }
 
@@ -252,48 +259,60 @@ mod tests {
     #[test]
     fn a_photo_is_sent_once_and_painted_again_by_id() {
         let mut s = Session::new(Brush::default());
-        assert_eq!(s.paint(None, Some("starry-night"), 0.0).unwrap(), vec![], "no photo yet: nothing to paint");
+        assert_eq!(s.paint(None, Some("starry-night"), None, 0.0).unwrap(), vec![], "no photo yet: nothing to paint");
         let photo = file(&mut s, "a.jpg");
-        let sent = s.paint(Some(photo), Some("starry-night"), 0.0).unwrap();
+        let sent = s.paint(Some(photo), Some("starry-night"), None, 0.0).unwrap();
         assert!(matches!(&sent[0], R::SetPhoto { photo: 1, bytes } if bytes == b"a.jpg"));
         let first_job = s.jobs.current();
         assert_eq!(stylized(&sent), vec![(first_job, 1, "starry-night".to_string())], "the first style when none is chosen");
         // Another style before the first painting arrived: the running job is cancelled, the
         // photo is not sent again, the new job paints the same photo id.
         s.style = Some("the-scream".into());
-        let sent = s.paint(None, Some("starry-night"), 1.0).unwrap();
+        let sent = s.paint(None, Some("starry-night"), None, 1.0).unwrap();
         assert!(matches!(sent[0], R::Cancel { job } if job == first_job));
         assert!(!s.jobs.is_current(first_job));
         assert_eq!(stylized(&sent), vec![(s.jobs.current(), 1, "the-scream".to_string())]);
         assert!(sent.iter().all(|r| !matches!(r, R::SetPhoto { .. })));
         assert_eq!(s.newest_photo().map(|p| p.name.as_str()), Some("a.jpg"));
         assert!(s.photo.is_none(), "not on show before it is painted");
-        let settings = s.painted();
+        let (settings, photo) = s.painted();
         assert_eq!(settings.style.style, "the-scream");
+        assert_eq!(photo, Some(1));
         assert_eq!(s.photo.as_ref().map(|p| p.id), Some(1));
         assert!(s.pending_photo.is_none() && !s.jobs.running());
+    }
+
+    #[test]
+    fn the_request_names_the_photo_the_page_holds() {
+        let mut s = Session::new(Brush::default());
+        let photo = file(&mut s, "a.jpg");
+        s.paint(Some(photo), Some("kiss"), None, 0.0).unwrap();
+        s.painted();
+        let has = PageHas { photo: 1, width: 1024, height: 768 };
+        let sent = s.paint(None, Some("kiss"), Some(has), 0.0).unwrap();
+        assert!(matches!(sent.last(), Some(R::Stylize { photo: 1, page_has: Some(h), .. }) if *h == has));
     }
 
     #[test]
     fn no_style_at_all_is_a_problem_to_show() {
         let mut s = Session::new(Brush::default());
         let photo = file(&mut s, "a.jpg");
-        assert!(matches!(s.paint(Some(photo), None, 0.0), Err(Problem::NoStyleYet)));
+        assert!(matches!(s.paint(Some(photo), None, None, 0.0), Err(Problem::NoStyleYet)));
     }
 
     #[test]
     fn a_failed_or_cancelled_new_photo_keeps_the_one_on_show() {
         let mut s = Session::new(Brush::default());
         let first = file(&mut s, "first.jpg");
-        s.paint(Some(first), Some("kiss"), 0.0).unwrap();
+        s.paint(Some(first), Some("kiss"), None, 0.0).unwrap();
         s.painted();
         let broken = file(&mut s, "broken.jpg");
-        s.paint(Some(broken), Some("kiss"), 0.0).unwrap();
+        s.paint(Some(broken), Some("kiss"), None, 0.0).unwrap();
         s.failed();
         assert_eq!(s.newest_photo().map(|p| p.name.as_str()), Some("first.jpg"));
 
         let third = file(&mut s, "third.jpg");
-        s.paint(Some(third), Some("kiss"), 0.0).unwrap();
+        s.paint(Some(third), Some("kiss"), None, 0.0).unwrap();
         let job = s.jobs.current();
         assert_eq!(s.cancel(), Some(R::Cancel { job }));
         assert!(!s.jobs.is_current(job), "answers for the cancelled job are stale");
@@ -305,10 +324,10 @@ mod tests {
     fn a_crashed_worker_gets_the_photos_and_the_painting_once() {
         let mut s = Session::new(Brush::default());
         let first = file(&mut s, "first.jpg");
-        s.paint(Some(first), Some("kiss"), 0.0).unwrap();
+        s.paint(Some(first), Some("kiss"), None, 0.0).unwrap();
         s.painted();
         let second = file(&mut s, "second.jpg");
-        s.paint(Some(second), Some("kiss"), 0.0).unwrap();
+        s.paint(Some(second), Some("kiss"), None, 0.0).unwrap();
         let job = s.jobs.current();
         let again = s.after_worker_crash(job);
         assert!(!again.gave_up);
@@ -324,7 +343,7 @@ mod tests {
     fn a_reopened_painting_becomes_the_photo_on_show() {
         let mut s = Session::new(Brush::default());
         let first = file(&mut s, "first.jpg");
-        s.paint(Some(first), Some("kiss"), 0.0).unwrap();
+        s.paint(Some(first), Some("kiss"), None, 0.0).unwrap();
         let running = s.jobs.current();
         let pixels = RgbaImage::new(4, 3);
         let mix = StyleChoice { style: "udnie".into(), mix: Some(("kiss".into(), 0.3)) };
@@ -336,7 +355,7 @@ mod tests {
         assert!(s.pending_photo.is_none());
         // A new style now paints the reopened photo, which the worker has.
         s.style = Some("the-scream".into());
-        let sent = s.paint(None, None, 0.0).unwrap();
+        let sent = s.paint(None, None, None, 0.0).unwrap();
         assert_eq!(stylized(&sent), vec![(s.jobs.current(), 2, "the-scream".to_string())]);
     }
 

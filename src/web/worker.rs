@@ -18,7 +18,7 @@ use super::history_meta::history_copies;
 use super::package_fetch::load_package;
 use crate::engine::{Checkpoint, Engine, LosesDevice, WonnxEngine};
 use crate::imaging::ImageError;
-use crate::protocol::{EngineStatus, Fault, Stage, WorkerRequest, WorkerResponse, LARGEST_SIDE};
+use crate::protocol::{EngineStatus, Fault, PageHas, Stage, WorkerRequest, WorkerResponse, LARGEST_SIDE};
 use crate::studio::{
     self, CachedPainting, CpuReason, EngineChoice, GpuProbe, PaintingCache, PaintingKey, Studio, StudioError, StudioEvent,
 };
@@ -140,12 +140,12 @@ async fn drain(state: Rc<RefCell<WorkerState>>, flags: Rc<JobFlags>, scope: Work
                     .ok_or_else(|| StudioError::Photo(ImageError::Corrupt(format!("{width}x{height} pixels do not fit the buffer"))));
                 keep_photo(&state, photo, pixels)
             }
-            WorkerRequest::Stylize { job, photo, style, max_side, brush } => {
+            WorkerRequest::Stylize { job, photo, style, max_side, brush, page_has } => {
                 CRASH_REPORT.with(|report| *report.borrow_mut() = Some((scope.clone(), id, job)));
                 flags.running.set(job);
                 let key = PaintingKey { photo, style, max_side, brush };
                 let (response, fresh) = if flags.go_on() {
-                    match stylize(&state, &flags, job, key, &respond).await {
+                    match stylize(&state, &flags, job, key, page_has, &respond).await {
                         Ok(painted) => painted,
                         Err(error) => (WorkerResponse::Failed { job, error }, None),
                     }
@@ -327,13 +327,17 @@ fn keep_photo(state: &Rc<RefCell<WorkerState>>, photo: u64, decoded: Result<Rgba
     }
 }
 
-fn done(job: u64, painting: &CachedPainting, elapsed_ms: f64, cached: bool) -> WorkerResponse {
+/// `photo`: the id of the painting's photo (`page_has` names the page's).
+fn done(job: u64, photo: u64, painting: &CachedPainting, page_has: Option<PageHas>, elapsed_ms: f64, cached: bool) -> WorkerResponse {
+    let (width, height) = painting.photo.dimensions();
+    let photo_is_the_pages = page_has == Some(PageHas { photo, width, height });
     WorkerResponse::Done {
         job,
-        width: painting.photo.width(),
-        height: painting.photo.height(),
-        photo: painting.photo.as_raw().clone(),
+        width,
+        height,
+        photo: if photo_is_the_pages { Vec::new() } else { painting.photo.as_raw().clone() },
         stylized: painting.painting.as_raw().clone(),
+        photo_is_the_pages,
         engine: painting.engine,
         elapsed_ms,
         cached,
@@ -345,11 +349,12 @@ async fn stylize(
     flags: &Rc<JobFlags>,
     job: u64,
     key: PaintingKey,
+    page_has: Option<PageHas>,
     respond: &impl Fn(WorkerResponse),
 ) -> Result<(WorkerResponse, Option<(PaintingKey, CachedPainting)>), StudioError> {
     let started = js_sys::Date::now();
     if let Some(cached) = state.borrow_mut().cache.as_mut().and_then(|cache| cache.get(&key)) {
-        return Ok((done(job, &cached, js_sys::Date::now() - started, true), None));
+        return Ok((done(job, key.photo, &cached, page_has, js_sys::Date::now() - started, true), None));
     }
     let original = {
         let state = state.borrow();
@@ -378,7 +383,7 @@ async fn stylize(
     state.borrow_mut().studio = Some(studio);
     let painting = painting?;
     let made = CachedPainting { photo, painting: painting.image, engine: painting.engine };
-    let response = done(job, &made, js_sys::Date::now() - started, false);
+    let response = done(job, key.photo, &made, page_has, js_sys::Date::now() - started, false);
     Ok((response, Some((key, made))))
 }
 

@@ -27,7 +27,7 @@ test('a sample photo is shown, painted and credited', { timeout: 240_000 }, asyn
   assert.equal(await page.textContent('[data-testid=file-name]'), 'fig.jpg');
 
   // The "before" canvas holds the sample itself: compare it with the browser's own drawing of the file.
-  const diff = await page.evaluate(async () => {
+  const beforeDiff = () => page.evaluate(async () => {
     const before = document.querySelector('canvas.before');
     const img = new Image();
     img.src = 'samples/fig.jpg';
@@ -42,8 +42,20 @@ test('a sample photo is shown, painted and credited', { timeout: 240_000 }, asyn
     for (let i = 0; i < a.length; i += 4) sum += Math.abs(a[i] - b[i]) + Math.abs(a[i + 1] - b[i + 1]) + Math.abs(a[i + 2] - b[i + 2]);
     return { mean: sum / (a.length / 4 * 3), aspect: before.width / before.height, natural: img.naturalWidth / img.naturalHeight };
   });
+  const diff = await beforeDiff();
   assert.ok(Math.abs(diff.aspect - diff.natural) < 0.01, `aspect ${diff.aspect} vs ${diff.natural}`);
   assert.ok(diff.mean < 6, `the photo on show differs from the sample by ${diff.mean.toFixed(2)} levels on average`);
+
+  // Another style: the worker sends only the painting (the page keeps the photo it has), and the
+  // "before" side is still the sample.
+  const firstJob = await page.getAttribute('[data-testid=result-image]', 'data-job');
+  await page.locator('[data-testid^=style-card]').nth(1).click();
+  await page.waitForFunction((job) => {
+    const c = document.querySelector('[data-testid=result-image]');
+    return c.dataset.state === 'ready' && c.dataset.job !== job;
+  }, firstJob, { timeout: 120_000 });
+  const again = await beforeDiff();
+  assert.ok(again.mean < 6 && Math.abs(again.aspect - again.natural) < 0.01, `after a style change: ${JSON.stringify(again)}`);
 
   const credit = page.locator('[data-testid=photo-credit]');
   assert.match(await credit.textContent(), /Sample photo “Fig” by Trevor “Freespace”, resized, CC BY 4\.0/);
