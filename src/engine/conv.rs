@@ -335,8 +335,10 @@ fn upsample_rows<V: Vector>(job: &Upsampling, r0: usize, rows: usize) -> Vec<f32
             for py in 0..2 {
                 let kernel = &packed[(py * blocks + block) * c_in * 2 * 4 * UP_OB..][..c_in * 2 * 4 * UP_OB];
                 for x0 in (0..w).step_by(V::LANES) {
-                    let mut acc: [[V; 2]; UP_OB] =
-                        std::array::from_fn(|j| [V::splat(bias.get(block * UP_OB + j).copied().unwrap_or(0.0)); 2]);
+                    let mut acc = [[V::splat(0.0); 2]; UP_OB];
+                    for (j, pair) in acc.iter_mut().enumerate() {
+                        *pair = [V::splat(bias.get(block * UP_OB + j).copied().unwrap_or(0.0)); 2];
+                    }
                     for c in 0..c_in {
                         for ky in 0..2 {
                             let line = &padded[(c * hp + y + py + ky) * wp + x0..][..V::LANES + 2];
@@ -398,6 +400,44 @@ trait Vector: Copy {
     fn add(self, b: Self) -> Self;
     fn sub(self, b: Self) -> Self;
     fn store(self, s: &mut [f32]);
+}
+
+/// `[body(0), body(1), body(2), body(3)]` with the index bound to `$i`, spelled out. Not
+/// `std::array::from_fn`: its closure is a function of its own, compiled without the
+/// `#[target_feature]`s of the kernel it sits in, so the intrinsics inside it were called
+/// rather than inlined (a profile at 1024 px had `_mm512_sub_ps`, `_mm512_add_ps`,
+/// `_mm512_loadu_ps` and `array::try_from_fn` as functions, a quarter of the pass).
+macro_rules! array4 {
+    (|$i:ident| $body:expr) => {
+        [
+            {
+                let $i = 0usize;
+                $body
+            },
+            {
+                let $i = 1usize;
+                $body
+            },
+            {
+                let $i = 2usize;
+                $body
+            },
+            {
+                let $i = 3usize;
+                $body
+            },
+        ]
+    };
+}
+
+/// `N` neighbouring vectors from the start of `s` (a loop, not a closure: see `array4`).
+#[inline(always)]
+fn load_vectors<V: Vector, const N: usize>(s: &[f32]) -> [V; N] {
+    let mut vectors = [V::splat(0.0); N];
+    for (q, vector) in vectors.iter_mut().enumerate() {
+        *vector = V::load(&s[V::LANES * q..]);
+    }
+    vectors
 }
 
 /// The most lanes any `Vector` has: the size of the scratch `load_part`/`store_part` use.
@@ -780,7 +820,7 @@ fn direct<V: Vector, const OB: usize, const XV: usize>(
                         let line = &padded[(ci * hp + y + ky) * wp + x0..][..xb + kw - 1];
                         let taps_row = &weights[(ci * kh + ky) * kw * OB..][..kw * OB];
                         for kx in 0..kw {
-                            let v: [V; XV] = std::array::from_fn(|q| V::load(&line[kx + V::LANES * q..]));
+                            let v: [V; XV] = load_vectors(&line[kx..]);
                             for (j, row) in acc.iter_mut().enumerate() {
                                 let w = V::splat(taps_row[kx * OB + j]);
                                 for (a, &x) in row.iter_mut().zip(&v) {
@@ -945,7 +985,7 @@ fn winograd_3x3<V: Vector>(shape: &ConvShape, input: &[f32], packed_u: &[f32], b
                 let tile0 = ty * tiles_x;
                 for t in (0..tiles_x).step_by(V::LANES) {
                     let n = tiles_x - t;
-                    let d: [[V; 4]; 4] = std::array::from_fn(|r| {
+                    let d: [[V; 4]; 4] = array4!(|r| {
                         let [even, odd] = &split_rows[r];
                         [
                             load_part(&even[t..][..n]),
@@ -954,7 +994,7 @@ fn winograd_3x3<V: Vector>(shape: &ConvShape, input: &[f32], packed_u: &[f32], b
                             load_part(&odd[t + 1..][..n]),
                         ]
                     });
-                    let bd: [[V; 4]; 4] = std::array::from_fn(|col| {
+                    let bd: [[V; 4]; 4] = array4!(|col| {
                         [
                             d[0][col].sub(d[2][col]),
                             d[1][col].add(d[2][col]),
@@ -987,12 +1027,11 @@ fn winograd_3x3<V: Vector>(shape: &ConvShape, input: &[f32], packed_u: &[f32], b
                 let (tile0, y) = (ty * tiles_x, 2 * (ty0 + ty));
                 for t in (0..tiles_x).step_by(V::LANES) {
                     let n = tiles_x - t;
-                    let at: [[V; 4]; 4] = std::array::from_fn(|r| {
-                        std::array::from_fn(|s| load_part(&m[((r * 4 + s) * c_out + o) * tiles + tile0 + t..][..n]))
-                    });
+                    let at: [[V; 4]; 4] =
+                        array4!(|r| array4!(|s| load_part(&m[((r * 4 + s) * c_out + o) * tiles + tile0 + t..][..n])));
                     let am: [[V; 4]; 2] = [
-                        std::array::from_fn(|col| at[0][col].add(at[1][col]).add(at[2][col])),
-                        std::array::from_fn(|col| at[1][col].sub(at[2][col]).sub(at[3][col])),
+                        array4!(|col| at[0][col].add(at[1][col]).add(at[2][col])),
+                        array4!(|col| at[1][col].sub(at[2][col]).sub(at[3][col])),
                     ];
                     for (r, row) in am.iter().enumerate() {
                         let even = row[0].add(row[1]).add(row[2]).add(b);
