@@ -187,6 +187,12 @@ def main():
         state = torch.load(ckpt_path, map_location=device, weights_only=False)
         gen.load_state_dict(state["gen"]); disc.load_state_dict(state["disc"])
         opt_g.load_state_dict(state["opt_g"]); opt_d.load_state_dict(state["opt_d"])
+        # The config's learning rates win over the checkpoint's (Adam's state keeps the rate it
+        # was saved with): a stretch may anneal by editing the config alone.
+        for group in opt_g.param_groups:
+            group["lr"] = cfg["lr"]
+        for group in opt_d.param_groups:
+            group["lr"] = cfg["lr_d"]
         step = state["step"]
         random.setstate(state["py_rng"]); torch.set_rng_state(state["torch_rng"])
         photos.rng.setstate(state["photo_rng"]); painting_crops.rng.setstate(state["painting_rng"])
