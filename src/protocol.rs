@@ -42,6 +42,9 @@ pub enum WorkerRequest {
     /// Stop `job` and every older one. Handled as it arrives, not queued: a running pass stops at
     /// its next checkpoint (well within a second), and the package and photos stay loaded.
     Cancel { job: u64 },
+    /// Are you there? Answered with `Pong` as it arrives, not queued: while a painting runs the
+    /// page asks this after a quiet spell, and a worker that stays silent is replaced.
+    Ping,
 }
 
 /// The photo pixels of the painting on the page: its photo id and size.
@@ -64,11 +67,14 @@ pub enum Fault {
     /// The worker's wasm traps without a panic (as an allocation failure aborts): only the
     /// worker's `error` event tells.
     Trap,
+    /// The worker stops answering on its first painting (an endless loop that never yields, as
+    /// a deadlocked thread pool or a runaway kernel would): only the page's watch can tell.
+    Hang,
 }
 
 /// The page's switches for tests and measurements, from its query string
-/// (`?atelier-fault=gpu-lost`, `worker-panic` or `worker-trap`, `&atelier-gpu=software`,
-/// `&atelier-threads=1`).
+/// (`?atelier-fault=gpu-lost`, `worker-panic`, `worker-trap` or `worker-hang`,
+/// `&atelier-gpu=software`, `&atelier-threads=1`, `&atelier-stall-ms=N`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Switches {
     pub fault: Option<Fault>,
@@ -77,6 +83,9 @@ pub struct Switches {
     /// The single-threaded worker even where the threaded one could run (`atelier-threads=1`),
     /// for comparisons.
     pub single_thread: bool,
+    /// How long a painting worker may stay silent before it is replaced, where not the
+    /// default (the browser tests shorten it).
+    pub stall_ms: Option<u32>,
 }
 
 impl Switches {
@@ -88,10 +97,17 @@ impl Switches {
             Some(Fault::Panic)
         } else if has("atelier-fault=worker-trap") {
             Some(Fault::Trap)
+        } else if has("atelier-fault=worker-hang") {
+            Some(Fault::Hang)
         } else {
             None
         };
-        Switches { fault, software_gpu: has("atelier-gpu=software"), single_thread: has("atelier-threads=1") }
+        let stall_ms = search
+            .trim_start_matches('?')
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("atelier-stall-ms="))
+            .and_then(|ms| ms.parse().ok());
+        Switches { fault, software_gpu: has("atelier-gpu=software"), single_thread: has("atelier-threads=1"), stall_ms }
     }
 }
 
@@ -160,6 +176,8 @@ pub enum WorkerResponse {
     Failed { job: u64, error: StudioError },
     /// The worker panicked during `job` (its wasm instance is gone): the page replaces it.
     Crashed { job: u64, message: String },
+    /// The answer to `Ping`.
+    Pong,
 }
 
 #[cfg(test)]
@@ -170,10 +188,13 @@ mod tests {
     fn switches_come_from_whole_query_pairs() {
         assert_eq!(Switches::from_query(""), Switches::default());
         let all = Switches::from_query("?atelier-fault=gpu-lost&atelier-gpu=software&atelier-threads=1");
-        assert_eq!(all, Switches { fault: Some(Fault::GpuLost), software_gpu: true, single_thread: true });
+        assert_eq!(all, Switches { fault: Some(Fault::GpuLost), software_gpu: true, single_thread: true, stall_ms: None });
         // A pair that only starts like a switch is not one.
         assert_eq!(Switches::from_query("?atelier-threads=16&x=atelier-gpu=software"), Switches::default());
         assert_eq!(Switches::from_query("atelier-fault=worker-trap").fault, Some(Fault::Trap));
+        let hang = Switches::from_query("?atelier-fault=worker-hang&atelier-stall-ms=3000");
+        assert_eq!((hang.fault, hang.stall_ms), (Some(Fault::Hang), Some(3000)));
+        assert_eq!(Switches::from_query("?atelier-stall-ms=soon").stall_ms, None);
     }
 
     /// The messages that carry pixels survive gloo-worker's codec (bincode) byte for byte, with

@@ -21,6 +21,7 @@ use super::listeners::{focus_style_card, key_listeners, window_drop_listeners, z
 use super::service_worker::{apply_update, register_service_worker};
 use super::i18n::{cpu_reason, problem, words, Lang, Problem};
 use super::samples::{Sample, SAMPLES};
+use super::jobs::{Liveness, LivenessCheck};
 use super::session::{PaintSettings, Photo, PhotoSource, Session, SIZES};
 use super::shortcuts::{neighbour, Shortcut};
 use super::worker::InferenceWorker;
@@ -43,6 +44,8 @@ const BRUSH_KEY: &str = "atelier.brush";
 
 pub enum Msg {
     Worker(WorkerResponse),
+    /// Once a second: is the worker still answering while it paints (`Liveness`)?
+    WatchWorker,
     FileChosen(web_sys::File),
     /// One of the sample photos (`samples::SAMPLES`, by index).
     SampleChosen(usize),
@@ -119,6 +122,10 @@ impl Painted {
 
 pub struct App {
     worker: WorkerBridge<InferenceWorker>,
+    /// The browser's handle on `worker`, to end it when it is replaced.
+    worker_handle: Option<web_sys::Worker>,
+    /// Whether the worker still answers while it paints.
+    liveness: Liveness,
     engine: EngineStatus,
     /// The CPU engine's threads in this worker (1 but in the threaded build).
     cpu_threads: u32,
@@ -204,11 +211,18 @@ fn switches() -> Switches {
     Switches::from_query(&web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default())
 }
 
-/// A worker with the package loading. `gpu_failed`: the last one died on the GPU (paint on the CPU).
-fn spawn_worker(ctx: &Context<App>, gpu_failed: Option<String>, fault: Option<Fault>) -> WorkerBridge<InferenceWorker> {
+/// A worker with the package loading, and the browser's handle on it where it could be had.
+/// `gpu_failed`: the last one died on the GPU (paint on the CPU).
+fn spawn_worker(
+    ctx: &Context<App>,
+    gpu_failed: Option<String>,
+    fault: Option<Fault>,
+) -> (WorkerBridge<InferenceWorker>, Option<web_sys::Worker>) {
     let link = ctx.link().clone();
     let loader = if switches().single_thread { format!("{WORKER_LOADER}?threads=1") } else { WORKER_LOADER.to_string() };
-    let worker = InferenceWorker::spawner().callback(move |r| link.send_message(Msg::Worker(r))).spawn_with_loader(&loader);
+    let (worker, handle) = noting_the_worker(|| {
+        InferenceWorker::spawner().callback(move |r| link.send_message(Msg::Worker(r))).spawn_with_loader(&loader)
+    });
     worker.send(WorkerRequest::Init {
         models_url: absolute_url(MODELS_PATH),
         engine: EngineChoice::Auto,
@@ -216,7 +230,43 @@ fn spawn_worker(ctx: &Context<App>, gpu_failed: Option<String>, fault: Option<Fa
         gpu_failed,
         fault,
     });
-    worker
+    (worker, handle)
+}
+
+/// Runs `spawn` with the page's `Worker` constructor wrapped in a proxy that notes the worker it
+/// makes. gloo-worker keeps its `web_sys::Worker` to itself, and dropping its bridge only asks the
+/// worker to close, which a worker caught in an endless loop never reads; `terminate()` on the
+/// handle ends it (and its thread pool) at once.
+fn noting_the_worker<T>(spawn: impl FnOnce() -> T) -> (T, Option<web_sys::Worker>) {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsValue;
+    let global = js_sys::global();
+    let name = JsValue::from_str("Worker");
+    let Ok(native) = js_sys::Reflect::get(&global, &name) else { return (spawn(), None) };
+    let made = Rc::new(std::cell::RefCell::new(None::<JsValue>));
+    let noted = made.clone();
+    let construct = Closure::<dyn FnMut(JsValue, JsValue) -> Result<JsValue, JsValue>>::new(move |target: JsValue, args: JsValue| {
+        let worker = js_sys::Reflect::construct(target.unchecked_ref::<js_sys::Function>(), args.unchecked_ref())?;
+        noted.replace(Some(worker.clone()));
+        Ok(worker)
+    });
+    let handler = js_sys::Object::new();
+    let wrapped = js_sys::Reflect::set(&handler, &JsValue::from_str("construct"), construct.as_ref()).unwrap_or(false)
+        && js_sys::Reflect::set(&global, &name, &js_sys::Proxy::new(&native, &handler)).unwrap_or(false);
+    let spawned = spawn();
+    if wrapped {
+        let _ = js_sys::Reflect::set(&global, &name, &native);
+    }
+    let handle = made.borrow_mut().take().and_then(|w| w.dyn_into::<web_sys::Worker>().ok());
+    (spawned, handle)
+}
+
+/// Asks for the next `Msg::WatchWorker` in a second.
+fn watch_worker_soon(ctx: &Context<App>) {
+    ctx.link().send_future(async {
+        yew::platform::time::sleep(std::time::Duration::from_secs(1)).await;
+        Msg::WatchWorker
+    });
 }
 
 /// One press of + or - zooms by this much (the wheel's steps are finer).
@@ -275,8 +325,12 @@ impl Component for App {
                 }
             })
         });
+        let (worker, worker_handle) = spawn_worker(ctx, None, switches().fault);
+        watch_worker_soon(ctx);
         let app = App {
-            worker: spawn_worker(ctx, None, switches().fault),
+            worker,
+            worker_handle,
+            liveness: Liveness::new(switches().stall_ms.map_or(Liveness::DEFAULT_STALL_MS, f64::from)),
             engine: EngineStatus::Probing,
             cpu_threads: 1,
             styles: Vec::new(),
@@ -493,6 +547,21 @@ impl Component for App {
                 self.apply_document_settings();
             }
             Msg::Worker(response) => return self.on_worker(ctx, response),
+            Msg::WatchWorker => {
+                watch_worker_soon(ctx);
+                match self.liveness.check(js_sys::Date::now(), self.session.jobs.running()) {
+                    LivenessCheck::Fine => return false,
+                    LivenessCheck::Ping => {
+                        self.worker.send(WorkerRequest::Ping);
+                        return false;
+                    }
+                    LivenessCheck::Stalled { silent_ms } => {
+                        let seconds = silent_ms.div_ceil(1000);
+                        let job = self.session.jobs.current();
+                        self.replace_crashed_worker(ctx, job, format!("no answer for {seconds} s"), Problem::WorkerStalled { seconds });
+                    }
+                }
+            }
             Msg::HistoryOpened(Ok((db, items))) => {
                 self.db = Some(db);
                 self.history = items;
@@ -736,24 +805,31 @@ impl App {
         }
     }
 
-    /// The worker died (a panic aborts its wasm): start another, give it the photos again and
-    /// replay the painting it was on, once. A GPU-side death moves painting to the CPU engine.
-    fn replace_crashed_worker(&mut self, ctx: &Context<Self>, job: u64, message: String) {
+    /// The worker died (a panic aborts its wasm) or stopped answering: end it, start another,
+    /// give it the photos again and replay the painting it was on, once; `give_up` is what the
+    /// visitor reads if that painting ends a worker twice. A GPU-side death moves painting to the
+    /// CPU engine.
+    fn replace_crashed_worker(&mut self, ctx: &Context<Self>, job: u64, message: String, give_up: Problem) {
         log::warn!("the worker crashed during job {job}: {message}");
         let gpu_failed = (self.engine.kind() == Some(EngineKind::Gpu)).then(|| message.clone());
-        self.worker = spawn_worker(ctx, gpu_failed, None);
+        if let Some(old) = self.worker_handle.take() {
+            old.terminate();
+        }
+        (self.worker, self.worker_handle) = spawn_worker(ctx, gpu_failed, None);
         self.engine = EngineStatus::Probing;
         self.cpu_threads = 1;
         let again = self.session.after_worker_crash(job);
         again.send.into_iter().for_each(|r| self.worker.send(r));
         if again.gave_up {
             self.set_chosen(None);
-            self.error = Some(Problem::WorkerCrashed(message));
+            self.error = Some(give_up);
         }
     }
 
     fn on_worker(&mut self, ctx: &Context<Self>, response: WorkerResponse) -> bool {
+        self.liveness.heard(js_sys::Date::now());
         match response {
+            WorkerResponse::Pong => return false,
             WorkerResponse::Engine(status) => self.engine = status,
             WorkerResponse::Threads(threads) => self.cpu_threads = threads,
             WorkerResponse::Loading { done, total } => self.loading = (done < total).then_some((done, total)),
@@ -795,7 +871,10 @@ impl App {
                 self.save_to_history(ctx, copies);
                 return false;
             }
-            WorkerResponse::Crashed { job, message } => self.replace_crashed_worker(ctx, job, message),
+            WorkerResponse::Crashed { job, message } => {
+                let give_up = Problem::WorkerCrashed(message.clone());
+                self.replace_crashed_worker(ctx, job, message, give_up)
+            }
             WorkerResponse::Done { .. } | WorkerResponse::Failed { .. } | WorkerResponse::History { .. } => return false,
         }
         true

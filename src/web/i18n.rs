@@ -301,6 +301,8 @@ pub enum Problem {
     NoStyleYet,
     /// The worker died twice on the same painting (the panic's message).
     WorkerCrashed(String),
+    /// The worker stopped answering on this picture twice (silent this many seconds the second time).
+    WorkerStalled { seconds: u32 },
 }
 
 /// A problem in the visitor's language. Details that come from the browser stay as they are.
@@ -361,6 +363,10 @@ pub fn problem(lang: Lang, problem: &Problem) -> String {
             format!("The painter stopped unexpectedly, twice, on this picture ({detail}). Try a smaller size or another photo."),
             format!("绘画引擎在这张图片上两次意外停止（{detail}）。请换一个较小的尺寸或另一张照片再试。"),
         ),
+        Problem::WorkerStalled { seconds } => pick(
+            format!("The painter stopped answering, twice, on this picture (silent for {seconds} s). Try a smaller size or another photo."),
+            format!("绘画引擎在这张图片上两次停止响应（{seconds} 秒无回应）。请换一个较小的尺寸或另一张照片再试。"),
+        ),
     }
 }
 
@@ -398,6 +404,7 @@ mod tests {
             Problem::Export("SecurityError".into()),
             Problem::NoStyleYet,
             Problem::WorkerCrashed("RuntimeError: unreachable".into()),
+            Problem::WorkerStalled { seconds: 30 },
         ];
         studio.into_iter().map(Problem::Studio).chain(page).collect()
     }

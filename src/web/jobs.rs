@@ -121,11 +121,106 @@ impl Jobs {
     }
 }
 
+/// Whether the worker still answers while a painting runs. A worker that died says so (or its
+/// `error` event does), but one caught in an endless loop, or waiting forever on a thread pool
+/// that lost a thread, says nothing: after `PING_AFTER_MS` without a word the page asks
+/// (`WorkerRequest::Ping`, answered between two steps of a painting, a few times a second), and
+/// after `stall_after_ms` without a word it replaces the worker as if it had crashed.
+#[derive(Debug)]
+pub struct Liveness {
+    stall_after_ms: f64,
+    last_heard_ms: f64,
+    /// A painting was under way at the last check.
+    watching: bool,
+}
+
+/// What the page does after a `Liveness::check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LivenessCheck {
+    Fine,
+    /// Ask the worker whether it is there.
+    Ping,
+    /// Replace it: it has said nothing for this long.
+    Stalled { silent_ms: u32 },
+}
+
+impl Liveness {
+    /// Quiet this long, the page asks. A worker between two steps answers within ~50 ms.
+    pub const PING_AFTER_MS: f64 = 2_000.0;
+    /// Silent this long, the worker is replaced. The longest step that cannot answer (decoding a
+    /// very large photo, one network layer of a 1024 px pass) takes a few seconds on a slow phone.
+    pub const DEFAULT_STALL_MS: f64 = 30_000.0;
+
+    pub fn new(stall_after_ms: f64) -> Self {
+        Liveness { stall_after_ms: stall_after_ms.max(Self::PING_AFTER_MS), last_heard_ms: 0.0, watching: false }
+    }
+
+    /// The worker said something (any answer).
+    pub fn heard(&mut self, now_ms: f64) {
+        self.last_heard_ms = now_ms;
+    }
+
+    /// Called every second or so; `busy`: a painting is under way. The clock starts when one does
+    /// (an idle worker has nothing to say), and again after a replacement.
+    pub fn check(&mut self, now_ms: f64, busy: bool) -> LivenessCheck {
+        if !busy {
+            self.watching = false;
+            return LivenessCheck::Fine;
+        }
+        if !self.watching {
+            self.watching = true;
+            self.last_heard_ms = self.last_heard_ms.max(now_ms);
+            return LivenessCheck::Fine;
+        }
+        let silent_ms = now_ms - self.last_heard_ms;
+        if silent_ms >= self.stall_after_ms {
+            self.last_heard_ms = now_ms;
+            LivenessCheck::Stalled { silent_ms: silent_ms as u32 }
+        } else if silent_ms >= Self::PING_AFTER_MS {
+            LivenessCheck::Ping
+        } else {
+            LivenessCheck::Fine
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::StyleChoice;
     use crate::pipeline::Brush;
+
+    #[test]
+    fn a_silent_worker_is_asked_then_replaced_but_only_while_it_paints() {
+        let mut live = Liveness::new(10_000.0);
+        // Idle: silence is fine, however long.
+        assert_eq!(live.check(100_000.0, false), LivenessCheck::Fine);
+        // A painting starts at 100 s: the clock starts there, not at the last answer.
+        assert_eq!(live.check(100_500.0, true), LivenessCheck::Fine);
+        assert_eq!(live.check(101_500.0, true), LivenessCheck::Fine);
+        assert_eq!(live.check(102_600.0, true), LivenessCheck::Ping);
+        // It answers: quiet again.
+        live.heard(102_700.0);
+        assert_eq!(live.check(103_700.0, true), LivenessCheck::Fine);
+        assert_eq!(live.check(112_000.0, true), LivenessCheck::Ping);
+        assert_eq!(live.check(112_800.0, true), LivenessCheck::Stalled { silent_ms: 10_100 });
+        // The replacement gets a whole period of its own.
+        assert_eq!(live.check(113_800.0, true), LivenessCheck::Fine);
+        assert_eq!(live.check(122_700.0, true), LivenessCheck::Ping);
+        assert_eq!(live.check(122_900.0, true), LivenessCheck::Stalled { silent_ms: 10_100 });
+        // Finished: no more watching; the next painting's clock starts afresh.
+        assert_eq!(live.check(200_000.0, false), LivenessCheck::Fine);
+        assert_eq!(live.check(201_000.0, true), LivenessCheck::Fine);
+        assert_eq!(live.check(202_000.0, true), LivenessCheck::Fine);
+    }
+
+    #[test]
+    fn the_stall_limit_is_never_shorter_than_the_ping() {
+        let mut live = Liveness::new(10.0);
+        live.check(0.0, true);
+        assert_eq!(live.check(1_000.0, true), LivenessCheck::Fine);
+        assert_eq!(live.check(2_000.0, true), LivenessCheck::Stalled { silent_ms: 2_000 });
+    }
 
     fn stylize(job: u64) -> WorkerRequest {
         WorkerRequest::Stylize { job, photo: 1, style: StyleChoice::single("starry-night"), max_side: 1024, brush: Brush::default(), page_has: None }

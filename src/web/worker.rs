@@ -101,9 +101,14 @@ impl Worker for InferenceWorker {
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: ()) {}
 
     fn received(&mut self, scope: &WorkerScope<Self>, request: WorkerRequest, id: HandlerId) {
-        if let WorkerRequest::Cancel { job } = request {
-            self.flags.cancelled_through.set(self.flags.cancelled_through.get().max(job));
-            return;
+        match request {
+            WorkerRequest::Cancel { job } => {
+                self.flags.cancelled_through.set(self.flags.cancelled_through.get().max(job));
+                return;
+            }
+            // Answered here, between two steps of whatever runs: that is what the page checks.
+            WorkerRequest::Ping => return scope.respond(id, WorkerResponse::Pong),
+            _ => {}
         }
         // The rest one at a time, in order: the engine is not re-entrant and Init must finish
         // before the first Stylize.
@@ -163,7 +168,8 @@ async fn drain(state: Rc<RefCell<WorkerState>>, flags: Rc<JobFlags>, scope: Work
                     }
                 }
             }
-            WorkerRequest::Cancel { .. } => {}
+            // Both are answered as they arrive (`received`), never queued.
+            WorkerRequest::Cancel { .. } | WorkerRequest::Ping => {}
         }
     }
 }
@@ -364,6 +370,9 @@ async fn stylize(
     match state.borrow().fault {
         Some(Fault::Panic) => panic!("injected fault: the worker panics while painting job {job}"),
         Some(Fault::Trap) => core::arch::wasm32::unreachable(),
+        Some(Fault::Hang) => loop {
+            std::hint::spin_loop();
+        },
         _ => {}
     }
     // Owned: it goes into the cache with its painting.
