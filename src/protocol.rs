@@ -70,10 +70,12 @@ pub enum Fault {
     /// The worker stops answering on its first painting (an endless loop that never yields, as
     /// a deadlocked thread pool or a runaway kernel would): only the page's watch can tell.
     Hang,
+    /// The browser never answers the request for a GPU adapter (as on some drivers).
+    GpuProbeHangs,
 }
 
 /// The page's switches for tests and measurements, from its query string
-/// (`?atelier-fault=gpu-lost`, `worker-panic`, `worker-trap` or `worker-hang`,
+/// (`?atelier-fault=gpu-lost`, `gpu-probe-hangs`, `worker-panic`, `worker-trap` or `worker-hang`,
 /// `&atelier-gpu=software`, `&atelier-threads=1`, `&atelier-stall-ms=N`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Switches {
@@ -99,6 +101,8 @@ impl Switches {
             Some(Fault::Trap)
         } else if has("atelier-fault=worker-hang") {
             Some(Fault::Hang)
+        } else if has("atelier-fault=gpu-probe-hangs") {
+            Some(Fault::GpuProbeHangs)
         } else {
             None
         };

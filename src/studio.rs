@@ -56,6 +56,9 @@ pub enum CpuReason {
     NoAdapter,
     /// Asking for an adapter failed.
     ProbeFailed(String),
+    /// The browser did not answer the request for an adapter within this many seconds (it can
+    /// hang on some drivers): the CPU engine paints rather than the visitor waiting forever.
+    ProbeTimedOut { seconds: u32 },
     /// The only adapter is a software rasteriser (named): slower than the CPU engine. On
     /// SwiftShader a 481x321 photo took 185-217 s against 1.6-3 s on the CPU engine.
     SoftwareGpu(String),

@@ -270,6 +270,9 @@ pub fn cpu_reason(lang: Lang, reason: &crate::studio::CpuReason) -> String {
             "WebGPU is off here or has no GPU to use, so Atelier paints on the CPU: slower, just as private.".into()
         }
         (Lang::En, ProbeFailed(e)) => format!("WebGPU could not start ({e}), so Atelier paints on the CPU: slower, just as private."),
+        (Lang::En, ProbeTimedOut { seconds }) => {
+            format!("WebGPU did not answer within {seconds} s, so Atelier paints on the CPU: slower, just as private.")
+        }
         (Lang::En, SoftwareGpu(name)) => {
             format!("WebGPU here has no real GPU ({name}); Atelier's CPU engine is faster, so it paints on the CPU.")
         }
@@ -278,6 +281,7 @@ pub fn cpu_reason(lang: Lang, reason: &crate::studio::CpuReason) -> String {
         (Lang::Zh, NoWebGpu) => "此浏览器不支持 WebGPU，Atelier 改用 CPU 作画：较慢，但同样私密。".into(),
         (Lang::Zh, NoAdapter) => "此处的 WebGPU 已关闭或没有可用的 GPU，Atelier 改用 CPU 作画：较慢，但同样私密。".into(),
         (Lang::Zh, ProbeFailed(e)) => format!("WebGPU 无法启动（{e}），Atelier 改用 CPU 作画：较慢，但同样私密。"),
+        (Lang::Zh, ProbeTimedOut { seconds }) => format!("WebGPU 在 {seconds} 秒内没有响应，Atelier 改用 CPU 作画：较慢，但同样私密。"),
         (Lang::Zh, SoftwareGpu(name)) => format!("此处的 WebGPU 没有真正的 GPU（{name}），Atelier 的 CPU 引擎更快，因此用 CPU 作画。"),
         (Lang::Zh, GpuFailed(e)) => format!("GPU 停止工作（{e}），此后 Atelier 改用 CPU 作画。"),
     }
@@ -427,6 +431,7 @@ mod tests {
             CpuReason::NoWebGpu,
             CpuReason::NoAdapter,
             CpuReason::ProbeFailed("TypeError".into()),
+            CpuReason::ProbeTimedOut { seconds: 10 },
             CpuReason::SoftwareGpu("google swiftshader".into()),
             CpuReason::GpuFailed("device lost".into()),
         ];

@@ -58,7 +58,7 @@ impl Atelier {
         let package = load_package(&models_url, &|_, _| {}).await.map_err(js_error)?;
         let probe = match choice {
             EngineChoice::Cpu => GpuProbe::Missing(CpuReason::Chosen),
-            _ => probe_webgpu().await,
+            _ => probe_webgpu(false).await,
         };
         let studio = Studio::open(package, choice, probe).map_err(|e| match e {
             StudioError::NoGpu(reason) => JsError::new(&format!("WebGPU is not usable here: {reason:?}")),
@@ -88,7 +88,7 @@ impl Atelier {
     }
 
     /// Why the CPU engine runs ('' on WebGPU): 'chosen', 'no-webgpu', 'no-adapter',
-    /// 'probe-failed', 'software-gpu' or 'gpu-failed'.
+    /// 'probe-failed', 'probe-timed-out', 'software-gpu' or 'gpu-failed'.
     #[wasm_bindgen(getter, js_name = cpuReason)]
     pub fn cpu_reason(&self) -> String {
         let status = self.inner.borrow().as_ref().map(|s| s.status().clone());
@@ -98,6 +98,7 @@ impl Atelier {
                 CpuReason::NoWebGpu => "no-webgpu",
                 CpuReason::NoAdapter => "no-adapter",
                 CpuReason::ProbeFailed(_) => "probe-failed",
+                CpuReason::ProbeTimedOut { .. } => "probe-timed-out",
                 CpuReason::SoftwareGpu(_) => "software-gpu",
                 CpuReason::GpuFailed(_) => "gpu-failed",
             }

@@ -228,7 +228,7 @@ async fn init(
         let probe = match (settings.choice, settings.gpu_failed) {
             (EngineChoice::Cpu, _) => GpuProbe::Missing(CpuReason::Chosen),
             (_, Some(message)) => GpuProbe::Missing(CpuReason::GpuFailed(message)),
-            _ => match probe_webgpu().await {
+            _ => match probe_webgpu(fault == Some(Fault::GpuProbeHangs)).await {
                 GpuProbe::Software(adapter) if settings.software_gpu => GpuProbe::Hardware(adapter),
                 probe => probe,
             },
