@@ -816,6 +816,7 @@ impl App {
             old.terminate();
         }
         (self.worker, self.worker_handle) = spawn_worker(ctx, gpu_failed, None);
+        self.liveness.new_worker();
         self.engine = EngineStatus::Probing;
         self.cpu_threads = 1;
         let again = self.session.after_worker_crash(job);

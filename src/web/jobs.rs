@@ -125,11 +125,15 @@ impl Jobs {
 /// `error` event does), but one caught in an endless loop, or waiting forever on a thread pool
 /// that lost a thread, says nothing: after `PING_AFTER_MS` without a word the page asks
 /// (`WorkerRequest::Ping`, answered between two steps of a painting, a few times a second), and
-/// after `stall_after_ms` without a word it replaces the worker as if it had crashed.
+/// after `stall_after_ms` without a word it replaces the worker as if it had crashed. A worker
+/// that has not said its first word is still downloading or compiling its wasm (tens of seconds
+/// on a slow network) and cannot answer yet: it is not watched until it has.
 #[derive(Debug)]
 pub struct Liveness {
     stall_after_ms: f64,
     last_heard_ms: f64,
+    /// The worker has answered at least once (it is running).
+    started: bool,
     /// A painting was under way at the last check.
     watching: bool,
 }
@@ -152,18 +156,25 @@ impl Liveness {
     pub const DEFAULT_STALL_MS: f64 = 30_000.0;
 
     pub fn new(stall_after_ms: f64) -> Self {
-        Liveness { stall_after_ms: stall_after_ms.max(Self::PING_AFTER_MS), last_heard_ms: 0.0, watching: false }
+        Liveness { stall_after_ms: stall_after_ms.max(Self::PING_AFTER_MS), last_heard_ms: 0.0, started: false, watching: false }
     }
 
     /// The worker said something (any answer).
     pub fn heard(&mut self, now_ms: f64) {
         self.last_heard_ms = now_ms;
+        self.started = true;
+    }
+
+    /// A new worker replaces the old one: unwatched until it answers.
+    pub fn new_worker(&mut self) {
+        self.started = false;
+        self.watching = false;
     }
 
     /// Called every second or so; `busy`: a painting is under way. The clock starts when one does
     /// (an idle worker has nothing to say), and again after a replacement.
     pub fn check(&mut self, now_ms: f64, busy: bool) -> LivenessCheck {
-        if !busy {
+        if !busy || !self.started {
             self.watching = false;
             return LivenessCheck::Fine;
         }
@@ -193,6 +204,10 @@ mod tests {
     #[test]
     fn a_silent_worker_is_asked_then_replaced_but_only_while_it_paints() {
         let mut live = Liveness::new(10_000.0);
+        // Still loading its wasm (never answered): not watched, however long.
+        assert_eq!(live.check(1_000.0, true), LivenessCheck::Fine);
+        assert_eq!(live.check(60_000.0, true), LivenessCheck::Fine);
+        live.heard(61_000.0);
         // Idle: silence is fine, however long.
         assert_eq!(live.check(100_000.0, false), LivenessCheck::Fine);
         // A painting starts at 100 s: the clock starts there, not at the last answer.
@@ -208,6 +223,10 @@ mod tests {
         assert_eq!(live.check(113_800.0, true), LivenessCheck::Fine);
         assert_eq!(live.check(122_700.0, true), LivenessCheck::Ping);
         assert_eq!(live.check(122_900.0, true), LivenessCheck::Stalled { silent_ms: 10_100 });
+        // A replacement that has not answered yet is loading, not silent.
+        live.new_worker();
+        assert_eq!(live.check(140_000.0, true), LivenessCheck::Fine);
+        live.heard(140_500.0);
         // Finished: no more watching; the next painting's clock starts afresh.
         assert_eq!(live.check(200_000.0, false), LivenessCheck::Fine);
         assert_eq!(live.check(201_000.0, true), LivenessCheck::Fine);
@@ -217,6 +236,7 @@ mod tests {
     #[test]
     fn the_stall_limit_is_never_shorter_than_the_ping() {
         let mut live = Liveness::new(10.0);
+        live.heard(0.0);
         live.check(0.0, true);
         assert_eq!(live.check(1_000.0, true), LivenessCheck::Fine);
         assert_eq!(live.check(2_000.0, true), LivenessCheck::Stalled { silent_ms: 2_000 });
