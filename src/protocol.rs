@@ -92,7 +92,8 @@ pub struct Switches {
 
 impl Switches {
     pub fn from_query(search: &str) -> Switches {
-        let has = |wanted: &str| search.trim_start_matches('?').split('&').any(|pair| pair == wanted);
+        let pairs = || search.trim_start_matches('?').split('&');
+        let has = |wanted: &str| pairs().any(|pair| pair == wanted);
         let fault = if has("atelier-fault=gpu-lost") {
             Some(Fault::GpuLost)
         } else if has("atelier-fault=worker-panic") {
@@ -106,11 +107,7 @@ impl Switches {
         } else {
             None
         };
-        let stall_ms = search
-            .trim_start_matches('?')
-            .split('&')
-            .find_map(|pair| pair.strip_prefix("atelier-stall-ms="))
-            .and_then(|ms| ms.parse().ok());
+        let stall_ms = pairs().find_map(|pair| pair.strip_prefix("atelier-stall-ms=")).and_then(|ms| ms.parse().ok());
         Switches { fault, software_gpu: has("atelier-gpu=software"), single_thread: has("atelier-threads=1"), stall_ms }
     }
 }

@@ -180,7 +180,7 @@ impl Liveness {
         }
         if !self.watching {
             self.watching = true;
-            self.last_heard_ms = self.last_heard_ms.max(now_ms);
+            self.last_heard_ms = now_ms;
             return LivenessCheck::Fine;
         }
         let silent_ms = now_ms - self.last_heard_ms;
