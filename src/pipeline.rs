@@ -23,6 +23,8 @@ pub struct RenderOptions {
     pub tile_side: u32,
     /// Long side of the low-resolution pass whose statistics every tile uses.
     pub stats_side: u32,
+    /// Reflection around every pass (the package's; `Studio` sets it).
+    pub margin: Margin,
 }
 
 /// Never more than this per pass, whatever the network: past it a GPU pass gets long enough to
@@ -39,7 +41,7 @@ impl RenderOptions {
         let channels = (prepared.largest_tensor as u64).div_ceil(probe as u64 * probe as u64).max(1);
         let max_pass_pixels = (max_tensor_elements as u64 / channels).min((MAX_PASS_SIDE * MAX_PASS_SIDE) as u64) as u32;
         let side = ((max_pass_pixels as f64).sqrt() as u32) / stride * stride;
-        Ok(RenderOptions { max_pass_pixels, tile_side: side.min(768), stats_side: side.min(512) })
+        Ok(RenderOptions { max_pass_pixels, tile_side: side.min(768), stats_side: side.min(512), margin: Margin::default() })
     }
 }
 
@@ -53,12 +55,27 @@ const TILE_RAMP: usize = 32;
 /// keeps every map at least 4 px. Tiny pictures are padded up to it (and cropped after).
 pub const MIN_PASS_SIDE: u32 = 16;
 
-/// Reflection padding for a picture: about 1/16 of the long side, 8 to 40 px, never more than
-/// the picture allows, plus what makes each padded side a multiple of `stride` and at least
-/// `MIN_PASS_SIDE` (added at the bottom and right). Returns (pad, extra_right, extra_bottom).
-pub fn reflect_pad_amounts(width: u32, height: u32, stride: u32) -> (u32, u32, u32) {
-    let long = width.max(height) as f64;
-    let pad = ((long / 16.0).round() as u32).clamp(8, 40).min(width.saturating_sub(1)).min(height.saturating_sub(1));
+/// How much reflection surrounds a picture before a network pass (cropped after).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Margin {
+    /// About 1/16 of the long side, 8 to 40 px: for packages trained without a margin, whose
+    /// networks paint their edges for the zero padding just outside.
+    #[default]
+    Proportional,
+    /// The margin (px) the package's network was trained with (`network.reflect_margin`): its
+    /// zero-padded edges, where a network learns to put motifs, then fall outside the picture.
+    Trained(u32),
+}
+
+/// Reflection padding for a picture by `margin`, never more than the picture allows, plus what
+/// makes each padded side a multiple of `stride` and at least `MIN_PASS_SIDE` (added at the
+/// bottom and right). Returns (pad, extra_right, extra_bottom).
+pub fn reflect_pad_amounts(width: u32, height: u32, stride: u32, margin: Margin) -> (u32, u32, u32) {
+    let wanted = match margin {
+        Margin::Proportional => ((width.max(height) as f64 / 16.0).round() as u32).clamp(8, 40),
+        Margin::Trained(px) => px,
+    };
+    let pad = wanted.min(width.saturating_sub(1)).min(height.saturating_sub(1));
     let extra = |side: u32| {
         let padded = side + 2 * pad;
         let to_minimum = MIN_PASS_SIDE.saturating_sub(padded);
@@ -131,9 +148,10 @@ async fn run_padded(
     image: &RgbaImage,
     style: &StyleParams,
     stride: u32,
+    margin: Margin,
     variant: GraphVariant,
 ) -> Result<(RgbaImage, NormStats), EngineError> {
-    let (pad, extra_w, extra_h) = reflect_pad_amounts(image.width(), image.height(), stride);
+    let (pad, extra_w, extra_h) = reflect_pad_amounts(image.width(), image.height(), stride, margin);
     let padded = reflect_pad(image, pad, extra_w, extra_h);
     let mut inputs = style_inputs(style);
     inputs.insert(INPUT_NAME.into(), imaging::to_tensor(&padded).data);
@@ -151,11 +169,12 @@ pub async fn low_resolution_stats(
     image: &RgbaImage,
     style: &StyleParams,
     stride: u32,
+    margin: Margin,
     side: u32,
 ) -> Result<NormStats, EngineError> {
     let (w, h) = imaging::fit_within(image.width(), image.height(), side);
     let small = imaging::resize_to(image, w, h);
-    Ok(run_padded(engine, &small, style, stride, GraphVariant::EmitStats).await?.1)
+    Ok(run_padded(engine, &small, style, stride, margin, GraphVariant::EmitStats).await?.1)
 }
 
 /// Stylize `image` at its own size. `progress(done, total)` is called after every network pass
@@ -168,17 +187,17 @@ pub async fn stylize(
     options: &RenderOptions,
     progress: &mut dyn FnMut(usize, usize) -> bool,
 ) -> Result<RgbaImage, EngineError> {
-    let (pad, extra_w, extra_h) = reflect_pad_amounts(image.width(), image.height(), stride);
+    let (pad, extra_w, extra_h) = reflect_pad_amounts(image.width(), image.height(), stride, options.margin);
     let padded_pixels = (image.width() + 2 * pad + extra_w) as u64 * (image.height() + 2 * pad + extra_h) as u64;
     let mut out = if padded_pixels <= options.max_pass_pixels as u64 {
-        let (out, _) = run_padded(engine, image, style, stride, GraphVariant::Plain).await?;
+        let (out, _) = run_padded(engine, image, style, stride, options.margin, GraphVariant::Plain).await?;
         if !progress(1, 1) {
             return Err(EngineError::Cancelled);
         }
         out
     } else {
-        let stats = low_resolution_stats(engine, image, style, stride, options.stats_side).await?;
-        stylize_tiles(engine, image, style, stride, options.tile_side, &stats, progress).await?
+        let stats = low_resolution_stats(engine, image, style, stride, options.margin, options.stats_side).await?;
+        stylize_tiles(engine, image, style, stride, options.margin, options.tile_side, &stats, progress).await?
     };
     for (o, i) in out.pixels_mut().zip(image.pixels()) {
         o.0[3] = i.0[3];
@@ -187,16 +206,18 @@ pub async fn stylize(
 }
 
 /// Stylize `image` in overlapping tiles, every tile normalised with `stats`.
+#[allow(clippy::too_many_arguments)]
 pub async fn stylize_tiles(
     engine: &mut dyn Engine,
     image: &RgbaImage,
     style: &StyleParams,
     stride: u32,
+    margin: Margin,
     tile_side: u32,
     stats: &NormStats,
     progress: &mut dyn FnMut(usize, usize) -> bool,
 ) -> Result<RgbaImage, EngineError> {
-    let (pad, extra_w, extra_h) = reflect_pad_amounts(image.width(), image.height(), stride);
+    let (pad, extra_w, extra_h) = reflect_pad_amounts(image.width(), image.height(), stride, margin);
     let padded = reflect_pad(image, pad, extra_w, extra_h);
     let (pw, ph) = (padded.width() as usize, padded.height() as usize);
     let tile = (tile_side / stride * stride) as usize;
@@ -406,15 +427,28 @@ mod tests {
 
     #[test]
     fn pad_amounts_scale_with_size_and_round_to_stride() {
-        assert_eq!(reflect_pad_amounts(64, 48, 4), (8, 0, 0));
-        assert_eq!(reflect_pad_amounts(512, 300, 4), (32, 0, 0));
-        assert_eq!(reflect_pad_amounts(4000, 3000, 4), (40, 0, 0));
-        let (pad, ew, eh) = reflect_pad_amounts(1001, 333, 4);
+        let p = Margin::Proportional;
+        assert_eq!(reflect_pad_amounts(64, 48, 4, p), (8, 0, 0));
+        assert_eq!(reflect_pad_amounts(512, 300, 4, p), (32, 0, 0));
+        assert_eq!(reflect_pad_amounts(4000, 3000, 4, p), (40, 0, 0));
+        let (pad, ew, eh) = reflect_pad_amounts(1001, 333, 4, p);
         assert_eq!(pad, 40);
         assert_eq!(((1001 + 80 + ew) % 4, (333 + 80 + eh) % 4), (0, 0));
-        assert_eq!(reflect_pad_amounts(3, 5, 4).0, 2, "never more than the picture allows");
-        assert_eq!(reflect_pad_amounts(256, 1, 4), (0, 0, 15), "a 1 px tall picture is padded to 16 px");
-        assert_eq!(reflect_pad_amounts(64, 2, 4), (1, 2, 12), "height 2 + 2 x 1 + 12 = 16");
+        assert_eq!(reflect_pad_amounts(3, 5, 4, p).0, 2, "never more than the picture allows");
+        assert_eq!(reflect_pad_amounts(256, 1, 4, p), (0, 0, 15), "a 1 px tall picture is padded to 16 px");
+        assert_eq!(reflect_pad_amounts(64, 2, 4, p), (1, 2, 12), "height 2 + 2 x 1 + 12 = 16");
+    }
+
+    #[test]
+    fn a_trained_margin_is_the_same_at_every_size() {
+        let m = Margin::Trained(32);
+        assert_eq!(reflect_pad_amounts(64, 48, 4, m), (32, 0, 0), "not 1/16 of the side: the network's own");
+        assert_eq!(reflect_pad_amounts(288, 216, 4, m), (32, 0, 0));
+        assert_eq!(reflect_pad_amounts(4000, 3000, 4, m), (32, 0, 0));
+        let (pad, ew, eh) = reflect_pad_amounts(287, 161, 4, m);
+        assert_eq!((pad, (287 + 64 + ew) % 4, (161 + 64 + eh) % 4), (32, 0, 0));
+        assert_eq!(reflect_pad_amounts(20, 9, 4, m).0, 8, "never more than the picture allows");
+        assert_eq!(reflect_pad_amounts(300, 200, 4, Margin::Trained(0)), (0, 0, 0));
     }
 
     #[test]

@@ -186,6 +186,12 @@ pub fn fit_photo(photo: Cow<'_, RgbaImage>, max_side: u32) -> RgbaImage {
     imaging::resize_to(&photo, width, height)
 }
 
+/// Pass and tile sizes within `engine`'s budget, and the reflection `package`'s network expects.
+fn render_options(package: &ModelPackage, engine: &dyn Engine) -> Result<RenderOptions, StudioError> {
+    let options = RenderOptions::for_generator(&package.generator, package.stride(), engine.max_tensor_elements())?;
+    Ok(RenderOptions { margin: package.margin(), ..options })
+}
+
 /// A model package with the engine that paints it.
 pub struct Studio {
     package: ModelPackage,
@@ -225,7 +231,7 @@ impl Studio {
             Ok(adapter) => (make_gpu(package.generator.clone()), EngineStatus::Gpu { adapter }),
             Err(reason) => (cpu_engine(&package), EngineStatus::Cpu { reason }),
         };
-        let options = RenderOptions::for_generator(&package.generator, package.stride(), engine.max_tensor_elements())?;
+        let options = render_options(&package, engine.as_ref())?;
         Ok(Studio { package, engine, options, status, falls_back: choice == EngineChoice::Auto, checkpoint: None })
     }
 
@@ -294,7 +300,7 @@ impl Studio {
     fn use_cpu(&mut self, reason: CpuReason) -> Result<(), StudioError> {
         self.engine = cpu_engine(&self.package);
         self.engine.set_checkpoint(self.checkpoint.clone());
-        self.options = RenderOptions::for_generator(&self.package.generator, self.package.stride(), self.engine.max_tensor_elements())?;
+        self.options = render_options(&self.package, self.engine.as_ref())?;
         self.status = EngineStatus::Cpu { reason };
         Ok(())
     }

@@ -77,6 +77,31 @@ fn int8_weights_agree_with_float32_weights() {
     assert!(db >= 35.0, "PSNR {db:.1} dB");
 }
 
+/// A package's trained margin is the reflection every pass gets: the pipeline with 24 px equals a
+/// pass over the photo padded by 24 px by hand (and cropped), and differs from the proportional
+/// padding (8 px at this size) near the edges.
+#[test]
+fn a_trained_margin_pads_every_pass_by_as_much() {
+    let photo = image("gradient_64x48.png");
+    let style = package().style_params(&StyleChoice::single("fixture-b")).unwrap();
+    let mut engine = cpu_engine();
+    let with_margin = |margin| RenderOptions { margin, ..options() };
+    let margin_24 = pollster::block_on(pipeline::stylize(
+        engine.as_mut(), &photo, &style, 4, &with_margin(pipeline::Margin::Trained(24)), &mut |_, _| true,
+    ))
+    .unwrap();
+    let by_hand = pipeline::reflect_pad(&photo, 24, 0, 0); // 112 x 96: already a multiple of the stride
+    let by_hand = raw_run(engine.as_mut(), &by_hand, &StyleChoice::single("fixture-b"));
+    let by_hand = image::imageops::crop_imm(&by_hand, 24, 24, 64, 48).to_image();
+    assert_eq!(margin_24, by_hand);
+    let proportional = pollster::block_on(pipeline::stylize(
+        engine.as_mut(), &photo, &style, 4, &with_margin(pipeline::Margin::Proportional), &mut |_, _| true,
+    ))
+    .unwrap();
+    let edge_change = (0..64).map(|x| margin_24.get_pixel(x, 0).0[0].abs_diff(proportional.get_pixel(x, 0).0[0]) as u32).max();
+    assert!(edge_change.unwrap() > 2, "a 24 px margin must change the top row ({edge_change:?})");
+}
+
 #[test]
 fn pipeline_reflection_pads_like_the_reference() {
     let photo = image("gradient_64x48.png");
@@ -116,9 +141,9 @@ fn tiled_and_single(engine: &mut dyn Engine, photo: &RgbaImage, tile: u32) -> (R
     let style = package().style_params(&StyleChoice::single("fixture-a")).unwrap();
     let long = photo.width().max(photo.height());
     let single = pollster::block_on(pipeline::stylize(engine, photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
-    let stats = pollster::block_on(pipeline::low_resolution_stats(engine, photo, &style, 4, long)).unwrap();
+    let stats = pollster::block_on(pipeline::low_resolution_stats(engine, photo, &style, 4, options().margin, long)).unwrap();
     let mut passes = 0;
-    let tiled = pollster::block_on(pipeline::stylize_tiles(engine, photo, &style, 4, tile, &stats, &mut |_, _| {
+    let tiled = pollster::block_on(pipeline::stylize_tiles(engine, photo, &style, 4, options().margin, tile, &stats, &mut |_, _| {
         passes += 1;
         true
     }))
@@ -174,7 +199,7 @@ fn low_resolution_statistics_keep_the_colours() {
     let style = package().style_params(&StyleChoice::single("fixture-b")).unwrap();
     let mut engine = cpu_engine();
     let single = pollster::block_on(pipeline::stylize(engine.as_mut(), &photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
-    let options = RenderOptions { max_pass_pixels: 128 * 128, tile_side: 128, stats_side: 128 };
+    let options = RenderOptions { max_pass_pixels: 128 * 128, tile_side: 128, stats_side: 128, margin: Default::default() };
     let tiled = pollster::block_on(pipeline::stylize(engine.as_mut(), &photo, &style, 4, &options, &mut |_, _| true)).unwrap();
     let mean_colour = |img: &RgbaImage| -> [f64; 3] {
         let n = (img.width() * img.height()) as f64;
@@ -212,7 +237,7 @@ fn wrong_inputs_are_typed_errors() {
 fn a_progress_callback_can_cancel_a_tiled_run() {
     let photo = synthetic_photo(200, 150);
     let style = package().style_params(&StyleChoice::single("fixture-a")).unwrap();
-    let options = RenderOptions { max_pass_pixels: 64 * 64, tile_side: 64, stats_side: 64 };
+    let options = RenderOptions { max_pass_pixels: 64 * 64, tile_side: 64, stats_side: 64, margin: Default::default() };
     let mut calls = 0;
     let result = pollster::block_on(pipeline::stylize(cpu_engine().as_mut(), &photo, &style, 4, &options, &mut |done, total| {
         calls += 1;

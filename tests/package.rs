@@ -25,6 +25,18 @@ fn the_fixture_package_loads_with_its_styles() {
     assert_eq!(a.inputs[0].1.len(), 8);
 }
 
+/// A package states the reflection its network was trained with; one that states none gets the
+/// older proportional padding.
+#[test]
+fn a_package_names_the_margin_its_network_was_trained_with() {
+    use atelier::pipeline::Margin;
+    assert_eq!(package().margin(), Margin::Proportional);
+    let (manifest, generator, params) = files();
+    let text = String::from_utf8(manifest).unwrap().replace("\"stride\": 4", "\"stride\": 4, \"reflect_margin\": 32");
+    let with_margin = ModelPackage::from_parts(Manifest::parse(text.as_bytes()).unwrap(), &generator, &params).unwrap();
+    assert_eq!(with_margin.margin(), Margin::Trained(32));
+}
+
 #[test]
 fn a_mix_is_the_weighted_average_of_two_styles() {
     let package = package();
@@ -126,6 +138,8 @@ fn hostile_manifests_are_refused_quickly_and_by_reason() {
     refused(text.replace("\"fixture-b\"", "\"x/../../../pwned\""), "lowercase letters, digits");
     refused(text.replace("\"index\": 1", "\"index\": 0"), "duplicate id or index");
     refused(text.replace("\"stride\": 4", "\"stride\": 0"), "stride 0");
+    refused(text.replace("\"stride\": 4", "\"stride\": 4, \"reflect_margin\": 257"), "reflect_margin must be 0 to 256");
+    refused(text.replace("\"stride\": 4", "\"stride\": 4, \"reflect_margin\": -1"), "expected u32");
     refused(text.replacen("\"channels\": 8", "\"channels\": 4611686018427387920", 1), "channels");
 
     // 100,000 styles: refused or read at once, not after minutes of pairwise comparisons.

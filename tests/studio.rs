@@ -155,6 +155,25 @@ fn render_options_come_from_the_engine_in_use() {
     let gpu_side = (gpu.options().max_pass_pixels as f64).sqrt();
     assert!((700.0..=730.0).contains(&gpu_side), "{:?}", gpu.options());
     assert!(cpu.options().tile_side > gpu.options().tile_side, "{:?} vs {:?}", cpu.options(), gpu.options());
+    assert_eq!(cpu.options().margin, shipped().margin(), "the package's margin, on every engine");
+    assert_eq!(gpu.options().margin, shipped().margin());
+}
+
+/// The margin a package's network was trained with reaches every pass, after a fallback too.
+#[test]
+fn the_packages_margin_survives_the_fallback() {
+    let manifest = std::fs::read_to_string(fixture_path("package/manifest.json")).unwrap();
+    let manifest = atelier::model::package::Manifest::parse(manifest.replace("\"stride\": 4", "\"stride\": 4, \"reflect_margin\": 20").as_bytes()).unwrap();
+    let read = |f: &str| std::fs::read(fixture_path(&format!("package/{f}"))).unwrap();
+    let with_margin = ModelPackage::from_parts(manifest, &read("generator.onnx"), &read("styles.f32")).unwrap();
+    let mut studio =
+        Studio::open_with(with_margin, EngineChoice::Auto, GpuProbe::Hardware("Test".into()), pretend_gpu(&Rc::default(), Some(0))).unwrap();
+    assert_eq!(studio.options().margin, atelier::pipeline::Margin::Trained(20));
+    let mut events = Vec::new();
+    paint(&mut studio, &mut events).unwrap();
+    assert!(events.iter().any(|e| matches!(e, StudioEvent::FellBack(_))), "{events:?}");
+    assert_eq!(studio.engine_kind(), EngineKind::Cpu);
+    assert_eq!(studio.options().margin, atelier::pipeline::Margin::Trained(20));
 }
 
 #[test]

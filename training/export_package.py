@@ -87,7 +87,8 @@ def main():
     os.makedirs(os.path.dirname(args.f32), exist_ok=True)
     widths = "-".join(str(w) for w in spec.widths)
     manifest = write_package(args.out, spec, conv, styles, network_id=f"cin-{widths}-r{spec.res_blocks}-step{state['step']}",
-                             f32_reference_path=args.f32, working_side=args.working_side or state["config"].get("working_side"))
+                             f32_reference_path=args.f32, working_side=args.working_side or state["config"].get("working_side"),
+                             reflect_margin=state["config"].get("margin"))
     total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(args.out) for f in fs if f != "README.md")
     print(f"package: {len(styles)} styles, generator {manifest['network']['generator']['bytes']} bytes, "
           f"{total} bytes in all", flush=True)

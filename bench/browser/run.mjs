@@ -27,7 +27,8 @@ const OUT = arg('out', path.join(ROOT, 'target/bench/browser.json'));
 const WONNX_MAX_SINGLE_PASS = 724;
 const PEER = { 'atelier-webgpu': 'ort-webgpu', 'atelier-webgpu-tiled': 'ort-webgpu', 'atelier-cpu': 'ort-wasm',
   'atelier-app': 'ort-wasm', 'atelier-app-threads': 'ort-wasm-threads' };
-const STYLES = JSON.parse(await readFile(path.join(ROOT, 'models/manifest.json'), 'utf8')).styles.map((s) => s.id);
+const MANIFEST = JSON.parse(await readFile(path.join(ROOT, 'models/manifest.json'), 'utf8'));
+const STYLES = MANIFEST.styles.map((s) => s.id);
 
 const ROUTES = [
   ['/app/', path.join(ROOT, 'dist')],
@@ -93,10 +94,14 @@ async function runConfig(base, engine, side) {
  * first painting); warm: the worker's own time for painting it again in other styles (the app
  * caches a style it has painted), which includes the pipeline around the pass (padding, crop).
  */
-/** The photo side whose padded pass is `side` (src/pipeline.rs reflect_pad_amounts, stride 4). */
+/**
+ * The photo side whose padded pass is `side` (src/pipeline.rs reflect_pad_amounts, stride 4): the
+ * package's trained margin, or where it states none 1/16 of the side, 8 to 40 px.
+ */
 function photoSideFor(side) {
   for (let p = side; p > 0; p--) {
-    const pad = Math.min(Math.max(Math.round(p / 16), 8), 40);
+    const margin = MANIFEST.network.reflect_margin;
+    const pad = Math.min(margin ?? Math.min(Math.max(Math.round(p / 16), 8), 40), p - 1);
     const padded = p + 2 * pad;
     if (padded + ((4 - (padded % 4)) % 4) === side) return p;
   }

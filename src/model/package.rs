@@ -95,6 +95,11 @@ pub struct NetworkEntry {
     /// working resolution of the default brush. Packages from before brush sizes have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub working_side: Option<u32>,
+    /// Reflection (px, at the network's input scale) the network was trained to see around a
+    /// picture: the pipeline pads every pass by as much (`pipeline::Margin`). Packages trained
+    /// without one have none and get the older proportional padding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reflect_margin: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -116,6 +121,9 @@ pub struct Manifest {
     pub network: NetworkEntry,
     pub styles: Vec<StyleEntry>,
 }
+
+/// Upper bound on a package's reflection margin: more would only multiply the pixels of a pass.
+const MAX_REFLECT_MARGIN: u32 = 256;
 
 /// Upper bound on one style input's channels (the shipped network has at most 64).
 const MAX_STYLE_CHANNELS: usize = 4096;
@@ -165,6 +173,9 @@ impl Manifest {
         }
         if network.working_side.is_some_and(|side| !(64..=4096).contains(&side)) {
             return bad("working_side must be 64 to 4096 px".into());
+        }
+        if network.reflect_margin.is_some_and(|margin| margin > MAX_REFLECT_MARGIN) {
+            return bad(format!("reflect_margin must be 0 to {MAX_REFLECT_MARGIN} px"));
         }
         if network.style_inputs.iter().any(|i| i.channels == 0 || i.channels > MAX_STYLE_CHANNELS) {
             return bad(format!("a style input has 0 or more than {MAX_STYLE_CHANNELS} channels"));
@@ -276,6 +287,11 @@ impl ModelPackage {
     /// The working resolution (long side, px) the styles were trained for: the default brush's.
     pub fn working_side(&self) -> u32 {
         self.manifest.network.working_side.unwrap_or(DEFAULT_WORKING_SIDE)
+    }
+
+    /// The reflection around every pass that this package's network expects.
+    pub fn margin(&self) -> crate::pipeline::Margin {
+        self.manifest.network.reflect_margin.map_or(crate::pipeline::Margin::Proportional, crate::pipeline::Margin::Trained)
     }
 
     pub fn style_params(&self, choice: &StyleChoice) -> Result<StyleParams, PackageError> {

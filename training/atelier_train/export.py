@@ -198,7 +198,8 @@ class StyleInfo:
 
 
 def write_package(out_dir, spec: NetSpec, conv_weights: dict, styles: list, network_id: str,
-                  f32_reference_path: str | None = None, stride: int = 4, working_side: int | None = None):
+                  f32_reference_path: str | None = None, stride: int = 4, working_side: int | None = None,
+                  reflect_margin: int | None = None):
     """Write generator.onnx (int8), styles.f32, thumbnails and manifest.json into out_dir."""
     os.makedirs(out_dir, exist_ok=True)
     model = build_graph(spec, conv_weights, quantized=True)
@@ -240,6 +241,8 @@ def write_package(out_dir, spec: NetSpec, conv_weights: dict, styles: list, netw
             "style_inputs": [{"name": n, "channels": c} for n, c in layout],
             "norm_layers": [n for n, _ in spec.norm_layers()],
             **({"working_side": int(working_side)} if working_side else {}),
+            # The reflection the network was trained to see around a picture (train.py `margin`).
+            **({"reflect_margin": int(reflect_margin)} if reflect_margin else {}),
         },
         "styles": entries,
     }

@@ -14,11 +14,12 @@ from .export import expand_int8
 MIN_PASS_SIDE = 16  # src/pipeline.rs
 
 
-def reflect_pad_amounts(width, height, stride):
-    """Atelier's rule (src/pipeline.rs): clamp(round(long/16), 8, 40), never more than the
-    picture allows, plus what makes each padded side a multiple of the stride and at least
-    MIN_PASS_SIDE (bottom/right)."""
-    pad = int(min(max(round(max(width, height) / 16), 8), 40))
+def reflect_pad_amounts(width, height, stride, margin=None):
+    """Atelier's rule (src/pipeline.rs): the package's trained `margin` (network.reflect_margin)
+    or, where it states none, clamp(round(long/16), 8, 40); never more than the picture allows,
+    plus what makes each padded side a multiple of the stride and at least MIN_PASS_SIDE
+    (bottom/right)."""
+    pad = int(margin) if margin is not None else int(min(max(round(max(width, height) / 16), 8), 40))
     pad = min(pad, width - 1, height - 1)
 
     def extra(side):
@@ -57,7 +58,8 @@ class PackageRunner:
         """rgb01: HxWx3 float32 in 0..1. Returns HxWx3 float32 in 0..1 (unclamped)."""
         height, width, _ = rgb01.shape
         if pad:
-            p, extra_w, extra_h = reflect_pad_amounts(width, height, self.manifest["network"]["stride"])
+            network = self.manifest["network"]
+            p, extra_w, extra_h = reflect_pad_amounts(width, height, network["stride"], network.get("reflect_margin"))
             rgb01 = np.pad(rgb01, ((p, p + extra_h), (p, p + extra_w), (0, 0)), mode="reflect")
         feeds = self.style_feeds(style_id, mix)
         feeds["content"] = rgb01.transpose(2, 0, 1)[None].astype(np.float32).copy()
