@@ -89,12 +89,30 @@ def init_from_package(gen, package_dir, style_files):
                 offset += c
 
 
+def reflect_margin(x, margin):
+    """`x` with `margin` px of reflection on every side (the way the app pads a photo), then to a
+    multiple of 4 at the bottom and right (the generator's stride)."""
+    h, w = x.shape[2:]
+    extra_h, extra_w = (-(h + 2 * margin)) % 4, (-(w + 2 * margin)) % 4
+    if margin == 0 and extra_h == 0 and extra_w == 0:
+        return x
+    return F.pad(x, (margin, margin + extra_w, margin, margin + extra_h), mode="reflect")
+
+
+def paint(gen, x, weights, margin):
+    """The generator run on `x` padded by `margin` px of reflection, cropped back to `x`'s size.
+    With a margin the convolutions' zero padding (which tells the network where the input's
+    edges are) lies outside what is kept, so painting a motif at an edge earns nothing."""
+    h, w = x.shape[2:]
+    return gen(reflect_margin(x, margin), weights)[:, :, margin:margin + h, margin:margin + w]
+
+
 class HeldOut:
     """The campaign's metric (atelier_train.metrics) on a few held-out photos, run at the
-    working resolution the way the app runs the default brush."""
+    working resolution the way the app runs the default brush (`margin`: its reflection padding)."""
 
-    def __init__(self, vgg, paths, working_side, paintings, count):
-        self.metric = Metric(vgg)
+    def __init__(self, vgg, paths, working_side, paintings, count, margin=0):
+        self.metric, self.margin = Metric(vgg), margin
         images = [load_resized(p, working_side) for p in paths[:count]]
         self.photos = [to_tensor(image)[None] for image in images]
         self.photo_feats = [self.metric.features(image) for image in images]
@@ -108,7 +126,7 @@ class HeldOut:
             weights = torch.nn.functional.one_hot(torch.tensor([s]), n_styles).float()
             ratios = []
             for photo, feats in zip(self.photos, self.photo_feats):
-                out = gen(photo, weights)[0].clamp(0, 1).permute(1, 2, 0).mul(255).round().byte().numpy()
+                out = paint(gen, photo, weights, self.margin)[0].clamp(0, 1).permute(1, 2, 0).mul(255).round().byte().numpy()
                 f_out = self.metric.features(out)
                 ratios.append(self.metric.style_ratio(f_out, feats, self.painting_grams[s]))
                 content.append(self.metric.content_distance(f_out, feats))
@@ -187,12 +205,6 @@ def main():
         state = torch.load(ckpt_path, map_location=device, weights_only=False)
         gen.load_state_dict(state["gen"]); disc.load_state_dict(state["disc"])
         opt_g.load_state_dict(state["opt_g"]); opt_d.load_state_dict(state["opt_d"])
-        # The config's learning rates win over the checkpoint's (Adam's state keeps the rate it
-        # was saved with): a stretch may anneal by editing the config alone.
-        for group in opt_g.param_groups:
-            group["lr"] = cfg["lr"]
-        for group in opt_d.param_groups:
-            group["lr"] = cfg["lr_d"]
         step = state["step"]
         random.setstate(state["py_rng"]); torch.set_rng_state(state["torch_rng"])
         photos.rng.setstate(state["photo_rng"]); painting_crops.rng.setstate(state["painting_rng"])
@@ -222,6 +234,12 @@ def main():
         # A focused stretch counts its own steps (its curve's samples are the focused styles' own).
         step = 0 if norms_only else state["step"]
         print(f"branched from {cfg['init_from']} at step {step}", flush=True)
+    # The config's learning rates win over a loaded optimiser's (Adam's state keeps the rate it
+    # was saved with): a stretch may anneal, or a branch change its rate, by its config alone.
+    for group in opt_g.param_groups:
+        group["lr"] = cfg["lr"]
+    for group in opt_d.param_groups:
+        group["lr"] = cfg["lr_d"]
 
     def save():
         torch.save({"gen": gen.state_dict(), "disc": disc.state_dict(), "opt_g": opt_g.state_dict(),
@@ -248,7 +266,9 @@ def main():
 
     # The learning curve: the metric on held-out photos every `eval_every` steps.
     eval_every = cfg.get("eval_every", 0)
-    held_out = HeldOut(vgg, held_out_photos, cfg.get("working_side", 256), paintings, cfg.get("eval_photos", 8)) if eval_every else None
+    margin = cfg.get("margin", 0)
+    held_out = HeldOut(vgg, held_out_photos, cfg.get("working_side", 256), paintings, cfg.get("eval_photos", 8),
+                       margin) if eval_every else None
     curve_path = os.path.join(cfg["out_dir"], "curve.csv")
     if held_out and not os.path.exists(curve_path):
         with open(curve_path, "w", newline="") as f:
@@ -278,7 +298,10 @@ def main():
 
     frozen = {name: p.detach().clone() for name, p in gen.named_parameters()} if norms_only else {}
     started = time.time()
-    if held_out and step == 0:
+    with open(curve_path, encoding="utf-8") if held_out else open(os.devnull) as f:
+        curve_is_empty = len(f.readlines()) <= 1
+    if held_out and curve_is_empty:
+        # A run's first row is where it starts (a branch's too, measured its own way: its margin, say).
         evaluate_curve(0.0)
     adv_weight = cfg["adv_weight"]
     # A style whose metric stays behind the others at the common weight gets a larger one
@@ -297,7 +320,7 @@ def main():
         style_idx = torch.tensor(style_queue[:cfg["batch"]], device=device)
         del style_queue[:cfg["batch"]]
         weights = F.one_hot(style_idx, n_styles).float()
-        out = gen(content, weights)
+        out = paint(gen, content, weights, margin)
         f_out = loss_features(out)
         with torch.no_grad():
             f_in = loss_features(content, upto=cfg["content_layer"])
