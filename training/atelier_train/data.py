@@ -32,8 +32,13 @@ def to_tensor(image):
     return torch.from_numpy(np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0).permute(2, 0, 1)
 
 
-def load_resized(path, long_side):
+def load_resized(path, long_side, trim=0.0):
+    """The picture at `path` scaled to `long_side` px on its long side, after cutting `trim` of its
+    width and height off every side."""
     image = Image.open(path).convert("RGB")
+    if trim:
+        dx, dy = round(image.width * trim), round(image.height * trim)
+        image = image.crop((dx, dy, image.width - dx, image.height - dy))
     scale = long_side / max(image.size)
     return image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.LANCZOS)
 
