@@ -46,9 +46,17 @@ impl RenderOptions {
 }
 
 /// Pixels discarded at a tile's inner edges (the convolutions see zero padding there), and the
-/// width of the linear cross-fade after them.
+/// width of the linear cross-fade after them. A network trained with a margin is free to paint
+/// anything that close to zero padding (it was never scored there): its own margin is discarded.
 const TILE_MARGIN: usize = 16;
 const TILE_RAMP: usize = 32;
+
+fn tile_discard(margin: Margin) -> usize {
+    match margin {
+        Margin::Proportional => TILE_MARGIN,
+        Margin::Trained(px) => (px as usize).max(TILE_MARGIN),
+    }
+}
 
 /// The smallest side a network pass gets. wonnx computes wrong pixels (up to 162 levels off the
 /// CPU engine) when a padded side is 4 px, whose feature maps are then a pixel or two across; 16 px
@@ -120,10 +128,10 @@ pub fn plan_axis(total: usize, tile: usize, min_overlap: usize, stride: usize) -
     (0..n).map(|i| if i + 1 == n { last } else { (i * last / (n - 1)) / stride * stride }).collect()
 }
 
-/// Weight of position `p` in a tile of `len` px: zero in the margin next to a neighbour, a
-/// linear ramp after it, one elsewhere. Picture edges (no neighbour) keep full weight.
-fn feather(p: usize, len: usize, has_before: bool, has_after: bool) -> f32 {
-    let ramp = |d: usize| ((d as f32 - TILE_MARGIN as f32 + 0.5) / TILE_RAMP as f32).clamp(0.0, 1.0);
+/// Weight of position `p` in a tile of `len` px: zero in the `discard` px next to a neighbour, a
+/// linear ramp after them, one elsewhere. Picture edges (no neighbour) keep full weight.
+fn feather(p: usize, len: usize, has_before: bool, has_after: bool, discard: usize) -> f32 {
+    let ramp = |d: usize| ((d as f32 - discard as f32 + 0.5) / TILE_RAMP as f32).clamp(0.0, 1.0);
     let mut w = 1.0;
     if has_before {
         w *= ramp(p);
@@ -221,7 +229,8 @@ pub async fn stylize_tiles(
     let padded = reflect_pad(image, pad, extra_w, extra_h);
     let (pw, ph) = (padded.width() as usize, padded.height() as usize);
     let tile = (tile_side / stride * stride) as usize;
-    let min_overlap = 2 * TILE_MARGIN + TILE_RAMP;
+    let discard = tile_discard(margin);
+    let min_overlap = 2 * discard + TILE_RAMP;
     let xs = plan_axis(pw, tile, min_overlap, stride as usize);
     let ys = plan_axis(ph, tile, min_overlap, stride as usize);
     let total = xs.len() * ys.len() + 1;
@@ -242,9 +251,9 @@ pub async fn stylize_tiles(
             let data = outputs.remove(OUTPUT_NAME).ok_or_else(|| EngineError::MissingOutput(OUTPUT_NAME.into()))?;
             let plane = tw * th;
             for ty in 0..th {
-                let wy = feather(ty, th, iy > 0, iy + 1 < ys.len());
+                let wy = feather(ty, th, iy > 0, iy + 1 < ys.len(), discard);
                 for tx in 0..tw {
-                    let w = wy * feather(tx, tw, ix > 0, ix + 1 < xs.len());
+                    let w = wy * feather(tx, tw, ix > 0, ix + 1 < xs.len(), discard);
                     if w == 0.0 {
                         continue;
                     }
@@ -478,16 +487,29 @@ mod tests {
     #[test]
     fn feathered_weights_never_leave_a_pixel_uncovered() {
         let (total, tile) = (1500usize, 256usize);
-        let starts = plan_axis(total, tile, 2 * TILE_MARGIN + TILE_RAMP, 4);
-        for x in 0..total {
-            let w: f32 = starts
-                .iter()
-                .enumerate()
-                .filter(|(_, &s)| x >= s && x < s + tile)
-                .map(|(i, &s)| feather(x - s, tile, i > 0, i + 1 < starts.len()))
-                .sum();
-            assert!(w >= 0.5, "pixel {x} has weight {w}");
+        for margin in [Margin::Proportional, Margin::Trained(32), Margin::Trained(64)] {
+            let discard = tile_discard(margin);
+            let starts = plan_axis(total, tile, 2 * discard + TILE_RAMP, 4);
+            let n = starts.len();
+            for x in 0..total {
+                let w: f32 = starts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &s)| x >= s && x < s + tile)
+                    .map(|(i, &s)| feather(x - s, tile, i > 0, i + 1 < n, discard))
+                    .sum();
+                assert!(w >= 0.5, "{margin:?}: pixel {x} has weight {w}");
+            }
+            // Nothing is taken from within `discard` px of an edge a tile shares with a neighbour.
+            for i in 0..n {
+                for p in 0..discard {
+                    assert!(i == 0 || feather(p, tile, true, i + 1 < n, discard) == 0.0, "{margin:?}: tile {i}, px {p}");
+                    assert!(i + 1 == n || feather(tile - 1 - p, tile, i > 0, true, discard) == 0.0, "{margin:?}: tile {i}");
+                }
+            }
         }
+        assert_eq!(tile_discard(Margin::Trained(40)), 40);
+        assert_eq!(tile_discard(Margin::Trained(4)), TILE_MARGIN, "never less than the zero padding's reach");
     }
 
     #[test]

@@ -138,12 +138,17 @@ fn injected_statistics_reproduce_the_plain_pass() {
 
 /// Stylize `photo` in tiles with the full-resolution statistics, and in one pass.
 fn tiled_and_single(engine: &mut dyn Engine, photo: &RgbaImage, tile: u32) -> (RgbaImage, RgbaImage) {
+    tiled_and_single_with(engine, photo, tile, options().margin)
+}
+
+fn tiled_and_single_with(engine: &mut dyn Engine, photo: &RgbaImage, tile: u32, margin: pipeline::Margin) -> (RgbaImage, RgbaImage) {
     let style = package().style_params(&StyleChoice::single("fixture-a")).unwrap();
     let long = photo.width().max(photo.height());
-    let single = pollster::block_on(pipeline::stylize(engine, photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
-    let stats = pollster::block_on(pipeline::low_resolution_stats(engine, photo, &style, 4, options().margin, long)).unwrap();
+    let options = RenderOptions { margin, ..options() };
+    let single = pollster::block_on(pipeline::stylize(engine, photo, &style, 4, &options, &mut |_, _| true)).unwrap();
+    let stats = pollster::block_on(pipeline::low_resolution_stats(engine, photo, &style, 4, margin, long)).unwrap();
     let mut passes = 0;
-    let tiled = pollster::block_on(pipeline::stylize_tiles(engine, photo, &style, 4, options().margin, tile, &stats, &mut |_, _| {
+    let tiled = pollster::block_on(pipeline::stylize_tiles(engine, photo, &style, 4, margin, tile, &stats, &mut |_, _| {
         passes += 1;
         true
     }))
@@ -181,6 +186,17 @@ fn tiles_match_a_single_pass_without_seams() {
     let ratio = seam_ratio(&tiled, &single, &boundaries);
     eprintln!("seam ratio {ratio:.2}");
     assert!(ratio < 2.0, "differences concentrate where tiles meet: ratio {ratio}");
+}
+
+/// With a package's trained margin (the tiles then drop that much at their inner edges) tiles
+/// still agree with one pass.
+#[test]
+fn tiles_match_a_single_pass_with_a_trained_margin() {
+    let photo = synthetic_photo(220, 164);
+    let (tiled, single) = tiled_and_single_with(cpu_engine().as_mut(), &photo, 128, pipeline::Margin::Trained(24));
+    let (max, mean) = rgb_diff(&tiled, &single);
+    eprintln!("tiled vs single pass, 24 px margin (cpu): max {max}, mean {mean:.3} levels");
+    assert!(mean < 1.5, "mean {mean}");
 }
 
 #[test]
