@@ -91,11 +91,11 @@ def init_from_package(gen, package_dir, style_files):
 
 def reflect_margin(x, margin):
     """`x` with `margin` px of reflection on every side (the way the app pads a photo), then to a
-    multiple of 4 at the bottom and right (the generator's stride)."""
+    multiple of 4 at the bottom and right (the generator's stride); `x` itself for no margin."""
+    if margin == 0:
+        return x  # as before margins existed (the campaign's crops and curve photos)
     h, w = x.shape[2:]
     extra_h, extra_w = (-(h + 2 * margin)) % 4, (-(w + 2 * margin)) % 4
-    if margin == 0 and extra_h == 0 and extra_w == 0:
-        return x
     return F.pad(x, (margin, margin + extra_w, margin, margin + extra_h), mode="reflect")
 
 
