@@ -192,6 +192,7 @@ def main():
     # shadow (The Scream's red strip on the right, The Great Wave's paper): with them in the Gram
     # targets and the discriminator's real patches the generator learned to paint a frame wherever
     # it can find the picture's edge. The held-out metric keeps the whole paintings (the issue's).
+    # Tried in stretch 10 (docs/training.md) and left off: the frame grew fainter, the metric worse.
     trim = cfg.get("painting_trim", 0.0)
     trained_paintings = [load_resized(os.path.join(data, "styles", s["file"]), cfg["style_side"], trim) for s in styles] if trim else paintings
     with torch.no_grad():
