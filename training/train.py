@@ -306,9 +306,7 @@ def main():
 
     frozen = {name: p.detach().clone() for name, p in gen.named_parameters()} if norms_only else {}
     started = time.time()
-    with open(curve_path, encoding="utf-8") if held_out else open(os.devnull) as f:
-        curve_is_empty = len(f.readlines()) <= 1
-    if held_out and curve_is_empty:
+    if held_out and sum(1 for _ in open(curve_path, encoding="utf-8")) <= 1:
         # A run's first row is where it starts (a branch's too, measured its own way: its margin, say).
         evaluate_curve(0.0)
     adv_weight = cfg["adv_weight"]

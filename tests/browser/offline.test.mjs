@@ -45,22 +45,25 @@ test('the policy blocks other origins and the visit stays on 127.0.0.1', { timeo
 test('after a first visit the app works offline', { timeout: 240_000 }, async () => {
   // A server of its own: the other test's service worker may still be filling its cache from
   // the shared one (its context closed mid-install), and those requests are not this visit's.
-  const server = await startServer();
+  const own = await startServer();
   const context = await browser.newContext();
-  const page = await context.newPage();
-  watchPage(page);
-  await page.goto(server.url);
-  await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
-  await untilServiceWorkerCached(page);
-  const served = server.requests.length;
+  try {
+    const page = await context.newPage();
+    watchPage(page);
+    await page.goto(own.url);
+    await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
+    await untilServiceWorkerCached(page);
+    const served = own.requests.length;
 
-  await context.setOffline(true);
-  await page.reload();
-  await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
-  await page.setInputFiles('[data-testid=image-input]', PHOTO);
-  await page.waitForSelector('[data-testid=result-image][data-state=ready]', { timeout: 120_000 });
-  assert.equal(await page.locator('[data-testid=error-message]').count(), 0);
-  assert.equal(server.requests.length, served, `nothing reached the server while offline: ${server.requests.slice(served)}`);
-  await context.close();
-  await server.close();
+    await context.setOffline(true);
+    await page.reload();
+    await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
+    await page.setInputFiles('[data-testid=image-input]', PHOTO);
+    await page.waitForSelector('[data-testid=result-image][data-state=ready]', { timeout: 120_000 });
+    assert.equal(await page.locator('[data-testid=error-message]').count(), 0);
+    assert.equal(own.requests.length, served, `nothing reached the server while offline: ${own.requests.slice(served)}`);
+  } finally {
+    await context.close();
+    await own.close();
+  }
 });
