@@ -202,7 +202,8 @@ def main():
             targets.append({k: gram(feats[k])[0] for k in STYLE_LAYERS})
     train_photos, held_out_photos = split(photo_paths(os.path.join(data, "content")))
     if cfg.get("working_side"):
-        photos = ScaledPhotoCrops(train_photos, cfg["working_side"], cfg["crop"], seed=cfg["seed"])
+        photos = ScaledPhotoCrops(train_photos, cfg["working_side"], cfg["crop"], seed=cfg["seed"],
+                                  min_short_side=cfg.get("photo_short_side"))
     else:
         photos = PhotoCrops(train_photos, cfg["crop"], seed=cfg["seed"])
     painting_crops = PaintingCrops(trained_paintings, cfg["crop"], seed=cfg["seed"])
@@ -314,11 +315,27 @@ def main():
     # (per painting file; 1 elsewhere, which is the plain mean squared Gram difference).
     boosts = cfg.get("style_weight_by_file", {})
     style_boost = torch.tensor([boosts.get(s["file"], 1.0) for s in styles], device=device)
+    # Likewise a style that loses the photo's subject gets a larger content weight.
+    content_boosts = cfg.get("content_weight_by_file", {})
+    content_boost = torch.tensor([content_boosts.get(s["file"], 1.0) for s in styles], device=device)
+    # `context` [low, high]: every batch's crops come with a margin of their own photo drawn from
+    # that range (even, so the input stays a multiple of the generator's stride of 4), and the
+    # losses see only the crop (ScaledPhotoCrops.batch_with_context). Without it, `margin` px of
+    # reflection (or nothing) around each crop, as the app pads a picture.
+    context = cfg.get("context")
+    if context and not isinstance(photos, ScaledPhotoCrops):
+        raise SystemExit("context needs working_side (ScaledPhotoCrops)")
     # Styles come in shuffled rounds, so every style gets the same number of samples.
     style_queue = []
     while step < cfg["steps"]:
         t0 = time.time()
-        content = photos.batch(cfg["batch"]).to(device)
+        if context:
+            around = photos.rng.randrange(context[0] // 2, context[1] // 2 + 1) * 2
+            framed = photos.batch_with_context(cfg["batch"], around).to(device)
+            inside = (slice(None), slice(None), slice(around, around + cfg["crop"]), slice(around, around + cfg["crop"]))
+            content = framed[inside]
+        else:
+            content = photos.batch(cfg["batch"]).to(device)
         while len(style_queue) < cfg["batch"]:
             round_ = list(train_idx)
             random.shuffle(round_)
@@ -326,11 +343,14 @@ def main():
         style_idx = torch.tensor(style_queue[:cfg["batch"]], device=device)
         del style_queue[:cfg["batch"]]
         weights = F.one_hot(style_idx, n_styles).float()
-        out = paint(gen, content, weights, margin)
+        out = gen(framed, weights)[inside] if context else paint(gen, content, weights, margin)
         f_out = loss_features(out)
         with torch.no_grad():
             f_in = loss_features(content, upto=cfg["content_layer"])
-        content_loss = F.mse_loss(f_out[cfg["content_layer"]], f_in[cfg["content_layer"]])
+        # Per sample, so that a style's content weight applies to its own samples; with no boosts
+        # this is the plain mean squared difference over the batch.
+        content_per_sample = (f_out[cfg["content_layer"]] - f_in[cfg["content_layer"]]).pow(2).flatten(1).mean(dim=1)
+        content_loss = (content_per_sample * content_boost[style_idx]).mean()
         style_loss = 0.0
         sample_boost = style_boost[style_idx]
         for layer in STYLE_LAYERS:

@@ -83,11 +83,12 @@ class ScaledPhotoCrops:
     the painting's relative size) and kept as uint8. A crop covers `crop / s` px of it, s drawn
     from `scale_range` (a little scale variety), resized to `crop`, flipped half the time."""
 
-    def __init__(self, paths, working_side, crop, scale_range=(0.85, 1.15), seed=0):
+    def __init__(self, paths, working_side, crop, scale_range=(0.85, 1.15), seed=0, min_short_side=None):
         self.crop, self.scale_range = crop, scale_range
         self.rng = random.Random(seed)
         self.images = []
-        need = int(np.ceil(crop / scale_range[0]))
+        # `min_short_side` lets smaller crops keep the scale the photos had for larger ones.
+        need = min_short_side or int(np.ceil(crop / scale_range[0]))
         for p in paths:
             image = Image.open(p).convert("RGB")
             scale = working_side / max(image.size)
@@ -110,6 +111,36 @@ class ScaledPhotoCrops:
             if side != self.crop:
                 piece = np.asarray(Image.fromarray(piece).resize((self.crop, self.crop), Image.BILINEAR))
             out[i] = piece[:, ::-1] if self.rng.random() < 0.5 else piece
+        return torch.from_numpy(out).permute(0, 3, 1, 2).float().div_(255.0)
+
+    def batch_with_context(self, n, margin):
+        """Crops drawn as `batch` draws them, each with `margin` px (at the crop's scale) of its
+        photo around it: `crop + 2 * margin` px square, the crop in the middle. The crop's window is
+        placed so that its surroundings lie inside the photo wherever the photo is large enough;
+        only where it is not does reflection fill them. So the edge of what the losses see is not
+        marked by anything in the picture: neither zero padding at a fixed distance nor the mirror
+        line a reflected margin draws (the generator learned to paint a frame at both)."""
+        size = self.crop + 2 * margin
+        out = np.empty((n, size, size, 3), dtype=np.uint8)
+        for i in range(n):
+            image = self.rng.choice(self.images)
+            h, w, _ = image.shape
+            side = min(round(self.crop / self.rng.uniform(*self.scale_range)), h, w)
+            extra = max(1, round(margin * side / self.crop))
+            full = side + 2 * extra
+
+            def place(length):
+                # the crop's start, in the photo's coordinates
+                if full <= length:
+                    return self.rng.randint(extra, length - side - extra)
+                return self.rng.randint(0, length - side)
+
+            x, y = place(w), place(h)
+            padded = np.pad(image, ((extra, extra), (extra, extra), (0, 0)), mode="reflect")
+            window = padded[y:y + full, x:x + full]  # the padding shifts the crop by `extra`
+            if full != size:
+                window = np.asarray(Image.fromarray(window).resize((size, size), Image.BILINEAR))
+            out[i] = window[:, ::-1] if self.rng.random() < 0.5 else window
         return torch.from_numpy(out).permute(0, 3, 1, 2).float().div_(255.0)
 
 

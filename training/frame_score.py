@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""How strongly a package paints a frame: a line or band along the picture's edges that is there
+whatever the photo (stretch 10 left one 1-2 % inside The Scream, docs/training.md).
+
+  training/frame_score.py --package models [--package /tmp/other ...] [--working-side 288]
+
+Runs each package the way Atelier does (onnxruntime, its reflection margin) on the large photos
+and the held-out photos at the working side of the default brush, then, per style, averages over
+all photos the luminance profile across each edge: P(d), d px in from the edge, each row or column
+averaged along the whole edge. Content varies from photo to photo and averages out; a frame does
+not. The score per edge is max over d < 12 of |D(d) - median D(12..40)|, D = the stylized profile
+minus the photo's (so the photos' own skies and floors cancel), in 0..255 luminance steps; a style's
+score is the mean of its four edges, and the worst edge is named. Lower is better; a score of a few
+steps is what content leaves after averaging.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from atelier_train.data import photo_paths, split  # noqa: E402
+from atelier_train.reference import PackageRunner  # noqa: E402
+
+NEAR, FAR = 12, 40  # px at the working side: where a frame would be, and the interior it is judged against
+EDGES = ("top", "bottom", "left", "right")
+
+
+def luma(rgb01):
+    return 255.0 * (0.299 * rgb01[..., 0] + 0.587 * rgb01[..., 1] + 0.114 * rgb01[..., 2])
+
+
+def edge_profiles(y):
+    """{edge: P(d) for d in 0..FAR}: mean luminance of the row or column d px in from that edge."""
+    return {"top": y[:FAR + 1].mean(axis=1), "bottom": y[::-1][:FAR + 1].mean(axis=1),
+            "left": y[:, :FAR + 1].mean(axis=0), "right": y[:, ::-1][:, :FAR + 1].mean(axis=0)}
+
+
+def load_photos(data_dir, side, held_out_count):
+    paths = sorted(os.path.join(data_dir, "highres", f) for f in os.listdir(os.path.join(data_dir, "highres"))
+                   if f.lower().endswith((".jpg", ".jpeg", ".png")))
+    _, held_out = split(photo_paths(os.path.join(data_dir, "content")))
+    photos = []
+    for p in paths + held_out[:held_out_count]:
+        image = Image.open(p).convert("RGB")
+        scale = side / max(image.size)
+        image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.LANCZOS)
+        photos.append(np.asarray(image, dtype=np.float32) / 255.0)
+    return photos
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--package", action="append", required=True)
+    ap.add_argument("--data-dir", default=os.path.join(ROOT, "../shared/data"))
+    ap.add_argument("--working-side", type=int, default=288)
+    ap.add_argument("--held-out", type=int, default=24)
+    args = ap.parse_args()
+    photos = load_photos(args.data_dir, args.working_side, args.held_out)
+    photo_profiles = [edge_profiles(luma(p)) for p in photos]
+    results = []
+    for package in args.package:
+        runner = PackageRunner(package)
+        scores = {}
+        for style in runner.manifest["styles"]:
+            sums = {e: np.zeros(FAR + 1) for e in EDGES}
+            for photo, before in zip(photos, photo_profiles):
+                after = edge_profiles(luma(np.clip(runner.stylize(photo, style["id"]), 0.0, 1.0)))
+                for e in EDGES:
+                    sums[e] += after[e] - before[e]
+            per_edge = {}
+            for e in EDGES:
+                d = sums[e] / len(photos)
+                per_edge[e] = float(np.max(np.abs(d[:NEAR] - np.median(d[NEAR:]))))
+            scores[style["id"]] = per_edge
+        results.append((package, scores))
+    ids = list(results[0][1])
+    print(f"frame score (luminance steps, mean of 4 edges; worst edge), {len(photos)} photos at {args.working_side} px")
+    print("| style | " + " | ".join(os.path.basename(os.path.normpath(p)) for p, _ in results) + " |")
+    print("| --- |" + " ---: |" * len(results))
+    for sid in ids:
+        cells = []
+        for _, scores in results:
+            per_edge = scores[sid]
+            worst = max(per_edge, key=per_edge.get)
+            cells.append(f"{np.mean(list(per_edge.values())):.1f} ({worst} {per_edge[worst]:.1f})")
+        print(f"| {sid} | " + " | ".join(cells) + " |")
+    medians = [np.median([np.mean(list(s[sid].values())) for sid in ids]) for _, s in results]
+    print("| median | " + " | ".join(f"{m:.1f}" for m in medians) + " |")
+
+
+if __name__ == "__main__":
+    main()
