@@ -10,8 +10,11 @@ all photos the luminance profile across each edge: P(d), d px in from the edge, 
 averaged along the whole edge. Content varies from photo to photo and averages out; a frame does
 not. The score per edge is max over d < 12 of |D(d) - median D(12..40)|, D = the stylized profile
 minus the photo's (so the photos' own skies and floors cancel), in 0..255 luminance steps; a style's
-score is the mean of its four edges, and the worst edge is named. Lower is better; a score of a few
-steps is what content leaves after averaging.
+score is the mean of its four edges, and the worst edge is named. Lower is better.
+
+--interior: the same score for edges the network cannot see, as the floor that content and each
+style's own texture leave after averaging: every photo is painted 1.25x larger and the profiles
+are taken at the edges of a window INSET px inside it, in the output and in the photo alike.
 """
 import argparse
 import os
@@ -27,6 +30,7 @@ from atelier_train.data import photo_paths, split  # noqa: E402
 from atelier_train.reference import PackageRunner  # noqa: E402
 
 NEAR, FAR = 12, 40  # px at the working side: where a frame would be, and the interior it is judged against
+INTERIOR_GROW, INSET = 1.25, 36  # --interior: 1.25 x 288 = 360 px, less 36 px each side: 288 again
 EDGES = ("top", "bottom", "left", "right")
 
 
@@ -38,6 +42,10 @@ def edge_profiles(y):
     """{edge: P(d) for d in 0..FAR}: mean luminance of the row or column d px in from that edge."""
     return {"top": y[:FAR + 1].mean(axis=1), "bottom": y[::-1][:FAR + 1].mean(axis=1),
             "left": y[:, :FAR + 1].mean(axis=0), "right": y[:, ::-1][:, :FAR + 1].mean(axis=0)}
+
+
+def inside(image, inset):
+    return image[inset:image.shape[0] - inset, inset:image.shape[1] - inset] if inset else image
 
 
 def load_photos(data_dir, side, held_out_count):
@@ -59,9 +67,12 @@ def main():
     ap.add_argument("--data-dir", default=os.path.join(ROOT, "../shared/data"))
     ap.add_argument("--working-side", type=int, default=288)
     ap.add_argument("--held-out", type=int, default=24)
+    ap.add_argument("--interior", action="store_true", help="score edges inside the picture instead (the floor)")
     args = ap.parse_args()
-    photos = load_photos(args.data_dir, args.working_side, args.held_out)
-    photo_profiles = [edge_profiles(luma(p)) for p in photos]
+    inset = INSET if args.interior else 0
+    side = round(args.working_side * INTERIOR_GROW) if args.interior else args.working_side
+    photos = load_photos(args.data_dir, side, args.held_out)
+    photo_profiles = [edge_profiles(luma(inside(p, inset))) for p in photos]
     results = []
     for package in args.package:
         runner = PackageRunner(package)
@@ -69,7 +80,7 @@ def main():
         for style in runner.manifest["styles"]:
             sums = {e: np.zeros(FAR + 1) for e in EDGES}
             for photo, before in zip(photos, photo_profiles):
-                after = edge_profiles(luma(np.clip(runner.stylize(photo, style["id"]), 0.0, 1.0)))
+                after = edge_profiles(luma(inside(np.clip(runner.stylize(photo, style["id"]), 0.0, 1.0), inset)))
                 for e in EDGES:
                     sums[e] += after[e] - before[e]
             per_edge = {}
@@ -79,7 +90,8 @@ def main():
             scores[style["id"]] = per_edge
         results.append((package, scores))
     ids = list(results[0][1])
-    print(f"frame score (luminance steps, mean of 4 edges; worst edge), {len(photos)} photos at {args.working_side} px")
+    where = f"edges {INSET} px inside {side} px pictures" if args.interior else f"the picture's edges at {side} px"
+    print(f"frame score (luminance steps, mean of 4 edges; worst edge), {len(photos)} photos, {where}")
     print("| style | " + " | ".join(os.path.basename(os.path.normpath(p)) for p, _ in results) + " |")
     print("| --- |" + " ---: |" * len(results))
     for sid in ids:
