@@ -101,43 +101,36 @@ class ScaledPhotoCrops:
             raise SystemExit("no usable content photos")
 
     def batch(self, n):
-        out = np.empty((n, self.crop, self.crop, 3), dtype=np.uint8)
-        for i in range(n):
-            image = self.rng.choice(self.images)
-            h, w, _ = image.shape
-            side = min(round(self.crop / self.rng.uniform(*self.scale_range)), h, w)
-            x, y = self.rng.randint(0, w - side), self.rng.randint(0, h - side)
-            piece = image[y:y + side, x:x + side]
-            if side != self.crop:
-                piece = np.asarray(Image.fromarray(piece).resize((self.crop, self.crop), Image.BILINEAR))
-            out[i] = piece[:, ::-1] if self.rng.random() < 0.5 else piece
-        return torch.from_numpy(out).permute(0, 3, 1, 2).float().div_(255.0)
+        return self.batch_with_context(n, 0)
 
     def batch_with_context(self, n, margin):
-        """Crops drawn as `batch` draws them, each with `margin` px (at the crop's scale) of its
-        photo around it: `crop + 2 * margin` px square, the crop in the middle. The crop's window is
-        placed so that its surroundings lie inside the photo wherever the photo is large enough;
-        only where it is not does reflection fill them. So the edge of what the losses see is not
-        marked by anything in the picture: neither zero padding at a fixed distance nor the mirror
-        line a reflected margin draws (the generator learned to paint a frame at both)."""
+        """Crops as `batch` draws them (the same draws: margin 0 is `batch`), each with `margin` px
+        (at the crop's scale) of its photo around it: `crop + 2 * margin` px square, the crop in
+        the middle. The crop's window is placed so that its surroundings lie inside the photo
+        wherever the photo is large enough; only where it is not does reflection fill them. So the
+        edge of what the losses see is not marked by anything in the picture: neither zero padding
+        at a fixed distance nor the mirror line a reflected margin draws (the generator learned to
+        paint a frame at both)."""
         size = self.crop + 2 * margin
         out = np.empty((n, size, size, 3), dtype=np.uint8)
         for i in range(n):
             image = self.rng.choice(self.images)
             h, w, _ = image.shape
             side = min(round(self.crop / self.rng.uniform(*self.scale_range)), h, w)
-            extra = max(1, round(margin * side / self.crop))
+            extra = round(margin * side / self.crop)
             full = side + 2 * extra
 
             def place(length):
-                # the crop's start, in the photo's coordinates
+                # where the window starts (the crop starts `extra` px further in), in the photo
                 if full <= length:
-                    return self.rng.randint(extra, length - side - extra)
-                return self.rng.randint(0, length - side)
+                    return self.rng.randint(0, length - full)
+                return self.rng.randint(0, length - side) - extra
 
             x, y = place(w), place(h)
-            padded = np.pad(image, ((extra, extra), (extra, extra), (0, 0)), mode="reflect")
-            window = padded[y:y + full, x:x + full]  # the padding shifts the crop by `extra`
+            if full > w or full > h:  # the window passes the photo's edge: reflect it
+                image = np.pad(image, ((extra, extra), (extra, extra), (0, 0)), mode="reflect")
+                x, y = x + extra, y + extra
+            window = image[y:y + full, x:x + full]
             if full != size:
                 window = np.asarray(Image.fromarray(window).resize((size, size), Image.BILINEAR))
             out[i] = window[:, ::-1] if self.rng.random() < 0.5 else window
