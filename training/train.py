@@ -59,6 +59,16 @@ def widen_from(gen, narrow):
     gen.load_state_dict(own)
 
 
+def cpu_has_bf16():
+    """Whether the CPU has bfloat16 instructions (Linux: /proc/cpuinfo's flags)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = next((line for line in f if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 def init_from_package(gen, package_dir, style_files):
     """Start from a shipped package: its int8 conv weights expanded, its per-style norm rows
     (matched to this run's styles by painting file, through training/styles.json)."""
@@ -163,6 +173,11 @@ def main():
     # The loss network in bfloat16 (oneDNN uses AMX/AVX512-BF16 where the CPU has them), channels-last;
     # Gram matrices and losses stay float32. The generator trains in float32 throughout.
     vgg_bf16 = cfg.get("vgg_bf16", False) and device.type == "cpu"
+    if vgg_bf16 and not cpu_has_bf16():
+        # Without bf16 instructions oneDNN emulates bfloat16, several times slower than float32
+        # (an AVX2-only EPYC: no step finished in 6 minutes); the losses differ only by rounding.
+        print("no AVX512-BF16/AMX on this CPU: the loss network runs in float32", flush=True)
+        vgg_bf16 = False
     if vgg_bf16:
         vgg = vgg.to(memory_format=torch.channels_last)
 
