@@ -150,7 +150,7 @@ class VGGFeatures(nn.Module):
 
 def gram(feat):
     b, c, h, w = feat.shape
-    if feat.dim() == 4 and feat.is_contiguous(memory_format=torch.channels_last) and c > 1:
+    if feat.is_contiguous(memory_format=torch.channels_last):
         # Channels-last features are [b, h*w, c] in memory already: no copy to reshape.
         f = feat.permute(0, 2, 3, 1).reshape(b, h * w, c)
         return f.transpose(1, 2) @ f / (c * h * w)
