@@ -140,7 +140,7 @@ class VGGFeatures(nn.Module):
             if step == "pool":
                 x = F.max_pool2d(x, 2)
             else:
-                # In place: the conv needs neither its input nor its output for its backward.
+                # In place: a conv's backward does not read its output (ReLU's reads its own).
                 x = F.relu(self.convs[step](x), inplace=True)
                 relu = "relu" + step[4:]
                 if relu in self.outputs:
