@@ -41,6 +41,16 @@ def tv_loss(x):
     return (x[:, :, 1:, :] - x[:, :, :-1, :]).abs().mean() + (x[:, :, :, 1:] - x[:, :, :, :-1]).abs().mean()
 
 
+def chroma_tv_loss(rgb):
+    """Total variation of the colour-difference channels only (B - Y, R - Y, BT.601 luma).
+    The rainbow diagonal hatch (docs/training.md, stretch 14) is colour swinging through magenta,
+    green and yellow every few pixels at the working side; the paintings' strokes are mostly
+    changes of lightness, so this penalises the hatch and leaves the luminance strokes to the
+    style loss."""
+    y = 0.299 * rgb[:, 0:1] + 0.587 * rgb[:, 1:2] + 0.114 * rgb[:, 2:3]
+    return tv_loss(torch.cat([rgb[:, 2:3] - y, rgb[:, 0:1] - y], dim=1))
+
+
 def widen_from(gen, narrow):
     """Copy a narrower generator's state into `gen` (same layers, more channels) so that it
     computes the same function: old weights in the leading slices, every conv's weights on the new
@@ -390,7 +400,9 @@ def main():
             per_sample = (gram(f_out[layer]) - target).pow(2).flatten(1).mean(dim=1)
             style_loss = style_loss + cfg["style_layer_weights"][layer] * (per_sample * sample_boost).mean()
         tv = tv_loss(out)
-        loss = cfg["content_weight"] * content_loss + cfg["style_weight"] * style_loss + cfg["tv_weight"] * tv
+        chroma_tv = chroma_tv_loss(out)
+        loss = (cfg["content_weight"] * content_loss + cfg["style_weight"] * style_loss + cfg["tv_weight"] * tv
+                + cfg.get("chroma_tv_weight", 0.0) * chroma_tv)
 
         adv_g = torch.zeros(())
         d_loss = torch.zeros(())
@@ -423,7 +435,7 @@ def main():
         if step % cfg["log_every"] == 0:
             log.flush()
             print(f"step {step}: content {content_loss.item():.3f} style {style_loss.item():.5f} "
-                  f"tv {tv.item():.4f} adv {adv_g.item():.3f} d {d_loss.item():.3f} "
+                  f"tv {tv.item():.4f} chroma tv {chroma_tv.item():.4f} adv {adv_g.item():.3f} d {d_loss.item():.3f} "
                   f"({time.time() - t0:.2f} s/step)", flush=True)
         if step % cfg["checkpoint_every"] == 0:
             save()
