@@ -19,16 +19,21 @@ pub enum WorkerRequest {
     /// the WebGPU path need. `gpu_failed`: the previous worker died on the GPU (the message): paint
     /// on the CPU and say why. `fault`: a failure to inject, for the browser tests of the fallbacks.
     Init { models_url: String, engine: EngineChoice, software_gpu: bool, gpu_failed: Option<String>, fault: Option<Fault> },
-    /// Decode a photo once and keep it as `photo` for the `Stylize` requests that name it (the
-    /// two newest are kept: the one on show and one on its way).
+    /// Decode a photo once and keep it as `photo` for the `Stylize` requests that name it. The
+    /// worker then keeps exactly this photo and `also_keep` (the page's photo on show) and
+    /// forgets every other (`PhotoShelf`): the page, not the worker, knows which photo a
+    /// cancelled or refused new one leaves on show.
     SetPhoto {
         photo: u64,
+        also_keep: Option<u64>,
         #[serde(with = "serde_bytes")]
         bytes: Vec<u8>,
     },
-    /// A photo already decoded (one reopened from the history): RGBA of `width` x `height`.
+    /// A photo already decoded (one reopened from the history): RGBA of `width` x `height`;
+    /// `also_keep` as for `SetPhoto`.
     SetPhotoPixels {
         photo: u64,
+        also_keep: Option<u64>,
         width: u32,
         height: u32,
         #[serde(with = "serde_bytes")]
@@ -45,6 +50,38 @@ pub enum WorkerRequest {
     /// Are you there? Answered with `Pong` as it arrives, not queued: while a painting runs the
     /// page asks this after a quiet spell, and a worker that stays silent is replaced.
     Ping,
+}
+
+/// The worker's decoded photos, kept by the page's word (`WorkerRequest::SetPhoto::also_keep`):
+/// the photo just given and the one the page shows, never more than two. Keeping "the two
+/// newest" instead lost the photo on show once two new ones were refused or cancelled after it
+/// (a style click then found no photo to paint).
+#[derive(Debug)]
+pub struct PhotoShelf<T> {
+    photos: Vec<(u64, T)>,
+}
+
+impl<T> Default for PhotoShelf<T> {
+    fn default() -> Self {
+        PhotoShelf { photos: Vec::new() }
+    }
+}
+
+impl<T> PhotoShelf<T> {
+    /// Keep `item` as `photo`, and of the others only `also_keep`.
+    pub fn put(&mut self, photo: u64, also_keep: Option<u64>, item: T) {
+        self.photos.retain(|(id, _)| *id != photo && Some(*id) == also_keep);
+        self.photos.push((photo, item));
+    }
+
+    pub fn get(&self, photo: u64) -> Option<&T> {
+        self.photos.iter().find(|(id, _)| *id == photo).map(|(_, item)| item)
+    }
+
+    /// The ids kept, oldest first.
+    pub fn ids(&self) -> Vec<u64> {
+        self.photos.iter().map(|(id, _)| *id).collect()
+    }
 }
 
 /// The photo pixels of the painting on the page: its photo id and size.
@@ -198,6 +235,24 @@ mod tests {
         assert_eq!(Switches::from_query("?atelier-stall-ms=soon").stall_ms, None);
     }
 
+    #[test]
+    fn the_shelf_keeps_the_new_photo_and_the_one_the_page_names() {
+        let mut shelf = PhotoShelf::default();
+        shelf.put(1, None, "shown");
+        shelf.put(2, Some(1), "refused");
+        shelf.put(3, Some(1), "cancelled");
+        assert_eq!(shelf.ids(), vec![1, 3], "the photo on show outlives any number of new ones");
+        assert_eq!(shelf.get(1), Some(&"shown"));
+        assert_eq!(shelf.get(2), None);
+        shelf.put(3, Some(1), "given again");
+        assert_eq!(shelf.ids(), vec![1, 3]);
+        assert_eq!(shelf.get(3), Some(&"given again"));
+        shelf.put(4, None, "reopened");
+        assert_eq!(shelf.ids(), vec![4], "nothing named: only the new photo");
+        shelf.put(5, Some(9), "unknown");
+        assert_eq!(shelf.ids(), vec![5], "an id the shelf never had keeps nothing");
+    }
+
     /// The messages that carry pixels survive gloo-worker's codec (bincode) byte for byte, with
     /// no more than a few bytes of framing.
     #[test]
@@ -224,7 +279,7 @@ mod tests {
             }
             other => panic!("decoded as {other:?}"),
         }
-        let request = WorkerRequest::SetPhotoPixels { photo: 9, width: 64, height: 48, rgba: pixels.clone() };
+        let request = WorkerRequest::SetPhotoPixels { photo: 9, also_keep: Some(4), width: 64, height: 48, rgba: pixels.clone() };
         assert_eq!(bincode::deserialize::<WorkerRequest>(&bincode::serialize(&request).expect("encodes")).expect("decodes"), request);
         // The history's copies, byte strings too.
         let pair = PicturePair { width: 64, height: 48, photo: pixels.clone(), stylized: pixels.clone() };

@@ -22,7 +22,7 @@ use super::service_worker::{apply_update, register_service_worker};
 use super::i18n::{cpu_reason, problem, words, Lang, Problem};
 use super::samples::{Sample, SAMPLES};
 use super::jobs::{Liveness, LivenessCheck};
-use super::session::{PaintSettings, Photo, PhotoSource, Session, SIZES};
+use super::session::{PaintSettings, PhotoSource, Session, SIZES};
 use super::shortcuts::{neighbour, Shortcut};
 use super::worker::InferenceWorker;
 use crate::engine::EngineKind;
@@ -406,19 +406,27 @@ impl Component for App {
                 });
                 return true;
             }
-            Msg::FileRead { job, name, bytes, sample } if self.session.jobs.is_current(job) => {
+            Msg::FileRead { job, name, bytes, sample } => {
                 // The previous photo and result stay until the new one is painted: a broken
                 // file must not lose the visitor's work.
-                let photo = self.session.new_photo(name, sample, PhotoSource::File(bytes));
-                self.run(Some(photo));
+                let photo = |session: &mut Session| session.new_photo(name, sample, PhotoSource::File(bytes));
+                let first_style = self.styles.first().map(|s| s.id.as_str());
+                let page_has = self.painted.as_ref().and_then(Painted::page_has);
+                let Some(painting) = self.session.photo_read(job, photo, first_style, page_has, js_sys::Date::now()) else {
+                    return false;
+                };
+                self.send_painting(painting);
             }
-            Msg::FileUnreadable { job, detail } if self.session.jobs.is_current(job) => {
+            Msg::FileUnreadable { job, detail } => {
+                if !self.session.photo_unreadable(job) {
+                    return false;
+                }
+                self.set_chosen(None);
                 self.error = Some(Problem::FileUnreadable(detail));
             }
-            Msg::FileRead { .. } | Msg::FileUnreadable { .. } => return false,
             Msg::PickStyle(id) => {
                 self.session.style = Some(id);
-                self.run(None);
+                self.run();
             }
             Msg::Strength(v) => {
                 self.adjustments.strength = v;
@@ -430,12 +438,12 @@ impl Component for App {
             }
             Msg::MixStyle(id) => {
                 self.session.mix_style = id;
-                self.run(None);
+                self.run();
             }
             Msg::MixAmount(v) => {
                 self.session.mix_amount = v;
                 if self.session.mix_style.is_some() {
-                    self.run(None);
+                    self.run();
                 }
             }
             Msg::Brush(brush) => {
@@ -443,22 +451,20 @@ impl Component for App {
                 if let Some(s) = storage() {
                     let _ = s.set_item(BRUSH_KEY, &brush.size().to_string());
                 }
-                self.run(None);
+                self.run();
             }
             Msg::Size(side) => {
                 self.session.max_side = side;
-                self.run(None);
+                self.run();
             }
             Msg::Cancel => {
                 // The worker stops the pass at its next checkpoint and keeps the package and the
-                // photos; the controls go back to the picture on show.
+                // photos; the session puts the controls back to the picture on show.
                 if let Some(cancel) = self.session.cancel() {
                     self.worker.send(cancel);
                 }
                 self.set_chosen(None);
-                if let Some(settings) = self.painted.as_ref().map(|p| p.settings.clone()) {
-                    self.show_settings(&settings);
-                }
+                self.remember_brush();
             }
             Msg::Divider(v) => self.divider = v,
             Msg::CloseEngineNotice => self.engine_notice_closed = true,
@@ -566,7 +572,7 @@ impl Component for App {
                 self.db = Some(db);
                 self.history = items;
                 // The visitor's last painting comes back after a reload (unless work began already).
-                if let (None, None, Some(newest)) = (&self.painted, &self.session.pending_photo, self.history.first()) {
+                if let (None, true, Some(newest)) = (&self.painted, self.session.is_empty(), self.history.first()) {
                     ctx.link().send_message(Msg::Reopen(newest.id));
                 }
             }
@@ -783,18 +789,23 @@ impl App {
         }
     }
 
-    /// Put the controls to `settings` (the picture on show, after a cancelled change).
-    fn show_settings(&mut self, settings: &PaintSettings) {
-        self.session.show_settings(settings);
+    /// The brush of the controls is the one the next visit starts with.
+    fn remember_brush(&self) {
         if let Some(s) = storage() {
-            let _ = s.set_item(BRUSH_KEY, &settings.brush.size().to_string());
+            let _ = s.set_item(BRUSH_KEY, &self.session.brush.size().to_string());
         }
     }
 
-    /// Ask the worker for a new painting of `photo` (or of the current photo).
-    fn run(&mut self, photo: Option<Photo>) {
+    /// Ask the worker for a new painting of the current photo (or of the photo being read, once
+    /// it is here).
+    fn run(&mut self) {
         let page_has = self.painted.as_ref().and_then(Painted::page_has);
-        match self.session.paint(photo, self.styles.first().map(|s| s.id.as_str()), page_has, js_sys::Date::now()) {
+        let painting = self.session.paint(None, self.styles.first().map(|s| s.id.as_str()), page_has, js_sys::Date::now());
+        self.send_painting(painting);
+    }
+
+    fn send_painting(&mut self, painting: Result<Vec<WorkerRequest>, Problem>) {
+        match painting {
             Ok(requests) => {
                 if !requests.is_empty() {
                     self.error = None;
@@ -836,10 +847,8 @@ impl App {
             WorkerResponse::Loading { done, total } => self.loading = (done < total).then_some((done, total)),
             WorkerResponse::Styles(styles) => self.styles = styles,
             WorkerResponse::Progress { job, stage } => return self.session.jobs.progress(job, stage, js_sys::Date::now()),
-            WorkerResponse::Done { job, width, height, photo, stylized, photo_is_the_pages, engine, elapsed_ms, cached }
-                if self.session.jobs.is_current(job) =>
-            {
-                let (settings, photo_id) = self.session.painted();
+            WorkerResponse::Done { job, width, height, photo, stylized, photo_is_the_pages, engine, elapsed_ms, cached } => {
+                let Some((settings, photo_id)) = self.session.painted(job) else { return false };
                 self.set_chosen(None);
                 // A style change: the photo is the one the page shows already (the worker checked
                 // the id and size the request named).
@@ -862,8 +871,11 @@ impl App {
                     _ => self.error = Some(Problem::WrongSize),
                 }
             }
-            WorkerResponse::Failed { job, error } if self.session.jobs.is_current(job) => {
-                self.session.failed();
+            WorkerResponse::Failed { job, error } => {
+                // The controls go back to the picture on show (the session sees to it).
+                if !self.session.failed(job) {
+                    return false;
+                }
                 self.set_chosen(None);
                 self.error = Some(Problem::Studio(error));
             }
@@ -876,7 +888,7 @@ impl App {
                 let give_up = Problem::WorkerCrashed(message.clone());
                 self.replace_crashed_worker(ctx, job, message, give_up)
             }
-            WorkerResponse::Done { .. } | WorkerResponse::Failed { .. } | WorkerResponse::History { .. } => return false,
+            WorkerResponse::History { .. } => return false,
         }
         true
     }

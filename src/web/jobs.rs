@@ -104,13 +104,20 @@ impl Jobs {
         message
     }
 
+    /// The worker died during `job`. The new one knows nothing, so the painting the page waits
+    /// for is replayed whichever job the old one was on when it died (a request sent after the
+    /// crash, before the page heard of it, went nowhere); it is given up only where it is the job
+    /// that crashed a worker a second time.
     pub fn after_crash(&mut self, job: u64) -> AfterCrash {
-        if !self.is_current(job) || !self.running {
+        if !self.running {
             return AfterCrash::Nothing;
         }
+        let crashed_twice = self.is_current(job) && self.replayed == Some(job);
         match self.in_flight.clone() {
-            Some(request) if self.replayed != Some(job) => {
-                self.replayed = Some(job);
+            Some(request) if !crashed_twice => {
+                if self.is_current(job) {
+                    self.replayed = Some(job);
+                }
                 AfterCrash::Replay(request)
             }
             _ => {
@@ -294,11 +301,23 @@ mod tests {
         let mut jobs = Jobs::default();
         let sent = jobs.start(stylize, false, 0.0);
         let job = jobs.current();
-        assert_eq!(jobs.after_crash(job - 1), AfterCrash::Nothing, "an older job: nothing to replay");
-        assert_eq!(jobs.after_crash(job), AfterCrash::Replay(sent));
+        assert_eq!(jobs.after_crash(job), AfterCrash::Replay(sent.clone()));
         assert!(jobs.running(), "the replay runs");
         assert_eq!(jobs.after_crash(job), AfterCrash::GiveUp);
         assert!(!jobs.running());
         assert_eq!(jobs.after_crash(job), AfterCrash::Nothing, "given up: nothing runs");
+    }
+
+    #[test]
+    fn a_crash_during_an_older_job_replays_the_current_one() {
+        let mut jobs = Jobs::default();
+        jobs.start(stylize, false, 0.0);
+        let older = jobs.current();
+        // The page moved on before it heard: the new request went to the dead worker.
+        let sent = jobs.start(stylize, false, 10.0);
+        assert_eq!(jobs.after_crash(older), AfterCrash::Replay(sent.clone()), "the new worker must get it");
+        assert_eq!(jobs.after_crash(older), AfterCrash::Replay(sent.clone()), "it did not crash a worker itself");
+        assert_eq!(jobs.after_crash(jobs.current()), AfterCrash::Replay(sent));
+        assert_eq!(jobs.after_crash(jobs.current()), AfterCrash::GiveUp);
     }
 }

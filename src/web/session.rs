@@ -33,12 +33,14 @@ pub enum PhotoSource {
 }
 
 impl Photo {
-    /// The request that gives the worker this photo.
-    pub fn to_worker(&self) -> WorkerRequest {
+    /// The request that gives the worker this photo; `also_keep`: the photo the worker must
+    /// keep beside it (the one on show).
+    pub fn to_worker(&self, also_keep: Option<u64>) -> WorkerRequest {
         match &self.source {
-            PhotoSource::File(bytes) => WorkerRequest::SetPhoto { photo: self.id, bytes: bytes.clone() },
+            PhotoSource::File(bytes) => WorkerRequest::SetPhoto { photo: self.id, also_keep, bytes: bytes.clone() },
             PhotoSource::Pixels(image) => WorkerRequest::SetPhotoPixels {
                 photo: self.id,
+                also_keep,
                 width: image.width(),
                 height: image.height(),
                 rgba: image.as_raw().clone(),
@@ -70,6 +72,11 @@ pub struct Session {
     pub max_side: u32,
     /// Painting jobs: which is current, its stage and time left, the request in flight.
     pub jobs: Jobs,
+    /// A new photo is being read (a file, a sample): a style or size chosen meanwhile is for it.
+    reading_photo: bool,
+    /// The settings of the painting on show: the controls go back to them when a change is
+    /// cancelled or fails, so they always describe the picture the visitor sees.
+    shown: Option<PaintSettings>,
 }
 
 /// What the page does after the worker crashed (it has started a new worker already).
@@ -93,7 +100,20 @@ impl Session {
             brush,
             max_side: SIZES[0],
             jobs: Jobs::default(),
+            reading_photo: false,
+            shown: None,
         }
+    }
+
+    /// Nothing on show and nothing on its way: the page may bring back the last painting from
+    /// the history (after a reload) without dropping a photo the visitor just gave.
+    pub fn is_empty(&self) -> bool {
+        self.photo.is_none() && self.pending_photo.is_none() && !self.reading_photo && !self.jobs.running()
+    }
+
+    /// The settings of the painting on show, if there is one.
+    pub fn shown(&self) -> Option<&PaintSettings> {
+        self.shown.as_ref()
     }
 
     /// A photo for the worker, under a new id.
@@ -118,6 +138,11 @@ impl Session {
         page_has: Option<PageHas>,
         now_ms: f64,
     ) -> Result<Vec<WorkerRequest>, Problem> {
+        // A photo being read is painted with these settings once it is here; painting the old
+        // one now would make the new photo's arrival stale and lose it.
+        if photo.is_none() && self.reading_photo {
+            return Ok(Vec::new());
+        }
         // A re-run (new style, mix or size) paints the newest photo: the worker has it decoded.
         let Some(photo_id) = photo.as_ref().or(self.newest_photo()).map(|p| p.id) else {
             return Ok(Vec::new());
@@ -128,7 +153,7 @@ impl Session {
         self.style = Some(style.clone());
         let mut send = Vec::new();
         if let Some(photo) = photo {
-            send.push(photo.to_worker());
+            send.push(photo.to_worker(self.photo.as_ref().map(|p| p.id)));
             // Remembered as the photo on show only once it is painted.
             self.pending_photo = Some(photo);
         }
@@ -145,40 +170,93 @@ impl Session {
 
     /// A new photo is on its way (a file being read, a sample being fetched): the job that will
     /// read it, and the cancel for a painting of the old photo still running.
+    /// The photo on its way before is dropped with its painting: the newest choice wins.
     pub fn photo_coming(&mut self) -> (u64, Option<WorkerRequest>) {
         let cancel = self.jobs.cancel();
+        self.pending_photo = None;
+        self.reading_photo = true;
         (self.jobs.new_job(), cancel)
     }
 
-    /// The visitor cancelled: the message for the worker; the photo on its way is dropped.
+    /// The photo read for `job` is here: paint it (the requests), or None where a later photo,
+    /// a cancel or a reopened painting has made it stale.
+    pub fn photo_read(
+        &mut self,
+        job: u64,
+        photo: impl FnOnce(&mut Self) -> Photo,
+        first_style: Option<&str>,
+        page_has: Option<PageHas>,
+        now_ms: f64,
+    ) -> Option<Result<Vec<WorkerRequest>, Problem>> {
+        if !self.jobs.is_current(job) || !self.reading_photo {
+            return None;
+        }
+        self.reading_photo = false;
+        let photo = photo(self);
+        Some(self.paint(Some(photo), first_style, page_has, now_ms))
+    }
+
+    /// The photo for `job` could not be read: whether that is still news (not stale).
+    pub fn photo_unreadable(&mut self, job: u64) -> bool {
+        let current = self.jobs.is_current(job) && self.reading_photo;
+        if current {
+            self.reading_photo = false;
+            self.show_shown_settings();
+        }
+        current
+    }
+
+    /// The visitor cancelled: the message for the worker; the photo on its way (read or being
+    /// read) is dropped and the controls go back to the picture on show.
     pub fn cancel(&mut self) -> Option<WorkerRequest> {
         self.pending_photo = None;
+        self.reading_photo = false;
+        self.show_shown_settings();
         self.jobs.cancel()
     }
 
-    /// The current job's painting arrived: the photo on its way is now the one on show. Returns
-    /// the settings it was painted with and its photo's id.
-    pub fn painted(&mut self) -> (PaintSettings, Option<u64>) {
+    /// The painting of `job` arrived: None where it is stale; else the photo on its way is now
+    /// the one on show, and this returns the settings it was painted with and its photo's id.
+    pub fn painted(&mut self, job: u64) -> Option<(PaintSettings, Option<u64>)> {
+        if !self.jobs.is_current(job) {
+            return None;
+        }
         let request = self.jobs.finish();
         if let Some(p) = self.pending_photo.take() {
             self.photo = Some(p);
         }
-        match request {
+        let painted = match request {
             Some(WorkerRequest::Stylize { style, max_side, brush, photo, .. }) => (PaintSettings { style, max_side, brush }, Some(photo)),
             _ => (self.settings(), None),
-        }
+        };
+        self.shown = Some(painted.0.clone());
+        Some(painted)
     }
 
-    /// The current job failed: the photo on its way is dropped (the one on show stays).
-    pub fn failed(&mut self) {
+    /// `job` failed: whether that is news (not stale). The photo on its way is dropped (the one
+    /// on show stays) and the controls go back to the picture on show.
+    pub fn failed(&mut self, job: u64) -> bool {
+        if !self.jobs.is_current(job) {
+            return false;
+        }
         self.jobs.finish();
         self.pending_photo = None;
+        self.show_shown_settings();
+        true
+    }
+
+    fn show_shown_settings(&mut self) {
+        if let Some(shown) = self.shown.clone() {
+            self.show_settings(&shown);
+        }
     }
 
     /// The worker crashed during `job`; a new one knows no photos.
     pub fn after_worker_crash(&mut self, job: u64) -> AfterWorkerCrash {
-        let mut send: Vec<WorkerRequest> =
-            [&self.photo, &self.pending_photo].into_iter().flatten().map(Photo::to_worker).collect();
+        // The photo on show first, then the one on its way, which keeps it.
+        let shown_id = self.photo.as_ref().map(|p| p.id);
+        let mut send: Vec<WorkerRequest> = self.photo.iter().map(|p| p.to_worker(None)).collect();
+        send.extend(self.pending_photo.iter().map(|p| p.to_worker(shown_id)));
         let gave_up = match self.jobs.after_crash(job) {
             AfterCrash::Nothing => false,
             AfterCrash::Replay(request) => {
@@ -187,6 +265,7 @@ impl Session {
             }
             AfterCrash::GiveUp => {
                 self.pending_photo = None;
+                self.show_shown_settings();
                 true
             }
         };
@@ -206,10 +285,12 @@ impl Session {
     ) -> (Vec<WorkerRequest>, PaintSettings) {
         let mut send: Vec<WorkerRequest> = self.cancel().into_iter().collect();
         let photo = self.new_photo(name, sample, source);
-        send.push(photo.to_worker());
+        // The photo on show before is not painted again: the worker may forget it.
+        send.push(photo.to_worker(None));
         self.photo = Some(photo);
         self.show_style(style);
         self.brush = brush;
+        self.shown = Some(self.settings());
         (send, self.settings())
     }
 
@@ -262,7 +343,7 @@ mod tests {
         assert_eq!(s.paint(None, Some("starry-night"), None, 0.0).unwrap(), vec![], "no photo yet: nothing to paint");
         let photo = file(&mut s, "a.jpg");
         let sent = s.paint(Some(photo), Some("starry-night"), None, 0.0).unwrap();
-        assert!(matches!(&sent[0], R::SetPhoto { photo: 1, bytes } if bytes == b"a.jpg"));
+        assert!(matches!(&sent[0], R::SetPhoto { photo: 1, also_keep: None, bytes } if bytes == b"a.jpg"));
         let first_job = s.jobs.current();
         assert_eq!(stylized(&sent), vec![(first_job, 1, "starry-night".to_string())], "the first style when none is chosen");
         // Another style before the first painting arrived: the running job is cancelled, the
@@ -275,7 +356,7 @@ mod tests {
         assert!(sent.iter().all(|r| !matches!(r, R::SetPhoto { .. })));
         assert_eq!(s.newest_photo().map(|p| p.name.as_str()), Some("a.jpg"));
         assert!(s.photo.is_none(), "not on show before it is painted");
-        let (settings, photo) = s.painted();
+        let (settings, photo) = s.painted(s.jobs.current()).expect("the current job");
         assert_eq!(settings.style.style, "the-scream");
         assert_eq!(photo, Some(1));
         assert_eq!(s.photo.as_ref().map(|p| p.id), Some(1));
@@ -287,7 +368,7 @@ mod tests {
         let mut s = Session::new(Brush::default());
         let photo = file(&mut s, "a.jpg");
         s.paint(Some(photo), Some("kiss"), None, 0.0).unwrap();
-        s.painted();
+        s.painted(s.jobs.current()).expect("the current job");
         let has = PageHas { photo: 1, width: 1024, height: 768 };
         let sent = s.paint(None, Some("kiss"), Some(has), 0.0).unwrap();
         assert!(matches!(sent.last(), Some(R::Stylize { photo: 1, page_has: Some(h), .. }) if *h == has));
@@ -305,10 +386,10 @@ mod tests {
         let mut s = Session::new(Brush::default());
         let first = file(&mut s, "first.jpg");
         s.paint(Some(first), Some("kiss"), None, 0.0).unwrap();
-        s.painted();
+        s.painted(s.jobs.current()).expect("the current job");
         let broken = file(&mut s, "broken.jpg");
         s.paint(Some(broken), Some("kiss"), None, 0.0).unwrap();
-        s.failed();
+        assert!(s.failed(s.jobs.current()));
         assert_eq!(s.newest_photo().map(|p| p.name.as_str()), Some("first.jpg"));
 
         let third = file(&mut s, "third.jpg");
@@ -325,7 +406,7 @@ mod tests {
         let mut s = Session::new(Brush::default());
         let first = file(&mut s, "first.jpg");
         s.paint(Some(first), Some("kiss"), None, 0.0).unwrap();
-        s.painted();
+        s.painted(s.jobs.current()).expect("the current job");
         let second = file(&mut s, "second.jpg");
         s.paint(Some(second), Some("kiss"), None, 0.0).unwrap();
         let job = s.jobs.current();

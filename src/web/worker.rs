@@ -18,7 +18,7 @@ use super::history_meta::history_copies;
 use super::package_fetch::load_package;
 use crate::engine::{Checkpoint, Engine, LosesDevice, WonnxEngine};
 use crate::imaging::ImageError;
-use crate::protocol::{EngineStatus, Fault, PageHas, Stage, WorkerRequest, WorkerResponse, LARGEST_SIDE};
+use crate::protocol::{EngineStatus, Fault, PageHas, PhotoShelf, Stage, WorkerRequest, WorkerResponse, LARGEST_SIDE};
 use crate::studio::{
     self, CachedPainting, CpuReason, EngineChoice, GpuProbe, PaintingCache, PaintingKey, Studio, StudioError, StudioEvent,
 };
@@ -47,8 +47,8 @@ struct WorkerState {
     studio: Option<Studio>,
     /// Why there is no studio, once opening it failed.
     unavailable: Option<StudioError>,
-    /// The newest photos by id, decoded (or why they could not be), at most `LARGEST_SIDE` px.
-    photos: VecDeque<(u64, Result<Rc<RgbaImage>, StudioError>)>,
+    /// The photos the page named, decoded (or why they could not be), at most `LARGEST_SIDE` px.
+    photos: PhotoShelf<Result<Rc<RgbaImage>, StudioError>>,
     cache: Option<PaintingCache>,
     fault: Option<Fault>,
     queue: VecDeque<(HandlerId, WorkerRequest)>,
@@ -138,12 +138,14 @@ async fn drain(state: Rc<RefCell<WorkerState>>, flags: Rc<JobFlags>, scope: Work
                 let settings = InitSettings { choice: engine, software_gpu, gpu_failed, fault };
                 init(&state, &flags, &models_url, settings, &respond).await
             }
-            WorkerRequest::SetPhoto { photo, bytes } => keep_photo(&state, photo, studio::prepare_photo(&bytes, LARGEST_SIDE)),
-            WorkerRequest::SetPhotoPixels { photo, width, height, rgba } => {
+            WorkerRequest::SetPhoto { photo, also_keep, bytes } => {
+                keep_photo(&state, photo, also_keep, studio::prepare_photo(&bytes, LARGEST_SIDE))
+            }
+            WorkerRequest::SetPhotoPixels { photo, also_keep, width, height, rgba } => {
                 let pixels = RgbaImage::from_raw(width, height, rgba)
                     .map(|image| studio::fit_photo(Cow::Owned(image), LARGEST_SIDE))
                     .ok_or_else(|| StudioError::Photo(ImageError::Corrupt(format!("{width}x{height} pixels do not fit the buffer"))));
-                keep_photo(&state, photo, pixels)
+                keep_photo(&state, photo, also_keep, pixels)
             }
             WorkerRequest::Stylize { job, photo, style, max_side, brush, page_has } => {
                 CRASH_REPORT.with(|report| *report.borrow_mut() = Some((scope.clone(), id, job)));
@@ -318,16 +320,12 @@ async fn yield_to_event_loop() {
     let _ = JsFuture::from(promise).await;
 }
 
-/// Keep a decoded photo; the two newest are kept (the one on show, one on its way).
-fn keep_photo(state: &Rc<RefCell<WorkerState>>, photo: u64, decoded: Result<RgbaImage, StudioError>) {
-    let decoded = decoded.map(Rc::new);
+/// Keep a decoded photo and the one the page names (its photo on show); forget the rest, and
+/// their paintings.
+fn keep_photo(state: &Rc<RefCell<WorkerState>>, photo: u64, also_keep: Option<u64>, decoded: Result<RgbaImage, StudioError>) {
     let mut state = state.borrow_mut();
-    state.photos.retain(|(id, _)| *id != photo);
-    state.photos.push_back((photo, decoded));
-    while state.photos.len() > 2 {
-        state.photos.pop_front();
-    }
-    let kept: Vec<u64> = state.photos.iter().map(|(id, _)| *id).collect();
+    state.photos.put(photo, also_keep, decoded.map(Rc::new));
+    let kept = state.photos.ids();
     if let Some(cache) = state.cache.as_mut() {
         cache.keep_photos(&kept);
     }
@@ -364,8 +362,7 @@ async fn stylize(
     }
     let original = {
         let state = state.borrow();
-        let kept = state.photos.iter().find(|(id, _)| *id == key.photo).map(|(_, photo)| photo.clone());
-        kept.ok_or(StudioError::NotReady)??
+        state.photos.get(key.photo).cloned().ok_or(StudioError::NotReady)??
     };
     match state.borrow().fault {
         Some(Fault::Panic) => panic!("injected fault: the worker panics while painting job {job}"),
