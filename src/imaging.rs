@@ -8,8 +8,19 @@ use image::{imageops::FilterType, metadata::Orientation, DynamicImage, ImageDeco
 use std::io::Cursor;
 use thiserror::Error;
 
-/// Refuse images above this many pixels before decoding them whole (40 MP).
+/// The most pixels a photo is decoded at (40 MP). A larger JPEG or PNG is read reduced to
+/// within it (`large`); a larger photo in another format is refused.
 pub const MAX_DECODE_PIXELS: u64 = 40_000_000;
+
+/// The most pixels a photo may have at all (1,000 MP, five times a 200 MP phone photo): reading
+/// more would take minutes even reduced.
+pub const MAX_SOURCE_PIXELS: u64 = 1_000_000_000;
+
+/// The shortest side a photo may have to be painted (px): below it there is nothing for the
+/// brush strokes to show, and the picture area would collapse to a dot.
+pub const MIN_PHOTO_SIDE: u32 = 16;
+
+mod large;
 
 /// Refuse files above this size before reading them: a 40 MP photo is far smaller in any format
 /// Atelier reads (an uncompressed 40 MP 16-bit PNG is about 320 MB only without compression,
@@ -30,6 +41,8 @@ pub enum ImageError {
     Truncated,
     #[error("the file is {} MB, over the {} MB limit", bytes >> 20, MAX_FILE_BYTES >> 20)]
     FileTooLarge { bytes: u64 },
+    #[error("the image is {width}x{height}: too small to paint (at least {min} px on each side)")]
+    TooSmall { width: u32, height: u32, min: u32 },
 }
 
 /// A dense float tensor in NCHW order.
@@ -75,17 +88,29 @@ pub fn decode(bytes: &[u8]) -> Result<RgbaImage, ImageError> {
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| ImageError::Corrupt(e.to_string()))?;
+    let format = reader.format();
     let (width, height) = reader.into_dimensions().map_err(|e| ImageError::Corrupt(e.to_string()))?;
-    if width as u64 * height as u64 > MAX_DECODE_PIXELS {
-        return Err(ImageError::TooLarge { width, height, limit: MAX_DECODE_PIXELS / 1_000_000 });
+    let pixels = width as u64 * height as u64;
+    if pixels > MAX_SOURCE_PIXELS {
+        return Err(ImageError::TooLarge { width, height, limit: MAX_SOURCE_PIXELS / 1_000_000 });
     }
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| ImageError::Corrupt(e.to_string()))?;
+    // The decoder reads the headers only, until its pixels are asked for.
     let mut decoder = reader.into_decoder().map_err(|e| ImageError::Corrupt(e.to_string()))?;
     // Phones store photos sideways plus an EXIF note; show them the way they were taken.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| ImageError::Corrupt(e.to_string()))?;
+    let mut image = if pixels <= MAX_DECODE_PIXELS {
+        DynamicImage::from_decoder(decoder).map_err(|e| ImageError::Corrupt(e.to_string()))?
+    } else {
+        drop(decoder);
+        DynamicImage::ImageRgba8(match format {
+            Some(ImageFormat::Jpeg) => large::decode_jpeg(bytes, width, height)?,
+            Some(ImageFormat::Png) => large::decode_png(bytes, width, height)?,
+            _ => return Err(ImageError::TooLarge { width, height, limit: MAX_DECODE_PIXELS / 1_000_000 }),
+        })
+    };
     image.apply_orientation(orientation);
     Ok(image.to_rgba8())
 }
@@ -309,6 +334,60 @@ mod tests {
         // Re-seal the IHDR chunk (type + data = bytes 12..29) so only the size is wrong.
         let crc = crc32fast::hash(&bytes[12..29]);
         bytes[29..33].copy_from_slice(&crc.to_be_bytes());
-        assert!(matches!(decode(&bytes), Err(ImageError::TooLarge { width: 100_000, height: 100_000, .. })));
+        assert!(matches!(decode(&bytes), Err(ImageError::TooLarge { width: 100_000, height: 100_000, limit: 1000 })));
+    }
+
+    /// 8000 x 5200 (42 MP, over the 40 MP budget) with a pattern whose blocks are known: each
+    /// pixel's colour comes from its 2x2 block, so the halved picture is exact where lossless.
+    fn large_pattern() -> RgbaImage {
+        RgbaImage::from_fn(8000, 5200, |x, y| {
+            let (bx, by) = (x / 2, y / 2);
+            Rgba([(bx % 251) as u8, (by % 241) as u8, ((bx / 64 + by / 64) % 2 * 200) as u8, 255])
+        })
+    }
+
+    #[test]
+    fn a_png_over_the_budget_is_read_reduced_not_refused() {
+        let image = large_pattern();
+        let bytes = png_bytes(&image);
+        drop(image);
+        let decoded = decode(&bytes).expect("a 42 MP PNG is read");
+        assert_eq!(decoded.dimensions(), (4000, 2600), "2x2 blocks averaged");
+        for (x, y) in [(0, 0), (1234, 567), (3999, 2599)] {
+            let (bx, by) = (x, y);
+            let want = [(bx % 251) as u8, (by % 241) as u8, ((bx / 64 + by / 64) % 2 * 200) as u8, 255];
+            assert_eq!(decoded.get_pixel(x, y).0, want, "pixel ({x}, {y})");
+        }
+        // Orientation still applies to a reduced photo.
+        let mut sideways = bytes.clone();
+        let exif = png_with_orientation(&RgbaImage::new(1, 1), 6);
+        let chunk = &exif[33..exif.len() - (png_bytes(&RgbaImage::new(1, 1)).len() - 33)];
+        sideways.splice(33..33, chunk.iter().copied());
+        assert_eq!(decode(&sideways).expect("oriented").dimensions(), (2600, 4000));
+    }
+
+    #[test]
+    fn a_jpeg_over_the_budget_is_read_at_a_dct_scale() {
+        let image = large_pattern();
+        let bytes = encode(&image, ImageFormat::Jpeg);
+        let decoded = decode(&bytes).expect("a 42 MP JPEG is read");
+        assert_eq!(decoded.dimensions(), (4000, 2600), "at 1/2 scale");
+        // Lossy, but close to the 2x2 blocks' colours.
+        let mut error = 0u64;
+        for (x, y) in [(100, 100), (1234, 567), (3900, 2500)] {
+            let got = decoded.get_pixel(x, y).0;
+            let want = image.get_pixel(2 * x, 2 * y).0;
+            error += (0..3).map(|c| (got[c] as i32 - want[c] as i32).unsigned_abs() as u64).sum::<u64>();
+        }
+        assert!(error < 3 * 3 * 12, "mean channel error {} over 9 samples", error as f64 / 9.0);
+    }
+
+    #[test]
+    fn other_formats_over_the_budget_are_refused_by_name() {
+        // A BMP header claiming 8000 x 6000.
+        let mut bytes = encode(&RgbaImage::new(2, 2), ImageFormat::Bmp);
+        bytes[18..22].copy_from_slice(&8000i32.to_le_bytes());
+        bytes[22..26].copy_from_slice(&6000i32.to_le_bytes());
+        assert_eq!(decode(&bytes), Err(ImageError::TooLarge { width: 8000, height: 6000, limit: 40 }));
     }
 }

@@ -176,6 +176,18 @@ pub fn prepare_photo(bytes: &[u8], max_side: u32) -> Result<RgbaImage, StudioErr
     Ok(fit_photo(Cow::Owned(imaging::decode(bytes)?), max_side))
 }
 
+/// `prepare_photo` for the studio page, which refuses a photo under `imaging::MIN_PHOTO_SIDE` on
+/// a side (`ImageError::TooSmall`): a visitor's 1x1 image is a mistake to name, not a painting
+/// to keep. The CLI and the JS module paint any size (an embedder may batch icons).
+pub fn prepare_visitor_photo(bytes: &[u8], max_side: u32) -> Result<RgbaImage, StudioError> {
+    let photo = imaging::decode(bytes)?;
+    let (width, height) = photo.dimensions();
+    if width.min(height) < imaging::MIN_PHOTO_SIDE {
+        return Err(ImageError::TooSmall { width, height, min: imaging::MIN_PHOTO_SIDE }.into());
+    }
+    Ok(fit_photo(Cow::Owned(photo), max_side))
+}
+
 /// `photo` fitted within `max_side` px (0: as it is). An owned photo that fits already (most phone
 /// photos within 4096 px) is passed on, not copied; a borrowed one is copied only then.
 pub fn fit_photo(photo: Cow<'_, RgbaImage>, max_side: u32) -> RgbaImage {

@@ -185,6 +185,19 @@ fn photos_are_prepared_once_with_typed_errors() {
     assert_eq!(studio::prepare_photo(&png, 150).unwrap().dimensions(), (150, 100));
     assert_eq!(studio::prepare_photo(&png, 4096).unwrap().dimensions(), (300, 200), "never enlarged");
     assert_eq!(studio::prepare_photo(&[], 0).unwrap_err(), StudioError::Photo(ImageError::Empty));
+    // On the page a 1x1 or 15 px photo is refused by name; 16 px is the least painted. The
+    // API's `prepare_photo` paints any size.
+    for (w, h, refused) in [(1, 1, true), (400, 15, true), (16, 16, false)] {
+        let mut tiny = Vec::new();
+        image::RgbaImage::new(w, h).write_to(&mut std::io::Cursor::new(&mut tiny), image::ImageFormat::Png).unwrap();
+        assert_eq!(studio::prepare_photo(&tiny, 0).unwrap().dimensions(), (w, h));
+        let prepared = studio::prepare_visitor_photo(&tiny, 0);
+        if refused {
+            assert_eq!(prepared.unwrap_err(), StudioError::Photo(ImageError::TooSmall { width: w, height: h, min: 16 }));
+        } else {
+            assert_eq!(prepared.unwrap().dimensions(), (w, h));
+        }
+    }
     let cut = studio::prepare_photo(&png[..png.len() / 2], 0).unwrap_err();
     assert!(matches!(cut, StudioError::Photo(ImageError::Corrupt(_) | ImageError::Truncated)), "{cut:?}");
 }

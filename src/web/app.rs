@@ -180,6 +180,8 @@ pub struct App {
     confirm_clear: bool,
     /// The original is shown in place of the painting while the peek key is held.
     peeking: bool,
+    /// The last painting was cancelled: a line says so, and what is on show, until the next one.
+    cancelled: bool,
     dragging: bool,
 }
 
@@ -365,6 +367,7 @@ impl Component for App {
             _keys: key_listeners(ctx),
             confirm_clear: false,
             peeking: false,
+            cancelled: false,
             dragging: false,
         };
         app.apply_document_settings();
@@ -465,6 +468,7 @@ impl Component for App {
                 }
                 self.set_chosen(None);
                 self.remember_brush();
+                self.cancelled = true;
             }
             Msg::Divider(v) => self.divider = v,
             Msg::CloseEngineNotice => self.engine_notice_closed = true,
@@ -611,6 +615,7 @@ impl Component for App {
                             self.session.reopen(item.meta.photo_name.clone(), sample, source, &item.meta.style, item.meta.brush);
                         requests.into_iter().for_each(|r| self.worker.send(r));
                         self.set_chosen(None);
+                        self.cancelled = false;
                         self.adjustments = item.meta.adjustments;
                         self.painted = Some(Painted { origin: format!("history-{id}"), photo, stylized, timing: None, cached: false, settings, photo_id: None });
                         self.redraw();
@@ -719,6 +724,7 @@ impl App {
             self.worker.send(cancel);
         }
         self.error = None;
+        self.cancelled = false;
         job
     }
 
@@ -809,6 +815,7 @@ impl App {
             Ok(requests) => {
                 if !requests.is_empty() {
                     self.error = None;
+                    self.cancelled = false;
                 }
                 requests.into_iter().for_each(|r| self.worker.send(r));
             }

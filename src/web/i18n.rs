@@ -54,6 +54,9 @@ pub struct Words {
     pub size_large: &'static str,
     pub size_original: &'static str,
     pub cancel: &'static str,
+    /// After a cancel: what stays on show.
+    pub cancelled: &'static str,
+    pub cancelled_nothing: &'static str,
     pub compare: &'static str,
     pub download_png: &'static str,
     pub download_jpeg: &'static str,
@@ -139,6 +142,8 @@ static EN: Words = Words {
     size_large: "Large (2048 px)",
     size_original: "Original (up to 4096 px)",
     cancel: "Cancel",
+    cancelled: "Cancelled. The painting on show is the one you had before.",
+    cancelled_nothing: "Cancelled. Choose a photo or a style to paint again.",
     compare: "Before / after",
     download_png: "Download PNG",
     download_jpeg: "Download JPEG",
@@ -208,6 +213,8 @@ static ZH: Words = Words {
     size_large: "大图（2048 像素）",
     size_original: "原图（最大 4096 像素）",
     cancel: "取消",
+    cancelled: "已取消。显示的仍是之前的画作。",
+    cancelled_nothing: "已取消。选择一张照片或一种风格即可重新绘画。",
     compare: "前后对比",
     download_png: "下载 PNG",
     download_jpeg: "下载 JPEG",
@@ -311,7 +318,7 @@ pub enum Problem {
 
 /// A problem in the visitor's language. Details that come from the browser stay as they are.
 pub fn problem(lang: Lang, problem: &Problem) -> String {
-    use crate::imaging::{ImageError, MAX_FILE_BYTES};
+    use crate::imaging::{ImageError, MAX_DECODE_PIXELS, MAX_FILE_BYTES};
     use crate::studio::StudioError as E;
     let zh = lang == Lang::Zh;
     let pick = |en: String, zh_text: String| if zh { zh_text } else { en };
@@ -322,9 +329,18 @@ pub fn problem(lang: Lang, problem: &Problem) -> String {
                 "This is not an image Atelier can read (JPEG, PNG, WebP, GIF or BMP).".into(),
                 "这不是 Atelier 能读取的图片（JPEG、PNG、WebP、GIF 或 BMP）。".into(),
             ),
+            // Over the decode budget only formats other than JPEG and PNG are refused.
+            ImageError::TooLarge { width, height, limit } if *limit == MAX_DECODE_PIXELS / 1_000_000 => pick(
+                format!("The photo is {width}×{height}. Above {limit} megapixels Atelier reads JPEG and PNG photos only: save it as JPEG and try again."),
+                format!("照片为 {width}×{height}。超过 {limit} 百万像素的照片，Atelier 只能读取 JPEG 和 PNG：请另存为 JPEG 再试。"),
+            ),
             ImageError::TooLarge { width, height, limit } => pick(
                 format!("The photo is {width}×{height}, over the {limit} megapixel limit."),
                 format!("照片为 {width}×{height}，超过了 {limit} 百万像素的上限。"),
+            ),
+            ImageError::TooSmall { width, height, min } => pick(
+                format!("The photo is only {width}×{height} pixels: too small to paint. Choose one at least {min} pixels on each side."),
+                format!("照片只有 {width}×{height} 像素，太小了，无法绘画。请选择每边至少 {min} 像素的照片。"),
             ),
             ImageError::Corrupt(detail) => {
                 pick(format!("The image file is damaged ({detail})."), format!("图片文件已损坏（{detail}）。"))
@@ -389,6 +405,8 @@ mod tests {
             StudioError::Photo(ImageError::Empty),
             StudioError::Photo(ImageError::UnknownFormat),
             StudioError::Photo(ImageError::TooLarge { width: 9000, height: 9000, limit: 40 }),
+            StudioError::Photo(ImageError::TooLarge { width: 70000, height: 70000, limit: 1000 }),
+            StudioError::Photo(ImageError::TooSmall { width: 1, height: 1, min: 16 }),
             StudioError::Photo(ImageError::Corrupt("bad Huffman code".into())),
             StudioError::Photo(ImageError::Truncated),
             StudioError::Photo(ImageError::FileTooLarge { bytes: 300 << 20 }),

@@ -139,7 +139,7 @@ async fn drain(state: Rc<RefCell<WorkerState>>, flags: Rc<JobFlags>, scope: Work
                 init(&state, &flags, &models_url, settings, &respond).await
             }
             WorkerRequest::SetPhoto { photo, also_keep, bytes } => {
-                keep_photo(&state, photo, also_keep, studio::prepare_photo(&bytes, LARGEST_SIDE))
+                keep_photo(&state, photo, also_keep, studio::prepare_visitor_photo(&bytes, LARGEST_SIDE))
             }
             WorkerRequest::SetPhotoPixels { photo, also_keep, width, height, rgba } => {
                 let pixels = RgbaImage::from_raw(width, height, rgba)

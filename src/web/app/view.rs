@@ -71,9 +71,11 @@ impl App {
             Some(Stage::Painting { .. }) => w.painting.to_string(),
             None => String::new(),
         };
+        // Passes counted where there are several (tiles); a single pass has nothing to count, so
+        // the bar says "working" (indeterminate) rather than sitting at 0 until it vanishes.
         let progress_value = match self.session.jobs.stage() {
-            Some(Stage::Painting { done, total }) if total > 0 => (done as f64 / total as f64).to_string(),
-            _ => "0".to_string(),
+            Some(Stage::Painting { done, total }) if total > 1 => Some((done as f64 / total as f64).to_string()),
+            _ => None,
         };
         let selected = self.session.style.as_ref().and_then(|id| self.styles.iter().find(|s| &s.id == id));
         let percent = |v: f32| format!("{}", (v * 100.0).round());
@@ -155,6 +157,11 @@ impl App {
                         </div>
                         if let Some(error) = &self.error {
                             <p class="error" role="alert" data-testid="error-message">{ problem(self.lang, error) }</p>
+                        }
+                        if self.cancelled && !self.session.jobs.running() {
+                            <p class="notice cancel-note" role="status" data-testid="cancel-note">{
+                                if self.painted.is_some() { w.cancelled } else { w.cancelled_nothing }
+                            }</p>
                         }
                         <div class="progress-row" hidden={!self.session.jobs.running()}>
                             <progress data-testid="progress" max="1" value={progress_value} />
