@@ -103,6 +103,27 @@ impl EngineStatus {
             _ => None,
         }
     }
+
+    pub fn cpu_reason(&self) -> Option<&CpuReason> {
+        match self {
+            EngineStatus::Cpu { reason } => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+impl CpuReason {
+    /// A name for a reason that holds on every visit from this browser (the page remembers that
+    /// the visitor has read it); None for one that is news each time (a failure, a time-out).
+    pub fn lasting_key(&self) -> Option<&'static str> {
+        match self {
+            CpuReason::Chosen => Some("chosen"),
+            CpuReason::NoWebGpu => Some("no-webgpu"),
+            CpuReason::NoAdapter => Some("no-adapter"),
+            CpuReason::SoftwareGpu(_) => Some("software-gpu"),
+            CpuReason::ProbeFailed(_) | CpuReason::ProbeTimedOut { .. } | CpuReason::GpuFailed(_) => None,
+        }
+    }
 }
 
 /// Everything that can go wrong between a package, a photo and a painting. Serializable so the

@@ -28,7 +28,7 @@ use super::worker::InferenceWorker;
 use crate::engine::EngineKind;
 use crate::model::package::StyleEntry;
 use crate::pipeline::{adjust, Adjustments, Brush};
-use crate::protocol::{EngineChoice, EngineStatus, Fault, HistoryCopies, Stage, Switches, WorkerRequest, WorkerResponse, PageHas};
+use crate::protocol::{CpuReason, EngineChoice, EngineStatus, Fault, HistoryCopies, Stage, Switches, WorkerRequest, WorkerResponse, PageHas};
 
 /// Where the model package is served from, relative to the page.
 mod export;
@@ -41,6 +41,8 @@ const WORKER_LOADER: &str = "./worker-loader.js";
 const LANG_KEY: &str = "atelier.lang";
 const THEME_KEY: &str = "atelier.theme";
 const BRUSH_KEY: &str = "atelier.brush";
+/// The lasting reason (`CpuReason::lasting_key`) whose engine notice the visitor closed.
+const ENGINE_NOTICE_KEY: &str = "atelier.engine-notice-closed";
 
 pub enum Msg {
     Worker(WorkerResponse),
@@ -471,7 +473,13 @@ impl Component for App {
                 self.cancelled = true;
             }
             Msg::Divider(v) => self.divider = v,
-            Msg::CloseEngineNotice => self.engine_notice_closed = true,
+            Msg::CloseEngineNotice => {
+                self.engine_notice_closed = true;
+                // A lasting reason, once closed, is not said again on the next visit.
+                if let (Some(key), Some(s)) = (self.engine.cpu_reason().and_then(CpuReason::lasting_key), storage()) {
+                    let _ = s.set_item(ENGINE_NOTICE_KEY, key);
+                }
+            }
             Msg::ToggleActualSize => {
                 self.zoom = match self.zoom {
                     Some(_) => None,
@@ -849,7 +857,13 @@ impl App {
         self.liveness.heard(js_sys::Date::now());
         match response {
             WorkerResponse::Pong => return false,
-            WorkerResponse::Engine(status) => self.engine = status,
+            WorkerResponse::Engine(status) => {
+                let closed_before = storage().and_then(|s| s.get_item(ENGINE_NOTICE_KEY).ok().flatten());
+                if status.cpu_reason().and_then(CpuReason::lasting_key).is_some_and(|key| closed_before.as_deref() == Some(key)) {
+                    self.engine_notice_closed = true;
+                }
+                self.engine = status;
+            }
             WorkerResponse::Threads(threads) => self.cpu_threads = threads,
             WorkerResponse::Loading { done, total } => self.loading = (done < total).then_some((done, total)),
             WorkerResponse::Styles(styles) => self.styles = styles,

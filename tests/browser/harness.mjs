@@ -109,3 +109,27 @@ export function compareRgb(got, want) {
   }
   return { max, mean: sum / want.rgb.length };
 }
+
+/** A new page of `browser` at `url` with the engine ready (the package loaded). */
+export async function openStudio(browser, url, viewport = { width: 1280, height: 900 }) {
+  const page = await browser.newPage({ viewport });
+  watchPage(page);
+  await page.goto(url);
+  await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
+  return page;
+}
+
+/** The bytes of a `width` x `height` photo drawn in `page`: a linear gradient from `from` to `to`
+ * along the diagonal (or left to right where `across`), encoded as `type` (PNG or JPEG). */
+export async function gradientPhoto(page, { width, height, from, to, across = false, type = 'image/png' }) {
+  const bytes = await page.evaluate(async ({ width, height, from, to, across, type }) => {
+    const canvas = new OffscreenCanvas(width, height);
+    const ctx = canvas.getContext('2d');
+    const gradient = ctx.createLinearGradient(0, 0, width, across ? 0 : height);
+    gradient.addColorStop(0, from); gradient.addColorStop(1, to);
+    ctx.fillStyle = gradient; ctx.fillRect(0, 0, width, height);
+    const blob = await canvas.convertToBlob({ type, quality: 0.9 });
+    return Array.from(new Uint8Array(await blob.arrayBuffer()));
+  }, { width, height, from, to, across, type });
+  return Buffer.from(bytes);
+}

@@ -4,35 +4,21 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ROOT, startServer, launchChromium, watchPage, resultPixels } from './harness.mjs';
+import { ROOT, startServer, launchChromium, resultPixels, openStudio, gradientPhoto } from './harness.mjs';
 
 const PHOTO = path.join(ROOT, 'tests/fixtures/gradient_64x48.png');
 let server, browser;
 before(async () => { server = await startServer(); browser = await launchChromium({ webgpu: false }); });
 after(async () => { await browser.close(); await server.close(); });
 
-async function open() {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  watchPage(page);
-  await page.goto(server.url);
-  await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
-  return page;
-}
+const open = () => openStudio(browser, server.url);
 
 test('a 50 MP phone photo is painted, not refused', { timeout: 300_000 }, async () => {
   const page = await open();
   // 8160 x 6120 (50 MP), as a phone's main camera writes it: a JPEG, warm at the left, cool at
   // the right, so the painting's colours say the whole photo was read.
-  const jpeg = await page.evaluate(async () => {
-    const canvas = new OffscreenCanvas(8160, 6120);
-    const ctx = canvas.getContext('2d');
-    const gradient = ctx.createLinearGradient(0, 0, 8160, 0);
-    gradient.addColorStop(0, '#e67e22'); gradient.addColorStop(1, '#2980b9');
-    ctx.fillStyle = gradient; ctx.fillRect(0, 0, 8160, 6120);
-    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
-    return Array.from(new Uint8Array(await blob.arrayBuffer()));
-  });
-  await page.setInputFiles('[data-testid=image-input]', { name: 'phone.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(jpeg) });
+  const jpeg = await gradientPhoto(page, { width: 8160, height: 6120, from: '#e67e22', to: '#2980b9', across: true, type: 'image/jpeg' });
+  await page.setInputFiles('[data-testid=image-input]', { name: 'phone.jpg', mimeType: 'image/jpeg', buffer: jpeg });
   await page.waitForSelector('[data-testid=result-image][data-state=ready]', { timeout: 240_000 });
   assert.equal(await page.locator('[data-testid=error-message]').count(), 0);
   const painted = await resultPixels(page);

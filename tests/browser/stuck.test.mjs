@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ROOT, startServer, launchChromium, watchPage, resultPixels, servedManifest } from './harness.mjs';
+import { ROOT, startServer, launchChromium, resultPixels, servedManifest, openStudio, gradientPhoto } from './harness.mjs';
 
 const PHOTO = path.join(ROOT, 'tests/fixtures/gradient_64x48.png');
 let server, browser;
@@ -20,10 +20,7 @@ async function repaint(page, action) {
 }
 
 test('a style after a refused file and a cancelled photo paints the photo on show', { timeout: 300_000 }, async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  watchPage(page);
-  await page.goto(server.url);
-  await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
+  const page = await openStudio(browser, server.url);
   await page.setInputFiles('[data-testid=image-input]', PHOTO);
   await page.waitForSelector('[data-testid=result-image][data-state=ready]', { timeout: 120_000 });
   // The smallest brush at the largest size: the next photo paints long enough to be cancelled.
@@ -34,16 +31,8 @@ test('a style after a refused file and a cancelled photo paints the photo on sho
   await page.setInputFiles('[data-testid=image-input]', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo') });
   await page.waitForSelector('[data-testid=error-message]', { timeout: 60_000 });
 
-  const big = await page.evaluate(async () => {
-    const canvas = new OffscreenCanvas(2400, 1800);
-    const ctx = canvas.getContext('2d');
-    const gradient = ctx.createLinearGradient(0, 0, 2400, 1800);
-    gradient.addColorStop(0, '#d35400'); gradient.addColorStop(1, '#2c3e50');
-    ctx.fillStyle = gradient; ctx.fillRect(0, 0, 2400, 1800);
-    const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
-    return Array.from(bytes);
-  });
-  await page.setInputFiles('[data-testid=image-input]', { name: 'big.png', mimeType: 'image/png', buffer: Buffer.from(big) });
+  const big = await gradientPhoto(page, { width: 2400, height: 1800, from: '#d35400', to: '#2c3e50' });
+  await page.setInputFiles('[data-testid=image-input]', { name: 'big.png', mimeType: 'image/png', buffer: big });
   await page.waitForSelector('[data-testid=cancel-button]:visible', { timeout: 30_000 });
   await page.waitForTimeout(500);
   await page.click('[data-testid=cancel-button]');

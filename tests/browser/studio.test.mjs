@@ -271,6 +271,10 @@ test('the language toggle switches the words and is remembered', { timeout: 120_
   await page.reload();
   await page.waitForSelector('[data-testid=drop-zone]');
   assert.match(await page.locator('[data-testid=drop-zone]').textContent(), /选择照片/, 'remembered');
+  // The notice the visitor closed stays closed on the next visit (the same reason holds).
+  await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator('[data-testid=engine-notice]').count(), 0, 'closed stays closed');
   await page.close();
 });
 
