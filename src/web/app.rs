@@ -22,7 +22,7 @@ use super::service_worker::{apply_update, register_service_worker};
 use super::i18n::{cpu_reason, problem, words, Lang, Problem};
 use super::samples::{Sample, SAMPLES};
 use super::jobs::{Liveness, LivenessCheck};
-use super::session::{PaintSettings, PhotoSource, Session, SIZES};
+use super::session::{full_screen_side, PaintSettings, PhotoSource, Session, SIZES};
 use super::shortcuts::{neighbour, Shortcut};
 use super::worker::InferenceWorker;
 use crate::engine::EngineKind;
@@ -147,6 +147,8 @@ pub struct App {
     pending_scroll: Option<(f64, f64)>,
     /// Two fingers are on the picture: the divider does not follow them.
     pinching: Rc<std::cell::Cell<bool>>,
+    /// Where one finger's gesture on the picture stands (`Swipe`).
+    swipe: Rc<std::cell::Cell<Swipe>>,
 
     _zoom_listeners: Vec<EventListener>,
     compare_box: NodeRef,
@@ -273,6 +275,31 @@ fn watch_worker_soon(ctx: &Context<App>) {
     });
 }
 
+/// One finger's gesture on the picture.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+enum Swipe {
+    #[default]
+    Idle,
+    /// Down at this window point, direction not yet clear.
+    Started { x: f64, y: f64 },
+    /// Moving the divider.
+    Sideways,
+    /// Scrolling the page: the divider stays.
+    Vertical,
+}
+
+/// A finger's direction once it has moved `SWIPE_SLOP_PX` from where it went down; None before.
+fn classify_swipe(dx: f64, dy: f64) -> Option<Swipe> {
+    const SWIPE_SLOP_PX: f64 = 8.0;
+    if dx.abs().max(dy.abs()) < SWIPE_SLOP_PX {
+        None
+    } else if dx.abs() > dy.abs() {
+        Some(Swipe::Sideways)
+    } else {
+        Some(Swipe::Vertical)
+    }
+}
+
 /// One press of + or - zooms by this much (the wheel's steps are finer).
 const KEY_ZOOM_STEP: f64 = 1.25;
 
@@ -346,6 +373,7 @@ impl Component for App {
             fit_zoom: 1.0,
             pending_scroll: None,
             pinching: Rc::default(),
+            swipe: Rc::default(),
             _zoom_listeners: Vec::new(),
             compare_box: NodeRef::default(),
             compare_frame: NodeRef::default(),
@@ -512,7 +540,24 @@ impl Component for App {
                 return changed;
             }
             Msg::Shortcut(Shortcut::FullScreen) | Msg::ToggleFullScreen if self.painted.is_some() => {
+                let entering = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.fullscreen_element().is_none());
                 toggle_full_screen(&self.compare_box);
+                // Full screen shows the picture at the screen's size: a smaller painting is
+                // painted again at the size that fills it (never less than the one chosen).
+                let screen_px = web_sys::window().map(|w| {
+                    let ratio = w.device_pixel_ratio();
+                    let screen = w.screen().ok();
+                    let side = screen.map_or(0, |s| s.width().unwrap_or(0).max(s.height().unwrap_or(0)));
+                    side as f64 * ratio
+                });
+                let wanted = screen_px.map(|px| full_screen_side(px, self.session.max_side));
+                if let (true, Some(side)) = (entering, wanted) {
+                    if side != self.session.max_side {
+                        self.session.max_side = side;
+                        self.run();
+                        return true;
+                    }
+                }
                 return false;
             }
             Msg::Shortcut(_) | Msg::ToggleFullScreen => return false,

@@ -104,6 +104,7 @@ pub struct Words {
     pub actual_size: &'static str,
     pub fit_view: &'static str,
     pub full_screen: &'static str,
+    pub exit_full_screen: &'static str,
     /// The keyboard shortcuts, in one line under the picture (not on touch screens).
     pub shortcuts: &'static str,
     pub poster: &'static str,
@@ -186,6 +187,7 @@ static EN: Words = Words {
     actual_size: "100 %",
     fit_view: "Fit to view",
     full_screen: "Full screen",
+    exit_full_screen: "× Exit full screen",
     shortcuts: "Keys: ← → painting · hold O for the original · + − 0 zoom · F full screen · Ctrl+S save",
     poster: "Poster",
     share_poster: "Share poster",
@@ -257,6 +259,7 @@ static ZH: Words = Words {
     actual_size: "100 %",
     fit_view: "适应窗口",
     full_screen: "全屏",
+    exit_full_screen: "× 退出全屏",
     shortcuts: "快捷键：← → 换画作 · 按住 O 看原图 · + − 0 缩放 · F 全屏 · Ctrl+S 保存",
     poster: "海报",
     share_poster: "分享海报",

@@ -15,6 +15,13 @@ use crate::protocol::{PageHas, WorkerRequest};
 /// The output sizes the page offers (long side, px); the first is the default.
 pub const SIZES: [u32; 3] = [1024, 2048, 4096];
 
+/// The output size for full screen on a screen `screen_px` device pixels on its long side: the
+/// smallest of `SIZES` that fills it (the largest where none does), never below `chosen`.
+pub fn full_screen_side(screen_px: f64, chosen: u32) -> u32 {
+    let fills = SIZES.iter().copied().find(|side| f64::from(*side) >= screen_px).unwrap_or(SIZES[SIZES.len() - 1]);
+    fills.max(chosen)
+}
+
 pub struct Photo {
     /// The worker keeps the decoded photo under this id.
     pub id: u64,
@@ -438,6 +445,15 @@ mod tests {
         s.style = Some("the-scream".into());
         let sent = s.paint(None, None, None, 0.0).unwrap();
         assert_eq!(stylized(&sent), vec![(s.jobs.current(), 2, "the-scream".to_string())]);
+    }
+
+    #[test]
+    fn full_screen_paints_at_the_size_that_fills_the_screen() {
+        assert_eq!(full_screen_side(1280.0 * 1.0, 1024), 2048, "a 1280 px screen: 1024 would be stretched");
+        assert_eq!(full_screen_side(1024.0, 1024), 1024);
+        assert_eq!(full_screen_side(844.0 * 3.0, 1024), 4096, "a phone at 3 device pixels per CSS pixel");
+        assert_eq!(full_screen_side(7680.0, 1024), 4096, "8K: the largest there is");
+        assert_eq!(full_screen_side(800.0, 4096), 4096, "never below the size chosen");
     }
 
     #[test]

@@ -19,6 +19,9 @@ test('a 50 MP phone photo is painted, not refused', { timeout: 300_000 }, async 
   // the right, so the painting's colours say the whole photo was read.
   const jpeg = await gradientPhoto(page, { width: 8160, height: 6120, from: '#e67e22', to: '#2980b9', across: true, type: 'image/jpeg' });
   await page.setInputFiles('[data-testid=image-input]', { name: 'phone.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+  // Reading a photo has no passes to count: the bar says "working" (no value), not 0 %.
+  await page.waitForSelector('[data-testid=progress]:visible', { timeout: 30_000 });
+  assert.equal(await page.getAttribute('[data-testid=progress]', 'value'), null, 'indeterminate');
   await page.waitForSelector('[data-testid=result-image][data-state=ready]', { timeout: 240_000 });
   assert.equal(await page.locator('[data-testid=error-message]').count(), 0);
   const painted = await resultPixels(page);

@@ -22,11 +22,38 @@ impl App {
         // keys and screen readers: its thumb would offset the pointer on small pictures).
         // yew delegates events to its root, so `current_target` is not the frame: a NodeRef is.
         // Zoomed in, a mouse drag pans the picture instead (touch pans natively).
-        let (zoomed, frame_ref, box_ref, pinching) =
-            (self.zoom.is_some(), self.compare_frame.clone(), self.compare_box.clone(), self.pinching.clone());
+        // A finger moves the divider only once its gesture is sideways: a vertical swipe that
+        // starts on the picture scrolls the page (the frame's touch-action lets it) and leaves the
+        // divider where it was.
+        let (zoomed, frame_ref, box_ref, pinching, swipe) =
+            (self.zoom.is_some(), self.compare_frame.clone(), self.compare_box.clone(), self.pinching.clone(), self.swipe.clone());
         let on_compare_pointer = link.batch_callback(move |e: PointerEvent| {
             if e.buttons() & 1 == 0 || pinching.get() {
                 return None;
+            }
+            if !zoomed && e.pointer_type() == "touch" {
+                let (x, y) = (e.client_x() as f64, e.client_y() as f64);
+                if e.type_() == "pointerdown" {
+                    swipe.set(Swipe::Started { x, y });
+                    return None;
+                }
+                match swipe.get() {
+                    Swipe::Sideways => {}
+                    Swipe::Started { x: x0, y: y0 } => match classify_swipe(x - x0, y - y0) {
+                        Some(Swipe::Sideways) => {
+                            swipe.set(Swipe::Sideways);
+                            if let Some(frame) = frame_ref.cast::<web_sys::Element>() {
+                                let _ = frame.set_pointer_capture(e.pointer_id());
+                            }
+                        }
+                        Some(other) => {
+                            swipe.set(other);
+                            return None;
+                        }
+                        None => return None,
+                    },
+                    Swipe::Idle | Swipe::Vertical => return None,
+                }
             }
             if zoomed {
                 if e.pointer_type() == "mouse" && e.type_() == "pointermove" {
@@ -45,6 +72,11 @@ impl App {
             (rect.width() > 0.0).then(|| Msg::Divider((((e.client_x() as f64 - rect.left()) / rect.width()).clamp(0.0, 1.0)) as f32))
         });
         let actual_size = self.zoom.is_some();
+        // The picture's aspect: full screen sizes the frame to it, so the divider spans the
+        // picture and not the black bars beside it.
+        let aspect = self.painted.as_ref().map_or(String::new(), |p| {
+            format!("; --aspect: {:.5}", p.stylized.width() as f64 / p.stylized.height().max(1) as f64)
+        });
         let zoom_width = match (self.zoom, &self.painted) {
             (Some(z), Some(p)) => format!("; --zoom-width: {:.1}px", p.stylized.width() as f64 * z),
             _ => String::new(),
@@ -77,7 +109,6 @@ impl App {
             Some(Stage::Painting { done, total }) if total > 1 => Some((done as f64 / total as f64).to_string()),
             _ => None,
         };
-        let selected = self.session.style.as_ref().and_then(|id| self.styles.iter().find(|s| &s.id == id));
         let percent = |v: f32| format!("{}", (v * 100.0).round());
 
         html! {
@@ -111,16 +142,11 @@ impl App {
                     if let EngineStatus::Unavailable { problem: p } = &self.engine {
                         <p class="notice">{ format!("{} {}", w.cannot_run, problem(self.lang, &Problem::Studio(p.clone()))) }</p>
                     }
-                    if let (EngineStatus::Cpu { reason }, false) = (&self.engine, self.engine_notice_closed) {
-                        <p class="notice engine-notice" data-testid="engine-notice" role="status">
-                            <span>{ cpu_reason(self.lang, reason) }</span>
-                            <button class="ghost close" data-testid="engine-notice-close" aria-label={w.close}
-                                onclick={link.callback(|_| Msg::CloseEngineNotice)}>{ "×" }</button>
-                        </p>
-                    }
                 </div>
+                // In the document (and so for Tab) the paintings and sliders come right after the
+                // photo picker; on wide screens they stand beside the picture (style.css grid areas).
                 <section class="workspace">
-                    <div class="stage-column">
+                    <div class="stage-top">
                         <div class="pickers">
                             // The browser's own file control speaks the browser's language ("No file chosen"):
                             // it stays for keyboards and screen readers but is drawn by the page, in the page's language.
@@ -168,6 +194,9 @@ impl App {
                             <span data-testid="stage-label">{ stage_text }</span>
                             <button data-testid="cancel-button" onclick={link.callback(|_| Msg::Cancel)}>{ w.cancel }</button>
                         </div>
+                    </div>
+                    { self.controls_view(ctx) }
+                    <div class="stage-column">
                         if let Some(url) = &self.chosen {
                             <figure class="chosen" data-testid="chosen-photo">
                                 <img src={url.clone()} alt={w.chosen_alt} />
@@ -178,7 +207,7 @@ impl App {
                                 ref={self.compare_box.clone()}
                                 data-peek={self.peeking.to_string()}
                                 data-zoom={ self.zoom.map_or("fit".to_string(), |z| format!("{z:.3}")) }
-                                style={format!("--divider: {}%{zoom_width}", self.divider * 100.0)}>
+                                style={format!("--divider: {}%{zoom_width}{aspect}", self.divider * 100.0)}>
                                 <div class="frame" ref={self.compare_frame.clone()} onpointerdown={on_compare_pointer.clone()} onpointermove={on_compare_pointer}>
                                     <canvas ref={self.photo_canvas.clone()} class="before" aria-hidden="true" />
                                     <canvas ref={self.result_canvas.clone()} class="after" data-testid="result-image"
@@ -194,9 +223,24 @@ impl App {
                                             oninput={link.callback(|e: InputEvent| Msg::Divider(slider_value(&e)))} />
                                     }
                                 </div>
+                                // Shown in full screen only: phones have no Esc key.
+                                <button class="exit-full-screen" data-testid="fullscreen-exit"
+                                    onclick={link.callback(|_| Msg::ToggleFullScreen)}>{ w.exit_full_screen }</button>
                             </div>
+                            // Why the CPU paints is said here, in the room the empty picture keeps for it
+                            // (nothing moves when it arrives, nothing is covered); with a painting on show
+                            // the badge's tooltip keeps saying it.
                             if self.painted.is_none() {
-                                <p class="empty">{ w.empty_state }</p>
+                                <div class="empty">
+                                    <p>{ w.empty_state }</p>
+                                    if let (EngineStatus::Cpu { reason }, false) = (&self.engine, self.engine_notice_closed) {
+                                        <p class="notice engine-notice" data-testid="engine-notice" role="status">
+                                            <span>{ cpu_reason(self.lang, reason) }</span>
+                                            <button class="ghost close" data-testid="engine-notice-close" aria-label={w.close}
+                                                onclick={link.callback(|_| Msg::CloseEngineNotice)}>{ "×" }</button>
+                                        </p>
+                                    }
+                                </div>
                             }
                             <div class="view-tools" hidden={self.painted.is_none()}>
                                 <button class="ghost" data-testid="zoom-toggle" aria-pressed={actual_size.to_string()}
@@ -246,75 +290,85 @@ impl App {
                         }
                         { self.history_view(ctx) }
                     </div>
-                    <aside class="controls">
-                        <h2>{ w.styles }</h2>
-                        <div class="gallery">
-                            { for self.styles.iter().map(|s| self.style_card(ctx, s)) }
-                            // Inside the gallery, in the room it keeps for the paintings.
-                            if self.styles.is_empty() {
-                                <p class="empty">{ w.no_style_yet }</p>
-                            }
-                        </div>
-                        if let Some(s) = selected {
-                            <details class="style-details" data-testid="style-details" open=true>
-                                <summary>{ format!("{} — {}", w.details, self.lang.pick(&s.title)) }</summary>
-                                <p>{ format!("{}, {}", self.lang.pick(&s.artist), s.year) }</p>
-                                <p>{ self.lang.pick(&s.description) }</p>
-                            </details>
-                        }
-                        <label class="row">
-                            <span>{ w.strength }</span>
-                            <input type="range" min="0" max="100" value={percent(self.adjustments.strength)} data-testid="strength-slider"
-                                oninput={link.callback(|e: InputEvent| Msg::Strength(slider_value(&e)))} />
-                            <output data-testid="strength-value">{ format!("{} %", percent(self.adjustments.strength)) }</output>
-                        </label>
-                        <label class="row">
-                            <span>{ w.colour }</span>
-                            <input type="range" min="0" max="100" value={percent(self.adjustments.preserve_colour)} data-testid="colour-slider"
-                                oninput={link.callback(|e: InputEvent| Msg::Colour(slider_value(&e)))} />
-                            <output data-testid="colour-value">{ format!("{} %", percent(self.adjustments.preserve_colour)) }</output>
-                        </label>
-                        <label class="row">
-                            <span>{ w.mix_with }</span>
-                            <select data-testid="mix-style-select" onchange={link.callback(|e: Event| {
-                                let v = select_value(&e);
-                                Msg::MixStyle(if v.is_empty() { None } else { Some(v) })
-                            })}>
-                                <option value="" selected={self.session.mix_style.is_none()}>{ w.mix_none }</option>
-                                { for self.styles.iter().map(|s| html! {
-                                    <option value={s.id.clone()} selected={self.session.mix_style.as_ref() == Some(&s.id)}>{ self.lang.pick(&s.name) }</option>
-                                }) }
-                            </select>
-                        </label>
-                        <label class="row">
-                            <span>{ w.mix_amount }</span>
-                            <input type="range" min="0" max="100" value={percent(self.session.mix_amount)} data-testid="mix-slider"
-                                disabled={self.session.mix_style.is_none()}
-                                onchange={link.callback(|e: Event| {
-                                    let input: HtmlInputElement = e.target_unchecked_into();
-                                    Msg::MixAmount(input.value().parse::<f32>().unwrap_or(50.0) / 100.0)
-                                })} />
-                            <output data-testid="mix-value" hidden={self.session.mix_style.is_none()}>{ format!("{} %", percent(self.session.mix_amount)) }</output>
-                        </label>
-                        <label class="row" title={w.brush_hint}>
-                            <span>{ w.brush }</span>
-                            <input type="range" min="-2" max="2" step="0.25" value={self.session.brush.size().log2().to_string()}
-                                data-testid="brush-slider" aria-valuetext={format!("{:.2}x", self.session.brush.size())}
-                                onchange={link.batch_callback(|e: Event| brush_from_slider(&e).map(Msg::Brush))} />
-                            <output data-testid="brush-value">{ format!("{:.2}×", self.session.brush.size()) }</output>
-                        </label>
-                        <label class="row">
-                            <span>{ w.size }</span>
-                            <select data-testid="size-select" onchange={link.callback(|e: Event| Msg::Size(select_value(&e).parse().unwrap_or(SIZES[0])))}>
-                                { for SIZES.iter().zip([w.size_preview, w.size_large, w.size_original]).map(|(side, label)| html! {
-                                    <option value={side.to_string()} selected={*side == self.session.max_side}>{ label }</option>
-                                }) }
-                            </select>
-                        </label>
-                        <p class="privacy">{ w.privacy }</p>
-                    </aside>
                 </section>
             </main>
+        }
+    }
+
+    /// The paintings and the sliders: beside the picture on wide screens, under it on phones.
+    fn controls_view(&self, ctx: &Context<Self>) -> Html {
+        let w = words(self.lang);
+        let link = ctx.link();
+        let selected = self.session.style.as_ref().and_then(|id| self.styles.iter().find(|s| &s.id == id));
+        let percent = |v: f32| format!("{}", (v * 100.0).round());
+        html! {
+            <aside class="controls">
+                <h2>{ w.styles }</h2>
+                <div class="gallery">
+                    { for self.styles.iter().map(|s| self.style_card(ctx, s)) }
+                    // Inside the gallery, in the room it keeps for the paintings.
+                    if self.styles.is_empty() {
+                        <p class="empty">{ w.no_style_yet }</p>
+                    }
+                </div>
+                if let Some(s) = selected {
+                    <details class="style-details" data-testid="style-details">
+                        <summary>{ format!("{} — {}", w.details, self.lang.pick(&s.title)) }</summary>
+                        <p>{ format!("{}, {}", self.lang.pick(&s.artist), s.year) }</p>
+                        <p>{ self.lang.pick(&s.description) }</p>
+                    </details>
+                }
+                <label class="row">
+                    <span>{ w.strength }</span>
+                    <input type="range" min="0" max="100" value={percent(self.adjustments.strength)} data-testid="strength-slider"
+                        oninput={link.callback(|e: InputEvent| Msg::Strength(slider_value(&e)))} />
+                    <output data-testid="strength-value">{ format!("{} %", percent(self.adjustments.strength)) }</output>
+                </label>
+                <label class="row">
+                    <span>{ w.colour }</span>
+                    <input type="range" min="0" max="100" value={percent(self.adjustments.preserve_colour)} data-testid="colour-slider"
+                        oninput={link.callback(|e: InputEvent| Msg::Colour(slider_value(&e)))} />
+                    <output data-testid="colour-value">{ format!("{} %", percent(self.adjustments.preserve_colour)) }</output>
+                </label>
+                <label class="row">
+                    <span>{ w.mix_with }</span>
+                    <select data-testid="mix-style-select" onchange={link.callback(|e: Event| {
+                        let v = select_value(&e);
+                        Msg::MixStyle(if v.is_empty() { None } else { Some(v) })
+                    })}>
+                        <option value="" selected={self.session.mix_style.is_none()}>{ w.mix_none }</option>
+                        { for self.styles.iter().map(|s| html! {
+                            <option value={s.id.clone()} selected={self.session.mix_style.as_ref() == Some(&s.id)}>{ self.lang.pick(&s.name) }</option>
+                        }) }
+                    </select>
+                </label>
+                <label class="row">
+                    <span>{ w.mix_amount }</span>
+                    <input type="range" min="0" max="100" value={percent(self.session.mix_amount)} data-testid="mix-slider"
+                        disabled={self.session.mix_style.is_none()}
+                        onchange={link.callback(|e: Event| {
+                            let input: HtmlInputElement = e.target_unchecked_into();
+                            Msg::MixAmount(input.value().parse::<f32>().unwrap_or(50.0) / 100.0)
+                        })} />
+                    <output data-testid="mix-value" hidden={self.session.mix_style.is_none()}>{ format!("{} %", percent(self.session.mix_amount)) }</output>
+                </label>
+                <label class="row" title={w.brush_hint}>
+                    <span>{ w.brush }</span>
+                    <input type="range" min="-2" max="2" step="0.25" value={self.session.brush.size().log2().to_string()}
+                        data-testid="brush-slider" aria-valuetext={format!("{:.2}x", self.session.brush.size())}
+                        onchange={link.batch_callback(|e: Event| brush_from_slider(&e).map(Msg::Brush))} />
+                    <output data-testid="brush-value">{ format!("{:.2}×", self.session.brush.size()) }</output>
+                </label>
+                <label class="row">
+                    <span>{ w.size }</span>
+                    <select data-testid="size-select" onchange={link.callback(|e: Event| Msg::Size(select_value(&e).parse().unwrap_or(SIZES[0])))}>
+                        { for SIZES.iter().zip([w.size_preview, w.size_large, w.size_original]).map(|(side, label)| html! {
+                            <option value={side.to_string()} selected={*side == self.session.max_side}>{ label }</option>
+                        }) }
+                    </select>
+                </label>
+                <p class="privacy">{ w.privacy }</p>
+            </aside>
         }
     }
 
@@ -324,6 +378,7 @@ impl App {
         let thumb = style.thumbnail.as_ref().map(|t| format!("{MODELS_PATH}{}", t.file));
         html! {
             <button class={classes!("style-card", selected.then_some("selected"))} data-testid={format!("style-card-{}", style.id)}
+                title={format!("{} — {}, {}", self.lang.pick(&style.title), self.lang.pick(&style.artist), style.year)}
                 aria-pressed={selected.to_string()} onclick={ctx.link().callback(move |_| Msg::PickStyle(id.clone()))}>
                 if let Some(src) = thumb {
                     <img src={src} alt="" loading="lazy" />
