@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Train Atelier's conditional-instance-norm generator on every style at once.
 
-One command, resumable: `training/train.py --config training/configs/cpu-small.json`.
+One command, resumable: `training/train.py --config training/configs/cpu-campaign.json`.
 Writes checkpoints (every `checkpoint_every` steps and at the end) and a CSV of losses to
 `out_dir`; run it again with the same config to resume where it stopped. CUDA when present,
-else CPU. Seeds are fixed by the config.
+else CPU. Seeds are fixed by the config. Every key a config may set, and its default, is in
+atelier_train/config.py (`TrainConfig`); an unknown key is refused.
 """
 import argparse
 import csv
@@ -19,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from atelier_train.config import ConfigError, load as load_config  # noqa: E402
 from atelier_train.data import (PaintingCrops, PhotoCrops, ScaledPhotoCrops, load_resized, photo_paths,  # noqa: E402
                                 split, style_sources, to_tensor)
 from atelier_train.export import NetSpec, expand_int8  # noqa: E402
@@ -26,15 +28,6 @@ from atelier_train.metrics import METRIC_LAYERS, Metric  # noqa: E402
 from atelier_train.network import Generator, PatchDiscriminator, VGGFeatures, gram  # noqa: E402
 
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
-
-
-def load_config(path):
-    with open(path, encoding="utf-8") as f:
-        config = json.load(f)
-    here = os.path.dirname(os.path.abspath(path))
-    for key in ("data_dir", "out_dir"):
-        config[key] = os.path.normpath(os.path.join(here, config[key]))
-    return config
 
 
 def tv_loss(x):
@@ -157,6 +150,319 @@ class HeldOut:
         return per_style, float(np.median(sum(content_per_style, []))), [float(np.median(c)) for c in content_per_style]
 
 
+class Run:
+    """One training run, from its config: the networks and optimisers, the data, where it starts
+    (a checkpoint to resume, a package, a narrower run or another run to branch from), the logs
+    and the learning curve, then the steps. `main()` reads the arguments and calls these in order."""
+
+    def __init__(self, cfg, config_path, threads=None):
+        self.cfg, self.config_dir = cfg, os.path.dirname(os.path.abspath(config_path))
+        os.makedirs(cfg.out_dir, exist_ok=True)
+        random.seed(cfg.seed); np.random.seed(cfg.seed); torch.manual_seed(cfg.seed)
+        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        if self.device.type == "cpu":
+            torch.set_num_threads(threads or os.cpu_count() or 1)
+        print(f"device {self.device}", flush=True)
+        sources = style_sources(os.path.join(cfg.data_dir, "styles"))
+        self.styles = [s for s in sources if s["file"] not in cfg.exclude_styles]
+        self.n_styles = len(self.styles)
+        self.step = 0
+        self.build_networks()
+        self.choose_trained_styles()
+        self.load_data()
+
+    def build_networks(self):
+        cfg, device = self.cfg, self.device
+        spec = NetSpec(widths=tuple(cfg.widths), res_blocks=cfg.res_blocks)
+        self.gen = Generator(spec, self.n_styles).to(device)
+        self.disc = PatchDiscriminator(self.n_styles).to(device)
+        vgg = VGGFeatures(os.path.join(cfg.data_dir, "vgg", "vgg19_conv1_1-conv5_1.fp16.safetensors"),
+                          outputs=set(STYLE_LAYERS) | set(METRIC_LAYERS) | {cfg.content_layer}).to(device)
+        # The loss network in bfloat16 (oneDNN uses AMX/AVX512-BF16 where the CPU has them), channels-last;
+        # Gram matrices and losses stay float32. The generator trains in float32 throughout.
+        self.vgg_bf16 = cfg.vgg_bf16 and device.type == "cpu"
+        if self.vgg_bf16 and not cpu_has_bf16():
+            # Without bf16 instructions oneDNN emulates bfloat16 and gains nothing: on an AVX2-only EPYC,
+            # beside a build, no 50 steps in 8 minutes in bf16 against 10 s/step in float32 (not a clean
+            # comparison; float32 alone: 6.8-7.9 s). The losses differ only by rounding.
+            print("no AVX512-BF16/AMX on this CPU: the loss network runs in float32", flush=True)
+            self.vgg_bf16 = False
+        # Channels-last on the CPU in float32 too: oneDNN's convolutions skip a reorder per layer
+        # (the loss network's forward and backward 4.6 -> 4.3 s per step on the AVX2 EPYC; gram()
+        # then reads the features without a copy).
+        self.loss_channels_last = device.type == "cpu"
+        if self.loss_channels_last:
+            vgg = vgg.to(memory_format=torch.channels_last)
+        self.vgg = vgg
+
+    def loss_features(self, x, upto=None):
+        if self.loss_channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        if not self.vgg_bf16:
+            return self.vgg(x, upto=upto)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            feats = self.vgg(x, upto=upto)
+        return {k: v.float() for k, v in feats.items()}
+
+    def choose_trained_styles(self):
+        cfg = self.cfg
+        # A focused stretch ("train_styles" + "trainable": "style_norms") trains one style's rows of the
+        # conditional instance-norm tables and nothing else: every other style's pictures stay exactly as
+        # they were, and the one style gets every sample of the stretch instead of 1/13 of them.
+        focus_files = cfg.train_styles
+        self.train_idx = ([i for i, s in enumerate(self.styles) if s["file"] in focus_files] if focus_files
+                          else list(range(self.n_styles)))
+        if focus_files and len(self.train_idx) != len(focus_files):
+            raise SystemExit(f"train_styles names a painting that is not trained: {focus_files}")
+        self.norms_only = cfg.trainable == "style_norms"
+        if self.norms_only:
+            for name, p in self.gen.named_parameters():
+                p.requires_grad_(name.startswith("norms."))
+        self.opt_g = torch.optim.Adam([p for p in self.gen.parameters() if p.requires_grad], lr=cfg.lr)
+        self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=cfg.lr_d, betas=(0.5, 0.999))
+
+    def load_data(self):
+        cfg, data = self.cfg, self.cfg.data_dir
+        self.paintings = [load_resized(os.path.join(data, "styles", s["file"]), cfg.style_side) for s in self.styles]
+        # What the losses learn from: each painting less `painting_trim` of its width and height on every
+        # side, where the photographs of the paintings show the board's edge, a paper margin or a frame
+        # shadow (The Scream's red strip on the right, The Great Wave's paper): with them in the Gram
+        # targets and the discriminator's real patches the generator learned to paint a frame wherever
+        # it can find the picture's edge. The held-out metric keeps the whole paintings (the issue's).
+        # Tried in stretch 10 (docs/training.md) and left off: the frame grew fainter, the metric worse.
+        trim = cfg.painting_trim
+        trained_paintings = ([load_resized(os.path.join(data, "styles", s["file"]), cfg.style_side, trim) for s in self.styles]
+                             if trim else self.paintings)
+        with torch.no_grad():
+            self.targets = []
+            for p in trained_paintings:
+                feats = self.vgg(to_tensor(p)[None].to(self.device))
+                self.targets.append({k: gram(feats[k])[0] for k in STYLE_LAYERS})
+        train_photos, self.held_out_photos = split(photo_paths(os.path.join(data, "content")))
+        if cfg.working_side:
+            self.photos = ScaledPhotoCrops(train_photos, cfg.working_side, cfg.crop, seed=cfg.seed,
+                                           min_short_side=cfg.photo_short_side)
+        else:
+            self.photos = PhotoCrops(train_photos, cfg.crop, seed=cfg.seed)
+        self.painting_crops = PaintingCrops(trained_paintings, cfg.crop, seed=cfg.seed)
+        # `context` [low, high]: every batch's crops come with a margin of their own photo drawn from
+        # that range (even, so the input stays a multiple of the generator's stride of 4), and the
+        # losses see only the crop (ScaledPhotoCrops.batch_with_context). Without it, `margin` px of
+        # reflection (or nothing) around each crop, as the app pads a picture.
+        if cfg.context and not isinstance(self.photos, ScaledPhotoCrops):
+            raise SystemExit("context needs working_side (ScaledPhotoCrops)")
+
+    @property
+    def ckpt_path(self):
+        return os.path.join(self.cfg.out_dir, "checkpoint.pt")
+
+    def relative(self, path):
+        """A path in the config, relative to the config file."""
+        return os.path.normpath(os.path.join(self.config_dir, path))
+
+    def start(self):
+        """Resume from this run's checkpoint, or start where the config says (or from scratch)."""
+        cfg, device, gen, disc = self.cfg, self.device, self.gen, self.disc
+        if os.path.exists(self.ckpt_path):
+            state = torch.load(self.ckpt_path, map_location=device, weights_only=False)
+            gen.load_state_dict(state["gen"]); disc.load_state_dict(state["disc"])
+            self.opt_g.load_state_dict(state["opt_g"]); self.opt_d.load_state_dict(state["opt_d"])
+            self.step = state["step"]
+            random.setstate(state["py_rng"]); torch.set_rng_state(state["torch_rng"])
+            self.photos.rng.setstate(state["photo_rng"]); self.painting_crops.rng.setstate(state["painting_rng"])
+            print(f"resumed at step {self.step}", flush=True)
+        elif cfg.init_from_package:
+            init_from_package(gen, self.relative(cfg.init_from_package), [s["file"] for s in self.styles])
+            print(f"started from the package in {cfg.init_from_package}", flush=True)
+        elif cfg.init_widen_from:
+            # The capacity test: a narrower run's generator copied into this wider one so that it
+            # computes the same pictures at first (see widen_from), then trained on.
+            state = torch.load(self.relative(cfg.init_widen_from), map_location=device, weights_only=False)
+            widen_from(gen, state["gen"])
+            disc.load_state_dict(state["disc"])
+            self.step = state["step"]
+            print(f"widened from {cfg.init_widen_from} at step {self.step}", flush=True)
+        elif cfg.init_from:
+            # A branch of another run (e.g. the adversarial ablation): its generator and step.
+            state = torch.load(self.relative(cfg.init_from), map_location=device, weights_only=False)
+            gen.load_state_dict(state["gen"])
+            if not self.norms_only:
+                self.opt_g.load_state_dict(state["opt_g"])
+            if "disc" in state:
+                disc.load_state_dict(state["disc"])
+            # A focused stretch counts its own steps (its curve's samples are the focused styles' own).
+            self.step = 0 if self.norms_only else state["step"]
+            print(f"branched from {cfg.init_from} at step {self.step}", flush=True)
+        # The config's learning rates win over a loaded optimiser's (Adam's state keeps the rate it
+        # was saved with): a stretch may anneal, or a branch change its rate, by its config alone.
+        for group in self.opt_g.param_groups:
+            group["lr"] = cfg.lr
+        for group in self.opt_d.param_groups:
+            group["lr"] = cfg.lr_d
+
+    def save(self):
+        torch.save({"gen": self.gen.state_dict(), "disc": self.disc.state_dict(), "opt_g": self.opt_g.state_dict(),
+                    "opt_d": self.opt_d.state_dict(), "step": self.step, "py_rng": random.getstate(),
+                    "torch_rng": torch.get_rng_state(), "photo_rng": self.photos.rng.getstate(),
+                    "painting_rng": self.painting_crops.rng.getstate(), "config": self.cfg.as_dict(),
+                    "styles": [s["file"] for s in self.styles]}, self.ckpt_path + ".tmp")
+        os.replace(self.ckpt_path + ".tmp", self.ckpt_path)
+
+    def open_logs(self):
+        """The per-step losses and, with `eval_every`, the learning curve and the best generator."""
+        cfg, styles = self.cfg, self.styles
+        self.log_path = os.path.join(cfg.out_dir, "losses.csv")
+        # Steps logged after the checkpoint are dropped: they are about to be trained again. The
+        # curve's minutes are the sum of the logged step times (training only, no evaluation).
+        if os.path.exists(self.log_path):
+            with open(self.log_path, encoding="utf-8") as f:
+                rows = list(csv.reader(f))
+            header, kept = rows[0], [r for r in rows[1:] if int(r[0]) <= self.step]
+            with open(self.log_path, "w", newline="") as f:
+                csv.writer(f).writerows([header] + kept)
+        new_log = not os.path.exists(self.log_path)
+        self.log = open(self.log_path, "a", newline="")
+        self.writer = csv.writer(self.log)
+        if new_log:
+            self.writer.writerow(["step", "content", "style", "tv", "adv_g", "d", "seconds"])
+
+        # The learning curve: the metric on held-out photos every `eval_every` steps.
+        self.held_out = (HeldOut(self.vgg, self.held_out_photos, cfg.working_side or 256, self.paintings, cfg.eval_photos,
+                                 cfg.margin) if cfg.eval_every else None)
+        self.curve_path = os.path.join(cfg.out_dir, "curve.csv")
+        if self.held_out and not os.path.exists(self.curve_path):
+            with open(self.curve_path, "w", newline="") as f:
+                csv.writer(f).writerow(["step", "samples_per_style", "minutes", "style_ratio_median", "style_ratio_worst",
+                                        "content_distance_median"] + [s["file"] for s in styles])
+        # Beside it, each style's own median content distance (how much of the photo's subject it keeps:
+        # the four styles that lose it score 1.1-1.3 where the others score 0.8-1.0).
+        self.content_curve_path = os.path.join(cfg.out_dir, "curve_content.csv")
+        if self.held_out and not os.path.exists(self.content_curve_path):
+            with open(self.content_curve_path, "w", newline="") as f:
+                csv.writer(f).writerow(["step"] + [s["file"] for s in styles])
+        # The generator at the best held-out median of the run so far, beside the (latest) checkpoint:
+        # the 8-photo metric moves +-0.01 between evaluations, so the stretch's end is not always its best.
+        self.best_path = os.path.join(cfg.out_dir, "best.pt")
+        self.best_median = (torch.load(self.best_path, map_location="cpu", weights_only=False)["median"]
+                            if os.path.exists(self.best_path) else None)
+
+    def evaluate_curve(self, minutes):
+        per_style, content_median, content_per_style = self.held_out.evaluate(self.gen, self.n_styles)
+        # "Best" is judged on the styles being trained (all of them, except in a focused stretch).
+        trained_median = float(np.median([per_style[i] for i in self.train_idx]))
+        if self.best_median is None or trained_median < self.best_median:
+            self.best_median = trained_median
+            torch.save({"gen": self.gen.state_dict(), "step": self.step, "median": self.best_median,
+                        "config": self.cfg.as_dict(), "styles": [s["file"] for s in self.styles]}, self.best_path + ".tmp")
+            os.replace(self.best_path + ".tmp", self.best_path)
+        with open(self.curve_path, "a", newline="") as f:
+            csv.writer(f).writerow([self.step, self.step * self.cfg.batch // len(self.train_idx), f"{minutes:.1f}",
+                                    f"{np.median(per_style):.4f}", f"{max(per_style):.4f}", f"{content_median:.3f}"]
+                                   + [f"{r:.4f}" for r in per_style])
+        with open(self.content_curve_path, "a", newline="") as f:
+            csv.writer(f).writerow([self.step] + [f"{c:.3f}" for c in content_per_style])
+        print(f"held-out at step {self.step}: style ratio median {np.median(per_style):.3f} worst {max(per_style):.3f} "
+              f"content {content_median:.3f}", flush=True)
+
+    def train(self, max_minutes=None):
+        """Steps until the config's `steps` (or `max_minutes`), then a checkpoint."""
+        cfg, device, gen, disc = self.cfg, self.device, self.gen, self.disc
+        frozen = {name: p.detach().clone() for name, p in gen.named_parameters()} if self.norms_only else {}
+        started = time.time()
+        if self.held_out and sum(1 for _ in open(self.curve_path, encoding="utf-8")) <= 1:
+            # A run's first row is where it starts (a branch's too, measured its own way: its margin, say).
+            self.evaluate_curve(0.0)
+        adv_weight = cfg.adv_weight
+        # A style whose metric stays behind the others at the common weight gets a larger one
+        # (per painting file; 1 elsewhere, which is the plain mean squared Gram difference).
+        style_boost = torch.tensor([cfg.style_weight_by_file.get(s["file"], 1.0) for s in self.styles], device=device)
+        # Likewise a style that loses the photo's subject gets a larger content weight.
+        content_boost = torch.tensor([cfg.content_weight_by_file.get(s["file"], 1.0) for s in self.styles], device=device)
+        context, margin = cfg.context, cfg.margin
+        # Styles come in shuffled rounds, so every style gets the same number of samples.
+        style_queue = []
+        while self.step < cfg.steps:
+            t0 = time.time()
+            if context:
+                around = self.photos.rng.randrange(context[0] // 2, context[1] // 2 + 1) * 2
+                framed = self.photos.batch_with_context(cfg.batch, around).to(device)
+                inside = (slice(None), slice(None), slice(around, around + cfg.crop), slice(around, around + cfg.crop))
+                content = framed[inside]
+            else:
+                content = self.photos.batch(cfg.batch).to(device)
+            while len(style_queue) < cfg.batch:
+                round_ = list(self.train_idx)
+                random.shuffle(round_)
+                style_queue += round_
+            style_idx = torch.tensor(style_queue[:cfg.batch], device=device)
+            del style_queue[:cfg.batch]
+            weights = F.one_hot(style_idx, self.n_styles).float()
+            out = gen(framed, weights)[inside] if context else paint(gen, content, weights, margin)
+            f_out = self.loss_features(out)
+            with torch.no_grad():
+                f_in = self.loss_features(content, upto=cfg.content_layer)
+            # Per sample, so that a style's content weight applies to its own samples; with no boosts
+            # this is the plain mean squared difference over the batch.
+            content_per_sample = (f_out[cfg.content_layer] - f_in[cfg.content_layer]).pow(2).flatten(1).mean(dim=1)
+            content_loss = (content_per_sample * content_boost[style_idx]).mean()
+            style_loss = 0.0
+            sample_boost = style_boost[style_idx]
+            for layer in STYLE_LAYERS:
+                target = torch.stack([self.targets[i][layer] for i in style_idx.tolist()])
+                per_sample = (gram(f_out[layer]) - target).pow(2).flatten(1).mean(dim=1)
+                style_loss = style_loss + cfg.style_layer_weights[layer] * (per_sample * sample_boost).mean()
+            tv = tv_loss(out)
+            chroma_tv = chroma_tv_loss(out)
+            loss = (cfg.content_weight * content_loss + cfg.style_weight * style_loss + cfg.tv_weight * tv
+                    + cfg.chroma_tv_weight * chroma_tv)
+
+            adv_g = torch.zeros(())
+            d_loss = torch.zeros(())
+            if adv_weight > 0 and self.step >= cfg.adv_start:
+                adv_g = -disc(out, style_idx).mean()
+                loss = loss + adv_weight * adv_g
+            self.opt_g.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt_g.step()
+            if self.norms_only:
+                # Adam moves only rows with a gradient from a zero state, but keep the other styles' rows
+                # exact whatever the optimiser does (weight decay, a resumed state).
+                with torch.no_grad():
+                    for name, p in gen.named_parameters():
+                        if name.startswith("norms."):
+                            keep = torch.ones(p.shape[0], dtype=torch.bool, device=p.device)
+                            keep[self.train_idx] = False
+                            p[keep] = frozen[name][keep]
+
+            if adv_weight > 0 and self.step >= cfg.adv_start:
+                real = self.painting_crops.batch(style_idx.tolist()).to(device)
+                d_loss = F.relu(1 - disc(real, style_idx)).mean() + F.relu(1 + disc(out.detach(), style_idx)).mean()
+                self.opt_d.zero_grad(set_to_none=True)
+                d_loss.backward()
+                self.opt_d.step()
+
+            self.step += 1
+            self.writer.writerow([self.step, f"{content_loss.item():.4f}", f"{style_loss.item():.6f}", f"{tv.item():.5f}",
+                                  f"{adv_g.item():.4f}", f"{d_loss.item():.4f}", f"{time.time() - t0:.2f}"])
+            if self.step % cfg.log_every == 0:
+                self.log.flush()
+                print(f"step {self.step}: content {content_loss.item():.3f} style {style_loss.item():.5f} "
+                      f"tv {tv.item():.4f} chroma tv {chroma_tv.item():.4f} adv {adv_g.item():.3f} d {d_loss.item():.3f} "
+                      f"({time.time() - t0:.2f} s/step)", flush=True)
+            if self.step % cfg.checkpoint_every == 0:
+                self.save()
+            if self.held_out and self.step % cfg.eval_every == 0:
+                with open(self.log_path, encoding="utf-8") as f:
+                    minutes = sum(float(r["seconds"]) for r in csv.DictReader(f)) / 60
+                self.evaluate_curve(minutes)
+            if max_minutes and time.time() - started > max_minutes * 60:
+                print(f"time budget reached at step {self.step}", flush=True)
+                break
+        self.save()
+        self.log.close()
+        print(f"checkpoint at step {self.step}: {self.ckpt_path}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", required=True)
@@ -164,291 +470,14 @@ def main():
     ap.add_argument("--threads", type=int, default=None,
                     help="torch threads (default: every core; 1 leaves a core free for builds beside the training)")
     args = ap.parse_args()
-    cfg = load_config(args.config)
-    os.makedirs(cfg["out_dir"], exist_ok=True)
-
-    random.seed(cfg["seed"]); np.random.seed(cfg["seed"]); torch.manual_seed(cfg["seed"])
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.type == "cpu":
-        torch.set_num_threads(args.threads or os.cpu_count() or 1)
-    print(f"device {device}", flush=True)
-
-    data = cfg["data_dir"]
-    sources = style_sources(os.path.join(data, "styles"))
-    styles = [s for s in sources if s["file"] not in cfg.get("exclude_styles", [])]
-    n_styles = len(styles)
-    spec = NetSpec(widths=tuple(cfg["widths"]), res_blocks=cfg["res_blocks"])
-    gen = Generator(spec, n_styles).to(device)
-    disc = PatchDiscriminator(n_styles).to(device)
-    vgg = VGGFeatures(os.path.join(data, "vgg", "vgg19_conv1_1-conv5_1.fp16.safetensors"),
-                      outputs=set(STYLE_LAYERS) | set(METRIC_LAYERS) | {cfg["content_layer"]}).to(device)
-    # The loss network in bfloat16 (oneDNN uses AMX/AVX512-BF16 where the CPU has them), channels-last;
-    # Gram matrices and losses stay float32. The generator trains in float32 throughout.
-    vgg_bf16 = cfg.get("vgg_bf16", False) and device.type == "cpu"
-    if vgg_bf16 and not cpu_has_bf16():
-        # Without bf16 instructions oneDNN emulates bfloat16 and gains nothing: on an AVX2-only EPYC,
-        # beside a build, no 50 steps in 8 minutes in bf16 against 10 s/step in float32 (not a clean
-        # comparison; float32 alone: 6.8-7.9 s). The losses differ only by rounding.
-        print("no AVX512-BF16/AMX on this CPU: the loss network runs in float32", flush=True)
-        vgg_bf16 = False
-    # Channels-last on the CPU in float32 too: oneDNN's convolutions skip a reorder per layer
-    # (the loss network's forward and backward 4.6 -> 4.3 s per step on the AVX2 EPYC; gram()
-    # then reads the features without a copy).
-    loss_channels_last = device.type == "cpu"
-    if loss_channels_last:
-        vgg = vgg.to(memory_format=torch.channels_last)
-
-    def loss_features(x, upto=None):
-        if loss_channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
-        if not vgg_bf16:
-            return vgg(x, upto=upto)
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            feats = vgg(x, upto=upto)
-        return {k: v.float() for k, v in feats.items()}
-    # A focused stretch ("train_styles" + "trainable": "style_norms") trains one style's rows of the
-    # conditional instance-norm tables and nothing else: every other style's pictures stay exactly as
-    # they were, and the one style gets every sample of the stretch instead of 1/13 of them.
-    focus_files = cfg.get("train_styles")
-    train_idx = [i for i, s in enumerate(styles) if s["file"] in focus_files] if focus_files else list(range(n_styles))
-    if focus_files and len(train_idx) != len(focus_files):
-        raise SystemExit(f"train_styles names a painting that is not trained: {focus_files}")
-    norms_only = cfg.get("trainable", "all") == "style_norms"
-    if norms_only:
-        for name, p in gen.named_parameters():
-            p.requires_grad_(name.startswith("norms."))
-    opt_g = torch.optim.Adam([p for p in gen.parameters() if p.requires_grad], lr=cfg["lr"])
-    opt_d = torch.optim.Adam(disc.parameters(), lr=cfg["lr_d"], betas=(0.5, 0.999))
-
-    paintings = [load_resized(os.path.join(data, "styles", s["file"]), cfg["style_side"]) for s in styles]
-    # What the losses learn from: each painting less `painting_trim` of its width and height on every
-    # side, where the photographs of the paintings show the board's edge, a paper margin or a frame
-    # shadow (The Scream's red strip on the right, The Great Wave's paper): with them in the Gram
-    # targets and the discriminator's real patches the generator learned to paint a frame wherever
-    # it can find the picture's edge. The held-out metric keeps the whole paintings (the issue's).
-    # Tried in stretch 10 (docs/training.md) and left off: the frame grew fainter, the metric worse.
-    trim = cfg.get("painting_trim", 0.0)
-    trained_paintings = [load_resized(os.path.join(data, "styles", s["file"]), cfg["style_side"], trim) for s in styles] if trim else paintings
-    with torch.no_grad():
-        targets = []
-        for p in trained_paintings:
-            feats = vgg(to_tensor(p)[None].to(device))
-            targets.append({k: gram(feats[k])[0] for k in STYLE_LAYERS})
-    train_photos, held_out_photos = split(photo_paths(os.path.join(data, "content")))
-    if cfg.get("working_side"):
-        photos = ScaledPhotoCrops(train_photos, cfg["working_side"], cfg["crop"], seed=cfg["seed"],
-                                  min_short_side=cfg.get("photo_short_side"))
-    else:
-        photos = PhotoCrops(train_photos, cfg["crop"], seed=cfg["seed"])
-    painting_crops = PaintingCrops(trained_paintings, cfg["crop"], seed=cfg["seed"])
-
-    ckpt_path = os.path.join(cfg["out_dir"], "checkpoint.pt")
-    step = 0
-    if os.path.exists(ckpt_path):
-        state = torch.load(ckpt_path, map_location=device, weights_only=False)
-        gen.load_state_dict(state["gen"]); disc.load_state_dict(state["disc"])
-        opt_g.load_state_dict(state["opt_g"]); opt_d.load_state_dict(state["opt_d"])
-        step = state["step"]
-        random.setstate(state["py_rng"]); torch.set_rng_state(state["torch_rng"])
-        photos.rng.setstate(state["photo_rng"]); painting_crops.rng.setstate(state["painting_rng"])
-        print(f"resumed at step {step}", flush=True)
-    elif cfg.get("init_from_package"):
-        init_from_package(gen, os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(args.config)),
-                                                             cfg["init_from_package"])), [s["file"] for s in styles])
-        print(f"started from the package in {cfg['init_from_package']}", flush=True)
-    elif cfg.get("init_widen_from"):
-        # The capacity test: a narrower run's generator copied into this wider one so that it
-        # computes the same pictures at first (see widen_from), then trained on.
-        state = torch.load(os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(args.config)), cfg["init_widen_from"])),
-                           map_location=device, weights_only=False)
-        widen_from(gen, state["gen"])
-        disc.load_state_dict(state["disc"])
-        step = state["step"]
-        print(f"widened from {cfg['init_widen_from']} at step {step}", flush=True)
-    elif cfg.get("init_from"):
-        # A branch of another run (e.g. the adversarial ablation): its generator and step.
-        state = torch.load(os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(args.config)), cfg["init_from"])),
-                           map_location=device, weights_only=False)
-        gen.load_state_dict(state["gen"])
-        if not norms_only:
-            opt_g.load_state_dict(state["opt_g"])
-        if "disc" in state:
-            disc.load_state_dict(state["disc"])
-        # A focused stretch counts its own steps (its curve's samples are the focused styles' own).
-        step = 0 if norms_only else state["step"]
-        print(f"branched from {cfg['init_from']} at step {step}", flush=True)
-    # The config's learning rates win over a loaded optimiser's (Adam's state keeps the rate it
-    # was saved with): a stretch may anneal, or a branch change its rate, by its config alone.
-    for group in opt_g.param_groups:
-        group["lr"] = cfg["lr"]
-    for group in opt_d.param_groups:
-        group["lr"] = cfg["lr_d"]
-
-    def save():
-        torch.save({"gen": gen.state_dict(), "disc": disc.state_dict(), "opt_g": opt_g.state_dict(),
-                    "opt_d": opt_d.state_dict(), "step": step, "py_rng": random.getstate(),
-                    "torch_rng": torch.get_rng_state(), "photo_rng": photos.rng.getstate(),
-                    "painting_rng": painting_crops.rng.getstate(), "config": cfg,
-                    "styles": [s["file"] for s in styles]}, ckpt_path + ".tmp")
-        os.replace(ckpt_path + ".tmp", ckpt_path)
-
-    log_path = os.path.join(cfg["out_dir"], "losses.csv")
-    # Steps logged after the checkpoint are dropped: they are about to be trained again. The
-    # curve's minutes are the sum of the logged step times (training only, no evaluation).
-    if os.path.exists(log_path):
-        with open(log_path, encoding="utf-8") as f:
-            rows = list(csv.reader(f))
-        header, kept = rows[0], [r for r in rows[1:] if int(r[0]) <= step]
-        with open(log_path, "w", newline="") as f:
-            csv.writer(f).writerows([header] + kept)
-    new_log = not os.path.exists(log_path)
-    log = open(log_path, "a", newline="")
-    writer = csv.writer(log)
-    if new_log:
-        writer.writerow(["step", "content", "style", "tv", "adv_g", "d", "seconds"])
-
-    # The learning curve: the metric on held-out photos every `eval_every` steps.
-    eval_every = cfg.get("eval_every", 0)
-    margin = cfg.get("margin", 0)
-    held_out = HeldOut(vgg, held_out_photos, cfg.get("working_side", 256), paintings, cfg.get("eval_photos", 8),
-                       margin) if eval_every else None
-    curve_path = os.path.join(cfg["out_dir"], "curve.csv")
-    if held_out and not os.path.exists(curve_path):
-        with open(curve_path, "w", newline="") as f:
-            csv.writer(f).writerow(["step", "samples_per_style", "minutes", "style_ratio_median", "style_ratio_worst",
-                                    "content_distance_median"] + [s["file"] for s in styles])
-    # Beside it, each style's own median content distance (how much of the photo's subject it keeps:
-    # the four styles that lose it score 1.1-1.3 where the others score 0.8-1.0).
-    content_curve_path = os.path.join(cfg["out_dir"], "curve_content.csv")
-    if held_out and not os.path.exists(content_curve_path):
-        with open(content_curve_path, "w", newline="") as f:
-            csv.writer(f).writerow(["step"] + [s["file"] for s in styles])
-
-    # The generator at the best held-out median of the run so far, beside the (latest) checkpoint:
-    # the 8-photo metric moves +-0.01 between evaluations, so the stretch's end is not always its best.
-    best_path = os.path.join(cfg["out_dir"], "best.pt")
-    best_median = torch.load(best_path, map_location="cpu", weights_only=False)["median"] if os.path.exists(best_path) else None
-
-    def evaluate_curve(minutes):
-        nonlocal best_median
-        per_style, content_median, content_per_style = held_out.evaluate(gen, n_styles)
-        # "Best" is judged on the styles being trained (all of them, except in a focused stretch).
-        trained_median = float(np.median([per_style[i] for i in train_idx]))
-        if best_median is None or trained_median < best_median:
-            best_median = trained_median
-            torch.save({"gen": gen.state_dict(), "step": step, "median": best_median, "config": cfg,
-                        "styles": [s["file"] for s in styles]}, best_path + ".tmp")
-            os.replace(best_path + ".tmp", best_path)
-        with open(curve_path, "a", newline="") as f:
-            csv.writer(f).writerow([step, step * cfg["batch"] // len(train_idx), f"{minutes:.1f}", f"{np.median(per_style):.4f}",
-                                    f"{max(per_style):.4f}", f"{content_median:.3f}"] + [f"{r:.4f}" for r in per_style])
-        with open(content_curve_path, "a", newline="") as f:
-            csv.writer(f).writerow([step] + [f"{c:.3f}" for c in content_per_style])
-        print(f"held-out at step {step}: style ratio median {np.median(per_style):.3f} worst {max(per_style):.3f} "
-              f"content {content_median:.3f}", flush=True)
-
-    frozen = {name: p.detach().clone() for name, p in gen.named_parameters()} if norms_only else {}
-    started = time.time()
-    if held_out and sum(1 for _ in open(curve_path, encoding="utf-8")) <= 1:
-        # A run's first row is where it starts (a branch's too, measured its own way: its margin, say).
-        evaluate_curve(0.0)
-    adv_weight = cfg["adv_weight"]
-    # A style whose metric stays behind the others at the common weight gets a larger one
-    # (per painting file; 1 elsewhere, which is the plain mean squared Gram difference).
-    boosts = cfg.get("style_weight_by_file", {})
-    style_boost = torch.tensor([boosts.get(s["file"], 1.0) for s in styles], device=device)
-    # Likewise a style that loses the photo's subject gets a larger content weight.
-    content_boosts = cfg.get("content_weight_by_file", {})
-    content_boost = torch.tensor([content_boosts.get(s["file"], 1.0) for s in styles], device=device)
-    # `context` [low, high]: every batch's crops come with a margin of their own photo drawn from
-    # that range (even, so the input stays a multiple of the generator's stride of 4), and the
-    # losses see only the crop (ScaledPhotoCrops.batch_with_context). Without it, `margin` px of
-    # reflection (or nothing) around each crop, as the app pads a picture.
-    context = cfg.get("context")
-    if context and not isinstance(photos, ScaledPhotoCrops):
-        raise SystemExit("context needs working_side (ScaledPhotoCrops)")
-    # Styles come in shuffled rounds, so every style gets the same number of samples.
-    style_queue = []
-    while step < cfg["steps"]:
-        t0 = time.time()
-        if context:
-            around = photos.rng.randrange(context[0] // 2, context[1] // 2 + 1) * 2
-            framed = photos.batch_with_context(cfg["batch"], around).to(device)
-            inside = (slice(None), slice(None), slice(around, around + cfg["crop"]), slice(around, around + cfg["crop"]))
-            content = framed[inside]
-        else:
-            content = photos.batch(cfg["batch"]).to(device)
-        while len(style_queue) < cfg["batch"]:
-            round_ = list(train_idx)
-            random.shuffle(round_)
-            style_queue += round_
-        style_idx = torch.tensor(style_queue[:cfg["batch"]], device=device)
-        del style_queue[:cfg["batch"]]
-        weights = F.one_hot(style_idx, n_styles).float()
-        out = gen(framed, weights)[inside] if context else paint(gen, content, weights, margin)
-        f_out = loss_features(out)
-        with torch.no_grad():
-            f_in = loss_features(content, upto=cfg["content_layer"])
-        # Per sample, so that a style's content weight applies to its own samples; with no boosts
-        # this is the plain mean squared difference over the batch.
-        content_per_sample = (f_out[cfg["content_layer"]] - f_in[cfg["content_layer"]]).pow(2).flatten(1).mean(dim=1)
-        content_loss = (content_per_sample * content_boost[style_idx]).mean()
-        style_loss = 0.0
-        sample_boost = style_boost[style_idx]
-        for layer in STYLE_LAYERS:
-            target = torch.stack([targets[i][layer] for i in style_idx.tolist()])
-            per_sample = (gram(f_out[layer]) - target).pow(2).flatten(1).mean(dim=1)
-            style_loss = style_loss + cfg["style_layer_weights"][layer] * (per_sample * sample_boost).mean()
-        tv = tv_loss(out)
-        chroma_tv = chroma_tv_loss(out)
-        loss = (cfg["content_weight"] * content_loss + cfg["style_weight"] * style_loss + cfg["tv_weight"] * tv
-                + cfg.get("chroma_tv_weight", 0.0) * chroma_tv)
-
-        adv_g = torch.zeros(())
-        d_loss = torch.zeros(())
-        if adv_weight > 0 and step >= cfg["adv_start"]:
-            adv_g = -disc(out, style_idx).mean()
-            loss = loss + adv_weight * adv_g
-        opt_g.zero_grad(set_to_none=True)
-        loss.backward()
-        opt_g.step()
-        if norms_only:
-            # Adam moves only rows with a gradient from a zero state, but keep the other styles' rows
-            # exact whatever the optimiser does (weight decay, a resumed state).
-            with torch.no_grad():
-                for name, p in gen.named_parameters():
-                    if name.startswith("norms."):
-                        keep = torch.ones(p.shape[0], dtype=torch.bool, device=p.device)
-                        keep[train_idx] = False
-                        p[keep] = frozen[name][keep]
-
-        if adv_weight > 0 and step >= cfg["adv_start"]:
-            real = painting_crops.batch(style_idx.tolist()).to(device)
-            d_loss = F.relu(1 - disc(real, style_idx)).mean() + F.relu(1 + disc(out.detach(), style_idx)).mean()
-            opt_d.zero_grad(set_to_none=True)
-            d_loss.backward()
-            opt_d.step()
-
-        step += 1
-        writer.writerow([step, f"{content_loss.item():.4f}", f"{style_loss.item():.6f}", f"{tv.item():.5f}",
-                         f"{adv_g.item():.4f}", f"{d_loss.item():.4f}", f"{time.time() - t0:.2f}"])
-        if step % cfg["log_every"] == 0:
-            log.flush()
-            print(f"step {step}: content {content_loss.item():.3f} style {style_loss.item():.5f} "
-                  f"tv {tv.item():.4f} chroma tv {chroma_tv.item():.4f} adv {adv_g.item():.3f} d {d_loss.item():.3f} "
-                  f"({time.time() - t0:.2f} s/step)", flush=True)
-        if step % cfg["checkpoint_every"] == 0:
-            save()
-        if held_out and step % eval_every == 0:
-            with open(log_path, encoding="utf-8") as f:
-                minutes = sum(float(r["seconds"]) for r in csv.DictReader(f)) / 60
-            evaluate_curve(minutes)
-        if args.max_minutes and time.time() - started > args.max_minutes * 60:
-            print(f"time budget reached at step {step}", flush=True)
-            break
-    save()
-    log.close()
-    print(f"checkpoint at step {step}: {ckpt_path}", flush=True)
+    try:
+        cfg = load_config(args.config)
+    except ConfigError as e:
+        raise SystemExit(f"error: {e}")
+    run = Run(cfg, args.config, threads=args.threads)
+    run.start()
+    run.open_logs()
+    run.train(max_minutes=args.max_minutes)
 
 
 if __name__ == "__main__":

@@ -806,6 +806,7 @@ impl App {
             width: w,
             height: h,
             thumbnail,
+            painted_side: Some(p.stylized.width().max(p.stylized.height())),
         };
         // One entry per photo and settings: the new one replaces the same painting made before.
         let replaced = crate::web::history_meta::replaced_by(&self.history, &meta);

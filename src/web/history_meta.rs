@@ -24,6 +24,10 @@ pub struct HistoryMeta {
     pub height: u32,
     /// A small JPEG data URL of the result.
     pub thumbnail: String,
+    /// The long side the painting was made at (the history keeps at most `HISTORY_SIDE`); None
+    /// for entries saved before it was kept.
+    #[serde(default)]
+    pub painted_side: Option<u32>,
 }
 
 /// The longest side the history keeps a painting at (a 4096 px painting is kept at 2048).
@@ -53,6 +57,19 @@ pub struct HistoryItem {
 }
 
 impl HistoryMeta {
+    /// What tells this entry from its neighbours besides the painting and the photo: the brush
+    /// where it is not the default, and the size it was painted at ("2048 px", "brush 2.00×").
+    pub fn settings_note(&self, brush_word: &str) -> String {
+        let mut parts = Vec::new();
+        if let Some(side) = self.painted_side {
+            parts.push(format!("{side} px"));
+        }
+        if self.brush != Brush::default() {
+            parts.push(format!("{} {:.2}×", brush_word.to_lowercase(), self.brush.size()));
+        }
+        parts.join(" · ")
+    }
+
     /// The same photo painted with the same style, mix, brush and size: the sliders aside, the
     /// same painting. The newer entry replaces the older one.
     pub fn same_painting(&self, other: &HistoryMeta) -> bool {
@@ -105,7 +122,22 @@ mod tests {
             width,
             height: 600,
             thumbnail: String::new(),
+            painted_side: Some(width),
         }
+    }
+
+    #[test]
+    fn entries_of_one_photo_say_what_sets_them_apart() {
+        let starry = || StyleChoice::single("starry-night");
+        assert_eq!(meta("a.jpg", starry(), 1.0, 1024).settings_note("Brush size"), "1024 px");
+        assert_eq!(meta("a.jpg", starry(), 2.0, 2048).settings_note("Brush size"), "2048 px · brush size 2.00×");
+        let mut old = meta("a.jpg", starry(), 0.5, 800);
+        old.painted_side = None;
+        assert_eq!(old.settings_note("笔触大小"), "笔触大小 0.50×");
+        // Entries stored before the size was kept still read.
+        let json = serde_json::to_string(&old).unwrap().replace(",\"painted_side\":null", "");
+        assert!(!json.contains("painted_side"));
+        assert_eq!(serde_json::from_str::<HistoryMeta>(&json).unwrap(), old);
     }
 
     #[test]

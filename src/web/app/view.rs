@@ -90,10 +90,18 @@ impl App {
                 } else {
                     EngineKind::Cpu.label().to_string()
                 };
-                ("ready", label, cpu_reason(self.lang, reason))
+                let why = if self.cpu_threads > 1 {
+                    cpu_reason(self.lang, reason)
+                } else {
+                    format!("{} {}", cpu_reason(self.lang, reason), w.one_thread_why)
+                };
+                ("ready", label, why)
             }
             EngineStatus::Unavailable { problem: p } => ("none", w.no_engine.to_string(), problem(self.lang, &Problem::Studio(p.clone()))),
         };
+        // The theme button says which theme is on and what a press does.
+        let dark_shown = self.dark.unwrap_or_else(prefers_dark);
+        let theme_label = if dark_shown { w.theme_dark } else { w.theme_light };
         let stage_text = match self.session.jobs.stage() {
             Some(Stage::Decoding) => w.reading.to_string(),
             Some(Stage::Painting { done, total }) if total > 1 => match self.session.jobs.eta_s() {
@@ -121,7 +129,8 @@ impl App {
                     <div class="bar-actions">
                         <span class="badge" data-testid="engine-badge" data-state={badge_state} title={badge_title}>{ badge_text }</span>
                         <button class="ghost" data-testid="lang-toggle" onclick={link.callback(|_| Msg::ToggleLang)}>{ w.lang_toggle }</button>
-                        <button class="ghost" data-testid="theme-toggle" aria-label={w.theme_toggle} onclick={link.callback(|_| Msg::ToggleTheme)}>{ "◐" }</button>
+                        <button class="ghost" data-testid="theme-toggle" aria-label={theme_label} title={theme_label}
+                            data-theme-shown={if dark_shown { "dark" } else { "light" }} onclick={link.callback(|_| Msg::ToggleTheme)}>{ "◐" }</button>
                     </div>
                 </header>
                 // Notices float at the bottom of the window: they come and go (the engine's line
@@ -257,6 +266,7 @@ impl App {
                             </div>
                             if let Some(p) = &self.painted {
                                 <figcaption>{ match p.timing {
+                                    Some(_) if p.cached => format!("{}×{} px · {}", p.stylized.width(), p.stylized.height(), w.shown_again),
                                     Some((engine, ms)) => format!("{}×{} px · {} · {ms:.0} ms", p.stylized.width(), p.stylized.height(), engine.label()),
                                     None => format!("{}×{} px · {}", p.stylized.width(), p.stylized.height(), w.history),
                                 } }</figcaption>
@@ -430,14 +440,23 @@ impl App {
                             }
                             None => name,
                         };
-                        let label = format!("{} · {} · {}", name, item.meta.photo_name, String::from(when.to_locale_string(self.lang.code(), &wasm_bindgen::JsValue::UNDEFINED)));
+                        let when = String::from(when.to_locale_string(self.lang.code(), &wasm_bindgen::JsValue::UNDEFINED));
+                        let note = item.meta.settings_note(w.brush);
+                        let details = if note.is_empty() { when.clone() } else { format!("{note} · {when}") };
+                        let label = format!("{} · {} · {}", name, item.meta.photo_name, details);
                         let delete_label = format!("{} {}", w.history_delete, label);
                         html! {
                             <li class="history-row">
                                 <button class="history-open" data-testid="history-item" title={label.clone()}
                                     onclick={link.callback(move |_| Msg::Reopen(id))}>
                                     <img src={item.meta.thumbnail.clone()} alt="" />
-                                    <span>{ label }</span>
+                                    // One line each, so the date and the settings are never cut off by
+                                    // a long photo name.
+                                    <span class="history-text">
+                                        <span class="history-style">{ name }</span>
+                                        <span>{ item.meta.photo_name.clone() }</span>
+                                        <span>{ details }</span>
+                                    </span>
                                 </button>
                                 <button class="ghost" data-testid="history-delete" aria-label={delete_label}
                                     onclick={link.callback(move |_| Msg::DeleteEntry(id))}>{ "×" }</button>

@@ -1,0 +1,121 @@
+"""A training run's settings: every key `train.py` reads, its type and its default, in one place.
+
+A config file (training/configs/*.json) names only what differs from the defaults below; a key that
+is not a field here is refused with the nearest field's name, so a misspelt key can no longer be
+silently ignored. Standard library only, so it is tested without PyTorch (training/tests/).
+"""
+import dataclasses
+import difflib
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be trained from, and why."""
+
+
+@dataclass
+class TrainConfig:
+    # Required: where the data is and where the run writes (relative paths are relative to the
+    # config file), the generator's shape, the schedule and the losses' weights.
+    data_dir: str
+    out_dir: str
+    widths: List[int]
+    res_blocks: int
+    steps: int
+    batch: int
+    crop: int
+    lr: float
+    lr_d: float
+    seed: int
+    log_every: int
+    checkpoint_every: int
+    content_layer: str
+    content_weight: float
+    style_weight: float
+    style_layer_weights: Dict[str, float]
+    tv_weight: float
+    adv_weight: float
+    style_side: int
+    # Optional, with what leaving them out means.
+    adv_start: int = 0
+    # Total variation of the colour-difference channels only (train.py `chroma_tv_loss`).
+    chroma_tv_weight: float = 0.0
+    # Per-painting multipliers, by painting file name.
+    style_weight_by_file: Dict[str, float] = field(default_factory=dict)
+    content_weight_by_file: Dict[str, float] = field(default_factory=dict)
+    # Data.
+    # Photos scaled so their long side is this (the run-time working side) before cropping; None
+    # crops the photos as they are.
+    working_side: Optional[int] = None
+    photo_short_side: Optional[int] = None
+    # A fraction trimmed off each painting's border before cropping (its frame, signature).
+    painting_trim: float = 0.0
+    # Reflected margin (px) the network is trained to paint with (the package's reflect_margin).
+    margin: int = 0
+    # [least, most] px of the photo's own surroundings around each crop; None: no context.
+    context: Optional[List[int]] = None
+    exclude_styles: List[str] = field(default_factory=list)
+    # Only these paintings are drawn for training (all when None).
+    train_styles: Optional[List[str]] = None
+    # "all", or "style_norms": only the per-style instance-norm rows learn.
+    trainable: str = "all"
+    # Held-out measurement.
+    eval_every: int = 0
+    eval_photos: int = 8
+    # The loss network in bfloat16 (only where the CPU has AVX512-BF16 or AMX).
+    vgg_bf16: bool = False
+    # Where a new run starts from (one at most; a run with a checkpoint resumes from it instead).
+    init_from: Optional[str] = None
+    init_from_package: Optional[str] = None
+    init_widen_from: Optional[str] = None
+
+    def as_dict(self):
+        """The plain dict checkpoints store (export_package.py reads it without this module)."""
+        return dataclasses.asdict(self)
+
+
+TRAINABLE = ("all", "style_norms")
+
+
+def from_dict(raw, source="the config"):
+    """A TrainConfig from a parsed config; keys starting with "_" are comments."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: expected a JSON object, got {type(raw).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
+    values = {k: v for k, v in raw.items() if not k.startswith("_")}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        hints = []
+        for key in unknown:
+            near = difflib.get_close_matches(key, fields, n=1)
+            hints.append(f"'{key}'" + (f" (did you mean '{near[0]}'?)" if near else ""))
+        raise ConfigError(f"{source}: unknown key{'s' if len(unknown) > 1 else ''} " + ", ".join(hints))
+    required = [name for name, f in fields.items()
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    missing = [name for name in required if name not in values]
+    if missing:
+        raise ConfigError(f"{source}: missing key{'s' if len(missing) > 1 else ''} " + ", ".join(f"'{m}'" for m in missing))
+    config = TrainConfig(**values)
+    if config.trainable not in TRAINABLE:
+        raise ConfigError(f"{source}: trainable is '{config.trainable}', expected one of {', '.join(TRAINABLE)}")
+    starts = [k for k in ("init_from", "init_from_package", "init_widen_from") if getattr(config, k)]
+    if len(starts) > 1:
+        raise ConfigError(f"{source}: {' and '.join(starts)} both name a start; give one")
+    return config
+
+
+def load(path):
+    """The config at `path`, its data_dir and out_dir made absolute (relative to the file)."""
+    with open(path, encoding="utf-8") as f:
+        try:
+            raw = json.load(f)
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"{path}: not valid JSON ({e})") from e
+    config = from_dict(raw, source=path)
+    here = os.path.dirname(os.path.abspath(path))
+    config.data_dir = os.path.normpath(os.path.join(here, config.data_dir))
+    config.out_dir = os.path.normpath(os.path.join(here, config.out_dir))
+    return config

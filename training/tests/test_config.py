@@ -1,0 +1,75 @@
+"""The typed training config: every config in training/configs loads, a misspelt key is refused."""
+import glob
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from atelier_train.config import ConfigError, TrainConfig, from_dict, load  # noqa: E402
+
+CONFIGS = sorted(glob.glob(os.path.join(os.path.dirname(HERE), "configs", "*.json")))
+
+
+class ConfigTest(unittest.TestCase):
+    def test_every_config_of_the_campaign_loads(self):
+        self.assertGreaterEqual(len(CONFIGS), 10)
+        for path in CONFIGS:
+            with self.subTest(path=os.path.basename(path)):
+                config = load(path)
+                self.assertIsInstance(config, TrainConfig)
+                self.assertTrue(os.path.isabs(config.out_dir) and os.path.isabs(config.data_dir))
+                with open(path, encoding="utf-8") as f:
+                    raw = json.load(f)
+                # What the file says is what the run reads.
+                for key, value in raw.items():
+                    if not key.startswith("_") and key not in ("data_dir", "out_dir"):
+                        self.assertEqual(getattr(config, key), value, key)
+
+    def base(self):
+        with open(os.path.join(os.path.dirname(HERE), "configs", "cpu-campaign.json"), encoding="utf-8") as f:
+            return json.load(f)
+
+    def test_a_misspelt_key_is_refused_with_the_right_name(self):
+        raw = self.base()
+        raw["chroma_tv_wieght"] = 15.0
+        with self.assertRaises(ConfigError) as caught:
+            from_dict(raw, source="typo.json")
+        message = str(caught.exception)
+        self.assertIn("typo.json", message)
+        self.assertIn("'chroma_tv_wieght'", message)
+        self.assertIn("did you mean 'chroma_tv_weight'", message)
+
+    def test_a_missing_required_key_is_named(self):
+        raw = self.base()
+        del raw["lr"]
+        with self.assertRaisesRegex(ConfigError, "missing key 'lr'"):
+            from_dict(raw)
+
+    def test_defaults_and_bad_values(self):
+        config = from_dict(self.base())
+        self.assertEqual((config.margin, config.chroma_tv_weight, config.trainable), (0, 0.0, "all"))
+        self.assertEqual(config.as_dict()["widths"], config.widths, "checkpoints keep a plain dict")
+        with self.assertRaisesRegex(ConfigError, "trainable is 'norms'"):
+            from_dict({**self.base(), "trainable": "norms"})
+        with self.assertRaisesRegex(ConfigError, "init_from and init_from_package"):
+            from_dict({**self.base(), "init_from": "a.pt", "init_from_package": "../../models"})
+
+    def test_paths_are_relative_to_the_file(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "run.json")
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump({**self.base(), "data_dir": "data", "out_dir": "../out"}, f)
+            config = load(path)
+            self.assertEqual(config.data_dir, os.path.join(tmp, "data"))
+            self.assertEqual(config.out_dir, os.path.normpath(os.path.join(tmp, "..", "out")))
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("{ not json")
+            with self.assertRaisesRegex(ConfigError, "not valid JSON"):
+                load(path)
+
+
+if __name__ == "__main__":
+    unittest.main()
