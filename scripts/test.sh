@@ -15,7 +15,7 @@ step "native tests (cargo test)"
 cargo test --locked 2>&1
 
 step "training config tests (python, standard library only)"
-python3 -m unittest discover -s training/tests -t training 2>&1
+python3 -m unittest discover -s training/tests 2>&1
 
 step "build the app (trunk build)"
 atelier_with_wasm_env trunk build 2>&1
