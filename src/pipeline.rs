@@ -13,7 +13,13 @@ use crate::engine::{Engine, EngineError, Tensors};
 use crate::imaging::{self, unit_to_byte};
 use crate::upsample::guided_upsample;
 use crate::model::format::ModelProto;
-use crate::model::{is_norm_statistic, specialise, GraphError, GraphVariant, StyleParams, INPUT_NAME, OUTPUT_NAME};
+use crate::model::{is_norm_statistic, specialise, GraphError, GraphVariant, Margin, StyleParams, INPUT_NAME, OUTPUT_NAME};
+
+mod brush;
+mod sliders;
+
+pub use brush::{Brush, BrushError, MIN_WORKING_SIDE};
+pub use sliders::{adjust, Adjustments};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenderOptions {
@@ -62,18 +68,6 @@ fn tile_discard(margin: Margin) -> usize {
 /// CPU engine) when a padded side is 4 px, whose feature maps are then a pixel or two across; 16 px
 /// keeps every map at least 4 px. Tiny pictures are padded up to it (and cropped after).
 pub const MIN_PASS_SIDE: u32 = 16;
-
-/// How much reflection surrounds a picture before a network pass (cropped after).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Margin {
-    /// About 1/16 of the long side, 8 to 40 px: for packages trained without a margin, whose
-    /// networks paint their edges for the zero padding just outside.
-    #[default]
-    Proportional,
-    /// The margin (px) the package's network was trained with (`network.reflect_margin`): its
-    /// zero-padded edges, where a network learns to put motifs, then fall outside the picture.
-    Trained(u32),
-}
 
 /// Reflection padding for a picture by `margin`, never more than the picture allows, plus what
 /// makes each padded side a multiple of `stride` and at least `MIN_PASS_SIDE` (added at the
@@ -283,72 +277,6 @@ pub async fn stylize_tiles(
     }))
 }
 
-/// The relative size of the strokes: 1 is the size the styles were trained for, 2 strokes twice
-/// as large (relative to the picture, whatever its size in pixels), 0.25 a quarter.
-/// Checked when read back too (history entries, worker messages): an out-of-range number is an error.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(try_from = "f32", into = "f32")]
-pub struct Brush(f32);
-
-impl TryFrom<f32> for Brush {
-    type Error = BrushError;
-    fn try_from(size: f32) -> Result<Self, BrushError> {
-        Brush::new(size)
-    }
-}
-
-impl From<Brush> for f32 {
-    fn from(brush: Brush) -> f32 {
-        brush.0
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum BrushError {
-    #[error("the brush size must be a number from {min} to {max}, not {0}", min = Brush::MIN, max = Brush::MAX)]
-    OutOfRange(String),
-}
-
-/// Never paint smaller than this: under it a photo's subject is lost whatever the brush.
-pub const MIN_WORKING_SIDE: u32 = 64;
-
-impl Brush {
-    pub const MIN: f32 = 0.25;
-    pub const MAX: f32 = 4.0;
-    pub const DEFAULT: Brush = Brush(1.0);
-
-    pub fn new(size: f32) -> Result<Self, BrushError> {
-        if size.is_finite() && (Self::MIN..=Self::MAX).contains(&size) {
-            Ok(Brush(size))
-        } else {
-            Err(BrushError::OutOfRange(size.to_string()))
-        }
-    }
-
-    /// Parse a user's text ("1.5"), with the same range check.
-    pub fn parse(text: &str) -> Result<Self, BrushError> {
-        text.trim().parse::<f32>().map_err(|_| BrushError::OutOfRange(format!("'{text}'"))).and_then(Brush::new)
-    }
-
-    pub fn size(self) -> f32 {
-        self.0
-    }
-
-    /// The long side the network paints at for a picture of `long` px: the package's working
-    /// side divided by the brush, never more than the picture (the smallest brushes paint at full
-    /// resolution, tiled where needed) and never under `MIN_WORKING_SIDE`.
-    pub fn working_side(self, trained_side: u32, long: u32) -> u32 {
-        let side = (trained_side as f32 / self.0).round() as u32;
-        side.max(MIN_WORKING_SIDE).min(long)
-    }
-}
-
-impl Default for Brush {
-    fn default() -> Self {
-        Brush::DEFAULT
-    }
-}
-
 /// Paint `photo` at the working resolution the brush sets, then bring the painting to the photo's
 /// size guided by the photo (`crate::upsample`). Where the working resolution reaches the photo's
 /// size this is `stylize` itself. The strokes are the same, relative to the picture, at every
@@ -373,60 +301,6 @@ pub async fn paint(
     let small = imaging::resize_to(photo, w, h);
     let painted = stylize(engine, &small, style, stride, options, progress).await?;
     Ok(guided_upsample(&painted, &small, photo))
-}
-
-/// Slider settings applied after the network, without running it again.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Adjustments {
-    /// 0: the photo, 1: the full stylization.
-    pub strength: f32,
-    /// 0: the painting's colours, 1: the photo's colours under the painting's light and strokes.
-    pub preserve_colour: f32,
-}
-
-impl Default for Adjustments {
-    fn default() -> Self {
-        Adjustments { strength: 1.0, preserve_colour: 0.0 }
-    }
-}
-
-fn to_ycbcr(p: [f32; 3]) -> [f32; 3] {
-    let [r, g, b] = p;
-    [
-        0.299 * r + 0.587 * g + 0.114 * b,
-        -0.168_736 * r - 0.331_264 * g + 0.5 * b,
-        0.5 * r - 0.418_688 * g - 0.081_312 * b,
-    ]
-}
-
-fn from_ycbcr(p: [f32; 3]) -> [f32; 3] {
-    let [y, cb, cr] = p;
-    [y + 1.402 * cr, y - 0.344_136 * cb - 0.714_136 * cr, y + 1.772 * cb]
-}
-
-/// Strength and colour preservation in one linear pass: the stylized picture's luminance with
-/// chroma moved towards the photo's by `preserve_colour` (BT.601 YCbCr), then blended with the
-/// photo by `strength`. Alpha comes from the photo. Both pictures must have the same size.
-pub fn adjust(photo: &RgbaImage, stylized: &RgbaImage, adjustments: Adjustments) -> RgbaImage {
-    let s = adjustments.strength.clamp(0.0, 1.0);
-    let c = adjustments.preserve_colour.clamp(0.0, 1.0);
-    let mut out = RgbaImage::new(photo.width(), photo.height());
-    for ((o, p), q) in out.pixels_mut().zip(photo.pixels()).zip(stylized.pixels()) {
-        let photo_rgb = [p.0[0] as f32, p.0[1] as f32, p.0[2] as f32];
-        let styl_rgb = [q.0[0] as f32, q.0[1] as f32, q.0[2] as f32];
-        let painted = if c > 0.0 {
-            let (ys, yp) = (to_ycbcr(styl_rgb), to_ycbcr(photo_rgb));
-            from_ycbcr([ys[0], ys[1] + c * (yp[1] - ys[1]), ys[2] + c * (yp[2] - ys[2])])
-        } else {
-            styl_rgb
-        };
-        for k in 0..3 {
-            let v = photo_rgb[k] + s * (painted[k] - photo_rgb[k]);
-            o.0[k] = (v.clamp(0.0, 255.0) + 0.5) as u8;
-        }
-        o.0[3] = p.0[3];
-    }
-    out
 }
 
 #[cfg(test)]

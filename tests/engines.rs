@@ -87,7 +87,7 @@ fn a_trained_margin_pads_every_pass_by_as_much() {
     let mut engine = cpu_engine();
     let with_margin = |margin| RenderOptions { margin, ..options() };
     let margin_24 = pollster::block_on(pipeline::stylize(
-        engine.as_mut(), &photo, &style, 4, &with_margin(pipeline::Margin::Trained(24)), &mut |_, _| true,
+        engine.as_mut(), &photo, &style, 4, &with_margin(atelier::model::Margin::Trained(24)), &mut |_, _| true,
     ))
     .unwrap();
     let by_hand = pipeline::reflect_pad(&photo, 24, 0, 0); // 112 x 96: already a multiple of the stride
@@ -95,7 +95,7 @@ fn a_trained_margin_pads_every_pass_by_as_much() {
     let by_hand = image::imageops::crop_imm(&by_hand, 24, 24, 64, 48).to_image();
     assert_eq!(margin_24, by_hand);
     let proportional = pollster::block_on(pipeline::stylize(
-        engine.as_mut(), &photo, &style, 4, &with_margin(pipeline::Margin::Proportional), &mut |_, _| true,
+        engine.as_mut(), &photo, &style, 4, &with_margin(atelier::model::Margin::Proportional), &mut |_, _| true,
     ))
     .unwrap();
     let edge_change = (0..64).map(|x| margin_24.get_pixel(x, 0).0[0].abs_diff(proportional.get_pixel(x, 0).0[0]) as u32).max();
@@ -141,7 +141,7 @@ fn tiled_and_single(engine: &mut dyn Engine, photo: &RgbaImage, tile: u32) -> (R
     tiled_and_single_with(engine, photo, tile, options().margin)
 }
 
-fn tiled_and_single_with(engine: &mut dyn Engine, photo: &RgbaImage, tile: u32, margin: pipeline::Margin) -> (RgbaImage, RgbaImage) {
+fn tiled_and_single_with(engine: &mut dyn Engine, photo: &RgbaImage, tile: u32, margin: atelier::model::Margin) -> (RgbaImage, RgbaImage) {
     let style = package().style_params(&StyleChoice::single("fixture-a")).unwrap();
     let long = photo.width().max(photo.height());
     let options = RenderOptions { margin, ..options() };
@@ -193,7 +193,7 @@ fn tiles_match_a_single_pass_without_seams() {
 #[test]
 fn tiles_match_a_single_pass_with_a_trained_margin() {
     let photo = synthetic_photo(220, 164);
-    let (tiled, single) = tiled_and_single_with(cpu_engine().as_mut(), &photo, 128, pipeline::Margin::Trained(24));
+    let (tiled, single) = tiled_and_single_with(cpu_engine().as_mut(), &photo, 128, atelier::model::Margin::Trained(24));
     let (max, mean) = rgb_diff(&tiled, &single);
     eprintln!("tiled vs single pass, 24 px margin (cpu): max {max}, mean {mean:.3} levels");
     assert!(mean < 1.5, "mean {mean}");

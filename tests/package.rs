@@ -29,7 +29,7 @@ fn the_fixture_package_loads_with_its_styles() {
 /// older proportional padding.
 #[test]
 fn a_package_names_the_margin_its_network_was_trained_with() {
-    use atelier::pipeline::Margin;
+    use atelier::model::Margin;
     assert_eq!(package().margin(), Margin::Proportional);
     let (manifest, generator, params) = files();
     let text = String::from_utf8(manifest).unwrap().replace("\"stride\": 4", "\"stride\": 4, \"reflect_margin\": 32");

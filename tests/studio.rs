@@ -168,12 +168,12 @@ fn the_packages_margin_survives_the_fallback() {
     let with_margin = ModelPackage::from_parts(manifest, &read("generator.onnx"), &read("styles.f32")).unwrap();
     let mut studio =
         Studio::open_with(with_margin, EngineChoice::Auto, GpuProbe::Hardware("Test".into()), pretend_gpu(&Rc::default(), Some(0))).unwrap();
-    assert_eq!(studio.options().margin, atelier::pipeline::Margin::Trained(20));
+    assert_eq!(studio.options().margin, atelier::model::Margin::Trained(20));
     let mut events = Vec::new();
     paint(&mut studio, &mut events).unwrap();
     assert!(events.iter().any(|e| matches!(e, StudioEvent::FellBack(_))), "{events:?}");
     assert_eq!(studio.engine_kind(), EngineKind::Cpu);
-    assert_eq!(studio.options().margin, atelier::pipeline::Margin::Trained(20));
+    assert_eq!(studio.options().margin, atelier::model::Margin::Trained(20));
 }
 
 #[test]

@@ -97,7 +97,7 @@ impl CompiledGraph {
                     .float_values()
                     .or_else(|| init.int_values().map(|v| v.into_iter().map(|x| x as f32).collect()))
                     .unwrap_or_default();
-                (init.name.clone(), Value { shape: shape_of(&prepared, &init.name), data: data.into() })
+                (init.name.clone(), Value { shape: prepared.shape(&init.name), data: data.into() })
             })
             .collect();
         let mut last_use = HashMap::new();
@@ -117,7 +117,7 @@ impl CompiledGraph {
             .filter(|(i, node)| node.op_type == "Conv" && !fused_convs.contains(i) && node.input.len() == 3)
             .filter_map(|(i, node)| {
                 let (weight, bias) = (constants.get(&node.input[1])?, constants.get(&node.input[2])?);
-                let (x, out) = (shape_of(&prepared, &node.input[0]), shape_of(&prepared, &node.output[0]));
+                let (x, out) = (prepared.shape(&node.input[0]), prepared.shape(&node.output[0]));
                 let shape = conv_shape(node, &x, &weight.shape, bias.data.len(), &out)?;
                 (shape.algorithm() == ConvAlgorithm::Winograd && weight.data.len() == shape.c_out * shape.c_in * 9)
                     .then(|| (i, winograd_weights(shape.c_out, shape.c_in, &weight.data)))
@@ -152,12 +152,12 @@ fn fusable_upsample_convs(prepared: &PreparedGraph) -> (HashSet<usize>, HashSet<
             .filter(|(_, n)| n.input.iter().any(|x| x == upsampled))
             .map(|(j, _)| j)
             .collect();
-        let (small, big) = (shape_of(prepared, &resize.input[0]), shape_of(prepared, upsampled));
+        let (small, big) = (prepared.shape(&resize.input[0]), prepared.shape(upsampled));
         let doubles = small.len() == 4 && big.len() == 4 && big[2] == 2 * small[2] && big[3] == 2 * small[3];
         let is_output = graph.output.iter().any(|o| &o.name == upsampled);
         let [j] = readers[..] else { continue };
         let conv = &graph.node[j];
-        let weight = conv.input.get(1).map(|w| shape_of(prepared, w)).unwrap_or_default();
+        let weight = conv.input.get(1).map(|w| prepared.shape(w)).unwrap_or_default();
         let ones =
             |name: &str, n: usize| conv.attr_ints(name).is_none_or(|v| v.len() == n && v.iter().all(|&d| d == 1));
         let fits = conv.op_type == "Conv"
@@ -180,10 +180,6 @@ fn fusable_upsample_convs(prepared: &PreparedGraph) -> (HashSet<usize>, HashSet<
 /// Each constant's number of values (the norm matcher wants a one-value epsilon).
 fn constants_len(constants: &HashMap<String, Value>) -> HashMap<String, usize> {
     constants.iter().map(|(k, v)| (k.clone(), v.data.len())).collect()
-}
-
-pub(super) fn shape_of(prepared: &PreparedGraph, name: &str) -> Vec<usize> {
-    prepared.shapes.get(name).map(|s| s.iter().map(|&d| d as usize).collect()).unwrap_or_default()
 }
 
 fn node_error(node: &NodeProto, reason: impl Into<String>) -> EngineError {
@@ -221,7 +217,7 @@ async fn execute(compiled: &CompiledGraph, inputs: &Tensors, checkpoint: Option<
     let graph = prepared.model.graph.as_ref().ok_or(EngineError::MissingOutput("graph".into()))?;
     let mut values: HashMap<&str, Value> = compiled.constants.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     for input in &graph.input {
-        let shape = shape_of(prepared, &input.name);
+        let shape = prepared.shape(&input.name);
         let expected: usize = shape.iter().product();
         let data = inputs.get(&input.name).ok_or_else(|| EngineError::MissingInput(input.name.clone()))?;
         if data.len() != expected {
@@ -256,7 +252,7 @@ async fn execute(compiled: &CompiledGraph, inputs: &Tensors, checkpoint: Option<
                     && !outputs.contains(&first.as_str())
                     && !node.input[1..].contains(first)
             });
-        let out_shape = shape_of(prepared, &node.output[0]);
+        let out_shape = prepared.shape(&node.output[0]);
         let mut taken = if in_place { take_unique(&mut values, &node.input[0], &out_shape) } else { None };
         let arg = |k: usize| -> Result<&Value, EngineError> {
             node.input

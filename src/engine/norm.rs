@@ -9,7 +9,6 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use super::cpu::shape_of;
 use super::threads::{map_parallel, threads};
 use crate::model::format::NodeProto;
 use crate::model::PreparedGraph;
@@ -213,8 +212,8 @@ pub fn fusable_instance_norms(prepared: &PreparedGraph, constant_lens: &HashMap<
             if [x.as_str(), mean, gamma, beta].into_iter().chain(skip_name).any(made_inside) || x == mean {
                 return None;
             }
-            let x_shape = shape_of(prepared, x);
-            if x_shape.len() != 4 || x_shape[0] != 1 || shape_of(prepared, &last.output[0]) != x_shape {
+            let x_shape = prepared.shape(x);
+            if x_shape.len() != 4 || x_shape[0] != 1 || prepared.shape(&last.output[0]) != x_shape {
                 return None;
             }
             Some(NormPlan {

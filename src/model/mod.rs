@@ -4,7 +4,7 @@ pub mod format;
 pub mod package;
 pub mod prepare;
 
-pub use package::{Manifest, ModelPackage, PackageError, StyleChoice, StyleParams};
+pub use package::{Manifest, Margin, ModelPackage, PackageError, StyleChoice, StyleParams};
 pub use prepare::{
     decode_model, is_norm_statistic, lint, specialise, specialise_within, GraphError, GraphVariant, PreparedGraph, INPUT_NAME, OUTPUT_NAME,
 };

@@ -12,6 +12,18 @@ use super::prepare::{decode_model, lint, GraphError};
 
 pub const SCHEMA: &str = "atelier-models/1";
 
+/// How much reflection surrounds a picture before a network pass (cropped after).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Margin {
+    /// About 1/16 of the long side, 8 to 40 px: for packages trained without a margin, whose
+    /// networks paint their edges for the zero padding just outside.
+    #[default]
+    Proportional,
+    /// The margin (px) the package's network was trained with (`network.reflect_margin`): its
+    /// zero-padded edges, where a network learns to put motifs, then fall outside the picture.
+    Trained(u32),
+}
+
 /// The working resolution of packages that do not state one (trained before brush sizes: 128 px
 /// crops of photos about 256 px on the long side, paintings at 256 px).
 pub const DEFAULT_WORKING_SIDE: u32 = 256;
@@ -96,7 +108,7 @@ pub struct NetworkEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub working_side: Option<u32>,
     /// Reflection (px, at the network's input scale) the network was trained to see around a
-    /// picture: the pipeline pads every pass by as much (`pipeline::Margin`). Packages trained
+    /// picture: the pipeline pads every pass by as much (`Margin`). Packages trained
     /// without one have none and get the older proportional padding.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reflect_margin: Option<u32>,
@@ -290,8 +302,8 @@ impl ModelPackage {
     }
 
     /// The reflection around every pass that this package's network expects.
-    pub fn margin(&self) -> crate::pipeline::Margin {
-        self.manifest.network.reflect_margin.map_or(crate::pipeline::Margin::Proportional, crate::pipeline::Margin::Trained)
+    pub fn margin(&self) -> Margin {
+        self.manifest.network.reflect_margin.map_or(Margin::Proportional, Margin::Trained)
     }
 
     pub fn style_params(&self, choice: &StyleChoice) -> Result<StyleParams, PackageError> {

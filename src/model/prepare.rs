@@ -331,6 +331,13 @@ pub struct PreparedGraph {
     pub largest_tensor: usize,
 }
 
+impl PreparedGraph {
+    /// The shape of tensor `name` as sizes (empty where the graph has no such tensor).
+    pub fn shape(&self, name: &str) -> Vec<usize> {
+        self.shapes.get(name).map(|s| s.iter().map(|&d| d as usize).collect()).unwrap_or_default()
+    }
+}
+
 fn concrete_dims(info: &ValueInfoProto) -> Option<Vec<i64>> {
     let shape = info.r#type.as_ref()?.tensor_type.as_ref()?.shape.as_ref()?;
     shape

@@ -297,7 +297,7 @@ test('a 360 px phone screen has no sideways scroll', { timeout: 180_000 }, async
   await page.close();
 });
 
-test('nothing moves while the page loads: the top is drawn before the wasm, the engine's line has its room', { timeout: 120_000 }, async () => {
+test('nothing moves while the page loads: the top is drawn before the wasm, the engine line has its room', { timeout: 120_000 }, async () => {
   const page = await browser.newPage({ viewport: { width: 390, height: 800 } });
   watchPage(page);
   // Every layout shift the browser records, from the first paint on.
