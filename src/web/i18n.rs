@@ -285,22 +285,26 @@ static ZH: Words = Words {
 pub fn cpu_reason(lang: Lang, reason: &crate::studio::CpuReason) -> String {
     use crate::studio::CpuReason::*;
     match (lang, reason) {
-        (Lang::En, Chosen) => "Painting on the CPU, as chosen.".into(),
-        (Lang::En, NoWebGpu) => "This browser has no WebGPU, so Atelier paints on the CPU: slower, just as private.".into(),
-        (Lang::En, NoAdapter) => {
-            "WebGPU is off here or has no GPU to use, so Atelier paints on the CPU: slower, just as private.".into()
+        (Lang::En, Chosen) => "Painting on the processor (CPU), as chosen.".into(),
+        (Lang::En, NoWebGpu) => {
+            "This browser cannot lend Atelier the graphics chip (no WebGPU), so it paints on the processor (CPU): slower, just as private.".into()
         }
-        (Lang::En, ProbeFailed(e)) => format!("WebGPU could not start ({e}), so Atelier paints on the CPU: slower, just as private."),
+        (Lang::En, NoAdapter) => {
+            "The graphics chip is off for web pages here (WebGPU finds no GPU), so Atelier paints on the processor (CPU): slower, just as private.".into()
+        }
+        (Lang::En, ProbeFailed(e)) => {
+            format!("The graphics chip could not be started (WebGPU: {e}), so Atelier paints on the processor (CPU): slower, just as private.")
+        }
         (Lang::En, ProbeTimedOut { seconds }) => {
-            format!("WebGPU did not answer within {seconds} s, so Atelier paints on the CPU: slower, just as private.")
+            format!("WebGPU did not answer within {seconds} s, so Atelier paints on the processor (CPU) instead: slower, just as private.")
         }
         (Lang::En, SoftwareGpu(name)) => {
-            format!("WebGPU here has no real GPU ({name}); Atelier's CPU engine is faster, so it paints on the CPU.")
+            format!("This device offers web pages only an emulated graphics chip ({name}), slower than the processor, so Atelier paints on the processor (CPU).")
         }
-        (Lang::En, GpuFailed(e)) => format!("The GPU stopped working ({e}), so Atelier paints on the CPU from now on."),
-        (Lang::Zh, Chosen) => "按所选，用 CPU 作画。".into(),
-        (Lang::Zh, NoWebGpu) => "此浏览器不支持 WebGPU，Atelier 改用 CPU 作画：较慢，但同样私密。".into(),
-        (Lang::Zh, NoAdapter) => "此处的 WebGPU 已关闭或没有可用的 GPU，Atelier 改用 CPU 作画：较慢，但同样私密。".into(),
+        (Lang::En, GpuFailed(e)) => format!("The GPU stopped working ({e}), so Atelier paints on the processor (CPU) from now on."),
+        (Lang::Zh, Chosen) => "按所选，用处理器（CPU）作画。".into(),
+        (Lang::Zh, NoWebGpu) => "此浏览器无法让 Atelier 使用显卡（不支持 WebGPU），因此改用处理器作画（用 CPU 作画）：较慢，但同样私密。".into(),
+        (Lang::Zh, NoAdapter) => "此处网页无法使用显卡（WebGPU 找不到 GPU），因此 Atelier 改用处理器作画（用 CPU 作画）：较慢，但同样私密。".into(),
         (Lang::Zh, ProbeFailed(e)) => format!("WebGPU 无法启动（{e}），Atelier 改用 CPU 作画：较慢，但同样私密。"),
         (Lang::Zh, ProbeTimedOut { seconds }) => format!("WebGPU 在 {seconds} 秒内没有响应，Atelier 改用 CPU 作画：较慢，但同样私密。"),
         (Lang::Zh, SoftwareGpu(name)) => format!("此处的 WebGPU 没有真正的 GPU（{name}），Atelier 的 CPU 引擎更快，因此用 CPU 作画。"),
