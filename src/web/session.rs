@@ -118,11 +118,6 @@ impl Session {
         self.photo.is_none() && self.pending_photo.is_none() && !self.reading_photo && !self.jobs.running()
     }
 
-    /// The settings of the painting on show, if there is one.
-    pub fn shown(&self) -> Option<&PaintSettings> {
-        self.shown.as_ref()
-    }
-
     /// A photo for the worker, under a new id.
     pub fn new_photo(&mut self, name: String, sample: Option<&'static Sample>, source: PhotoSource) -> Photo {
         self.next_photo_id += 1;
