@@ -16,9 +16,11 @@ use crate::model::format::ModelProto;
 use crate::model::{is_norm_statistic, specialise, GraphError, GraphVariant, Margin, StyleParams, INPUT_NAME, OUTPUT_NAME};
 
 mod brush;
+mod request;
 mod sliders;
 
 pub use brush::{Brush, BrushError, MIN_WORKING_SIDE};
+pub use request::PaintRequest;
 pub use sliders::{adjust, Adjustments};
 
 #[derive(Debug, Clone, PartialEq)]

@@ -4,8 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::EngineKind;
 use crate::model::package::StyleEntry;
-use crate::model::StyleChoice;
-use crate::pipeline::Brush;
+use crate::pipeline::PaintRequest;
 pub use crate::studio::{CpuReason, EngineChoice, EngineStatus, StudioError};
 
 /// The longest side a photo is kept at (the page's largest size, "Original (up to 4096 px)").
@@ -43,7 +42,7 @@ pub enum WorkerRequest {
     /// from the worker's cache where this photo was painted so before. `page_has`: the photo and
     /// size of the painting on the page; a painting of the same photo at that size comes back
     /// without the photo's pixels (`Done::photo_is_the_pages`), which the page holds already.
-    Stylize { job: u64, photo: u64, style: StyleChoice, max_side: u32, brush: Brush, page_has: Option<PageHas> },
+    Stylize { job: u64, photo: u64, request: PaintRequest, page_has: Option<PageHas> },
     /// Stop `job` and every older one. Handled as it arrives, not queued: a running pass stops at
     /// its next checkpoint (well within a second), and the package and photos stay loaded.
     Cancel { job: u64 },

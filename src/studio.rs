@@ -16,7 +16,7 @@ use crate::engine::{Checkpoint, CpuEngine, Engine, EngineError, EngineKind, Tens
 use crate::imaging::{self, ImageError};
 use crate::model::format::ModelProto;
 use crate::model::{GraphError, GraphVariant, ModelPackage, PackageError, StyleChoice, INPUT_NAME, OUTPUT_NAME};
-use crate::pipeline::{self, Brush, RenderOptions};
+use crate::pipeline::{self, Brush, PaintRequest, RenderOptions};
 
 /// Which engine a caller asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -358,9 +358,7 @@ pub async fn probe_native_gpu() -> GpuProbe {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaintingKey {
     pub photo: u64,
-    pub style: StyleChoice,
-    pub max_side: u32,
-    pub brush: Brush,
+    pub request: PaintRequest,
 }
 
 /// A finished painting with the photo as it went in (scaled), for the sliders.

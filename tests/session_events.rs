@@ -13,10 +13,10 @@
 use std::collections::VecDeque;
 
 use atelier::imaging::ImageError;
-use atelier::pipeline::Brush;
+use atelier::pipeline::{Brush, PaintRequest};
 use atelier::protocol::{PhotoShelf, StudioError, WorkerRequest as R};
 use atelier::web::i18n::Problem;
-use atelier::web::session::{PaintSettings, PhotoSource, Session, SIZES};
+use atelier::web::session::{PhotoSource, Session, SIZES};
 
 const STYLES: [&str; 4] = ["starry-night", "the-scream", "great-wave", "udnie"];
 
@@ -82,7 +82,7 @@ impl ModelWorker {
 struct OnShow {
     photo: u64,
     name: String,
-    settings: PaintSettings,
+    settings: PaintRequest,
 }
 
 struct Page {

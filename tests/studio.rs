@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use atelier::engine::{CpuEngine, Engine, EngineError, EngineKind, LosesDevice, Tensors};
 use atelier::imaging::ImageError;
 use atelier::model::{GraphVariant, ModelPackage, StyleChoice};
-use atelier::pipeline::Brush;
+use atelier::pipeline::{Brush, PaintRequest};
 use atelier::studio::{self, CpuReason, EngineChoice, EngineStatus, GpuProbe, Studio, StudioError, StudioEvent};
 use common::*;
 
@@ -247,7 +247,7 @@ fn a_checkpoint_is_awaited_inside_a_pass_and_can_stop_it() {
 #[test]
 fn the_painting_cache_keeps_the_most_recent_within_its_budget() {
     use studio::{CachedPainting, PaintingCache, PaintingKey};
-    let key = |photo: u64, style: &str, max_side: u32| PaintingKey { photo, style: StyleChoice::single(style), max_side, brush: Brush::default() };
+    let key = |photo: u64, style: &str, max_side: u32| PaintingKey { photo, request: PaintRequest::new(StyleChoice::single(style), max_side) };
     // 10 x 10 RGBA photo + painting: 800 bytes an entry.
     let entry = |level: u8| CachedPainting {
         photo: image::RgbaImage::from_pixel(10, 10, image::Rgba([level; 4])),
@@ -260,7 +260,7 @@ fn the_painting_cache_keeps_the_most_recent_within_its_budget() {
     assert_eq!(cache.get(&key(1, "a", 1024)).unwrap().painting.get_pixel(0, 0).0[0], 1);
     assert!(cache.get(&key(1, "a", 2048)).is_none(), "another size is another painting");
     let mut brush = key(1, "a", 1024);
-    brush.brush = Brush::new(2.0).unwrap();
+    brush.request.brush = Brush::new(2.0).unwrap();
     assert!(cache.get(&brush).is_none(), "another brush is another painting");
     cache.put(key(1, "c", 1024), entry(3)); // over budget: "b", the least recently used, goes
     assert_eq!((cache.len(), cache.bytes()), (2, 1600));

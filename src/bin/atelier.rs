@@ -25,7 +25,7 @@ mod cli {
     use atelier::imaging;
     use atelier::model::prepare::MAX_TENSOR_ELEMENTS;
     use atelier::model::{ModelPackage, StyleChoice};
-    use atelier::pipeline::{self, Adjustments, Brush, RenderOptions};
+    use atelier::pipeline::{self, Adjustments, Brush, PaintRequest, RenderOptions};
     use atelier::studio::{self, CpuReason, EngineStatus, GpuProbe, Studio, StudioError, StudioEvent};
     use clap::{Parser, Subcommand, ValueEnum};
     use indicatif::{ProgressBar, ProgressStyle};
@@ -144,9 +144,9 @@ mod cli {
             }
             Command::Check => check_command(&package, &cli.models),
             Command::Stylize { input, output, style, mix, strength, preserve_colour, max_side, brush, engine } => {
-                let choice = StyleChoice { style, mix };
-                let settings = Settings { adjustments: Adjustments { strength, preserve_colour }, max_side, brush };
-                stylize_command(package, &input, &output, &choice, settings, engine)
+                let request = PaintRequest { style: StyleChoice { style, mix }, max_side, brush };
+                let adjustments = Adjustments { strength, preserve_colour };
+                stylize_command(package, &input, &output, &request, adjustments, engine)
             }
         }
     }
@@ -303,23 +303,15 @@ mod cli {
         written
     }
 
-    /// What every photo of one `stylize` run is painted with.
-    #[derive(Clone, Copy)]
-    struct Settings {
-        adjustments: Adjustments,
-        max_side: u32,
-        brush: Brush,
-    }
-
     fn stylize_command(
         package: ModelPackage,
         input: &Path,
         output: &Path,
-        choice: &StyleChoice,
-        settings: Settings,
+        request: &PaintRequest,
+        adjustments: Adjustments,
         engine_choice: EngineChoice,
     ) -> i32 {
-        if let Err(e) = package.style_params(choice) {
+        if let Err(e) = package.style_params(&request.style) {
             eprintln!("error: {e} (see `atelier styles`)");
             return EXIT_INPUT;
         }
@@ -336,7 +328,7 @@ mod cli {
                 eprintln!("error: cannot create {}: {e}", shown(output));
                 return EXIT_INPUT;
             }
-            folder_outputs(photos, output, &choice.style)
+            folder_outputs(photos, output, &request.style.style)
         } else if input.is_file() {
             if let Err(e) = check_output(input, output) {
                 eprintln!("error: {e}");
@@ -373,7 +365,7 @@ mod cli {
         let failed = AtomicUsize::new(0);
         let paint = |studio: &mut Studio, (src, dst): &(PathBuf, PathBuf)| {
             bar.set_message(shown(src).to_string());
-            match stylize_one(studio, &bar, choice, settings, src, dst) {
+            match stylize_one(studio, &bar, request, adjustments, src, dst) {
                 Ok(()) => bar.suspend(|| eprintln!("{} -> {}", shown(src), shown(dst))),
                 Err(e) => {
                     bar.suspend(|| eprintln!("error: {}: {e}", shown(src)));
@@ -424,8 +416,8 @@ mod cli {
     fn stylize_one(
         studio: &mut Studio,
         bar: &ProgressBar,
-        choice: &StyleChoice,
-        settings: Settings,
+        request: &PaintRequest,
+        adjustments: Adjustments,
         src: &Path,
         dst: &Path,
     ) -> Result<(), String> {
@@ -436,15 +428,15 @@ mod cli {
             return Err(imaging::ImageError::FileTooLarge { bytes: size }.to_string());
         }
         let bytes = std::fs::read(src).map_err(|e| e.to_string())?;
-        let photo = studio::prepare_photo(&bytes, settings.max_side).map_err(|e| e.to_string())?;
+        let photo = studio::prepare_photo(&bytes, request.max_side).map_err(|e| e.to_string())?;
         let mut events = |event| {
             if let StudioEvent::FellBack(CpuReason::GpuFailed(reason)) = event {
                 bar.suspend(|| eprintln!("the GPU failed ({reason}); continuing on the CPU"));
             }
             true
         };
-        let painting = pollster::block_on(studio.paint(&photo, choice, settings.brush, &mut events)).map_err(|e| e.to_string())?;
-        let result = pipeline::adjust(&photo, &painting.image, settings.adjustments);
+        let painting = pollster::block_on(studio.paint(&photo, &request.style, request.brush, &mut events)).map_err(|e| e.to_string())?;
+        let result = pipeline::adjust(&photo, &painting.image, adjustments);
         let mut encoded = Vec::new();
         let mut cursor = std::io::Cursor::new(&mut encoded);
         match format {

@@ -22,12 +22,12 @@ use super::service_worker::{apply_update, register_service_worker};
 use super::i18n::{cpu_reason, problem, words, Lang, Problem};
 use super::samples::{Sample, SAMPLES};
 use super::jobs::{Liveness, LivenessCheck};
-use super::session::{full_screen_side, PaintSettings, PhotoSource, Session, SIZES};
+use super::session::{full_screen_side, PhotoSource, Session, SIZES};
 use super::shortcuts::{neighbour, Shortcut};
 use super::worker::InferenceWorker;
 use crate::engine::EngineKind;
 use crate::model::package::StyleEntry;
-use crate::pipeline::{adjust, Adjustments, Brush};
+use crate::pipeline::{adjust, Adjustments, Brush, PaintRequest};
 use crate::protocol::{CpuReason, EngineChoice, EngineStatus, Fault, HistoryCopies, Stage, Switches, WorkerRequest, WorkerResponse, PageHas};
 
 /// Where the model package is served from, relative to the page.
@@ -109,7 +109,7 @@ struct Painted {
     timing: Option<(EngineKind, f64)>,
     /// Shown again from the worker's paintings, not painted again.
     cached: bool,
-    settings: PaintSettings,
+    settings: PaintRequest,
     /// The worker's id of `photo` (None for a history entry): a painting of the same photo at the
     /// same size comes without the photo's pixels, which are these.
     photo_id: Option<u64>,

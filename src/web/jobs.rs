@@ -206,7 +206,7 @@ impl Liveness {
 mod tests {
     use super::*;
     use crate::model::StyleChoice;
-    use crate::pipeline::Brush;
+    use crate::pipeline::PaintRequest;
 
     #[test]
     fn a_silent_worker_is_asked_then_replaced_but_only_while_it_paints() {
@@ -250,7 +250,7 @@ mod tests {
     }
 
     fn stylize(job: u64) -> WorkerRequest {
-        WorkerRequest::Stylize { job, photo: 1, style: StyleChoice::single("starry-night"), max_side: 1024, brush: Brush::default(), page_has: None }
+        WorkerRequest::Stylize { job, photo: 1, request: PaintRequest::new(StyleChoice::single("starry-night"), 1024), page_has: None }
     }
 
     #[test]

@@ -22,7 +22,7 @@ use super::gpu_probe::probe_webgpu;
 use super::package_fetch::load_package;
 use crate::engine::EngineKind;
 use crate::model::StyleChoice;
-use crate::pipeline::Brush;
+use crate::pipeline::{adjust, Adjustments, Brush, PaintRequest};
 use crate::studio::{self, CpuReason, EngineChoice, EngineStatus, GpuProbe, Studio, StudioError};
 
 /// A loaded package and its engine. Calls are serialised: a second call while one runs is an error.
@@ -43,6 +43,21 @@ fn js_error(e: StudioError) -> JsError {
 /// Take the studio out for an async call (no RefCell borrow across an await).
 fn take(inner: &Rc<RefCell<Option<Studio>>>) -> Result<Studio, JsError> {
     inner.borrow_mut().take().ok_or_else(|| JsError::new("Atelier is busy with another call"))
+}
+
+/// The sliders' values from a caller: each in 0..1 where given (a number outside, or NaN, is an
+/// error, not a clamp: a caller's mistake should not paint quietly).
+fn adjustments(strength: Option<f32>, preserve_colour: Option<f32>) -> Result<Adjustments, JsError> {
+    let unit = |name: &str, v: Option<f32>, default: f32| match v {
+        None => Ok(default),
+        Some(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        Some(v) => Err(JsError::new(&format!("{name} must be a number from 0 to 1, not {v}"))),
+    };
+    let defaults = Adjustments::default();
+    Ok(Adjustments {
+        strength: unit("strength", strength, defaults.strength)?,
+        preserve_colour: unit("preserveColour", preserve_colour, defaults.preserve_colour)?,
+    })
 }
 
 #[wasm_bindgen]
@@ -120,8 +135,11 @@ impl Atelier {
     /// Decode `image` (PNG, JPEG, WebP, GIF, BMP), fit it within `max_side` (0: keep its size), stylize it with
     /// `style` (optionally mixed with `mix_style` at `mix` in 0..1) with strokes of relative size
     /// `brush` (0.25 to 4, default 1: the size the styles were trained for; relative to the
-    /// picture, so any `max_side` gives the same strokes) and resolve to
+    /// picture, so any `max_side` gives the same strokes), blend it with the photo by `strength`
+    /// (0..1, default 1: the whole painting) and bring back the photo's colours by
+    /// `preserve_colour` (0..1, default 0), as the studio's sliders do, and resolve to
     /// `{ width, height, rgba: Uint8ClampedArray }`, ready for `new ImageData(rgba, width, height)`.
+    #[allow(clippy::too_many_arguments)]
     pub async fn stylize(
         &self,
         image: Uint8Array,
@@ -130,18 +148,25 @@ impl Atelier {
         mix_style: Option<String>,
         mix: Option<f32>,
         brush: Option<f32>,
+        strength: Option<f32>,
+        preserve_colour: Option<f32>,
     ) -> Result<JsValue, JsError> {
-        let brush = brush.map(Brush::new).transpose()?.unwrap_or_default();
-        let photo = studio::prepare_photo(&image.to_vec(), max_side).map_err(js_error)?;
-        let choice = StyleChoice { style, mix: mix_style.map(|other| (other, mix.unwrap_or(0.5))) };
+        let request = PaintRequest {
+            style: StyleChoice { style, mix: mix_style.map(|other| (other, mix.unwrap_or(0.5))) },
+            max_side,
+            brush: brush.map(Brush::new).transpose()?.unwrap_or_default(),
+        };
+        let adjustments = adjustments(strength, preserve_colour)?;
+        let photo = studio::prepare_photo(&image.to_vec(), request.max_side).map_err(js_error)?;
         let mut studio = take(&self.inner)?;
-        let painting = studio.paint(&photo, &choice, brush, &mut |_| true).await;
+        let painting = studio.paint(&photo, &request.style, request.brush, &mut |_| true).await;
         *self.inner.borrow_mut() = Some(studio);
         let painting = painting.map_err(js_error)?;
+        let shown = if adjustments == Adjustments::default() { painting.image } else { adjust(&photo, &painting.image, adjustments) };
         let out = Object::new();
         set(&out, "width", &photo.width().into());
         set(&out, "height", &photo.height().into());
-        set(&out, "rgba", &Uint8ClampedArray::from(painting.image.as_raw().as_slice()).into());
+        set(&out, "rgba", &Uint8ClampedArray::from(shown.as_raw().as_slice()).into());
         Ok(out.into())
     }
 

@@ -9,7 +9,7 @@ use super::i18n::Problem;
 use super::jobs::{AfterCrash, Jobs};
 use super::samples::Sample;
 use crate::model::StyleChoice;
-use crate::pipeline::Brush;
+use crate::pipeline::{Brush, PaintRequest};
 use crate::protocol::{PageHas, WorkerRequest};
 
 /// The output sizes the page offers (long side, px); the first is the default.
@@ -56,14 +56,6 @@ impl Photo {
     }
 }
 
-/// What went into a painting, so a cancelled change can put the controls back to the picture shown.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PaintSettings {
-    pub style: StyleChoice,
-    pub max_side: u32,
-    pub brush: Brush,
-}
-
 pub struct Session {
     /// The photo of the painting on show.
     pub photo: Option<Photo>,
@@ -83,7 +75,7 @@ pub struct Session {
     reading_photo: bool,
     /// The settings of the painting on show: the controls go back to them when a change is
     /// cancelled or fails, so they always describe the picture the visitor sees.
-    shown: Option<PaintSettings>,
+    shown: Option<PaintRequest>,
 }
 
 /// What the page does after the worker crashed (it has started a new worker already).
@@ -164,8 +156,8 @@ impl Session {
         send.extend(self.jobs.cancel());
         let new_photo = self.pending_photo.as_ref().is_some_and(|p| p.id == photo_id);
         let style = StyleChoice { style, mix: self.mix_style.clone().map(|id| (id, self.mix_amount)) };
-        let (max_side, brush) = (self.max_side, self.brush);
-        let make = |job| WorkerRequest::Stylize { job, photo: photo_id, style, max_side, brush, page_has };
+        let request = PaintRequest { style, max_side: self.max_side, brush: self.brush };
+        let make = |job| WorkerRequest::Stylize { job, photo: photo_id, request, page_has };
         send.push(self.jobs.start(make, new_photo, now_ms));
         Ok(send)
     }
@@ -219,7 +211,7 @@ impl Session {
 
     /// The painting of `job` arrived: None where it is stale; else the photo on its way is now
     /// the one on show, and this returns the settings it was painted with and its photo's id.
-    pub fn painted(&mut self, job: u64) -> Option<(PaintSettings, Option<u64>)> {
+    pub fn painted(&mut self, job: u64) -> Option<(PaintRequest, Option<u64>)> {
         if !self.jobs.is_current(job) {
             return None;
         }
@@ -228,7 +220,7 @@ impl Session {
             self.photo = Some(p);
         }
         let painted = match request {
-            Some(WorkerRequest::Stylize { style, max_side, brush, photo, .. }) => (PaintSettings { style, max_side, brush }, Some(photo)),
+            Some(WorkerRequest::Stylize { request, photo, .. }) => (request, Some(photo)),
             _ => (self.settings(), None),
         };
         self.shown = Some(painted.0.clone());
@@ -284,7 +276,7 @@ impl Session {
         source: PhotoSource,
         style: &StyleChoice,
         brush: Brush,
-    ) -> (Vec<WorkerRequest>, PaintSettings) {
+    ) -> (Vec<WorkerRequest>, PaintRequest) {
         let mut send: Vec<WorkerRequest> = self.cancel().into_iter().collect();
         let photo = self.new_photo(name, sample, source);
         // The photo on show before is not painted again: the worker may forget it.
@@ -296,16 +288,16 @@ impl Session {
         (send, self.settings())
     }
 
-    pub fn settings(&self) -> PaintSettings {
+    pub fn settings(&self) -> PaintRequest {
         let style = StyleChoice {
             style: self.style.clone().unwrap_or_default(),
             mix: self.mix_style.clone().map(|id| (id, self.mix_amount)),
         };
-        PaintSettings { style, max_side: self.max_side, brush: self.brush }
+        PaintRequest { style, max_side: self.max_side, brush: self.brush }
     }
 
     /// The controls as they were for a painting (after a cancel, or a painting reopened).
-    pub fn show_settings(&mut self, settings: &PaintSettings) {
+    pub fn show_settings(&mut self, settings: &PaintRequest) {
         self.show_style(&settings.style);
         self.max_side = settings.max_side;
         self.brush = settings.brush;
@@ -333,7 +325,7 @@ mod tests {
         requests
             .iter()
             .filter_map(|r| match r {
-                R::Stylize { job, photo, style, .. } => Some((*job, *photo, style.style.clone())),
+                R::Stylize { job, photo, request, .. } => Some((*job, *photo, request.style.style.clone())),
                 _ => None,
             })
             .collect()

@@ -147,10 +147,10 @@ async fn drain(state: Rc<RefCell<WorkerState>>, flags: Rc<JobFlags>, scope: Work
                     .ok_or_else(|| StudioError::Photo(ImageError::Corrupt(format!("{width}x{height} pixels do not fit the buffer"))));
                 keep_photo(&state, photo, also_keep, pixels)
             }
-            WorkerRequest::Stylize { job, photo, style, max_side, brush, page_has } => {
+            WorkerRequest::Stylize { job, photo, request, page_has } => {
                 CRASH_REPORT.with(|report| *report.borrow_mut() = Some((scope.clone(), id, job)));
                 flags.running.set(job);
-                let key = PaintingKey { photo, style, max_side, brush };
+                let key = PaintingKey { photo, request };
                 let (response, fresh) = if flags.go_on() {
                     match stylize(&state, &flags, job, key, page_has, &respond).await {
                         Ok(painted) => painted,
@@ -373,7 +373,7 @@ async fn stylize(
         _ => {}
     }
     // Owned: it goes into the cache with its painting.
-    let photo = studio::fit_photo(Cow::Borrowed(&*original), key.max_side);
+    let photo = studio::fit_photo(Cow::Borrowed(&*original), key.request.max_side);
     respond(WorkerResponse::Progress { job, stage: Stage::Painting { done: 0, total: 0 } });
     // Take the studio out while it paints, so no RefCell borrow is held across an await.
     let taken = state.borrow_mut().studio.take();
@@ -385,7 +385,7 @@ async fn stylize(
         }
         flags.go_on()
     };
-    let painting = studio.paint(&photo, &key.style, key.brush, &mut events).await;
+    let painting = studio.paint(&photo, &key.request.style, key.request.brush, &mut events).await;
     state.borrow_mut().studio = Some(studio);
     let painting = painting?;
     let made = CachedPainting { photo, painting: painting.image, engine: painting.engine };

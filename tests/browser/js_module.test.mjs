@@ -84,6 +84,8 @@ test('bad backends, packages and pictures are rejected with a reason', { timeout
         brushNaN: await reason(engine.stylize(new Uint8Array(photo), style, 64, undefined, undefined, NaN)),
         brushOk: (await engine.stylize(new Uint8Array(photo), style, 64, undefined, undefined, 2)).width,
         keepSize: await engine.stylize(new Uint8Array(photo), style, 0).then((o) => `${o.width}x${o.height}`),
+        strength: await reason(engine.stylize(new Uint8Array(photo), style, 64, undefined, undefined, undefined, 1.5)),
+        colourNaN: await reason(engine.stylize(new Uint8Array(photo), style, 64, undefined, undefined, undefined, undefined, NaN)),
         stillUsable: (await engine.runPass(style, new Float32Array(3 * 16 * 16).fill(0.5), 16, 16)).length,
       };
     }, { style: STYLE, photo: Array.from(readFileSync(PHOTO)) });
@@ -97,7 +99,45 @@ test('bad backends, packages and pictures are rejected with a reason', { timeout
     assert.match(errors.brushNaN, /brush size must be a number from 0.25 to 4/);
     assert.equal(errors.brushOk, 64, 'a brush in range paints');
     assert.equal(errors.keepSize, '64x48', 'max side 0 keeps the photo size, as in the CLI');
+    assert.match(errors.strength, /strength must be a number from 0 to 1, not 1.5/);
+    assert.match(errors.colourNaN, /preserveColour must be a number from 0 to 1, not NaN/);
     assert.equal(errors.stillUsable, 3 * 16 * 16, 'a failed call leaves the engine usable');
+  } finally {
+    await browser.close();
+  }
+});
+
+test('strength and colour preservation act as the studio sliders do', { timeout: 120_000 }, async () => {
+  const browser = await launchChromium({ webgpu: false });
+  try {
+    const page = await modulePage(browser);
+    const got = await page.evaluate(async ({ style, photo }) => {
+      const engine = await window.atelier.Atelier.load('/models/', 'cpu');
+      const bytes = new Uint8Array(photo);
+      const run = async (...extra) => Array.from((await engine.stylize(bytes, style, 0, undefined, undefined, undefined, ...extra)).rgba);
+      // The photo itself, decoded by the browser, to compare strength 0 with.
+      const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const ctx = canvas.getContext('2d');
+      ctx.drawImage(bitmap, 0, 0);
+      return {
+        painted: await run(), full: await run(1, 0), none: await run(0), half: await run(0.5), colours: await run(1, 1),
+        photo: Array.from(ctx.getImageData(0, 0, bitmap.width, bitmap.height).data),
+      };
+    }, { style: STYLE, photo: Array.from(readFileSync(PHOTO)) });
+    assert.deepEqual(got.full, got.painted, 'strength 1, colour 0: the painting itself');
+    assert.deepEqual(got.none, got.photo, 'strength 0: the photo');
+    let between = 0, n = 0, colourMoved = 0;
+    for (let i = 0; i < got.photo.length; i += 4) {
+      for (let c = 0; c < 3; c++) {
+        const [p, q, h] = [got.photo[i + c], got.painted[i + c], got.half[i + c]];
+        if (Math.abs(h - (p + q) / 2) <= 1) between++;
+        n++;
+        colourMoved += Math.abs(got.colours[i + c] - q);
+      }
+    }
+    assert.equal(between, n, 'strength 0.5: halfway between photo and painting, every channel');
+    assert.ok(colourMoved / n > 1, `colour preservation changes the colours (mean ${colourMoved / n})`);
   } finally {
     await browser.close();
   }
