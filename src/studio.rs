@@ -18,8 +18,9 @@ use crate::model::format::ModelProto;
 use crate::model::{GraphError, GraphVariant, ModelPackage, PackageError, StyleChoice, INPUT_NAME, OUTPUT_NAME};
 use crate::pipeline::{self, Brush, PaintRequest, RenderOptions};
 
-/// Which engine a caller asks for.
+/// Which engine a caller asks for (the CLI's `--engine`, the JS module's `load`, the worker's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(clap::ValueEnum))]
 pub enum EngineChoice {
     /// A hardware GPU where there is one, else the CPU engine; a GPU that fails hands the job, and
     /// every later one, to the CPU engine.
@@ -137,7 +138,7 @@ pub enum StudioError {
     Package(String),
     #[error("there is no style '{0}' in this package")]
     UnknownStyle(String),
-    #[error("unknown backend '{0}': use 'auto', 'gpu' (or 'webgpu') or 'cpu'")]
+    #[error("unknown engine '{0}': use 'auto', 'gpu' (or 'webgpu') or 'cpu'")]
     UnknownEngine(String),
     /// `EngineChoice::Gpu` where no GPU is usable.
     #[error("no usable GPU: {0:?}")]
@@ -239,7 +240,40 @@ pub struct Studio {
 }
 
 impl Studio {
-    /// Pick the engine for `package` from `choice` and what the shell's GPU probe found.
+    /// Pick the engine for `package` from `choice`, asking the shell's GPU `probe` (WebGPU in a
+    /// browser, wgpu's adapters natively) only where a GPU might be used: never for
+    /// `EngineChoice::Cpu` (in a browser without WebGPU the request alone logs warnings).
+    pub async fn open_probing<F>(package: ModelPackage, choice: EngineChoice, probe: impl FnOnce() -> F) -> Result<Studio, StudioError>
+    where
+        F: std::future::Future<Output = GpuProbe>,
+    {
+        Studio::open_probing_with(package, choice, probe, |generator| Box::new(WonnxEngine::new(generator))).await
+    }
+
+    /// `open_probing` with the GPU engine made by `make_gpu` (see `open_with`).
+    pub async fn open_probing_with<F>(
+        package: ModelPackage,
+        choice: EngineChoice,
+        probe: impl FnOnce() -> F,
+        make_gpu: impl FnOnce(ModelProto) -> Box<dyn Engine>,
+    ) -> Result<Studio, StudioError>
+    where
+        F: std::future::Future<Output = GpuProbe>,
+    {
+        let found = match choice {
+            EngineChoice::Cpu => GpuProbe::Missing(CpuReason::Chosen),
+            EngineChoice::Auto | EngineChoice::Gpu => probe().await,
+        };
+        Studio::open_with(package, choice, found, make_gpu)
+    }
+
+    /// The CPU engine for `package`, no GPU asked for.
+    pub fn open_cpu(package: ModelPackage) -> Result<Studio, StudioError> {
+        Studio::open(package, EngineChoice::Cpu, GpuProbe::Missing(CpuReason::Chosen))
+    }
+
+    /// Pick the engine for `package` from `choice` and what a GPU probe already found (tests
+    /// give it directly; shells use `open_probing`).
     pub fn open(package: ModelPackage, choice: EngineChoice, probe: GpuProbe) -> Result<Studio, StudioError> {
         Studio::open_with(package, choice, probe, |generator| Box::new(WonnxEngine::new(generator)))
     }

@@ -277,3 +277,39 @@ fn the_painting_cache_keeps_the_most_recent_within_its_budget() {
     assert!(cache.get(&key(3, "a", 1024)).is_none(), "larger than the whole budget: not kept");
     assert_eq!(cache.len(), 1, "and nothing else was dropped for it");
 }
+
+/// The studio asks the shell's GPU probe only where a GPU might be used, and what it finds picks
+/// the engine as `open` does.
+#[test]
+fn the_gpu_probe_is_asked_only_where_a_gpu_might_be_used() {
+    let asked = Rc::new(Cell::new(0));
+    let probe = |found: GpuProbe| {
+        let asked = asked.clone();
+        move || {
+            asked.set(asked.get() + 1);
+            std::future::ready(found)
+        }
+    };
+    let runs = Rc::new(Cell::new(0));
+    let cpu = pollster::block_on(Studio::open_probing_with(
+        package(), EngineChoice::Cpu, probe(GpuProbe::Hardware("never asked".into())), pretend_gpu(&runs, None),
+    ))
+    .unwrap();
+    assert_eq!((asked.get(), cpu.status()), (0, &EngineStatus::Cpu { reason: CpuReason::Chosen }), "the CPU chosen: no probe");
+    let auto = pollster::block_on(Studio::open_probing_with(
+        package(), EngineChoice::Auto, probe(GpuProbe::Hardware("Test GPU".into())), pretend_gpu(&runs, None),
+    ))
+    .unwrap();
+    assert_eq!((asked.get(), auto.status()), (1, &EngineStatus::Gpu { adapter: "Test GPU".into() }));
+    let software = pollster::block_on(Studio::open_probing_with(
+        package(), EngineChoice::Auto, probe(GpuProbe::Software("lavapipe".into())), pretend_gpu(&runs, None),
+    ))
+    .unwrap();
+    assert_eq!(software.status(), &EngineStatus::Cpu { reason: CpuReason::SoftwareGpu("lavapipe".into()) });
+    let missing = pollster::block_on(Studio::open_probing_with(
+        package(), EngineChoice::Gpu, probe(GpuProbe::Missing(CpuReason::NoAdapter)), pretend_gpu(&runs, None),
+    ));
+    assert!(matches!(missing, Err(StudioError::NoGpu(CpuReason::NoAdapter))));
+    assert_eq!(asked.get(), 3);
+    assert_eq!(Studio::open_cpu(package()).unwrap().status(), &EngineStatus::Cpu { reason: CpuReason::Chosen });
+}

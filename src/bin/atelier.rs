@@ -26,8 +26,8 @@ mod cli {
     use atelier::model::prepare::MAX_TENSOR_ELEMENTS;
     use atelier::model::{ModelPackage, StyleChoice};
     use atelier::pipeline::{self, Adjustments, Brush, PaintRequest, RenderOptions};
-    use atelier::studio::{self, CpuReason, EngineStatus, GpuProbe, Studio, StudioError, StudioEvent};
-    use clap::{Parser, Subcommand, ValueEnum};
+    use atelier::studio::{self, CpuReason, EngineChoice, EngineStatus, Studio, StudioError, StudioEvent};
+    use clap::{Parser, Subcommand};
     use indicatif::{ProgressBar, ProgressStyle};
 
     /// Exit codes, also in the README.
@@ -44,25 +44,6 @@ mod cli {
         models: PathBuf,
         #[command(subcommand)]
         command: Command,
-    }
-
-    #[derive(Clone, Copy, ValueEnum, PartialEq)]
-    enum EngineChoice {
-        /// A hardware GPU where one is found, else the CPU (also when the GPU fails).
-        Auto,
-        /// The GPU, software adapters included.
-        Gpu,
-        Cpu,
-    }
-
-    impl From<EngineChoice> for studio::EngineChoice {
-        fn from(choice: EngineChoice) -> Self {
-            match choice {
-                EngineChoice::Auto => studio::EngineChoice::Auto,
-                EngineChoice::Gpu => studio::EngineChoice::Gpu,
-                EngineChoice::Cpu => studio::EngineChoice::Cpu,
-            }
-        }
     }
 
     #[derive(Subcommand)]
@@ -191,11 +172,7 @@ mod cli {
 
     /// The engine for `choice`, through the studio; says which on stderr.
     fn open_studio(package: ModelPackage, choice: EngineChoice) -> Result<Studio, String> {
-        let probe = match choice {
-            EngineChoice::Cpu => GpuProbe::Missing(CpuReason::Chosen),
-            _ => pollster::block_on(studio::probe_native_gpu()),
-        };
-        let studio = Studio::open(package, choice.into(), probe).map_err(|e| match e {
+        let studio = pollster::block_on(Studio::open_probing(package, choice, studio::probe_native_gpu)).map_err(|e| match e {
             StudioError::NoGpu(_) => "--engine gpu: no GPU adapter found (Vulkan/Metal/DX12)".to_string(),
             e => e.to_string(),
         })?;
@@ -392,8 +369,7 @@ mod cli {
                 for _ in 0..painters {
                     let (package, next, jobs, paint, bar) = (spare.clone(), &next, &jobs, &paint, &bar);
                     scope.spawn(move || {
-                        let probe = GpuProbe::Missing(CpuReason::Chosen);
-                        let mut studio = match Studio::open(package, studio::EngineChoice::Cpu, probe) {
+                        let mut studio = match Studio::open_cpu(package) {
                             Ok(studio) => studio,
                             Err(e) => return bar.suspend(|| eprintln!("error: {e}")),
                         };

@@ -23,7 +23,7 @@ use super::package_fetch::load_package;
 use crate::engine::EngineKind;
 use crate::model::StyleChoice;
 use crate::pipeline::{adjust, Adjustments, Brush, PaintRequest};
-use crate::studio::{self, CpuReason, EngineChoice, EngineStatus, GpuProbe, Studio, StudioError};
+use crate::studio::{self, CpuReason, EngineChoice, EngineStatus, Studio, StudioError};
 
 /// A loaded package and its engine. Calls are serialised: a second call while one runs is an error.
 #[wasm_bindgen]
@@ -63,19 +63,15 @@ fn adjustments(strength: Option<f32>, preserve_colour: Option<f32>) -> Result<Ad
 #[wasm_bindgen]
 impl Atelier {
     /// Fetch and verify the package under `models_url` (ending in '/'), then open the engine:
-    /// `backend` is 'webgpu' (software adapters included; its failures are errors), 'cpu', or
+    /// `engine` is 'webgpu' (software adapters included; its failures are errors), 'cpu', or
     /// 'auto' (a hardware WebGPU adapter where there is one, else the CPU engine, which also takes
     /// over from a GPU that fails).
-    pub async fn load(models_url: String, backend: String) -> Result<Atelier, JsError> {
-        // The backend is checked before anything is downloaded, and WebGPU is only asked for
+    pub async fn load(models_url: String, engine: String) -> Result<Atelier, JsError> {
+        // The engine is checked before anything is downloaded; the studio asks for WebGPU only
         // when it may be used (the adapter request alone logs warnings where there is none).
-        let choice: EngineChoice = backend.parse().map_err(js_error)?;
+        let choice: EngineChoice = engine.parse().map_err(js_error)?;
         let package = load_package(&models_url, &|_, _| {}).await.map_err(js_error)?;
-        let probe = match choice {
-            EngineChoice::Cpu => GpuProbe::Missing(CpuReason::Chosen),
-            _ => probe_webgpu(false).await,
-        };
-        let studio = Studio::open(package, choice, probe).map_err(|e| match e {
+        let studio = Studio::open_probing(package, choice, || probe_webgpu(false)).await.map_err(|e| match e {
             StudioError::NoGpu(reason) => JsError::new(&format!("WebGPU is not usable here: {reason:?}")),
             e => js_error(e),
         })?;
@@ -84,13 +80,19 @@ impl Atelier {
 
     /// 'webgpu' or 'cpu'.
     #[wasm_bindgen(getter)]
-    pub fn backend(&self) -> Result<String, JsError> {
+    pub fn engine(&self) -> Result<String, JsError> {
         let inner = self.inner.borrow();
         let studio = inner.as_ref().ok_or_else(|| JsError::new("Atelier is busy with another call"))?;
         Ok(match studio.engine_kind() {
             EngineKind::Gpu => "webgpu".into(),
             EngineKind::Cpu => "cpu".into(),
         })
+    }
+
+    /// The same as `engine`: the name this getter had before the engine had one word.
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> Result<String, JsError> {
+        self.engine()
     }
 
     /// The GPU adapter's description ('' on the CPU engine).

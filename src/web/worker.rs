@@ -227,15 +227,19 @@ async fn init(
     let fault = settings.fault;
     let opened = async {
         let package = load_package(models_url, &|done, total| respond(WorkerResponse::Loading { done, total })).await?;
-        let probe = match (settings.choice, settings.gpu_failed) {
-            (EngineChoice::Cpu, _) => GpuProbe::Missing(CpuReason::Chosen),
-            (_, Some(message)) => GpuProbe::Missing(CpuReason::GpuFailed(message)),
-            _ => match probe_webgpu(fault == Some(Fault::GpuProbeHangs)).await {
-                GpuProbe::Software(adapter) if settings.software_gpu => GpuProbe::Hardware(adapter),
-                probe => probe,
-            },
+        // Asked by the studio only where a GPU might be used. A worker that replaces one that
+        // died on the GPU does not try it again.
+        let (gpu_failed, software_gpu) = (settings.gpu_failed, settings.software_gpu);
+        let probe = || async move {
+            match gpu_failed {
+                Some(message) => GpuProbe::Missing(CpuReason::GpuFailed(message)),
+                None => match probe_webgpu(fault == Some(Fault::GpuProbeHangs)).await {
+                    GpuProbe::Software(adapter) if software_gpu => GpuProbe::Hardware(adapter),
+                    probe => probe,
+                },
+            }
         };
-        Studio::open_with(package, settings.choice, probe, |generator| {
+        Studio::open_probing_with(package, settings.choice, probe, |generator| {
             let gpu: Box<dyn Engine> = Box::new(WonnxEngine::new(generator));
             if fault == Some(Fault::GpuLost) {
                 Box::new(LosesDevice::new(gpu, 0))
@@ -243,6 +247,7 @@ async fn init(
                 gpu
             }
         })
+        .await
     }
     .await;
     match opened {

@@ -30,7 +30,7 @@ async function stylizeWith(page, backend) {
     const engine = await window.atelier.Atelier.load('/models/', backend);
     const out = await engine.stylize(new Uint8Array(bytes), style, 64);
     return {
-      backend: engine.backend, cpuReason: engine.cpuReason, adapter: engine.adapter, ids: engine.styleIds(),
+      engine: engine.engine, alias: engine.backend, cpuReason: engine.cpuReason, adapter: engine.adapter, ids: engine.styleIds(),
       width: out.width, height: out.height, rgba: Array.from(out.rgba),
     };
   }, { backend, bytes: Array.from(readFileSync(PHOTO)), style: STYLE });
@@ -41,7 +41,8 @@ async function stylizesLikeOnnxruntime({ webgpu, backend, expect, cpuReason = ''
   const browser = await launchChromium({ webgpu });
   try {
     const got = await stylizeWith(await modulePage(browser), backend);
-    assert.equal(got.backend, expect);
+    assert.equal(got.engine, expect);
+    assert.equal(got.alias, expect, 'backend: the old name of the same getter');
     assert.equal(got.cpuReason, cpuReason);
     assert.deepEqual(got.ids, servedManifest().styles.map((s) => s.id));
     const diff = compareRgb(got, onnxruntimeReference(STYLE, PHOTO));
@@ -89,7 +90,7 @@ test('bad backends, packages and pictures are rejected with a reason', { timeout
         stillUsable: (await engine.runPass(style, new Float32Array(3 * 16 * 16).fill(0.5), 16, 16)).length,
       };
     }, { style: STYLE, photo: Array.from(readFileSync(PHOTO)) });
-    assert.match(errors.backend, /unknown backend 'tpu'/);
+    assert.match(errors.backend, /unknown engine 'tpu'/);
     assert.match(errors.webgpu, /WebGPU is not usable here/);
     assert.match(errors.missing, /could not download .*manifest\.json: HTTP 404/);
     assert.match(errors.picture, /not an image Atelier can read/);
