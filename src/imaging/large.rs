@@ -63,7 +63,7 @@ pub(super) fn decode_jpeg(bytes: &[u8], width: u32, height: u32) -> Result<RgbaI
             })
             .collect(),
     };
-    RgbaImage::from_raw(out_w, out_h, rgba).ok_or_else(|| ImageError::Truncated)
+    RgbaImage::from_raw(out_w, out_h, rgba).ok_or(ImageError::Truncated)
 }
 
 /// A non-interlaced PNG of `width` x `height` (over the budget), each k x k block of it averaged

@@ -4,7 +4,6 @@
 //! `service_worker` (offline mode and updates), `jobs`, `history_meta`, `shortcuts`, `i18n`.
 
 use gloo_events::EventListener;
-use gloo_worker::{Spawnable, WorkerBridge};
 use image::RgbaImage;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -21,18 +20,19 @@ use super::listeners::{focus_style_card, key_listeners, window_drop_listeners, z
 use super::service_worker::{apply_update, register_service_worker};
 use super::i18n::{cpu_reason, problem, words, Lang, Problem};
 use super::samples::{Sample, SAMPLES};
-use super::jobs::{Liveness, LivenessCheck};
 use super::session::{full_screen_side, PhotoSource, Session, SIZES};
 use super::shortcuts::{neighbour, Shortcut};
-use super::worker::InferenceWorker;
 use crate::engine::EngineKind;
 use crate::model::package::StyleEntry;
 use crate::pipeline::{adjust, Adjustments, Brush, PaintRequest};
-use crate::protocol::{CpuReason, EngineChoice, EngineStatus, Fault, HistoryCopies, Stage, Switches, WorkerRequest, WorkerResponse, PageHas};
+use crate::protocol::{CpuReason, EngineStatus, HistoryCopies, Stage, Switches, WorkerRequest, WorkerResponse, PageHas};
 
 /// Where the model package is served from, relative to the page.
 mod export;
 mod view;
+mod worker_client;
+
+use worker_client::WorkerClient;
 
 const MODELS_PATH: &str = "models/";
 /// The worker's first script (static/worker-loader.js): it picks the threaded or the
@@ -123,11 +123,8 @@ impl Painted {
 }
 
 pub struct App {
-    worker: WorkerBridge<InferenceWorker>,
-    /// The browser's handle on `worker`, to end it when it is replaced.
-    worker_handle: Option<web_sys::Worker>,
-    /// Whether the worker still answers while it paints.
-    liveness: Liveness,
+    /// The inference worker, its liveness and its replacement (`worker_client`).
+    worker: WorkerClient,
     engine: EngineStatus,
     /// The CPU engine's threads in this worker (1 but in the threaded build).
     cpu_threads: u32,
@@ -215,56 +212,6 @@ fn storage() -> Option<web_sys::Storage> {
 
 fn switches() -> Switches {
     Switches::from_query(&web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default())
-}
-
-/// A worker with the package loading, and the browser's handle on it where it could be had.
-/// `gpu_failed`: the last one died on the GPU (paint on the CPU).
-fn spawn_worker(
-    ctx: &Context<App>,
-    gpu_failed: Option<String>,
-    fault: Option<Fault>,
-) -> (WorkerBridge<InferenceWorker>, Option<web_sys::Worker>) {
-    let link = ctx.link().clone();
-    let loader = if switches().single_thread { format!("{WORKER_LOADER}?threads=1") } else { WORKER_LOADER.to_string() };
-    let (worker, handle) = noting_the_worker(|| {
-        InferenceWorker::spawner().callback(move |r| link.send_message(Msg::Worker(r))).spawn_with_loader(&loader)
-    });
-    worker.send(WorkerRequest::Init {
-        models_url: absolute_url(MODELS_PATH),
-        engine: EngineChoice::Auto,
-        software_gpu: switches().software_gpu,
-        gpu_failed,
-        fault,
-    });
-    (worker, handle)
-}
-
-/// Runs `spawn` with the page's `Worker` constructor wrapped in a proxy that notes the worker it
-/// makes. gloo-worker keeps its `web_sys::Worker` to itself, and dropping its bridge only asks the
-/// worker to close, which a worker caught in an endless loop never reads; `terminate()` on the
-/// handle ends it (and its thread pool) at once.
-fn noting_the_worker<T>(spawn: impl FnOnce() -> T) -> (T, Option<web_sys::Worker>) {
-    use wasm_bindgen::closure::Closure;
-    use wasm_bindgen::JsValue;
-    let global = js_sys::global();
-    let name = JsValue::from_str("Worker");
-    let Ok(native) = js_sys::Reflect::get(&global, &name) else { return (spawn(), None) };
-    let made = Rc::new(std::cell::RefCell::new(None::<JsValue>));
-    let noted = made.clone();
-    let construct = Closure::<dyn FnMut(JsValue, JsValue) -> Result<JsValue, JsValue>>::new(move |target: JsValue, args: JsValue| {
-        let worker = js_sys::Reflect::construct(target.unchecked_ref::<js_sys::Function>(), args.unchecked_ref())?;
-        noted.replace(Some(worker.clone()));
-        Ok(worker)
-    });
-    let handler = js_sys::Object::new();
-    let wrapped = js_sys::Reflect::set(&handler, &JsValue::from_str("construct"), construct.as_ref()).unwrap_or(false)
-        && js_sys::Reflect::set(&global, &name, &js_sys::Proxy::new(&native, &handler)).unwrap_or(false);
-    let spawned = spawn();
-    if wrapped {
-        let _ = js_sys::Reflect::set(&global, &name, &native);
-    }
-    let handle = made.borrow_mut().take().and_then(|w| w.dyn_into::<web_sys::Worker>().ok());
-    (spawned, handle)
 }
 
 /// Asks for the next `Msg::WatchWorker` in a second.
@@ -356,12 +303,10 @@ impl Component for App {
                 }
             })
         });
-        let (worker, worker_handle) = spawn_worker(ctx, None, switches().fault);
+        let worker = WorkerClient::spawn(ctx.link().callback(Msg::Worker), switches(), switches().fault);
         watch_worker_soon(ctx);
         let app = App {
             worker,
-            worker_handle,
-            liveness: Liveness::new(switches().stall_ms.map_or(Liveness::DEFAULT_STALL_MS, f64::from)),
             engine: EngineStatus::Probing,
             cpu_threads: 1,
             styles: Vec::new(),
@@ -612,18 +557,10 @@ impl Component for App {
             Msg::Worker(response) => return self.on_worker(ctx, response),
             Msg::WatchWorker => {
                 watch_worker_soon(ctx);
-                match self.liveness.check(js_sys::Date::now(), self.session.jobs.running()) {
-                    LivenessCheck::Fine => return false,
-                    LivenessCheck::Ping => {
-                        self.worker.send(WorkerRequest::Ping);
-                        return false;
-                    }
-                    LivenessCheck::Stalled { silent_ms } => {
-                        let seconds = silent_ms.div_ceil(1000);
-                        let job = self.session.jobs.current();
-                        self.replace_crashed_worker(ctx, job, format!("no answer for {seconds} s"), Problem::WorkerStalled { seconds });
-                    }
-                }
+                let Some(silent_ms) = self.worker.watch(js_sys::Date::now(), self.session.jobs.running()) else { return false };
+                let seconds = silent_ms.div_ceil(1000);
+                let job = self.session.jobs.current();
+                self.replace_crashed_worker(job, format!("no answer for {seconds} s"), Problem::WorkerStalled { seconds });
             }
             Msg::HistoryOpened(Ok((db, items))) => {
                 self.db = Some(db);
@@ -881,14 +818,10 @@ impl App {
     /// give it the photos again and replay the painting it was on, once; `give_up` is what the
     /// visitor reads if that painting ends a worker twice. A GPU-side death moves painting to the
     /// CPU engine.
-    fn replace_crashed_worker(&mut self, ctx: &Context<Self>, job: u64, message: String, give_up: Problem) {
+    fn replace_crashed_worker(&mut self, job: u64, message: String, give_up: Problem) {
         log::warn!("the worker crashed during job {job}: {message}");
         let gpu_failed = (self.engine.kind() == Some(EngineKind::Gpu)).then(|| message.clone());
-        if let Some(old) = self.worker_handle.take() {
-            old.terminate();
-        }
-        (self.worker, self.worker_handle) = spawn_worker(ctx, gpu_failed, None);
-        self.liveness.new_worker();
+        self.worker.replace(gpu_failed);
         self.engine = EngineStatus::Probing;
         self.cpu_threads = 1;
         let again = self.session.after_worker_crash(job);
@@ -900,7 +833,7 @@ impl App {
     }
 
     fn on_worker(&mut self, ctx: &Context<Self>, response: WorkerResponse) -> bool {
-        self.liveness.heard(js_sys::Date::now());
+        self.worker.heard(js_sys::Date::now());
         match response {
             WorkerResponse::Pong => return false,
             WorkerResponse::Engine(status) => {
@@ -953,7 +886,7 @@ impl App {
             }
             WorkerResponse::Crashed { job, message } => {
                 let give_up = Problem::WorkerCrashed(message.clone());
-                self.replace_crashed_worker(ctx, job, message, give_up)
+                self.replace_crashed_worker(job, message, give_up)
             }
             WorkerResponse::History { .. } => return false,
         }
