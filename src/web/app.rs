@@ -16,7 +16,7 @@ use super::canvas::{
     can_share_files, canvas_png, download_canvas, draw, draw_poster, share_png, thumbnail_url, PosterWords,
 };
 use super::history::{self, HistoryItem, HistoryMeta};
-use super::listeners::{focus_style_card, key_listeners, window_drop_listeners, zoom_listeners};
+use super::listeners::{focus_style_card, key_listeners, window_drop_listeners, zoom_listeners, ZoomAt};
 use super::service_worker::{apply_update, register_service_worker};
 use super::i18n::{cpu_reason, problem, words, Lang, Problem};
 use super::samples::{Sample, SAMPLES};
@@ -338,8 +338,8 @@ impl Component for App {
             share_note: None,
             loading: None,
             _paste: paste,
-            _window_drop: window_drop_listeners(ctx),
-            _keys: key_listeners(ctx),
+            _window_drop: window_drop_listeners(ctx.link().callback(Msg::Dragging), ctx.link().callback(Msg::FileChosen)),
+            _keys: key_listeners(ctx.link().callback(Msg::Shortcut), ctx.link().callback(|()| Msg::PeekEnd)),
             confirm_clear: false,
             peeking: false,
             cancelled: false,
@@ -643,7 +643,8 @@ impl Component for App {
     fn rendered(&mut self, ctx: &Context<Self>, _first_render: bool) {
         if self._zoom_listeners.is_empty() {
             if let Some(frame) = self.compare_frame.cast::<web_sys::Element>() {
-                self._zoom_listeners = zoom_listeners(&frame, ctx.link().clone(), self.pinching.clone());
+                let on_zoom = ctx.link().callback(|z: ZoomAt| Msg::Zoom { factor: z.factor, client_x: z.client_x, client_y: z.client_y });
+                self._zoom_listeners = zoom_listeners(&frame, on_zoom, ctx.link().callback(Msg::Divider), self.pinching.clone());
             }
         }
         if let (Some((left, top)), Some(container)) = (self.pending_scroll.take(), self.compare_box.cast::<web_sys::Element>()) {

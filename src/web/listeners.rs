@@ -1,6 +1,7 @@
 //! The page's window-wide listeners: files dragged or dropped anywhere on the window, and the
 //! keyboard shortcuts (`shortcuts` decides what a key does; this reads the event and the focus),
-//! and zooming on the picture. Each hands the app a `Msg`.
+//! and zooming on the picture. Each reports through the callbacks it is given (the page's
+//! messages), and knows nothing of the page's component.
 
 use gloo_events::EventListener;
 use wasm_bindgen::JsCast;
@@ -9,42 +10,50 @@ use yew::prelude::*;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use super::app::{App, Msg};
-use super::shortcuts::{ends_peek, shortcut, KeyPress};
+use super::shortcuts::{ends_peek, shortcut, KeyPress, Shortcut};
+
+/// A zoom gesture: by `factor` about a point of the window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ZoomAt {
+    pub factor: f64,
+    pub client_x: f64,
+    pub client_y: f64,
+}
 
 /// Document-level dragover/drop/dragleave: a photo dropped anywhere is taken (the drop zone's own
 /// handler runs first and marks the event handled), and the page shows it will take it.
-pub fn window_drop_listeners(ctx: &Context<App>) -> Vec<EventListener> {
+/// `on_dragging`: a file is over the window (true) or left it (false); `on_file`: one was dropped.
+pub fn window_drop_listeners(on_dragging: Callback<bool>, on_file: Callback<web_sys::File>) -> Vec<EventListener> {
     use gloo_events::EventListenerOptions;
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return Vec::new() };
     let options = EventListenerOptions::enable_prevent_default();
     let over = {
-        let link = ctx.link().clone();
+        let on_dragging = on_dragging.clone();
         EventListener::new_with_options(&document, "dragover", options, move |event| {
             event.prevent_default();
-            link.send_message(Msg::Dragging(true));
+            on_dragging.emit(true);
         })
     };
     let leave = {
-        let link = ctx.link().clone();
+        let on_dragging = on_dragging.clone();
         EventListener::new(&document, "dragleave", move |event| {
             // Leaving the window (no element to go to), not just one element for another.
             if event.dyn_ref::<web_sys::DragEvent>().is_some_and(|e| e.related_target().is_none()) {
-                link.send_message(Msg::Dragging(false));
+                on_dragging.emit(false);
             }
         })
     };
     let drop = {
-        let link = ctx.link().clone();
+        let (on_dragging, on_file) = (on_dragging.clone(), on_file.clone());
         EventListener::new_with_options(&document, "drop", options, move |event| {
-            link.send_message(Msg::Dragging(false));
+            on_dragging.emit(false);
             if event.default_prevented() {
                 return;
             }
             event.prevent_default();
             let file = event.dyn_ref::<web_sys::DragEvent>().and_then(|e| e.data_transfer()).and_then(|d| d.files()).and_then(|f| f.get(0));
             if let Some(file) = file {
-                link.send_message(Msg::FileChosen(file));
+                on_file.emit(file);
             }
         })
     };
@@ -54,11 +63,11 @@ pub fn window_drop_listeners(ctx: &Context<App>) -> Vec<EventListener> {
 /// The window's keyboard shortcuts (`shortcuts` decides; this only reads the event and the
 /// focus). The peek ends on the key's release and when the window loses the focus, so it
 /// cannot stick.
-pub fn key_listeners(ctx: &Context<App>) -> Vec<EventListener> {
+pub fn key_listeners(on_shortcut: Callback<Shortcut>, on_peek_end: Callback<()>) -> Vec<EventListener> {
     use gloo_events::EventListenerOptions;
     let Some(window) = web_sys::window() else { return Vec::new() };
     let down = {
-        let link = ctx.link().clone();
+        let on_shortcut = on_shortcut.clone();
         let options = EventListenerOptions::enable_prevent_default();
         EventListener::new_with_options(&window, "keydown", options, move |event| {
             let Some(e) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
@@ -74,21 +83,21 @@ pub fn key_listeners(ctx: &Context<App>) -> Vec<EventListener> {
             if let Some(found) = shortcut(&press) {
                 // Ctrl+S would otherwise save the page itself; an arrow would scroll it.
                 e.prevent_default();
-                link.send_message(Msg::Shortcut(found));
+                on_shortcut.emit(found);
             }
         })
     };
     let up = {
-        let link = ctx.link().clone();
+        let on_peek_end = on_peek_end.clone();
         EventListener::new(&window, "keyup", move |event| {
             if event.dyn_ref::<web_sys::KeyboardEvent>().is_some_and(|e| ends_peek(&e.key())) {
-                link.send_message(Msg::PeekEnd);
+                on_peek_end.emit(());
             }
         })
     };
     let blur = {
-        let link = ctx.link().clone();
-        EventListener::new(&window, "blur", move |_| link.send_message(Msg::PeekEnd))
+        let on_peek_end = on_peek_end.clone();
+        EventListener::new(&window, "blur", move |_| on_peek_end.emit(()))
     };
     vec![down, up, blur]
 }
@@ -126,11 +135,17 @@ pub fn focus_style_card(id: &str) {
 /// Native listeners, not yew's: the page must be able to cancel them (yew's wheel listener is
 /// passive), or the browser zooms the whole page. While two fingers are down `pinching` is set,
 /// so the before/after divider does not follow them.
-pub fn zoom_listeners(frame: &web_sys::Element, link: html::Scope<App>, pinching: Rc<Cell<bool>>) -> Vec<EventListener> {
+/// `on_divider`: two fingers that stop pinching leave the divider where the second one lifted.
+pub fn zoom_listeners(
+    frame: &web_sys::Element,
+    on_zoom: Callback<ZoomAt>,
+    on_divider: Callback<f32>,
+    pinching: Rc<Cell<bool>>,
+) -> Vec<EventListener> {
     use gloo_events::EventListenerOptions;
     let options = EventListenerOptions::enable_prevent_default();
     let wheel = {
-        let link = link.clone();
+        let on_zoom = on_zoom.clone();
         EventListener::new_with_options(frame, "wheel", options, move |event| {
             let Some(e) = event.dyn_ref::<web_sys::WheelEvent>() else { return };
             if !e.ctrl_key() {
@@ -144,7 +159,7 @@ pub fn zoom_listeners(frame: &web_sys::Element, link: html::Scope<App>, pinching
                 _ => e.delta_y(),
             };
             let factor = (-pixels.clamp(-300.0, 300.0) / 550.0).exp();
-            link.send_message(Msg::Zoom { factor, client_x: e.client_x() as f64, client_y: e.client_y() as f64 });
+            on_zoom.emit(ZoomAt { factor, client_x: e.client_x() as f64, client_y: e.client_y() as f64 });
         })
     };
     // The fingers on the picture: (pointer id, x, y).
@@ -153,7 +168,7 @@ pub fn zoom_listeners(frame: &web_sys::Element, link: html::Scope<App>, pinching
     // it back). Read from the page: this runs before the app's own handler, which is delegated.
     let divider_at_touch: Rc<Cell<Option<f32>>> = Rc::default();
     let down = {
-        let (fingers, pinching, link, frame) = (fingers.clone(), pinching.clone(), link.clone(), frame.clone());
+        let (fingers, pinching, on_divider, frame) = (fingers.clone(), pinching.clone(), on_divider.clone(), frame.clone());
         EventListener::new(&frame.clone(), "pointerdown", move |event| {
             let Some(e) = event.dyn_ref::<web_sys::PointerEvent>() else { return };
             if e.pointer_type() != "touch" {
@@ -173,7 +188,7 @@ pub fn zoom_listeners(frame: &web_sys::Element, link: html::Scope<App>, pinching
                 ),
                 2 => {
                     if let Some(percent) = divider_at_touch.get() {
-                        link.send_message(Msg::Divider(percent / 100.0));
+                        on_divider.emit(percent / 100.0);
                     }
                 }
                 _ => {}
@@ -193,7 +208,7 @@ pub fn zoom_listeners(frame: &web_sys::Element, link: html::Scope<App>, pinching
             if let Some(before) = before.filter(|&d| d > 8.0) {
                 e.prevent_default();
                 let (x, y) = ((fingers[0].1 + fingers[1].1) / 2.0, (fingers[0].2 + fingers[1].2) / 2.0);
-                link.send_message(Msg::Zoom { factor: spread(&fingers) / before, client_x: x, client_y: y });
+                on_zoom.emit(ZoomAt { factor: spread(&fingers) / before, client_x: x, client_y: y });
             }
         })
     };
