@@ -328,18 +328,8 @@ impl App {
                         <p>{ self.lang.pick(&s.description) }</p>
                     </details>
                 }
-                <label class="row">
-                    <span>{ w.strength }</span>
-                    <input type="range" min="0" max="100" value={percent(self.adjustments.strength)} data-testid="strength-slider"
-                        oninput={link.callback(|e: InputEvent| Msg::Strength(slider_value(&e)))} />
-                    <output data-testid="strength-value">{ format!("{} %", percent(self.adjustments.strength)) }</output>
-                </label>
-                <label class="row">
-                    <span>{ w.colour }</span>
-                    <input type="range" min="0" max="100" value={percent(self.adjustments.preserve_colour)} data-testid="colour-slider"
-                        oninput={link.callback(|e: InputEvent| Msg::Colour(slider_value(&e)))} />
-                    <output data-testid="colour-value">{ format!("{} %", percent(self.adjustments.preserve_colour)) }</output>
-                </label>
+                { percent_slider(w.strength, "strength", self.adjustments.strength, link.callback(Msg::Strength)) }
+                { percent_slider(w.colour, "colour", self.adjustments.preserve_colour, link.callback(Msg::Colour)) }
                 <label class="row">
                     <span>{ w.mix_with }</span>
                     <select data-testid="mix-style-select" onchange={link.callback(|e: Event| {
@@ -466,5 +456,18 @@ impl App {
                 </ul>
             </section>
         }
+    }
+}
+
+/// A 0..1 slider shown as 0-100 %, acting as it moves (`{name}-slider`, `{name}-value`).
+fn percent_slider(label: &'static str, name: &str, value: f32, on_input: Callback<f32>) -> Html {
+    let percent = format!("{}", (value * 100.0).round());
+    html! {
+        <label class="row">
+            <span>{ label }</span>
+            <input type="range" min="0" max="100" value={percent.clone()} data-testid={format!("{name}-slider")}
+                oninput={move |e: InputEvent| on_input.emit(slider_value(&e))} />
+            <output data-testid={format!("{name}-value")}>{ format!("{percent} %") }</output>
+        </label>
     }
 }
