@@ -181,9 +181,9 @@ pub async fn low_resolution_stats(
     Ok(run_padded(engine, &small, style, stride, margin, GraphVariant::EmitStats).await?.1)
 }
 
-/// Stylize `image` at its own size. `progress(done, total)` is called after every network pass
+/// Paint `image` at its own size (one pass, or tiles where it is large). `progress(done, total)` is called after every network pass
 /// and returns false to cancel (the result is then `Cancelled`, even after the last pass).
-pub async fn stylize(
+pub async fn paint_at_own_size(
     engine: &mut dyn Engine,
     image: &RgbaImage,
     style: &StyleParams,
@@ -201,7 +201,7 @@ pub async fn stylize(
         out
     } else {
         let stats = low_resolution_stats(engine, image, style, stride, options.margin, options.stats_side).await?;
-        stylize_tiles(engine, image, style, stride, options.margin, options.tile_side, &stats, progress).await?
+        paint_tiles(engine, image, style, stride, options.margin, options.tile_side, &stats, progress).await?
     };
     for (o, i) in out.pixels_mut().zip(image.pixels()) {
         o.0[3] = i.0[3];
@@ -211,7 +211,7 @@ pub async fn stylize(
 
 /// Stylize `image` in overlapping tiles, every tile normalised with `stats`.
 #[allow(clippy::too_many_arguments)]
-pub async fn stylize_tiles(
+pub async fn paint_tiles(
     engine: &mut dyn Engine,
     image: &RgbaImage,
     style: &StyleParams,
@@ -281,7 +281,7 @@ pub async fn stylize_tiles(
 
 /// Paint `photo` at the working resolution the brush sets, then bring the painting to the photo's
 /// size guided by the photo (`crate::upsample`). Where the working resolution reaches the photo's
-/// size this is `stylize` itself. The strokes are the same, relative to the picture, at every
+/// size this is `paint_at_own_size`. The strokes are the same, relative to the picture, at every
 /// output size: a 1024 px preview and a 4096 px export differ only in the photo detail restored.
 #[allow(clippy::too_many_arguments)]
 pub async fn paint(
@@ -297,11 +297,11 @@ pub async fn paint(
     let long = photo.width().max(photo.height());
     let side = brush.working_side(trained_side, long);
     if side >= long {
-        return stylize(engine, photo, style, stride, options, progress).await;
+        return paint_at_own_size(engine, photo, style, stride, options, progress).await;
     }
     let (w, h) = imaging::fit_within(photo.width(), photo.height(), side);
     let small = imaging::resize_to(photo, w, h);
-    let painted = stylize(engine, &small, style, stride, options, progress).await?;
+    let painted = paint_at_own_size(engine, &small, style, stride, options, progress).await?;
     Ok(guided_upsample(&painted, &small, photo))
 }
 

@@ -84,7 +84,7 @@ fn preview_and_export_have_the_same_strokes() {
     let style = package.style_params(&StyleChoice::single("fixture-a")).unwrap();
     let options = cpu_options(&package);
     let full = |photo: &RgbaImage| {
-        pollster::block_on(pipeline::stylize(cpu_engine().as_mut(), photo, &style, package.stride(), &options, &mut |_, _| true)).unwrap()
+        pollster::block_on(pipeline::paint_at_own_size(cpu_engine().as_mut(), photo, &style, package.stride(), &options, &mut |_, _| true)).unwrap()
     };
     let (_, fixed_pixels) = rgb_diff(&imaging::resize_to(&full(&large), 128, 96), &full(&small));
     eprintln!("preview vs export, mean |diff|: relative brush {relative:.2}, fixed pixel size {fixed_pixels:.2} levels");
@@ -99,7 +99,7 @@ fn the_smallest_brush_paints_at_full_resolution() {
     let style = package.style_params(&StyleChoice::single("fixture-a")).unwrap();
     let options = cpu_options(&package);
     let direct =
-        pollster::block_on(pipeline::stylize(cpu_engine().as_mut(), &photo, &style, package.stride(), &options, &mut |_, _| true)).unwrap();
+        pollster::block_on(pipeline::paint_at_own_size(cpu_engine().as_mut(), &photo, &style, package.stride(), &options, &mut |_, _| true)).unwrap();
     assert_eq!(paint(&photo, 0.25), direct, "working side 512 >= 96: one full-resolution pass");
     assert_ne!(paint(&photo, 2.0), direct);
 }

@@ -86,7 +86,7 @@ fn a_trained_margin_pads_every_pass_by_as_much() {
     let style = package().style_params(&StyleChoice::single("fixture-b")).unwrap();
     let mut engine = cpu_engine();
     let with_margin = |margin| RenderOptions { margin, ..options() };
-    let margin_24 = pollster::block_on(pipeline::stylize(
+    let margin_24 = pollster::block_on(pipeline::paint_at_own_size(
         engine.as_mut(), &photo, &style, 4, &with_margin(atelier::model::Margin::Trained(24)), &mut |_, _| true,
     ))
     .unwrap();
@@ -94,7 +94,7 @@ fn a_trained_margin_pads_every_pass_by_as_much() {
     let by_hand = raw_run(engine.as_mut(), &by_hand, &StyleChoice::single("fixture-b"));
     let by_hand = image::imageops::crop_imm(&by_hand, 24, 24, 64, 48).to_image();
     assert_eq!(margin_24, by_hand);
-    let proportional = pollster::block_on(pipeline::stylize(
+    let proportional = pollster::block_on(pipeline::paint_at_own_size(
         engine.as_mut(), &photo, &style, 4, &with_margin(atelier::model::Margin::Proportional), &mut |_, _| true,
     ))
     .unwrap();
@@ -108,7 +108,7 @@ fn pipeline_reflection_pads_like_the_reference() {
     let style = package().style_params(&StyleChoice::single("fixture-b")).unwrap();
     let mut engine = cpu_engine();
     let out =
-        pollster::block_on(pipeline::stylize(engine.as_mut(), &photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
+        pollster::block_on(pipeline::paint_at_own_size(engine.as_mut(), &photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
     assert_close("padded pipeline vs onnxruntime", &out, &image("gradient_64x48.fixture-b.padded.ort.png"));
 }
 
@@ -145,10 +145,10 @@ fn tiled_and_single_with(engine: &mut dyn Engine, photo: &RgbaImage, tile: u32, 
     let style = package().style_params(&StyleChoice::single("fixture-a")).unwrap();
     let long = photo.width().max(photo.height());
     let options = RenderOptions { margin, ..options() };
-    let single = pollster::block_on(pipeline::stylize(engine, photo, &style, 4, &options, &mut |_, _| true)).unwrap();
+    let single = pollster::block_on(pipeline::paint_at_own_size(engine, photo, &style, 4, &options, &mut |_, _| true)).unwrap();
     let stats = pollster::block_on(pipeline::low_resolution_stats(engine, photo, &style, 4, margin, long)).unwrap();
     let mut passes = 0;
-    let tiled = pollster::block_on(pipeline::stylize_tiles(engine, photo, &style, 4, margin, tile, &stats, &mut |_, _| {
+    let tiled = pollster::block_on(pipeline::paint_tiles(engine, photo, &style, 4, margin, tile, &stats, &mut |_, _| {
         passes += 1;
         true
     }))
@@ -214,9 +214,9 @@ fn low_resolution_statistics_keep_the_colours() {
     let photo = synthetic_photo(256, 192);
     let style = package().style_params(&StyleChoice::single("fixture-b")).unwrap();
     let mut engine = cpu_engine();
-    let single = pollster::block_on(pipeline::stylize(engine.as_mut(), &photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
+    let single = pollster::block_on(pipeline::paint_at_own_size(engine.as_mut(), &photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
     let options = RenderOptions { max_pass_pixels: 128 * 128, tile_side: 128, stats_side: 128, margin: Default::default() };
-    let tiled = pollster::block_on(pipeline::stylize(engine.as_mut(), &photo, &style, 4, &options, &mut |_, _| true)).unwrap();
+    let tiled = pollster::block_on(pipeline::paint_at_own_size(engine.as_mut(), &photo, &style, 4, &options, &mut |_, _| true)).unwrap();
     let mean_colour = |img: &RgbaImage| -> [f64; 3] {
         let n = (img.width() * img.height()) as f64;
         let mut m = [0.0; 3];
@@ -255,7 +255,7 @@ fn a_progress_callback_can_cancel_a_tiled_run() {
     let style = package().style_params(&StyleChoice::single("fixture-a")).unwrap();
     let options = RenderOptions { max_pass_pixels: 64 * 64, tile_side: 64, stats_side: 64, margin: Default::default() };
     let mut calls = 0;
-    let result = pollster::block_on(pipeline::stylize(cpu_engine().as_mut(), &photo, &style, 4, &options, &mut |done, total| {
+    let result = pollster::block_on(pipeline::paint_at_own_size(cpu_engine().as_mut(), &photo, &style, 4, &options, &mut |done, total| {
         calls += 1;
         assert!(done <= total);
         done < 3
@@ -273,9 +273,9 @@ fn gpu_engine_paints_pictures_one_and_two_pixels_tall_like_the_cpu() {
     let style = package().style_params(&StyleChoice::single("fixture-a")).unwrap();
     for (w, h) in [(256, 1), (64, 2), (1, 40), (3, 3)] {
         let photo = synthetic_photo(w, h);
-        let on_gpu = pollster::block_on(pipeline::stylize(gpu.as_mut(), &photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
+        let on_gpu = pollster::block_on(pipeline::paint_at_own_size(gpu.as_mut(), &photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
         let on_cpu =
-            pollster::block_on(pipeline::stylize(cpu_engine().as_mut(), &photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
+            pollster::block_on(pipeline::paint_at_own_size(cpu_engine().as_mut(), &photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
         assert_eq!(on_gpu.dimensions(), (w, h));
         assert_close(&format!("{w}x{h} gpu vs cpu"), &on_gpu, &on_cpu);
     }
@@ -289,14 +289,14 @@ fn a_lost_device_is_an_engine_error_the_cpu_engine_recovers_from() {
     let photo = synthetic_photo(40, 32);
     let style = package().style_params(&StyleChoice::single("fixture-a")).unwrap();
     let mut lost = LosesDevice::new(cpu_engine(), 0);
-    let failed = pollster::block_on(pipeline::stylize(&mut lost, &photo, &style, 4, &options(), &mut |_, _| true));
+    let failed = pollster::block_on(pipeline::paint_at_own_size(&mut lost, &photo, &style, 4, &options(), &mut |_, _| true));
     assert!(matches!(failed, Err(EngineError::Gpu(_))), "{:?}", failed.map(|i| i.dimensions()));
-    let recovered = pollster::block_on(pipeline::stylize(cpu_engine().as_mut(), &photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
+    let recovered = pollster::block_on(pipeline::paint_at_own_size(cpu_engine().as_mut(), &photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
     let mut after_two = LosesDevice::new(cpu_engine(), 2);
-    let first = pollster::block_on(pipeline::stylize(&mut after_two, &photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
+    let first = pollster::block_on(pipeline::paint_at_own_size(&mut after_two, &photo, &style, 4, &options(), &mut |_, _| true)).unwrap();
     assert_eq!(first, recovered, "runs before the loss pass through");
-    assert!(pollster::block_on(pipeline::stylize(&mut after_two, &photo, &style, 4, &options(), &mut |_, _| true)).is_ok());
-    assert!(pollster::block_on(pipeline::stylize(&mut after_two, &photo, &style, 4, &options(), &mut |_, _| true)).is_err());
+    assert!(pollster::block_on(pipeline::paint_at_own_size(&mut after_two, &photo, &style, 4, &options(), &mut |_, _| true)).is_ok());
+    assert!(pollster::block_on(pipeline::paint_at_own_size(&mut after_two, &photo, &style, 4, &options(), &mut |_, _| true)).is_err());
 }
 
 /// The CPU engine runs each written-out instance norm as one op; it must find every norm of both

@@ -227,3 +227,18 @@ pub fn zoom_listeners(
     }
     listeners
 }
+
+/// Pasting a photo anywhere on the page.
+pub fn paste_listener(on_file: Callback<web_sys::File>) -> Option<EventListener> {
+    let document = web_sys::window().and_then(|w| w.document())?;
+    Some(EventListener::new(&document, "paste", move |event| {
+        let file = event
+            .dyn_ref::<web_sys::ClipboardEvent>()
+            .and_then(|e| e.clipboard_data())
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0));
+        if let Some(file) = file {
+            on_file.emit(file);
+        }
+    }))
+}

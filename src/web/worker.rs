@@ -152,7 +152,7 @@ async fn drain(state: Rc<RefCell<WorkerState>>, flags: Rc<JobFlags>, scope: Work
                 flags.running.set(job);
                 let key = PaintingKey { photo, request };
                 let (response, fresh) = if flags.go_on() {
-                    match stylize(&state, &flags, job, key, page_has, &respond).await {
+                    match paint(&state, &flags, job, key, page_has, &respond).await {
                         Ok(painted) => painted,
                         Err(error) => (WorkerResponse::Failed { job, error }, None),
                     }
@@ -353,7 +353,7 @@ fn done(job: u64, photo: u64, painting: &CachedPainting, page_has: Option<PageHa
     }
 }
 
-async fn stylize(
+async fn paint(
     state: &Rc<RefCell<WorkerState>>,
     flags: &Rc<JobFlags>,
     job: u64,

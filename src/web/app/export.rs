@@ -1,19 +1,24 @@
 //! What leaves the page as a file: downloads (PNG, JPEG), sharing, the share poster, and the
 //! names they get. Drawing itself is in `web::canvas`.
 
+use web_sys::HtmlCanvasElement;
+
+use super::downloads::ExportAsk;
 use super::*;
+use crate::web::canvas::{canvas_png, download_canvas, share_png};
+use crate::pipeline::adjust;
+use crate::web::canvas::{draw_poster, PosterWords};
 
 impl App {
-    /// Share the picture as a PNG file through the Web Share API. Ok(None) where the browser
-    /// cannot share files, so the page can say so.
-    pub(super) fn share_file(&self) -> Result<Option<impl std::future::Future<Output = Result<(), String>>>, String> {
+    /// The picture as shown (sliders applied), as a PNG file's bytes (for sharing).
+    pub(super) fn shown_png(&self) -> Result<Vec<u8>, String> {
         let Some(p) = &self.painted else { return Err("nothing to share yet".into()) };
         let shown = adjust(&p.photo, &p.stylized, self.adjustments);
         let mut png = Vec::new();
         image::DynamicImage::ImageRgba8(shown)
             .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
             .map_err(|e| e.to_string())?;
-        share_png(png, &self.download_name("png"))
+        Ok(png)
     }
 
     /// The share poster: the painting as shown (sliders applied), the original, the style's
@@ -61,9 +66,46 @@ impl App {
         self.download_name("png").trim_end_matches(".png").to_string() + "-poster.png"
     }
 
-    pub(super) fn download(&self, jpeg: bool) -> Result<(), String> {
+    /// The picture as shown: PNG, or JPEG at `jpeg_quality`.
+    pub(super) fn download(&self, jpeg_quality: Option<f32>) -> Result<(), String> {
         let canvas: HtmlCanvasElement = self.result_canvas.cast().ok_or("nothing to download yet")?;
-        let (mime, ext) = if jpeg { ("image/jpeg", "jpg") } else { ("image/png", "png") };
-        download_canvas(&canvas, mime, self.jpeg_quality, &self.download_name(ext))
+        match jpeg_quality {
+            Some(quality) => download_canvas(&canvas, "image/jpeg", quality, &self.download_name("jpg")),
+            None => download_canvas(&canvas, "image/png", 1.0, &self.download_name("png")),
+        }
     }
+
+    /// What the visitor asked to take away (`downloads`); a failure is said in the error line.
+    pub(super) fn export(&mut self, ctx: &Context<Self>, ask: ExportAsk) {
+        let result = match ask {
+            ExportAsk::Png => self.download(None),
+            ExportAsk::Jpeg { quality } => self.download(Some(quality)),
+            ExportAsk::Poster { share: false } => {
+                self.poster_canvas().and_then(|c| download_canvas(&c, "image/png", 1.0, &self.poster_name()))
+            }
+            ExportAsk::Poster { share: true } | ExportAsk::Share => {
+                self.share_note = None;
+                let file = if ask == ExportAsk::Share {
+                    self.shown_png().map(|png| (png, self.download_name("png")))
+                } else {
+                    self.poster_canvas().and_then(|c| canvas_png(&c)).map(|png| (png, self.poster_name()))
+                };
+                match file.and_then(|(png, name)| share_png(png, &name)) {
+                    Ok(Some(future)) => {
+                        ctx.link().send_future(async move { Msg::Shared(future.await) });
+                        Ok(())
+                    }
+                    Ok(None) => {
+                        self.share_note = Some(words(self.lang).share_unsupported.into());
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        if let Err(detail) = result {
+            self.error = Some(Problem::Export(detail));
+        }
+    }
+
 }

@@ -10,7 +10,7 @@ use gloo_worker::{Spawnable, WorkerBridge};
 use wasm_bindgen::JsCast;
 use yew::Callback;
 
-use super::{absolute_url, MODELS_PATH, WORKER_LOADER};
+use super::{MODELS_PATH, WORKER_LOADER};
 use crate::protocol::{EngineChoice, Fault, Switches, WorkerRequest, WorkerResponse};
 use crate::web::jobs::{Liveness, LivenessCheck};
 use crate::web::worker::InferenceWorker;
@@ -116,3 +116,8 @@ fn noting_the_worker<T>(spawn: impl FnOnce() -> T) -> (T, Option<web_sys::Worker
     (spawned, handle)
 }
 
+fn absolute_url(path: &str) -> String {
+    // The worker runs from a blob: URL, against which relative paths would not resolve.
+    let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    web_sys::Url::new_with_base(path, &href).map(|u| u.href()).unwrap_or_else(|_| path.to_string())
+}
