@@ -6,6 +6,8 @@
 //!   (padding, tiling, brush size, slider adjustments) and [`upsample`] (guided upsampling
 //!   from the working resolution) and [`poster`] (the share poster's layout); no GPU, no DOM;
 //! - [`engine`]: inference engines behind one trait;
+//! - [`learn`]: learning a visitor's painting as a new style (backward passes on the CPU
+//!   engine's kernels);
 //! - [`studio`]: the one place that picks the engine, falls back from the GPU to the CPU,
 //!   prepares photos and paints them, with typed errors;
 //! - [`protocol`]: the app <-> worker messages;
@@ -16,6 +18,7 @@
 
 pub mod engine;
 pub mod imaging;
+pub mod learn;
 pub mod model;
 pub mod pipeline;
 pub mod poster;

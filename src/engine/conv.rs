@@ -200,6 +200,61 @@ fn conv2d_serial_with<V: Vector>(
     }
 }
 
+/// The backward pass of `conv2d` with respect to its input (the weights held fixed): given the
+/// loss's gradient at the output (`[c_out, oh, ow]`), its gradient at the input (`[c_in, h, w]`).
+/// That is the transposed convolution, run as a forward one (so with the same kernels): the
+/// output gradient spread out by the stride (zeros between), correlated with the kernels flipped
+/// in both axes and with input and output channels swapped, padded by `k - 1 - pad`. Learning a
+/// style (`crate::learn`) needs it for every layer between the loss and the instance norms.
+pub fn conv2d_input_grad(shape: &ConvShape, grad_out: &[f32], weight: &[f32]) -> Vec<f32> {
+    let (sh, sw) = shape.stride;
+    assert!(shape.dilation == (1, 1), "conv2d_input_grad: dilated kernels are not used by any network here");
+    assert!(shape.pad_top < shape.kh && shape.pad_left < shape.kw && grad_out.len() == shape.c_out * shape.oh * shape.ow);
+    let (hd, wd) = ((shape.oh - 1) * sh + 1, (shape.ow - 1) * sw + 1);
+    let spread: std::borrow::Cow<[f32]> = if (sh, sw) == (1, 1) {
+        std::borrow::Cow::Borrowed(grad_out)
+    } else {
+        let mut spread = vec![0.0f32; shape.c_out * hd * wd];
+        for (o, plane) in grad_out.chunks_exact(shape.oh * shape.ow).enumerate() {
+            for (y, row) in plane.chunks_exact(shape.ow).enumerate() {
+                let dst = &mut spread[(o * hd + y * sh) * wd..][..wd];
+                for (x, &g) in row.iter().enumerate() {
+                    dst[x * sw] = g;
+                }
+            }
+        }
+        std::borrow::Cow::Owned(spread)
+    };
+    let (kh, kw) = (shape.kh, shape.kw);
+    let mut flipped = vec![0.0f32; weight.len()];
+    for o in 0..shape.c_out {
+        for c in 0..shape.c_in {
+            for ky in 0..kh {
+                for kx in 0..kw {
+                    flipped[((c * shape.c_out + o) * kh + kh - 1 - ky) * kw + kw - 1 - kx] = weight[((o * shape.c_in + c) * kh + ky) * kw + kx];
+                }
+            }
+        }
+    }
+    let transposed = ConvShape {
+        c_in: shape.c_out,
+        h: hd,
+        w: wd,
+        c_out: shape.c_in,
+        kh,
+        kw,
+        oh: shape.h,
+        ow: shape.w,
+        pad_top: kh - 1 - shape.pad_top,
+        pad_left: kw - 1 - shape.pad_left,
+        stride: (1, 1),
+        dilation: (1, 1),
+        input_row0: 0,
+        input_plane_rows: hd,
+    };
+    conv2d(&transposed, &spread, &flipped, &vec![0.0; shape.c_in])
+}
+
 /// A nearest x2 upsampling followed by a 3x3 stride-1 convolution with padding 1, computed on
 /// the small input: each of the four output phases (row and column parity) sees the upsampled
 /// pixels as a 2x2 kernel over the input, its taps sums of the 3x3 taps. 4 multiply-adds per
@@ -1102,6 +1157,43 @@ fn im2col<V: Vector>(shape: &ConvShape, input: &[f32], weight: &[f32], bias: &[f
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The input gradient is the adjoint of the convolution: <conv(x), g> = <x, grad(g)> for
+    /// every x and g (bias zero), at shapes that run each algorithm forward and backward,
+    /// strides 1 and 2, odd sizes (where a stride-2 layer drops its last row).
+    #[test]
+    fn input_grad_is_the_adjoint_of_the_convolution() {
+        for &(c_in, c_out, k, stride, h, w) in
+            &[(3, 16, 9, 1, 13, 11), (16, 32, 3, 2, 17, 14), (32, 32, 3, 1, 12, 10), (64, 64, 3, 1, 9, 8), (16, 3, 9, 1, 10, 12), (8, 12, 3, 2, 8, 9)]
+        {
+            let pad = k / 2;
+            let shape = ConvShape {
+                c_in,
+                h,
+                w,
+                c_out,
+                kh: k,
+                kw: k,
+                oh: (h + 2 * pad - k) / stride + 1,
+                ow: (w + 2 * pad - k) / stride + 1,
+                pad_top: pad,
+                pad_left: pad,
+                stride: (stride, stride),
+                dilation: (1, 1),
+                input_row0: 0,
+                input_plane_rows: h,
+            };
+            let x: Vec<f32> = (0..c_in * h * w).map(|i| ((i as f32) * 0.731).sin()).collect();
+            let weight: Vec<f32> = (0..c_out * c_in * k * k).map(|i| ((i as f32) * 0.377).cos() * 0.2).collect();
+            let g: Vec<f32> = (0..c_out * shape.oh * shape.ow).map(|i| ((i as f32) * 0.193).sin()).collect();
+            let y = conv2d(&shape, &x, &weight, &vec![0.0; c_out]);
+            let back = conv2d_input_grad(&shape, &g, &weight);
+            assert_eq!(back.len(), x.len());
+            let lhs: f64 = y.iter().zip(&g).map(|(&a, &b)| a as f64 * b as f64).sum();
+            let rhs: f64 = x.iter().zip(&back).map(|(&a, &b)| a as f64 * b as f64).sum();
+            assert!((lhs - rhs).abs() <= 1e-4 * lhs.abs().max(1.0), "{c_in}->{c_out} k{k} s{stride} {h}x{w}: {lhs} vs {rhs}");
+        }
+    }
 
     /// The definition, in f64: the reference every algorithm must match.
     fn reference(s: &ConvShape, input: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32> {

@@ -1,9 +1,9 @@
 //! Inference engines behind one trait. Everything above (the pipeline, the worker, the CLI)
 //! sees only `Engine`.
 
-mod conv;
+pub(crate) mod conv;
 mod cpu;
-mod norm;
+pub(crate) mod norm;
 mod threads;
 mod wonnx_engine;
 

@@ -120,6 +120,62 @@ pub fn instance_norm(
     variances.concat()
 }
 
+/// Instance norm for learning: each channel of `x` (`[C, plane]`) normalised, `(x - mean) /
+/// sqrt(var + eps)` with the biased variance (as `instance_norm` and the graph compute it), and
+/// each channel's `1 / sqrt(var + eps)`; both are what the backward pass needs.
+pub fn normalise_channels(x: &[f32], channels: usize, eps: f32) -> (Vec<f32>, Vec<f32>) {
+    let plane = x.len() / channels.max(1);
+    let mut normalised = vec![0.0f32; x.len()];
+    let mut inv_std = Vec::with_capacity(channels);
+    for (values, out) in x.chunks_exact(plane.max(1)).zip(normalised.chunks_exact_mut(plane.max(1))) {
+        let m = mean_of(values, |v| v);
+        let var = mean_of(values, |v| (v - m) * (v - m));
+        let inv = 1.0 / (var + eps).sqrt();
+        out.iter_mut().zip(values).for_each(|(o, &v)| *o = (v - m) * inv);
+        inv_std.push(inv);
+    }
+    (normalised, inv_std)
+}
+
+/// The gradients of `y = gamma * x_hat + beta` (per channel, `x_hat` from `normalise_channels`)
+/// given the loss's gradient at `y`.
+pub struct NormGrads {
+    pub gamma: Vec<f32>,
+    pub beta: Vec<f32>,
+    /// At the norm's input (before normalising); None where it was not asked for.
+    pub input: Option<Vec<f32>>,
+}
+
+/// The backward pass of instance norm with scale and shift: d gamma = sum(dy * x_hat),
+/// d beta = sum(dy), and through the normalisation (its mean and variance depend on every
+/// value of the channel) dx = gamma * inv_std * (dy - mean(dy) - x_hat * mean(dy * x_hat)).
+pub fn instance_norm_backward(x_hat: &[f32], inv_std: &[f32], gamma: &[f32], grad_y: &[f32], want_input: bool) -> NormGrads {
+    let channels = inv_std.len();
+    let plane = x_hat.len() / channels.max(1);
+    assert!(grad_y.len() == x_hat.len() && gamma.len() == channels);
+    let mut d_gamma = Vec::with_capacity(channels);
+    let mut d_beta = Vec::with_capacity(channels);
+    let mut d_input = want_input.then(|| vec![0.0f32; x_hat.len()]);
+    for c in 0..channels {
+        let (xh, dy) = (&x_hat[c * plane..][..plane], &grad_y[c * plane..][..plane]);
+        let (mut sum_dy, mut sum_dy_xh) = (0.0f64, 0.0f64);
+        for (&g, &v) in dy.iter().zip(xh) {
+            sum_dy += g as f64;
+            sum_dy_xh += (g * v) as f64;
+        }
+        d_gamma.push(sum_dy_xh as f32);
+        d_beta.push(sum_dy as f32);
+        if let Some(dx) = d_input.as_mut() {
+            let (mean_dy, mean_dy_xh) = ((sum_dy / plane as f64) as f32, (sum_dy_xh / plane as f64) as f32);
+            let k = gamma[c] * inv_std[c];
+            for ((d, &g), &v) in dx[c * plane..][..plane].iter_mut().zip(dy).zip(xh) {
+                *d = k * (g - mean_dy - v * mean_dy_xh);
+            }
+        }
+    }
+    NormGrads { gamma: d_gamma, beta: d_beta, input: d_input }
+}
+
 /// A raw pointer that may cross to the pool's threads (see the SAFETY note where it is used).
 #[derive(Clone, Copy)]
 struct SharedMut(*mut f32);

@@ -1,0 +1,31 @@
+//! Learning a painting on the visitor's own device: a new style is a new row of the generator's
+//! instance-norm scale and shift (gamma, beta), learned against the loss network's Gram
+//! matrices of the painting, the convolution weights held fixed. Pure Rust, no DOM, on the CPU
+//! engine's kernels: the backward passes sit beside their forward ones
+//! (`engine::conv::conv2d_input_grad`, `engine::norm::instance_norm_backward`).
+//!
+//! - [`generator`]: the package's generator forward, keeping what its backward pass needs, and
+//!   the gradient with respect to one style's gamma and beta;
+//! - [`loss_network`]: VGG19's first layers forward and backward to the picture;
+//! - [`losses`]: the Gram style loss and the content loss, with their gradients.
+//!
+//! Checked against PyTorch's autograd (tests/learn.rs, fixtures from
+//! training/make_learn_fixture.py).
+
+pub mod generator;
+pub mod loss_network;
+pub mod losses;
+
+use thiserror::Error;
+
+pub use generator::{StyleGenerator, Tape};
+pub use loss_network::{Features, FeatureMap, LossLayer, LossNetwork};
+
+#[derive(Debug, Error, PartialEq)]
+pub enum LearnError {
+    /// The package or loss network is not the shape learning expects.
+    #[error("cannot learn with this network: {0}")]
+    Architecture(String),
+    #[error("a {width}x{height} picture does not fit the network (sides must be positive multiples of 4)")]
+    Size { height: usize, width: usize },
+}

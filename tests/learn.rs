@@ -1,0 +1,128 @@
+//! Atelier's own backward passes against PyTorch's autograd (fixtures written by
+//! training/make_learn_fixture.py): the generator's gradient with respect to a style's gamma
+//! and beta, and the loss network's gradient with respect to its input under the training
+//! code's Gram style loss and content loss.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use atelier::learn::losses::{content_loss, style_loss};
+use atelier::learn::{LossLayer, LossNetwork, StyleGenerator};
+use atelier::model::package::{ModelPackage, StyleChoice};
+use serde::Deserialize;
+
+fn fixture<T: for<'de> Deserialize<'de>>(name: &str) -> T {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/learn").join(name);
+    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
+}
+
+/// The largest difference, relative to the largest expected value (at least 1).
+fn relative_error(got: &[f32], expected: &[f32]) -> f32 {
+    assert_eq!(got.len(), expected.len());
+    let scale = expected.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+    got.iter().zip(expected).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max) / scale
+}
+
+#[derive(Deserialize)]
+struct GeneratorFixture {
+    style: String,
+    height: usize,
+    width: usize,
+    input: Vec<f32>,
+    output_grad: Vec<f32>,
+    output: Vec<f32>,
+    grads: HashMap<String, Vec<f32>>,
+}
+
+#[test]
+fn generator_style_gradients_match_pytorch() {
+    let f: GeneratorFixture = fixture("generator.json");
+    let package = ModelPackage::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/package")).unwrap();
+    let generator = StyleGenerator::from_package(&package).unwrap();
+    let style = package.style_params(&StyleChoice::single(&f.style)).unwrap();
+    let tape = generator.forward(&f.input, f.height, f.width, &style).unwrap();
+    assert_eq!((tape.height, tape.width), (f.height, f.width));
+    let out_err = relative_error(&tape.output, &f.output);
+    assert!(out_err < 1e-5, "output differs from PyTorch's by {out_err}");
+    let grads = generator.backward(&tape, &style, &f.output_grad).unwrap();
+    assert_eq!(grads.inputs.len(), f.grads.len());
+    for (name, got) in &grads.inputs {
+        let expected = &f.grads[name];
+        let err = relative_error(got, expected);
+        assert!(err < 1e-4, "{name}: off by {err} of its largest value\n got {got:?}\nwant {expected:?}");
+        assert!(expected.iter().any(|v| v.abs() > 1e-3), "{name}: the fixture's gradient is all but zero; it would test nothing");
+    }
+}
+
+#[test]
+fn the_generator_refuses_sizes_it_cannot_paint() {
+    let package = ModelPackage::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/package")).unwrap();
+    let generator = StyleGenerator::from_package(&package).unwrap();
+    let style = package.style_params(&StyleChoice::single("fixture-a")).unwrap();
+    assert!(generator.forward(&[0.5; 3 * 10 * 12], 10, 12, &style).is_err());
+    assert!(generator.forward(&[0.5; 10], 4, 4, &style).is_err());
+    let tape = generator.forward(&[0.5; 3 * 8 * 8], 8, 8, &style).unwrap();
+    assert!(generator.backward(&tape, &style, &[0.0; 5]).is_err());
+}
+
+#[derive(Deserialize)]
+struct LossLayerFixture {
+    #[serde(default)]
+    pool: bool,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    c_in: usize,
+    #[serde(default)]
+    c_out: usize,
+    #[serde(default)]
+    weight: Vec<f32>,
+    #[serde(default)]
+    bias: Vec<f32>,
+}
+
+#[derive(Deserialize)]
+struct LossFixture {
+    layers: Vec<LossLayerFixture>,
+    height: usize,
+    width: usize,
+    input: Vec<f32>,
+    style_weights: HashMap<String, f32>,
+    style_targets: HashMap<String, Vec<f32>>,
+    content_layer: String,
+    content_weight: f32,
+    content_target: Vec<f32>,
+    style_loss: f32,
+    content_loss: f32,
+    input_grad: Vec<f32>,
+}
+
+#[test]
+fn loss_network_input_gradient_matches_pytorch() {
+    let f: LossFixture = fixture("loss_network.json");
+    let layers = f
+        .layers
+        .into_iter()
+        .map(|l| match l.pool {
+            true => LossLayer::Pool,
+            false => LossLayer::Conv { name: l.name, c_in: l.c_in, c_out: l.c_out, weight: l.weight, bias: l.bias },
+        })
+        .collect();
+    let network = LossNetwork::new(layers).unwrap();
+    let features = network.forward(&f.input, f.height, f.width, "relu4_1").unwrap();
+    let (mut style_total, mut grads) = (0.0f32, HashMap::new());
+    for (layer, weight) in &f.style_weights {
+        let map = features.get(layer).unwrap();
+        let (loss, grad) = style_loss(&map.values, map.channels, &f.style_targets[layer], *weight);
+        style_total += loss;
+        grads.insert(layer.clone(), grad);
+    }
+    let map = features.get(&f.content_layer).unwrap();
+    let (content, grad) = content_loss(&map.values, &f.content_target, f.content_weight);
+    grads.entry(f.content_layer.clone()).and_modify(|g: &mut Vec<f32>| g.iter_mut().zip(&grad).for_each(|(a, b)| *a += b)).or_insert(grad);
+    assert!((style_total - f.style_loss).abs() <= 1e-4 * f.style_loss.abs().max(1.0), "style loss {style_total} vs {}", f.style_loss);
+    assert!((content - f.content_loss).abs() <= 1e-4 * f.content_loss.abs().max(1.0), "content loss {content} vs {}", f.content_loss);
+    let got = network.backward(&features, &grads).unwrap();
+    let err = relative_error(&got, &f.input_grad);
+    assert!(err < 1e-4, "d loss / d input off by {err} of its largest value");
+}
