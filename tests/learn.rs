@@ -126,3 +126,39 @@ fn loss_network_input_gradient_matches_pytorch() {
     let err = relative_error(&got, &f.input_grad);
     assert!(err < 1e-4, "d loss / d input off by {err} of its largest value");
 }
+
+fn toy_loss_network() -> LossNetwork {
+    let f: LossFixture = fixture("loss_network.json");
+    let layers = f
+        .layers
+        .into_iter()
+        .map(|l| match l.pool {
+            true => LossLayer::Pool,
+            false => LossLayer::Conv { name: l.name, c_in: l.c_in, c_out: l.c_out, weight: l.weight, bias: l.bias },
+        })
+        .collect();
+    LossNetwork::new(layers).unwrap()
+}
+
+/// The learner moves gamma and beta downhill: on one fixed crop (the photo is the crop's size,
+/// so every step sees the same picture) the losses fall by more than half.
+#[test]
+fn learning_lowers_the_loss_on_a_fixed_crop() {
+    use atelier::learn::{LearnSettings, Learner};
+    let package = ModelPackage::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/package")).unwrap();
+    let generator = StyleGenerator::from_package(&package).unwrap();
+    let network = toy_loss_network();
+    let painting = image::RgbaImage::from_fn(48, 40, |x, y| image::Rgba([(x * 5) as u8, (y * 6) as u8, ((x ^ y) * 8) as u8, 255]));
+    let photo = image::RgbaImage::from_fn(32, 32, |x, y| image::Rgba([(x * 8) as u8, 128, (y * 8) as u8, 255]));
+    let settings = LearnSettings { crop: 32, margin: 8, photo_side: 32, painting_side: 48, learning_rate: 0.02, ..LearnSettings::default() };
+    let start = package.style_params(&StyleChoice::single("fixture-a")).unwrap();
+    let mut learner = Learner::new(&generator, &network, &painting, vec![photo], start.clone(), settings).unwrap();
+    let first = learner.step().unwrap();
+    let mut last = first;
+    for _ in 0..40 {
+        last = learner.step().unwrap();
+    }
+    let (before, after) = (first.style + first.content, last.style + last.content);
+    assert!(after < 0.5 * before, "loss {before} -> {after}");
+    assert_ne!(learner.params(), &start);
+}

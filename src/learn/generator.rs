@@ -147,7 +147,7 @@ impl StyleGenerator {
     /// Paint `input` (`[3, h, w]` in 0..1, h and w multiples of 4) with `style`, keeping what the
     /// backward pass needs.
     pub fn forward(&self, input: &[f32], height: usize, width: usize, style: &StyleParams) -> Result<Tape, LearnError> {
-        if height % 4 != 0 || width % 4 != 0 || height == 0 || width == 0 || input.len() != 3 * height * width {
+        if !height.is_multiple_of(4) || !width.is_multiple_of(4) || height == 0 || width == 0 || input.len() != 3 * height * width {
             return Err(LearnError::Size { height, width });
         }
         let params: HashMap<&str, &[f32]> = style.inputs.iter().map(|(n, v)| (n.as_str(), v.as_slice())).collect();

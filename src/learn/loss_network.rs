@@ -197,3 +197,118 @@ fn max_pool2_backward(g: &[f32], picks: &[u32], input_len: usize) -> Vec<f32> {
     }
     out
 }
+
+/// VGG19's layers up to conv5_1, in order (`None` for a pool): (name, input, output channels).
+pub const VGG19_PLAN: [Option<(&str, usize, usize)>; 16] = [
+    Some(("conv1_1", 3, 64)),
+    Some(("conv1_2", 64, 64)),
+    None,
+    Some(("conv2_1", 64, 128)),
+    Some(("conv2_2", 128, 128)),
+    None,
+    Some(("conv3_1", 128, 256)),
+    Some(("conv3_2", 256, 256)),
+    Some(("conv3_3", 256, 256)),
+    Some(("conv3_4", 256, 256)),
+    None,
+    Some(("conv4_1", 256, 512)),
+    Some(("conv4_2", 512, 512)),
+    Some(("conv4_3", 512, 512)),
+    Some(("conv4_4", 512, 512)),
+    None,
+];
+
+impl LossNetwork {
+    /// VGG19 up to the ReLU `deepest` from a safetensors file of float16 or float32 tensors
+    /// `conv{b}_{i}.weight` / `.bias` (the training data's `vgg19_conv1_1-conv5_1.fp16.safetensors`).
+    pub fn from_safetensors(bytes: &[u8], deepest: &str) -> Result<Self, LearnError> {
+        let tensors = safetensors(bytes)?;
+        let mut layers = Vec::new();
+        for step in VGG19_PLAN {
+            let Some((name, c_in, c_out)) = step else {
+                layers.push(LossLayer::Pool);
+                continue;
+            };
+            let get = |suffix: &str, len: usize| -> Result<Vec<f32>, LearnError> {
+                let key = format!("{name}.{suffix}");
+                match tensors.get(&key) {
+                    Some(v) if v.len() == len => Ok(v.clone()),
+                    Some(v) => Err(LearnError::Architecture(format!("{key} has {} values, expected {len}", v.len()))),
+                    None => Err(LearnError::Architecture(format!("the loss network file has no {key}"))),
+                }
+            };
+            layers.push(LossLayer::Conv { name: name.to_string(), c_in, c_out, weight: get("weight", c_out * c_in * 9)?, bias: get("bias", c_out)? });
+            if format!("relu{}", &name[4..]) == deepest {
+                return LossNetwork::new(layers);
+            }
+        }
+        Err(LearnError::Architecture(format!("VGG19 has no {deepest} before conv5_1")))
+    }
+}
+
+/// The tensors of a safetensors file, as f32 (F16, BF16 and F32 accepted).
+fn safetensors(bytes: &[u8]) -> Result<HashMap<String, Vec<f32>>, LearnError> {
+    let bad = |why: &str| LearnError::Architecture(format!("not a safetensors file: {why}"));
+    let header_len = bytes.get(..8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]))).ok_or_else(|| bad("too short"))?;
+    let header_end = usize::try_from(header_len).ok().and_then(|n| n.checked_add(8)).filter(|&e| e <= bytes.len()).ok_or_else(|| bad("header length"))?;
+    let header: HashMap<String, serde_json::Value> = serde_json::from_slice(&bytes[8..header_end]).map_err(|_| bad("header"))?;
+    let data = &bytes[header_end..];
+    let mut out = HashMap::new();
+    for (name, entry) in header {
+        if name == "__metadata__" {
+            continue;
+        }
+        let dtype = entry.get("dtype").and_then(|d| d.as_str()).unwrap_or("");
+        let offsets: Vec<usize> = entry.get("data_offsets").and_then(|o| o.as_array()).map(|o| o.iter().filter_map(|v| v.as_u64().map(|v| v as usize)).collect()).unwrap_or_default();
+        let [begin, end] = offsets[..] else { return Err(bad("offsets")) };
+        let raw = data.get(begin..end).filter(|_| begin <= end).ok_or_else(|| bad("offsets past the end"))?;
+        let values = match dtype {
+            "F32" => raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+            "F16" => raw.chunks_exact(2).map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]]))).collect(),
+            "BF16" => raw.chunks_exact(2).map(|c| f32::from_bits((u16::from_le_bytes([c[0], c[1]]) as u32) << 16)).collect(),
+            other => return Err(LearnError::Architecture(format!("tensor {name} is {other}, not a float type"))),
+        };
+        out.insert(name, values);
+    }
+    Ok(out)
+}
+
+/// IEEE half precision to single (subnormals, infinities and NaN included).
+fn f16_to_f32(h: u16) -> f32 {
+    let sign = ((h >> 15) as u32) << 31;
+    let exponent = ((h >> 10) & 0x1f) as u32;
+    let mantissa = (h & 0x3ff) as u32;
+    let bits = match exponent {
+        0 if mantissa == 0 => sign,
+        0 => {
+            // Subnormal: normalise it.
+            let shift = mantissa.leading_zeros() - 21;
+            sign | ((127 - 15 + 1 - shift) << 23) | (((mantissa << shift) & 0x3ff) << 13)
+        }
+        0x1f => sign | 0x7f80_0000 | (mantissa << 13),
+        _ => sign | ((exponent + 127 - 15) << 23) | (mantissa << 13),
+    };
+    f32::from_bits(bits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_floats_convert_exactly() {
+        for (h, f) in [(0x3c00u16, 1.0f32), (0xc000, -2.0), (0x3555, 0.333_251_95), (0x0001, 5.960_464_5e-8), (0x03ff, 6.097_555e-5), (0x7bff, 65504.0), (0x0000, 0.0)] {
+            assert_eq!(f16_to_f32(h), f, "{h:#06x}");
+        }
+        assert!(f16_to_f32(0x7c00).is_infinite() && f16_to_f32(0x7e00).is_nan());
+    }
+
+    #[test]
+    fn a_truncated_or_foreign_file_is_refused() {
+        assert!(safetensors(b"1234").is_err());
+        assert!(safetensors(&[255, 255, 255, 255, 0, 0, 0, 0, b'{']).is_err());
+        let mut file = 20u64.to_le_bytes().to_vec();
+        file.extend(br#"{"a":{"dtype":"I8"}}"#);
+        assert!(safetensors(&file).is_err());
+    }
+}

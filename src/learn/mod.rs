@@ -7,18 +7,21 @@
 //! - [`generator`]: the package's generator forward, keeping what its backward pass needs, and
 //!   the gradient with respect to one style's gamma and beta;
 //! - [`loss_network`]: VGG19's first layers forward and backward to the picture;
-//! - [`losses`]: the Gram style loss and the content loss, with their gradients.
+//! - [`losses`]: the Gram style loss and the content loss, with their gradients;
+//! - [`learner`]: Adam on a style's gamma and beta over crops of photos.
 //!
 //! Checked against PyTorch's autograd (tests/learn.rs, fixtures from
 //! training/make_learn_fixture.py).
 
 pub mod generator;
+pub mod learner;
 pub mod loss_network;
 pub mod losses;
 
 use thiserror::Error;
 
 pub use generator::{StyleGenerator, Tape};
+pub use learner::{LearnSettings, Learner, StepLosses};
 pub use loss_network::{Features, FeatureMap, LossLayer, LossNetwork};
 
 #[derive(Debug, Error, PartialEq)]
@@ -26,6 +29,8 @@ pub enum LearnError {
     /// The package or loss network is not the shape learning expects.
     #[error("cannot learn with this network: {0}")]
     Architecture(String),
+    #[error("no photos to learn on")]
+    NoPhotos,
     #[error("a {width}x{height} picture does not fit the network (sides must be positive multiples of 4)")]
     Size { height: usize, width: usize },
 }

@@ -1,0 +1,95 @@
+//! A trial of learning a painting natively (issue 33): the Rust learner (src/learn) on the
+//! shipped package, the training data's VGG19, a painting and a few photos; prints each
+//! stage's time and losses and paints a photo with the start and the learned style.
+//!
+//! cargo run --release --example learn_trial -- PAINTING PHOTO_TO_PAINT OUT_PREFIX
+//!     [--photos DIR] [--steps N] [--crop PX] [--margin PX] [--deepest relu4_1] [--rate 0.05]
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use atelier::engine::CpuEngine;
+use atelier::learn::{LearnSettings, Learner, LossNetwork, StyleGenerator};
+use atelier::model::package::{ModelPackage, StyleChoice, StyleParams};
+use atelier::pipeline::{self, Brush, RenderOptions};
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
+fn image(path: &Path) -> image::RgbaImage {
+    image::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).to_rgba8()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [painting, target, out_prefix] = [&args[0], &args[1], &args[2]].map(PathBuf::from);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let photos_dir = arg(&args, "--photos").map(PathBuf::from).unwrap_or_else(|| root.join("static/samples"));
+    let steps: usize = arg(&args, "--steps").map_or(100, |s| s.parse().unwrap());
+    let mut settings = LearnSettings::default();
+    if let Some(c) = arg(&args, "--crop") {
+        settings.crop = c.parse().unwrap();
+    }
+    if let Some(m) = arg(&args, "--margin") {
+        settings.margin = m.parse().unwrap();
+    }
+    if let Some(r) = arg(&args, "--rate") {
+        settings.learning_rate = r.parse().unwrap();
+    }
+    if let Some(d) = arg(&args, "--deepest") {
+        settings.style_layers.retain(|(l, _)| l.as_str() <= d.as_str());
+    }
+    let vgg_path = arg(&args, "--vgg").map(PathBuf::from).unwrap_or_else(|| root.join("../shared/data/vgg/vgg19_conv1_1-conv5_1.fp16.safetensors"));
+
+    let t = Instant::now();
+    let package = ModelPackage::load_dir(&root.join("models")).expect("the shipped package");
+    let generator = StyleGenerator::from_package(&package).unwrap();
+    let deepest = settings.style_layers.iter().map(|(l, _)| l.clone()).chain([settings.content_layer.clone()]).max().unwrap();
+    let loss = LossNetwork::from_safetensors(&std::fs::read(&vgg_path).unwrap(), &deepest).unwrap();
+    let ids: Vec<String> = package.manifest.styles.iter().map(|s| s.id.clone()).collect();
+    let all: Vec<StyleParams> = ids.iter().map(|id| package.style_params(&StyleChoice::single(id)).unwrap()).collect();
+    let mut start = all[0].clone();
+    for (k, (_, values)) in start.inputs.iter_mut().enumerate() {
+        for (i, v) in values.iter_mut().enumerate() {
+            *v = all.iter().map(|p| p.inputs[k].1[i]).sum::<f32>() / all.len() as f32;
+        }
+    }
+    let mut photos = Vec::new();
+    for entry in std::fs::read_dir(&photos_dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if (name.ends_with(".jpg") || name.ends_with(".png")) && !name.contains("thumb") {
+            photos.push(image(&path));
+        }
+    }
+    println!("loaded in {:.2} s: {} photos, loss network to {deepest}, {} threads", t.elapsed().as_secs_f64(), photos.len(), atelier::engine::cpu_threads());
+
+    let t = Instant::now();
+    let mut learner = Learner::new(&generator, &loss, &image(&painting), photos, start.clone(), settings.clone()).unwrap();
+    println!("painting's Gram matrices in {:.2} s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    for step in 1..=steps {
+        let losses = learner.step().unwrap();
+        if step % 10 == 0 || step == 1 {
+            println!("step {step}: style {:.3} content {:.3} ({:.2} s)", losses.style, losses.content, t.elapsed().as_secs_f64());
+        }
+    }
+    let learned = learner.params().clone();
+    println!("{steps} steps in {:.2} s ({:.3} s/step)", t.elapsed().as_secs_f64(), t.elapsed().as_secs_f64() / steps as f64);
+
+    let photo = image(&target);
+    let stride = package.stride();
+    let mut options = RenderOptions::for_generator(&package.generator, stride, usize::MAX).unwrap();
+    options.margin = package.margin();
+    let mut engine = CpuEngine::new(package.generator.clone());
+    for (label, params) in [("start", &start), ("learned", &learned)] {
+        let painted = pollster::block_on(pipeline::paint(&mut engine, &photo, params, stride, &options, Brush::default(), package.working_side(), &mut |_, _| true)).unwrap();
+        let path = format!("{}-{label}.png", out_prefix.display());
+        painted.save(&path).unwrap();
+        println!("wrote {path}");
+    }
+    let flat: Vec<f32> = learned.inputs.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+    let bytes: Vec<u8> = flat.iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(format!("{}-learned.f32", out_prefix.display()), bytes).unwrap();
+}

@@ -1,0 +1,231 @@
+//! Refining a style on a painting: Adam on one style's gamma and beta, each step one crop of a
+//! photo painted with them, scored by the training code's losses against the painting (Gram
+//! matrices at the style layers) and the photo (features at the content layer), the gradient
+//! carried back through the loss network and the generator (`LossNetwork::backward`,
+//! `StyleGenerator::backward`). The convolutions never change.
+
+use std::collections::HashMap;
+
+use image::RgbaImage;
+
+use crate::imaging;
+use crate::model::package::StyleParams;
+use crate::pipeline::reflect_pad;
+
+use super::losses::{content_loss, gram, style_loss};
+use super::{LearnError, LossNetwork, StyleGenerator};
+
+/// How a style is learned. The defaults are the training campaign's losses
+/// (training/configs/cpu-campaign-chroma15.json) on small crops.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LearnSettings {
+    /// Side of the square crop each step paints (a multiple of 4).
+    pub crop: u32,
+    /// Reflection painted around each crop and not scored (the package's margin, or less).
+    pub margin: u32,
+    /// Photos are seen at this long side (the app's working side for the default brush).
+    pub photo_side: u32,
+    /// The painting's long side when its Gram matrices are taken (the campaign's `style_side`).
+    pub painting_side: u32,
+    pub learning_rate: f32,
+    pub content_layer: String,
+    pub content_weight: f32,
+    pub style_weight: f32,
+    /// Per style layer, its weight (the campaign's `style_layer_weights`).
+    pub style_layers: Vec<(String, f32)>,
+    pub seed: u64,
+}
+
+impl Default for LearnSettings {
+    fn default() -> Self {
+        LearnSettings {
+            crop: 128,
+            margin: 16,
+            photo_side: 288,
+            painting_side: 320,
+            learning_rate: 0.05,
+            content_layer: "relu3_1".into(),
+            content_weight: 1e-4,
+            style_weight: 1.2e-4,
+            style_layers: vec![("relu1_1".into(), 1000.0), ("relu2_1".into(), 25.0), ("relu3_1".into(), 120.0), ("relu4_1".into(), 4.0)],
+            seed: 20261204,
+        }
+    }
+}
+
+impl LearnSettings {
+    /// The deepest layer the losses read (the loss network's forward pass stops there).
+    fn deepest(&self) -> &str {
+        let depth = |name: &str| name.trim_start_matches("relu").replace('_', ".").parse::<f32>().unwrap_or(0.0);
+        self.style_layers
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .chain(std::iter::once(self.content_layer.as_str()))
+            .max_by(|a, b| depth(a).total_cmp(&depth(b)))
+            .unwrap_or("relu4_1")
+    }
+}
+
+/// One step's losses (weighted, as they add up to what is minimised).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepLosses {
+    pub style: f32,
+    pub content: f32,
+}
+
+/// A style being learned.
+pub struct Learner<'a> {
+    generator: &'a StyleGenerator,
+    loss_network: &'a LossNetwork,
+    settings: LearnSettings,
+    painting_grams: HashMap<String, Vec<f32>>,
+    photos: Vec<RgbaImage>,
+    params: StyleParams,
+    adam: Adam,
+    rng: SplitMix,
+}
+
+impl<'a> Learner<'a> {
+    /// `start`: the style the refinement begins from; `photos`: what the crops are cut from (at
+    /// least one, each at least `crop` px on its short side once seen at `photo_side`).
+    pub fn new(
+        generator: &'a StyleGenerator,
+        loss_network: &'a LossNetwork,
+        painting: &RgbaImage,
+        photos: Vec<RgbaImage>,
+        start: StyleParams,
+        settings: LearnSettings,
+    ) -> Result<Self, LearnError> {
+        if settings.crop == 0 || !settings.crop.is_multiple_of(4) || !settings.margin.is_multiple_of(4) {
+            return Err(LearnError::Size { height: settings.crop as usize, width: settings.crop as usize });
+        }
+        let (w, h) = imaging::fit_within(painting.width(), painting.height(), settings.painting_side);
+        let painting = imaging::resize_to(painting, w, h);
+        let tensor = imaging::to_tensor(&painting);
+        let deepest = settings.deepest().to_string();
+        let features = loss_network.forward(&tensor.data, h as usize, w as usize, &deepest)?;
+        let mut painting_grams = HashMap::new();
+        for (layer, _) in &settings.style_layers {
+            let map = features.get(layer).ok_or_else(|| LearnError::Architecture(format!("the loss network has no {layer}")))?;
+            painting_grams.insert(layer.clone(), gram(&map.values, map.channels));
+        }
+        let photos: Vec<RgbaImage> = photos
+            .iter()
+            .map(|p| {
+                // Seen at the working side, but never smaller than a crop on the short side.
+                let scale = (settings.photo_side as f32 / p.width().max(p.height()) as f32)
+                    .max(settings.crop as f32 / p.width().min(p.height()).max(1) as f32);
+                let (w, h) = ((p.width() as f32 * scale).round() as u32, (p.height() as f32 * scale).round() as u32);
+                imaging::resize_to(p, w.max(settings.crop), h.max(settings.crop))
+            })
+            .collect();
+        if photos.is_empty() {
+            return Err(LearnError::NoPhotos);
+        }
+        let adam = Adam::new(&start);
+        let rng = SplitMix(settings.seed);
+        Ok(Learner { generator, loss_network, settings, painting_grams, photos, params: start, adam, rng })
+    }
+
+    pub fn params(&self) -> &StyleParams {
+        &self.params
+    }
+
+    /// One step: a crop painted, scored, and gamma and beta moved against the gradient.
+    pub fn step(&mut self) -> Result<StepLosses, LearnError> {
+        let s = &self.settings;
+        let photo = &self.photos[(self.rng.next() % self.photos.len() as u64) as usize];
+        let crop = s.crop;
+        let x0 = (self.rng.next() % (photo.width() - crop + 1) as u64) as u32;
+        let y0 = (self.rng.next() % (photo.height() - crop + 1) as u64) as u32;
+        let piece = image::imageops::crop_imm(photo, x0, y0, crop, crop).to_image();
+        let padded = reflect_pad(&piece, s.margin, 0, 0);
+        let side = (crop + 2 * s.margin) as usize;
+        let tape = self.generator.forward(&imaging::to_tensor(&padded).data, side, side, &self.params)?;
+
+        let (c, m) = (crop as usize, s.margin as usize);
+        let inside = |plane: &[f32], out: &mut Vec<f32>| {
+            for ch in 0..3 {
+                for y in 0..c {
+                    out.extend_from_slice(&plane[(ch * side + m + y) * side + m..][..c]);
+                }
+            }
+        };
+        let mut painted = Vec::with_capacity(3 * c * c);
+        inside(&tape.output, &mut painted);
+        let deepest = s.deepest().to_string();
+        let features = self.loss_network.forward(&painted, c, c, &deepest)?;
+        let photo_features = self.loss_network.forward(&imaging::to_tensor(&piece).data, c, c, &s.content_layer)?;
+
+        let mut grads: HashMap<String, Vec<f32>> = HashMap::new();
+        let mut add = |layer: &str, g: Vec<f32>| {
+            grads.entry(layer.to_string()).and_modify(|a| a.iter_mut().zip(&g).for_each(|(x, y)| *x += y)).or_insert(g);
+        };
+        let mut losses = StepLosses { style: 0.0, content: 0.0 };
+        for (layer, weight) in &s.style_layers {
+            let map = features.get(layer).ok_or_else(|| LearnError::Architecture(format!("no {layer}")))?;
+            let (loss, g) = style_loss(&map.values, map.channels, &self.painting_grams[layer], s.style_weight * weight);
+            losses.style += loss;
+            add(layer, g);
+        }
+        let (map, target) = (features.get(&s.content_layer), photo_features.get(&s.content_layer));
+        let (Some(map), Some(target)) = (map, target) else { return Err(LearnError::Architecture(format!("no {}", s.content_layer))) };
+        let (loss, g) = content_loss(&map.values, &target.values, s.content_weight);
+        losses.content = loss;
+        add(&s.content_layer, g);
+
+        let grad_painted = self.loss_network.backward(&features, &grads)?;
+        let mut grad_output = vec![0.0f32; tape.output.len()];
+        for ch in 0..3 {
+            for y in 0..c {
+                grad_output[(ch * side + m + y) * side + m..][..c].copy_from_slice(&grad_painted[(ch * c + y) * c..][..c]);
+            }
+        }
+        let style_grads = self.generator.backward(&tape, &self.params, &grad_output)?;
+        self.adam.update(&mut self.params, &style_grads, s.learning_rate);
+        Ok(losses)
+    }
+}
+
+/// Adam (beta1 0.9, beta2 0.999), over every value of a style's inputs.
+struct Adam {
+    first: Vec<Vec<f32>>,
+    second: Vec<Vec<f32>>,
+    steps: i32,
+}
+
+impl Adam {
+    fn new(params: &StyleParams) -> Self {
+        let zeros: Vec<Vec<f32>> = params.inputs.iter().map(|(_, v)| vec![0.0; v.len()]).collect();
+        Adam { first: zeros.clone(), second: zeros, steps: 0 }
+    }
+
+    fn update(&mut self, params: &mut StyleParams, grads: &StyleParams, rate: f32) {
+        const B1: f32 = 0.9;
+        const B2: f32 = 0.999;
+        self.steps += 1;
+        let (c1, c2) = (1.0 - B1.powi(self.steps), 1.0 - B2.powi(self.steps));
+        for (i, ((_, p), (_, g))) in params.inputs.iter_mut().zip(&grads.inputs).enumerate() {
+            for (k, (p, &g)) in p.iter_mut().zip(g).enumerate() {
+                let m = &mut self.first[i][k];
+                let v = &mut self.second[i][k];
+                *m = B1 * *m + (1.0 - B1) * g;
+                *v = B2 * *v + (1.0 - B2) * g * g;
+                *p -= rate * (*m / c1) / ((*v / c2).sqrt() + 1e-8);
+            }
+        }
+    }
+}
+
+/// A small, seeded random sequence (splitmix64): crops are reproducible from the settings.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
