@@ -1,15 +1,17 @@
 //! A trial of learning a painting natively (issue 33): the Rust learner (src/learn) on the
 //! shipped package, the training data's VGG19, a painting and a few photos; prints each
-//! stage's time and losses and paints a photo with the start and the learned style.
+//! stage's time and losses, paints a photo with the first guess and the learned style, and
+//! writes both rows (OUT_DIR/first/STEM.f32, OUT_DIR/learned/STEM.f32) for
+//! training/evaluate_learned.py.
 //!
-//! cargo run --release --example learn_trial -- PAINTING PHOTO_TO_PAINT OUT_PREFIX
-//!     [--photos DIR] [--steps N] [--crop PX] [--margin PX] [--deepest relu4_1] [--rate 0.05]
+//! cargo run --release --example learn_trial -- PAINTING PHOTO_TO_PAINT OUT_DIR
+//!     [--photos DIR] [--steps N] [--crop PX] [--margin PX] [--deepest relu4_1] [--rate 0.05] [--start mean]
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use atelier::engine::CpuEngine;
-use atelier::learn::{LearnSettings, Learner, LossNetwork, StyleGenerator};
+use atelier::learn::{first_guess, LearnSettings, Learner, LossNetwork, StyleGenerator};
 use atelier::model::package::{ModelPackage, StyleChoice, StyleParams};
 use atelier::pipeline::{self, Brush, RenderOptions};
 
@@ -23,7 +25,8 @@ fn image(path: &Path) -> image::RgbaImage {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [painting, target, out_prefix] = [&args[0], &args[1], &args[2]].map(PathBuf::from);
+    let [painting, target, out_dir] = [&args[0], &args[1], &args[2]].map(PathBuf::from);
+    let stem = painting.file_stem().unwrap().to_string_lossy().to_string();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let photos_dir = arg(&args, "--photos").map(PathBuf::from).unwrap_or_else(|| root.join("static/samples"));
     let steps: usize = arg(&args, "--steps").map_or(100, |s| s.parse().unwrap());
@@ -50,6 +53,7 @@ fn main() {
     let ids: Vec<String> = package.manifest.styles.iter().map(|s| s.id.clone()).collect();
     let all: Vec<StyleParams> = ids.iter().map(|id| package.style_params(&StyleChoice::single(id)).unwrap()).collect();
     let mut start = all[0].clone();
+    // Where learning starts without a first guess: the mean of the shipped rows.
     for (k, (_, values)) in start.inputs.iter_mut().enumerate() {
         for (i, v) in values.iter_mut().enumerate() {
             *v = all.iter().map(|p| p.inputs[k].1[i]).sum::<f32>() / all.len() as f32;
@@ -69,6 +73,14 @@ fn main() {
     let mut learner = Learner::new(&generator, &loss, &image(&painting), photos, start.clone(), settings.clone()).unwrap();
     println!("painting's Gram matrices in {:.2} s", t.elapsed().as_secs_f64());
     let t = Instant::now();
+    println!("mean of the shipped rows: distance {:.2}", learner.style_distance(&start).unwrap());
+    if arg(&args, "--start").as_deref() != Some("mean") {
+        let (guess, distance) = first_guess(&learner, &all).unwrap();
+        println!("first guess in {:.2} s: distance {distance:.2}", t.elapsed().as_secs_f64());
+        start = guess;
+        learner.restart_from(start.clone());
+    }
+    let t = Instant::now();
     for step in 1..=steps {
         let losses = learner.step().unwrap();
         if step % 10 == 0 || step == 1 {
@@ -83,13 +95,13 @@ fn main() {
     let mut options = RenderOptions::for_generator(&package.generator, stride, usize::MAX).unwrap();
     options.margin = package.margin();
     let mut engine = CpuEngine::new(package.generator.clone());
-    for (label, params) in [("start", &start), ("learned", &learned)] {
+    for (label, params) in [("first", &start), ("learned", &learned)] {
         let painted = pollster::block_on(pipeline::paint(&mut engine, &photo, params, stride, &options, Brush::default(), package.working_side(), &mut |_, _| true)).unwrap();
-        let path = format!("{}-{label}.png", out_prefix.display());
+        let path = out_dir.join(format!("{stem}-{label}.png"));
         painted.save(&path).unwrap();
-        println!("wrote {path}");
+        let flat: Vec<u8> = params.inputs.iter().flat_map(|(_, v)| v.iter().flat_map(|x| x.to_le_bytes())).collect();
+        std::fs::create_dir_all(out_dir.join(label)).unwrap();
+        std::fs::write(out_dir.join(label).join(format!("{stem}.f32")), flat).unwrap();
+        println!("wrote {} and {label}/{stem}.f32", path.display());
     }
-    let flat: Vec<f32> = learned.inputs.iter().flat_map(|(_, v)| v.iter().copied()).collect();
-    let bytes: Vec<u8> = flat.iter().flat_map(|v| v.to_le_bytes()).collect();
-    std::fs::write(format!("{}-learned.f32", out_prefix.display()), bytes).unwrap();
 }

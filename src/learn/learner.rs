@@ -13,7 +13,7 @@ use crate::model::package::StyleParams;
 use crate::pipeline::reflect_pad;
 
 use super::losses::{content_loss, gram, style_loss};
-use super::{LearnError, LossNetwork, StyleGenerator};
+use super::{LearnError, LossNetwork, StyleGenerator, Tape};
 
 /// How a style is learned. The defaults are the training campaign's losses
 /// (training/configs/cpu-campaign-chroma15.json) on small crops.
@@ -131,6 +131,45 @@ impl<'a> Learner<'a> {
         &self.params
     }
 
+    /// Begin again from `params` (the optimiser's state forgotten).
+    pub fn restart_from(&mut self, params: StyleParams) {
+        self.adam = Adam::new(&params);
+        self.params = params;
+    }
+
+    /// The weighted style loss of `params` on a fixed crop (the middle of the first photo): how
+    /// far from the painting a style paints, without learning anything.
+    pub fn style_distance(&self, params: &StyleParams) -> Result<f32, LearnError> {
+        let photo = &self.photos[0];
+        let crop = self.settings.crop;
+        let piece = image::imageops::crop_imm(photo, (photo.width() - crop) / 2, (photo.height() - crop) / 2, crop, crop).to_image();
+        let (painted, _) = self.paint_crop(&piece, params)?;
+        let c = crop as usize;
+        let features = self.loss_network.forward(&painted, c, c, self.settings.deepest())?;
+        let mut total = 0.0;
+        for (layer, weight) in &self.settings.style_layers {
+            let map = features.get(layer).ok_or_else(|| LearnError::Architecture(format!("no {layer}")))?;
+            total += style_loss(&map.values, map.channels, &self.painting_grams[layer], self.settings.style_weight * weight).0;
+        }
+        Ok(total)
+    }
+
+    /// `piece` painted with `params` inside its reflected margin: the crop's pixels (`[3, c, c]`)
+    /// and the whole forward pass.
+    fn paint_crop(&self, piece: &RgbaImage, params: &StyleParams) -> Result<(Vec<f32>, Tape), LearnError> {
+        let (crop, margin) = (piece.width() as usize, self.settings.margin as usize);
+        let padded = reflect_pad(piece, self.settings.margin, 0, 0);
+        let side = crop + 2 * margin;
+        let tape = self.generator.forward(&imaging::to_tensor(&padded).data, side, side, params)?;
+        let mut painted = Vec::with_capacity(3 * crop * crop);
+        for ch in 0..3 {
+            for y in 0..crop {
+                painted.extend_from_slice(&tape.output[(ch * side + margin + y) * side + margin..][..crop]);
+            }
+        }
+        Ok((painted, tape))
+    }
+
     /// One step: a crop painted, scored, and gamma and beta moved against the gradient.
     pub fn step(&mut self) -> Result<StepLosses, LearnError> {
         let s = &self.settings;
@@ -139,20 +178,9 @@ impl<'a> Learner<'a> {
         let x0 = (self.rng.next() % (photo.width() - crop + 1) as u64) as u32;
         let y0 = (self.rng.next() % (photo.height() - crop + 1) as u64) as u32;
         let piece = image::imageops::crop_imm(photo, x0, y0, crop, crop).to_image();
-        let padded = reflect_pad(&piece, s.margin, 0, 0);
-        let side = (crop + 2 * s.margin) as usize;
-        let tape = self.generator.forward(&imaging::to_tensor(&padded).data, side, side, &self.params)?;
-
+        let (painted, tape) = self.paint_crop(&piece, &self.params)?;
         let (c, m) = (crop as usize, s.margin as usize);
-        let inside = |plane: &[f32], out: &mut Vec<f32>| {
-            for ch in 0..3 {
-                for y in 0..c {
-                    out.extend_from_slice(&plane[(ch * side + m + y) * side + m..][..c]);
-                }
-            }
-        };
-        let mut painted = Vec::with_capacity(3 * c * c);
-        inside(&tape.output, &mut painted);
+        let side = c + 2 * m;
         let deepest = s.deepest().to_string();
         let features = self.loss_network.forward(&painted, c, c, &deepest)?;
         let photo_features = self.loss_network.forward(&imaging::to_tensor(&piece).data, c, c, &s.content_layer)?;
@@ -228,4 +256,25 @@ impl SplitMix {
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
     }
+}
+
+/// The first stage, at once: of the given styles (the package's) and the even mixes of the two
+/// nearest, the one whose painting of a crop is nearest the painting (`Learner::style_distance`).
+/// Returns it and its distance.
+pub fn first_guess(learner: &Learner, styles: &[StyleParams]) -> Result<(StyleParams, f32), LearnError> {
+    let mut scored: Vec<(f32, StyleParams)> = Vec::with_capacity(styles.len() + 1);
+    for style in styles {
+        scored.push((learner.style_distance(style)?, style.clone()));
+    }
+    scored.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let Some((best_distance, best)) = scored.first().cloned() else { return Err(LearnError::NoStyles) };
+    let mut choice = (best, best_distance);
+    if let Some((_, second)) = scored.get(1) {
+        let mix = choice.0.mix(second, 0.5);
+        let distance = learner.style_distance(&mix)?;
+        if distance < choice.1 {
+            choice = (mix, distance);
+        }
+    }
+    Ok(choice)
 }

@@ -21,7 +21,7 @@ pub mod losses;
 use thiserror::Error;
 
 pub use generator::{StyleGenerator, Tape};
-pub use learner::{LearnSettings, Learner, StepLosses};
+pub use learner::{first_guess, LearnSettings, Learner, StepLosses};
 pub use loss_network::{Features, FeatureMap, LossLayer, LossNetwork};
 
 #[derive(Debug, Error, PartialEq)]
@@ -31,6 +31,8 @@ pub enum LearnError {
     Architecture(String),
     #[error("no photos to learn on")]
     NoPhotos,
+    #[error("no styles to start from")]
+    NoStyles,
     #[error("a {width}x{height} picture does not fit the network (sides must be positive multiples of 4)")]
     Size { height: usize, width: usize },
 }
