@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use atelier::engine::CpuEngine;
-use atelier::learn::{first_guess, LearnSettings, Learner, LossNetwork, StyleGenerator};
+use atelier::learn::{first_guess, mean_style, LearnSettings, Learner, LossNetwork, StyleGenerator};
 use atelier::model::package::{ModelPackage, StyleChoice, StyleParams};
 use atelier::pipeline::{self, Brush, RenderOptions};
 
@@ -52,13 +52,8 @@ fn main() {
     let loss = LossNetwork::from_safetensors(&std::fs::read(&vgg_path).unwrap(), &deepest).unwrap();
     let ids: Vec<String> = package.manifest.styles.iter().map(|s| s.id.clone()).collect();
     let all: Vec<StyleParams> = ids.iter().map(|id| package.style_params(&StyleChoice::single(id)).unwrap()).collect();
-    let mut start = all[0].clone();
     // Where learning starts without a first guess: the mean of the shipped rows.
-    for (k, (_, values)) in start.inputs.iter_mut().enumerate() {
-        for (i, v) in values.iter_mut().enumerate() {
-            *v = all.iter().map(|p| p.inputs[k].1[i]).sum::<f32>() / all.len() as f32;
-        }
-    }
+    let mut start = mean_style(&all).unwrap();
     let mut photos = Vec::new();
     for entry in std::fs::read_dir(&photos_dir).unwrap() {
         let path = entry.unwrap().path();

@@ -258,13 +258,14 @@ impl SplitMix {
     }
 }
 
-/// The first stage, at once: of the given styles (the package's) and the even mixes of the two
-/// nearest, the one whose painting of a crop is nearest the painting (`Learner::style_distance`).
-/// Returns it and its distance.
+/// The first stage, at once: of the given styles (the package's), their mean (a neutral style
+/// that is sometimes nearer than any of them) and the even mix of the two nearest, the one whose
+/// painting of a crop is nearest the painting (`Learner::style_distance`). Returns it and its
+/// distance.
 pub fn first_guess(learner: &Learner, styles: &[StyleParams]) -> Result<(StyleParams, f32), LearnError> {
-    let mut scored: Vec<(f32, StyleParams)> = Vec::with_capacity(styles.len() + 1);
-    for style in styles {
-        scored.push((learner.style_distance(style)?, style.clone()));
+    let mut scored: Vec<(f32, StyleParams)> = Vec::with_capacity(styles.len() + 2);
+    for style in styles.iter().cloned().chain(mean_style(styles)) {
+        scored.push((learner.style_distance(&style)?, style));
     }
     scored.sort_by(|a, b| a.0.total_cmp(&b.0));
     let Some((best_distance, best)) = scored.first().cloned() else { return Err(LearnError::NoStyles) };
@@ -277,4 +278,19 @@ pub fn first_guess(learner: &Learner, styles: &[StyleParams]) -> Result<(StylePa
         }
     }
     Ok(choice)
+}
+
+/// The mean of `styles` (None for none).
+pub fn mean_style(styles: &[StyleParams]) -> Option<StyleParams> {
+    let first = styles.first()?;
+    let inputs = first
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(k, (name, values))| {
+            let mean = (0..values.len()).map(|i| styles.iter().map(|s| s.inputs[k].1[i]).sum::<f32>() / styles.len() as f32).collect();
+            (name.clone(), mean)
+        })
+        .collect();
+    Some(StyleParams { inputs })
 }

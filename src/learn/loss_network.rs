@@ -219,8 +219,10 @@ pub const VGG19_PLAN: [Option<(&str, usize, usize)>; 16] = [
 ];
 
 impl LossNetwork {
-    /// VGG19 up to the ReLU `deepest` from a safetensors file of float16 or float32 tensors
-    /// `conv{b}_{i}.weight` / `.bias` (the training data's `vgg19_conv1_1-conv5_1.fp16.safetensors`).
+    /// VGG19 up to the ReLU `deepest` from a safetensors file of tensors `conv{b}_{i}.weight` /
+    /// `.bias`: float16 or float32 (the training data's `vgg19_conv1_1-conv5_1.fp16.safetensors`),
+    /// or int8 weights with a float32 `.weight_scale` per output channel (the app's
+    /// `loss-network.safetensors`, training/export_loss_network.py).
     pub fn from_safetensors(bytes: &[u8], deepest: &str) -> Result<Self, LearnError> {
         let tensors = safetensors(bytes)?;
         let mut layers = Vec::new();
@@ -237,7 +239,13 @@ impl LossNetwork {
                     None => Err(LearnError::Architecture(format!("the loss network file has no {key}"))),
                 }
             };
-            layers.push(LossLayer::Conv { name: name.to_string(), c_in, c_out, weight: get("weight", c_out * c_in * 9)?, bias: get("bias", c_out)? });
+            let mut weight = get("weight", c_out * c_in * 9)?;
+            // int8 weights (training/export_loss_network.py) carry a scale per output channel.
+            if tensors.contains_key(&format!("{name}.weight_scale")) {
+                let scale = get("weight_scale", c_out)?;
+                weight.chunks_exact_mut(c_in * 9).zip(&scale).for_each(|(w, s)| w.iter_mut().for_each(|v| *v *= s));
+            }
+            layers.push(LossLayer::Conv { name: name.to_string(), c_in, c_out, weight, bias: get("bias", c_out)? });
             if format!("relu{}", &name[4..]) == deepest {
                 return LossNetwork::new(layers);
             }
@@ -246,7 +254,7 @@ impl LossNetwork {
     }
 }
 
-/// The tensors of a safetensors file, as f32 (F16, BF16 and F32 accepted).
+/// The tensors of a safetensors file, as f32 (F16, BF16, F32, and I8 as its integers).
 fn safetensors(bytes: &[u8]) -> Result<HashMap<String, Vec<f32>>, LearnError> {
     let bad = |why: &str| LearnError::Architecture(format!("not a safetensors file: {why}"));
     let header_len = bytes.get(..8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]))).ok_or_else(|| bad("too short"))?;
@@ -266,6 +274,7 @@ fn safetensors(bytes: &[u8]) -> Result<HashMap<String, Vec<f32>>, LearnError> {
             "F32" => raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
             "F16" => raw.chunks_exact(2).map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]]))).collect(),
             "BF16" => raw.chunks_exact(2).map(|c| f32::from_bits((u16::from_le_bytes([c[0], c[1]]) as u32) << 16)).collect(),
+            "I8" => raw.iter().map(|&b| b as i8 as f32).collect(),
             other => return Err(LearnError::Architecture(format!("tensor {name} is {other}, not a float type"))),
         };
         out.insert(name, values);
@@ -301,6 +310,49 @@ mod tests {
             assert_eq!(f16_to_f32(h), f, "{h:#06x}");
         }
         assert!(f16_to_f32(0x7c00).is_infinite() && f16_to_f32(0x7e00).is_nan());
+    }
+
+    /// A safetensors file of the given (name, dtype, shape, bytes).
+    fn file(tensors: &[(&str, &str, Vec<usize>, Vec<u8>)]) -> Vec<u8> {
+        let (mut header, mut data) = (serde_json::Map::new(), Vec::<u8>::new());
+        for (name, dtype, shape, bytes) in tensors {
+            header.insert(name.to_string(), serde_json::json!({"dtype": dtype, "shape": shape, "data_offsets": [data.len(), data.len() + bytes.len()]}));
+            data.extend(bytes);
+        }
+        let header = serde_json::to_vec(&header).unwrap();
+        let mut out = (header.len() as u64).to_le_bytes().to_vec();
+        out.extend(header);
+        out.extend(data);
+        out
+    }
+
+    #[test]
+    fn int8_weights_are_scaled_per_output_channel() {
+        let q: Vec<u8> = (0..64 * 27).map(|i| ((i % 255) as i32 - 127) as i8 as u8).collect();
+        let scale: Vec<u8> = (0..64).flat_map(|o| (0.01 * (o + 1) as f32).to_le_bytes()).collect();
+        let bias: Vec<u8> = (0..64).flat_map(|o| (o as f32).to_le_bytes()).collect();
+        let bytes = file(&[
+            ("conv1_1.weight", "I8", vec![64, 3, 3, 3], q.clone()),
+            ("conv1_1.weight_scale", "F32", vec![64], scale),
+            ("conv1_1.bias", "F32", vec![64], bias),
+        ]);
+        let network = LossNetwork::from_safetensors(&bytes, "relu1_1").unwrap();
+        let LossLayer::Conv { weight, bias, .. } = &network.layers[0] else { panic!("not a convolution") };
+        for (i, w) in weight.iter().enumerate() {
+            let expected = (q[i] as i8) as f32 * 0.01 * (i / 27 + 1) as f32;
+            assert!((w - expected).abs() <= 1e-6 * expected.abs().max(1.0), "weight {i}: {w} vs {expected}");
+        }
+        assert_eq!(bias[5], 5.0);
+        // A scale of the wrong length is refused by name.
+        let bad = file(&[
+            ("conv1_1.weight", "I8", vec![64, 3, 3, 3], q),
+            ("conv1_1.weight_scale", "F32", vec![2], vec![0; 8]),
+            ("conv1_1.bias", "F32", vec![64], vec![0; 256]),
+        ]);
+        let error = LossNetwork::from_safetensors(&bad, "relu1_1").unwrap_err();
+        assert!(error.to_string().contains("conv1_1.weight_scale"), "{error}");
+        // Asking for a layer past the file's is refused too.
+        assert!(LossNetwork::from_safetensors(&bytes, "relu2_1").is_err());
     }
 
     #[test]

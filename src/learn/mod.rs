@@ -21,7 +21,7 @@ pub mod losses;
 use thiserror::Error;
 
 pub use generator::{StyleGenerator, Tape};
-pub use learner::{first_guess, LearnSettings, Learner, StepLosses};
+pub use learner::{first_guess, mean_style, LearnSettings, Learner, StepLosses};
 pub use loss_network::{Features, FeatureMap, LossLayer, LossNetwork};
 
 #[derive(Debug, Error, PartialEq)]
