@@ -1,0 +1,187 @@
+//! A learned style as a small file (issue 33): its name, the gamma/beta row it adds to one
+//! package's generator, a small thumbnail of the painting, and which package it belongs to (the
+//! generator's sha256, since a row means nothing to other convolution weights). JSON, a few KB:
+//!
+//! ```json
+//! {"format": "atelier-style/1", "name": "My painting", "generator_sha256": "…",
+//!  "params": "<base64 of the row: float32 little-endian, in the package's style-input order>",
+//!  "thumbnail": "<base64 of a JPEG or PNG, at most 256 px>"}
+//! ```
+//!
+//! Everything in it is checked before anything uses it: size, format, the package, every value
+//! finite and in a sane range, the thumbnail a picture; a file for another package is refused
+//! with a message that says to learn the painting again.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::package::{ModelPackage, StyleParams};
+
+pub const FORMAT: &str = "atelier-style/1";
+/// Far above a real style file (about 10 KB), far below anything that could hurt to read.
+pub const MAX_FILE_BYTES: usize = 256 * 1024;
+pub const MAX_NAME_CHARS: usize = 80;
+pub const MAX_THUMBNAIL_SIDE: u32 = 256;
+/// Trained rows stay within a few units; a value past this is damage, not a style.
+const MAX_PARAM: f32 = 1000.0;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StyleFile {
+    pub name: String,
+    /// The sha256 of the generator the row was learned for.
+    pub generator_sha256: String,
+    pub params: StyleParams,
+    /// A JPEG or PNG of the painting, at most `MAX_THUMBNAIL_SIDE` px.
+    pub thumbnail: Vec<u8>,
+}
+
+#[derive(Debug, Error, PartialEq)]
+pub enum StyleFileError {
+    #[error("the style file is {0} bytes, more than a style file can be ({MAX_FILE_BYTES})")]
+    TooLarge(usize),
+    #[error("not an Atelier style file ({0})")]
+    NotAStyle(String),
+    #[error("this style was learned for another version of Atelier's painter: learn the painting again")]
+    OtherPackage,
+    #[error("the style file is damaged: {0}")]
+    Damaged(String),
+}
+
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    format: String,
+    name: String,
+    generator_sha256: String,
+    params: String,
+    thumbnail: String,
+}
+
+/// A visitor's name for a style, made safe to show and to use in a file name: control
+/// characters, bidirectional overrides (which can make "photo\u{202e}gnp.exe" read as
+/// "photoexe.png") and path separators dropped, spaces collapsed, at most `MAX_NAME_CHARS`;
+/// "" if nothing is left.
+pub fn clean_name(name: &str) -> String {
+    let unsafe_char = |c: char| c.is_control() || matches!(c, '/' | '\\' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    let kept: String = name.chars().map(|c| if unsafe_char(c) { ' ' } else { c }).collect();
+    kept.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(MAX_NAME_CHARS).collect()
+}
+
+impl StyleFile {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let row: Vec<u8> = self.params.inputs.iter().flat_map(|(_, v)| v.iter().flat_map(|x| x.to_le_bytes())).collect();
+        let stored = Stored {
+            format: FORMAT.into(),
+            name: clean_name(&self.name),
+            generator_sha256: self.generator_sha256.clone(),
+            params: base64::encode(&row),
+            thumbnail: base64::encode(&self.thumbnail),
+        };
+        serde_json::to_vec(&stored).unwrap_or_default()
+    }
+
+    /// Read and check a style file for `package`.
+    pub fn parse(bytes: &[u8], package: &ModelPackage) -> Result<StyleFile, StyleFileError> {
+        if bytes.len() > MAX_FILE_BYTES {
+            return Err(StyleFileError::TooLarge(bytes.len()));
+        }
+        let stored: Stored = serde_json::from_slice(bytes).map_err(|e| StyleFileError::NotAStyle(e.to_string()))?;
+        if stored.format != FORMAT {
+            return Err(StyleFileError::NotAStyle(format!("its format is '{}'", stored.format.chars().take(40).collect::<String>())));
+        }
+        if stored.generator_sha256 != package.manifest.network.generator.sha256 {
+            return Err(StyleFileError::OtherPackage);
+        }
+        let name = clean_name(&stored.name);
+        if name.is_empty() {
+            return Err(StyleFileError::Damaged("it has no name".into()));
+        }
+        let row = base64::decode(&stored.params).ok_or_else(|| StyleFileError::Damaged("its values are not base64".into()))?;
+        let layout = &package.manifest.network.style_inputs;
+        let expected: usize = layout.iter().map(|i| i.channels).sum();
+        if row.len() != 4 * expected {
+            return Err(StyleFileError::Damaged(format!("{} bytes of values, the painter needs {}", row.len(), 4 * expected)));
+        }
+        let values: Vec<f32> = row.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        if let Some(bad) = values.iter().find(|v| !v.is_finite() || v.abs() > MAX_PARAM) {
+            return Err(StyleFileError::Damaged(format!("it holds the value {bad}")));
+        }
+        let mut offset = 0;
+        let inputs = layout
+            .iter()
+            .map(|input| {
+                let v = values[offset..offset + input.channels].to_vec();
+                offset += input.channels;
+                (input.name.clone(), v)
+            })
+            .collect();
+        let thumbnail = base64::decode(&stored.thumbnail).ok_or_else(|| StyleFileError::Damaged("its thumbnail is not base64".into()))?;
+        let picture = image::load_from_memory(&thumbnail).map_err(|e| StyleFileError::Damaged(format!("its thumbnail is not a picture ({e})")))?;
+        if picture.width().max(picture.height()) > MAX_THUMBNAIL_SIDE || !matches!(image::guess_format(&thumbnail), Ok(image::ImageFormat::Jpeg | image::ImageFormat::Png)) {
+            return Err(StyleFileError::Damaged(format!("its thumbnail is {}x{}, not a JPEG or PNG of at most {MAX_THUMBNAIL_SIDE} px", picture.width(), picture.height())));
+        }
+        Ok(StyleFile { name, generator_sha256: stored.generator_sha256, params: StyleParams { inputs }, thumbnail })
+    }
+}
+
+/// Standard base64 (RFC 4648, with padding): small enough to own, and no dependency for it.
+pub mod base64 {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    pub fn encode(bytes: &[u8]) -> String {
+        let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+        for chunk in bytes.chunks(3) {
+            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+            let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    /// None for anything that is not canonical padded base64.
+    pub fn decode(text: &str) -> Option<Vec<u8>> {
+        let text = text.as_bytes();
+        if !text.len().is_multiple_of(4) {
+            return None;
+        }
+        let value = |c: u8| ALPHABET.iter().position(|&a| a == c).map(|v| v as u32);
+        let mut out = Vec::with_capacity(text.len() / 4 * 3);
+        for (k, quad) in text.chunks(4).enumerate() {
+            let last = k == text.len() / 4 - 1;
+            let pad = quad.iter().rev().take_while(|&&c| c == b'=').count();
+            if pad > 2 || (pad > 0 && !last) {
+                return None;
+            }
+            let mut n = 0u32;
+            for &c in &quad[..4 - pad] {
+                n = n << 6 | value(c)?;
+            }
+            n <<= 6 * pad as u32;
+            let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+            out.extend_from_slice(&bytes[..3 - pad]);
+        }
+        Some(out)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn round_trips_and_refuses_junk() {
+            for s in [&b""[..], b"f", b"fo", b"foo", b"foob", b"fooba", b"foobar", &[0, 255, 128, 7]] {
+                assert_eq!(decode(&encode(s)).as_deref(), Some(s));
+            }
+            assert_eq!(encode(b"foobar"), "Zm9vYmFy");
+            assert_eq!(encode(b"fo"), "Zm8=");
+            for junk in ["Zm8", "Zm8=Zm8=", "Z===", "Zm!=", "Zm9v\n"] {
+                assert_eq!(decode(junk), None, "{junk}");
+            }
+        }
+    }
+}
