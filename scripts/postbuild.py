@@ -103,12 +103,17 @@ def main():
     with open(index_path, "w", encoding="utf-8") as f:
         f.write(html)
 
+    # The loss network (3.5 MB) is for learning a visitor's painting only: not installed with the
+    # app, cached by the service worker when a painting is first learned (ON_DEMAND).
+    with open(os.path.join(staging, "models", "manifest.json"), encoding="utf-8") as f:
+        loss_network = json.load(f)["network"].get("loss_network")
+    on_demand = [f"models/{loss_network['file']}"] if loss_network else []
     files, digest = [], hashlib.sha256()
     for dirpath, _, names in sorted(os.walk(staging)):
         for name in sorted(names):
             path = os.path.join(dirpath, name)
             rel = os.path.relpath(path, staging).replace(os.sep, "/")
-            if rel in ("sw.js",) or rel.endswith(".md"):
+            if rel in ("sw.js",) or rel.endswith(".md") or rel in on_demand:
                 continue
             files.append(rel)
             digest.update(rel.encode())
@@ -116,7 +121,7 @@ def main():
                 digest.update(f.read())
     with open(os.path.join(ROOT, "static", "sw.template.js"), encoding="utf-8") as f:
         template = f.read()
-    sw = template.replace("__VERSION__", digest.hexdigest()[:16]).replace("__FILES__", json.dumps(["./"] + files))
+    sw = template.replace("__VERSION__", digest.hexdigest()[:16]).replace("__FILES__", json.dumps(["./"] + files)).replace("__ON_DEMAND__", json.dumps(on_demand))
     with open(os.path.join(staging, "sw.js"), "w", encoding="utf-8") as f:
         f.write(sw)
     print(f"postbuild: CSP with {len(hashes)} inline script hash(es); sw.js caches {len(files)} files")

@@ -6,6 +6,9 @@
 const VERSION = "__VERSION__";
 const CACHE = `atelier-${VERSION}`;
 const FILES = __FILES__;
+// Files kept once fetched rather than installed with the app (the loss network, for learning a
+// painting: only visitors who learn one download it).
+const ON_DEMAND = __ON_DEMAND__;
 
 self.addEventListener("install", (event) => {
   // No skipWaiting here: a new build waits until the page asks for it ("skip-waiting" below).
@@ -56,6 +59,9 @@ async function serve(request) {
   }
   const cached = await cache.match(key, { ignoreSearch: true });
   if (cached) return cached;
-  return fetch(request);
+  const response = await fetch(request);
+  const path = new URL(request.url).pathname.slice(new URL(self.registration.scope).pathname.length);
+  if (response.ok && ON_DEMAND.includes(path)) await cache.put(key, response.clone());
+  return response;
 }
 

@@ -265,3 +265,34 @@ fn no_vulkan_falls_back_to_the_cpu_or_exits_4_never_panics() {
     assert!(!stderr(&gpu).contains("panicked"), "{}", stderr(&gpu));
     assert!(!gpu_out.exists(), "no output on failure");
 }
+
+#[test]
+fn learn_says_what_is_wrong_with_its_input() {
+    let dir = temp_dir("learn");
+    let painting = fixture_path("gradient_64x48.png");
+    let painting = painting.to_str().unwrap();
+    let out_style = dir.join("mine.style");
+    let out_style = out_style.to_str().unwrap();
+    // Bad arguments: not a .style output.
+    let run = atelier(&["learn", painting, dir.join("mine.png").to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(stderr(&run).contains("must end in .style"));
+    // Bad input paths: no painting, no output folder.
+    let run = atelier(&["learn", "/nonexistent/painting.jpg", out_style]);
+    assert_eq!(run.status.code(), Some(5), "{}", stderr(&run));
+    let run = atelier(&["learn", painting, "/nonexistent/dir/mine.style"]);
+    assert_eq!(run.status.code(), Some(5), "{}", stderr(&run));
+    // A painting that is no picture.
+    let text = dir.join("notes.jpg");
+    std::fs::write(&text, b"not a picture").unwrap();
+    let run = atelier(&["learn", text.to_str().unwrap(), out_style]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    // A package without a loss network (the fixture's) cannot learn, and says so.
+    let run = atelier(&["learn", painting, out_style]);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    assert!(stderr(&run).contains("no loss network"), "{}", stderr(&run));
+    assert!(!Path::new(out_style).exists(), "nothing is written on failure");
+    // Seconds out of range are bad arguments.
+    let run = atelier(&["learn", painting, out_style, "--seconds", "-1"]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+}

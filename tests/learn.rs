@@ -148,9 +148,9 @@ fn learning_lowers_the_loss_on_a_fixed_crop() {
     let package = ModelPackage::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/package")).unwrap();
     let generator = StyleGenerator::from_package(&package).unwrap();
     let network = toy_loss_network();
-    let painting = image::RgbaImage::from_fn(48, 40, |x, y| image::Rgba([(x * 5) as u8, (y * 6) as u8, ((x ^ y) * 8) as u8, 255]));
+    let painting = image::RgbaImage::from_fn(72, 64, |x, y| image::Rgba([(x * 5) as u8, (y * 6) as u8, ((x ^ y) * 8) as u8, 255]));
     let photo = image::RgbaImage::from_fn(32, 32, |x, y| image::Rgba([(x * 8) as u8, 128, (y * 8) as u8, 255]));
-    let settings = LearnSettings { crop: 32, margin: 8, photo_side: 32, painting_side: 48, learning_rate: 0.02, ..LearnSettings::default() };
+    let settings = LearnSettings { crop: 32, margin: 8, photo_side: 32, painting_side: 72, learning_rate: 0.02, ..LearnSettings::default() };
     let start = package.style_params(&StyleChoice::single("fixture-a")).unwrap();
     let mut learner = Learner::new(&generator, &network, &painting, vec![photo], start.clone(), settings).unwrap();
     let first = learner.step().unwrap();

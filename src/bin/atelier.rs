@@ -86,6 +86,32 @@ mod cli {
             #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
             engine: EngineChoice,
         },
+        /// Learn the style of a painting (a photo or scan of any painting) on this machine and
+        /// write it as a style file: the first guess at once, then refinement for --seconds.
+        Learn {
+            /// The painting: JPEG, PNG, WebP, GIF or BMP, at least 64 px a side.
+            painting: PathBuf,
+            /// The style file to write (it must end in .style).
+            output: PathBuf,
+            /// The style's name (default: the painting's file name).
+            #[arg(long)]
+            name: Option<String>,
+            /// A folder of photos to learn on (default: the app's three sample photos).
+            #[arg(long)]
+            photos: Option<PathBuf>,
+            /// How long to refine, in seconds.
+            #[arg(long, default_value_t = 20.0, value_parser = parse_seconds)]
+            seconds: f64,
+        },
+    }
+
+    fn parse_seconds(s: &str) -> Result<f64, String> {
+        let v: f64 = s.parse().map_err(|_| format!("'{s}' is not a number"))?;
+        if (0.0..=3600.0).contains(&v) {
+            Ok(v)
+        } else {
+            Err(format!("{v} is outside 0..3600"))
+        }
     }
 
     fn parse_unit(s: &str) -> Result<f32, String> {
@@ -129,7 +155,123 @@ mod cli {
                 let adjustments = Adjustments { strength, preserve_colour };
                 stylize_command(package, &input, &output, &request, adjustments, engine)
             }
+            Command::Learn { painting, output, name, photos, seconds } => {
+                learn_command(&package, &cli.models, &painting, &output, name, photos.as_deref(), seconds)
+            }
         }
+    }
+
+    /// Exit code for a painting that cannot be learned (unreadable, too small).
+    const EXIT_PAINTING: i32 = 1;
+    /// Exit code for a command line that makes no sense (as clap's own).
+    const EXIT_USAGE: i32 = 2;
+    /// The app's sample photos: what a style is learned on when no photos are given.
+    const SAMPLE_PHOTOS: [&[u8]; 3] = [
+        include_bytes!("../../static/samples/fig.jpg"),
+        include_bytes!("../../static/samples/friends.jpg"),
+        include_bytes!("../../static/samples/picos-de-europa.jpg"),
+    ];
+
+    fn learn_command(package: &ModelPackage, models: &Path, painting: &Path, output: &Path, name: Option<String>, photos: Option<&Path>, seconds: f64) -> i32 {
+        use atelier::learn::{learn_painting, LearnError, LearnSettings, LossNetwork, StyleGenerator};
+        use atelier::model::StyleFile;
+        if output.extension().and_then(|e| e.to_str()) != Some("style") {
+            eprintln!("error: the output {} must end in .style", shown(output));
+            return EXIT_USAGE;
+        }
+        if !output.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).is_dir() {
+            eprintln!("error: the folder of {} does not exist", shown(output));
+            return EXIT_INPUT;
+        }
+        let bytes = match std::fs::read(painting) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", shown(painting));
+                return EXIT_INPUT;
+            }
+        };
+        let picture = match studio::prepare_photo(&bytes, 1024) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: {}: {e}", shown(painting));
+                return EXIT_PAINTING;
+            }
+        };
+        let Some(entry) = &package.manifest.network.loss_network else {
+            eprintln!("error: the model package in {} has no loss network: it cannot learn paintings", shown(models));
+            return EXIT_MODELS;
+        };
+        let loss_network = match std::fs::read(models.join(&entry.file)).map_err(|e| e.to_string()).and_then(|b| {
+            entry.verify(&b).map_err(|e| e.to_string())?;
+            LossNetwork::from_safetensors(&b, "relu4_1").map_err(|e| e.to_string())
+        }) {
+            Ok(n) => n,
+            Err(e) => {
+                eprintln!("error: the loss network {} cannot be used: {e}", entry.file);
+                return EXIT_MODELS;
+            }
+        };
+        let photos_dir = photos;
+        let photos: Vec<image::RgbaImage> = match photos_dir {
+            None => SAMPLE_PHOTOS.iter().filter_map(|b| imaging::decode(b).ok()).collect(),
+            Some(dir) => {
+                let Ok(entries) = std::fs::read_dir(dir) else {
+                    eprintln!("error: cannot read the folder {}", shown(dir));
+                    return EXIT_INPUT;
+                };
+                let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && is_photo(p)).collect();
+                paths.sort();
+                paths.iter().take(32).filter_map(|p| studio::prepare_photo(&std::fs::read(p).ok()?, 1024).ok()).collect()
+            }
+        };
+        if photos.is_empty() {
+            eprintln!("error: no readable photos in {}", photos_dir.map_or("the samples".into(), shown));
+            return EXIT_INPUT;
+        }
+        let generator = match StyleGenerator::from_package(package) {
+            Ok(g) => g,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_MODELS;
+            }
+        };
+        let shipped: Vec<_> = package.manifest.styles.iter().filter_map(|s| package.style_params(&StyleChoice::single(&s.id)).ok()).collect();
+        let started = std::time::Instant::now();
+        let bar = ProgressBar::new((seconds * 10.0).round() as u64);
+        bar.set_style(ProgressStyle::with_template("learning {bar:30} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+        let mut go_on = |_steps: usize| started.elapsed().as_secs_f64() < seconds;
+        let mut progress = |steps: usize, losses: atelier::learn::StepLosses| {
+            bar.set_position((started.elapsed().as_secs_f64() * 10.0) as u64);
+            bar.set_message(format!("step {steps}, style loss {:.1}", losses.style));
+        };
+        let learned = learn_painting(&generator, &loss_network, &picture, photos, &shipped, LearnSettings::default(), &mut go_on, &mut progress);
+        bar.finish_and_clear();
+        let learned = match learned {
+            Ok(l) => l,
+            Err(e @ LearnError::PaintingTooSmall { .. }) => {
+                eprintln!("error: {}: {e}", shown(painting));
+                return EXIT_PAINTING;
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_SOME_FAILED;
+            }
+        };
+        let name = name.unwrap_or_else(|| painting.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
+        let (w, h) = imaging::fit_within(picture.width(), picture.height(), 128);
+        let mut thumbnail = Vec::new();
+        let small = image::DynamicImage::ImageRgba8(imaging::resize_to(&picture, w, h)).to_rgb8();
+        if let Err(e) = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut thumbnail, 85).encode_image(&small) {
+            eprintln!("error: the thumbnail: {e}");
+            return EXIT_SOME_FAILED;
+        }
+        let file = StyleFile { name, generator_sha256: package.manifest.network.generator.sha256.clone(), params: learned.params, thumbnail };
+        if let Err(e) = write_atomically(output, &file.to_bytes()) {
+            eprintln!("error: cannot write {}: {e}", shown(output));
+            return EXIT_SOME_FAILED;
+        }
+        println!("learned '{}' in {} steps ({:.1} s): {}", atelier::model::style_file::clean_name(&file.name), learned.steps, started.elapsed().as_secs_f64(), shown(output));
+        0
     }
 
     fn check_command(package: &ModelPackage, dir: &Path) -> i32 {

@@ -99,6 +99,9 @@ impl<'a> Learner<'a> {
         if settings.crop == 0 || !settings.crop.is_multiple_of(4) || !settings.margin.is_multiple_of(4) {
             return Err(LearnError::Size { height: settings.crop as usize, width: settings.crop as usize });
         }
+        if painting.width().min(painting.height()) < super::MIN_PAINTING_SIDE {
+            return Err(LearnError::PaintingTooSmall { width: painting.width(), height: painting.height() });
+        }
         let (w, h) = imaging::fit_within(painting.width(), painting.height(), settings.painting_side);
         let painting = imaging::resize_to(painting, w, h);
         let tensor = imaging::to_tensor(&painting);
@@ -293,4 +296,38 @@ pub fn mean_style(styles: &[StyleParams]) -> Option<StyleParams> {
         })
         .collect();
     Some(StyleParams { inputs })
+}
+
+/// A painting learned: the style, the first stage's guess it began from, and how far it went.
+#[derive(Debug, Clone)]
+pub struct Learned {
+    pub params: StyleParams,
+    pub first_guess: StyleParams,
+    pub steps: usize,
+}
+
+/// Both stages: the first guess among `shipped` (the package's styles), then steps of Adam for
+/// as long as `go_on(steps done)` says; `progress` hears each step's losses.
+#[allow(clippy::too_many_arguments)]
+pub fn learn_painting(
+    generator: &StyleGenerator,
+    loss_network: &LossNetwork,
+    painting: &RgbaImage,
+    photos: Vec<RgbaImage>,
+    shipped: &[StyleParams],
+    settings: LearnSettings,
+    go_on: &mut dyn FnMut(usize) -> bool,
+    progress: &mut dyn FnMut(usize, StepLosses),
+) -> Result<Learned, LearnError> {
+    let start = mean_style(shipped).ok_or(LearnError::NoStyles)?;
+    let mut learner = Learner::new(generator, loss_network, painting, photos, start, settings)?;
+    let (first_guess, _) = first_guess(&learner, shipped)?;
+    learner.restart_from(first_guess.clone());
+    let mut steps = 0;
+    while go_on(steps) {
+        let losses = learner.step()?;
+        steps += 1;
+        progress(steps, losses);
+    }
+    Ok(Learned { params: learner.params().clone(), first_guess, steps })
 }

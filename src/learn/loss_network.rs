@@ -328,7 +328,7 @@ mod tests {
 
     #[test]
     fn int8_weights_are_scaled_per_output_channel() {
-        let q: Vec<u8> = (0..64 * 27).map(|i| ((i % 255) as i32 - 127) as i8 as u8).collect();
+        let q: Vec<u8> = (0..64 * 27).map(|i: i32| ((i % 255) - 127) as i8 as u8).collect();
         let scale: Vec<u8> = (0..64).flat_map(|o| (0.01 * (o + 1) as f32).to_le_bytes()).collect();
         let bias: Vec<u8> = (0..64).flat_map(|o| (o as f32).to_le_bytes()).collect();
         let bytes = file(&[

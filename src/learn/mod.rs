@@ -21,8 +21,11 @@ pub mod losses;
 use thiserror::Error;
 
 pub use generator::{StyleGenerator, Tape};
-pub use learner::{first_guess, mean_style, LearnSettings, Learner, StepLosses};
+pub use learner::{first_guess, learn_painting, mean_style, LearnSettings, Learned, Learner, StepLosses};
 pub use loss_network::{Features, FeatureMap, LossLayer, LossNetwork};
+
+/// A painting smaller than this on a side has too little texture to learn.
+pub const MIN_PAINTING_SIDE: u32 = 64;
 
 #[derive(Debug, Error, PartialEq)]
 pub enum LearnError {
@@ -33,6 +36,9 @@ pub enum LearnError {
     NoPhotos,
     #[error("no styles to start from")]
     NoStyles,
+    /// Smaller than `MIN_PAINTING_SIDE` on a side: too little to take a style from.
+    #[error("the painting is only {width}x{height} pixels: at least {min} pixels a side are needed to learn its style", min = MIN_PAINTING_SIDE)]
+    PaintingTooSmall { width: u32, height: u32 },
     #[error("a {width}x{height} picture does not fit the network (sides must be positive multiples of 4)")]
     Size { height: usize, width: usize },
 }

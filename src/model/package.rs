@@ -112,6 +112,10 @@ pub struct NetworkEntry {
     /// without one have none and get the older proportional padding.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reflect_margin: Option<u32>,
+    /// The loss network that learning a visitor's painting runs (`crate::learn`), fetched only
+    /// when a painting is first learned; packages from before learning have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_network: Option<FileEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
