@@ -82,7 +82,8 @@ fn main() {
             println!("step {step}: style {:.3} content {:.3} ({:.2} s)", losses.style, losses.content, t.elapsed().as_secs_f64());
         }
     }
-    let learned = learner.params().clone();
+    // The running average (what `atelier learn` keeps), or the last step's row (--last).
+    let learned = if args.iter().any(|a| a == "--last") { learner.params().clone() } else { learner.averaged().clone() };
     println!("{steps} steps in {:.2} s ({:.3} s/step)", t.elapsed().as_secs_f64(), t.elapsed().as_secs_f64() / steps as f64);
 
     let photo = image(&target);

@@ -81,9 +81,15 @@ pub struct Learner<'a> {
     painting_grams: HashMap<String, Vec<f32>>,
     photos: Vec<RgbaImage>,
     params: StyleParams,
+    /// An exponential moving average of `params` over the steps: each step's crop pulls the
+    /// row its own way, the average is what the crops agree on.
+    averaged: StyleParams,
     adam: Adam,
     rng: SplitMix,
 }
+
+/// The weight the running average keeps per step: about the last 10 steps count.
+const AVERAGE_DECAY: f32 = 0.9;
 
 impl<'a> Learner<'a> {
     /// `start`: the style the refinement begins from; `photos`: what the crops are cut from (at
@@ -127,16 +133,23 @@ impl<'a> Learner<'a> {
         }
         let adam = Adam::new(&start);
         let rng = SplitMix(settings.seed);
-        Ok(Learner { generator, loss_network, settings, painting_grams, photos, params: start, adam, rng })
+        Ok(Learner { generator, loss_network, settings, painting_grams, photos, averaged: start.clone(), params: start, adam, rng })
     }
 
     pub fn params(&self) -> &StyleParams {
         &self.params
     }
 
-    /// Begin again from `params` (the optimiser's state forgotten).
+    /// The running average of the steps' rows: steadier than the last step's (`params`), and
+    /// what learning keeps.
+    pub fn averaged(&self) -> &StyleParams {
+        &self.averaged
+    }
+
+    /// Begin again from `params` (the optimiser's state and the average forgotten).
     pub fn restart_from(&mut self, params: StyleParams) {
         self.adam = Adam::new(&params);
+        self.averaged = params.clone();
         self.params = params;
     }
 
@@ -214,6 +227,7 @@ impl<'a> Learner<'a> {
         }
         let style_grads = self.generator.backward(&tape, &self.params, &grad_output)?;
         self.adam.update(&mut self.params, &style_grads, s.learning_rate);
+        self.averaged = self.params.mix(&self.averaged, AVERAGE_DECAY);
         Ok(losses)
     }
 }
@@ -329,5 +343,5 @@ pub fn learn_painting(
         steps += 1;
         progress(steps, losses);
     }
-    Ok(Learned { params: learner.params().clone(), first_guess, steps })
+    Ok(Learned { params: learner.averaged().clone(), first_guess, steps })
 }

@@ -243,6 +243,10 @@ def write_package(out_dir, spec: NetSpec, conv_weights: dict, styles: list, netw
             **({"working_side": int(working_side)} if working_side else {}),
             # The reflection the network was trained to see around a picture (train.py `margin`).
             **({"reflect_margin": int(reflect_margin)} if reflect_margin else {}),
+            # The loss network for learning a visitor's painting (export_loss_network.py), where
+            # the folder has one: it does not depend on the generator, so a new package keeps it.
+            **({"loss_network": file_entry(out_dir, "loss-network.safetensors")}
+               if os.path.exists(os.path.join(out_dir, "loss-network.safetensors")) else {}),
         },
         "styles": entries,
     }
