@@ -24,10 +24,17 @@ from atelier_train.config import ConfigError, load as load_config  # noqa: E402
 from atelier_train.data import (PaintingCrops, PhotoCrops, ScaledPhotoCrops, load_resized, photo_paths,  # noqa: E402
                                 split, style_sources, to_tensor)
 from atelier_train.export import NetSpec, expand_int8  # noqa: E402
-from atelier_train.metrics import METRIC_LAYERS, Metric  # noqa: E402
+from atelier_train.metrics import METRIC_LAYERS, Metric, view  # noqa: E402
 from atelier_train.network import Generator, PatchDiscriminator, VGGFeatures, gram  # noqa: E402
 
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
+# Where a config's `extra_paintings` are, in the data directory.
+EXTRA_DIR = "paintings-extra"
+
+
+def painting_path(data_dir, style):
+    """A style's painting: the gallery's in styles/, an extra one in paintings-extra/."""
+    return os.path.join(data_dir, style.get("dir", "styles"), style["file"])
 
 
 def tv_loss(x):
@@ -42,6 +49,39 @@ def chroma_tv_loss(rgb):
     style loss."""
     y = 0.299 * rgb[:, 0:1] + 0.587 * rgb[:, 1:2] + 0.114 * rgb[:, 2:3]
     return tv_loss(torch.cat([rgb[:, 2:3] - y, rgb[:, 0:1] - y], dim=1))
+
+
+LAPLACIAN = torch.tensor([[0.0, -1.0, 0.0], [-1.0, 4.0, -1.0], [0.0, -1.0, 0.0]]).view(1, 1, 3, 3)
+
+
+def luminance(rgb):
+    return 0.299 * rgb[:, 0:1] + 0.587 * rgb[:, 1:2] + 0.114 * rgb[:, 2:3]
+
+
+def laplacian_map(rgb, pool):
+    """The Laplacian of the luminance seen `pool` times smaller (average pooling): where the
+    picture's large-scale edges and shapes are, free of the strokes' own fine texture."""
+    y = F.avg_pool2d(luminance(rgb), pool) if pool > 1 else luminance(rgb)
+    return F.conv2d(F.pad(y, (1, 1, 1, 1), mode="replicate"), LAPLACIAN.to(rgb.device, rgb.dtype))
+
+
+def laplacian_loss(out, content, pool):
+    """Per sample: the mean squared difference of the two Laplacian maps (Li et al. 2017)."""
+    return (laplacian_map(out, pool) - laplacian_map(content, pool)).pow(2).flatten(1).mean(dim=1)
+
+
+def edge_correlation(out, photo):
+    """Correlation of the Sobel gradient magnitudes of two pictures' luminances (float tensors
+    1x3xHxW in 0..1, same size): 1 where the painting's edges are exactly the photo's. The
+    evaluation's `edge agreement` (evaluate_highres.py) on the curve's photos."""
+    def magnitude(x):
+        y = F.pad(luminance(x), (1, 1, 1, 1), mode="replicate")
+        kx = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]).view(1, 1, 3, 3)
+        gx, gy = F.conv2d(y, kx), F.conv2d(y, kx.transpose(2, 3))
+        return (gx.pow(2) + gy.pow(2)).sqrt().flatten()
+    a, b = magnitude(out), magnitude(photo)
+    a, b = a - a.mean(), b - b.mean()
+    return float((a * b).sum() / (a.norm() * b.norm()).clamp_min(1e-12))
 
 
 def widen_from(gen, narrow):
@@ -102,6 +142,36 @@ def init_from_package(gen, package_dir, style_files):
                 offset += c
 
 
+def load_with_new_styles(gen, disc, state, n_styles):
+    """Load a run's generator (and discriminator) into networks with `n_styles` rows, the old
+    ones first: each new style's instance-norm gamma/beta start from the mean of the old rows
+    (the mean style, a neutral start), and its discriminator map from the mean of the old maps.
+    Returns how many styles were added."""
+    gen_state, disc_state = dict(state["gen"]), dict(state.get("disc", {}))
+    old = next(v for k, v in gen_state.items() if k.endswith(".gamma")).shape[0]
+    if old > n_styles:
+        raise SystemExit(f"the start has {old} styles, this run only {n_styles}: use exclude_styles consistently")
+
+    def grow(rows):
+        extra = rows.mean(dim=0, keepdim=True).expand(n_styles - old, *rows.shape[1:])
+        return torch.cat([rows, extra], dim=0)
+
+    if old < n_styles:
+        for k, v in gen_state.items():
+            if k.endswith(".gamma") or k.endswith(".beta"):
+                gen_state[k] = grow(v)
+        # The last convolution's output channels are the styles' maps (its bias too, and the
+        # spectral norm's left singular vector `u`, one entry per output channel).
+        last = max((k for k in disc_state if k.endswith(".weight_orig")), key=lambda k: int(k.split(".")[1])).rsplit(".", 1)[0]
+        for k in list(disc_state):
+            if k.startswith(last + ".") and disc_state[k].shape[:1] == (old,):
+                disc_state[k] = grow(disc_state[k])
+    gen.load_state_dict(gen_state)
+    if disc_state:
+        disc.load_state_dict(disc_state)
+    return n_styles - old
+
+
 def reflect_margin(x, margin):
     """`x` with `margin` px of reflection on every side (the way the app pads a photo), then to a
     multiple of 4 at the bottom and right (the generator's stride); `x` itself for no margin."""
@@ -129,25 +199,30 @@ class HeldOut:
         images = [load_resized(p, working_side) for p in paths[:count]]
         self.photos = [to_tensor(image)[None] for image in images]
         self.photo_feats = [self.metric.features(image) for image in images]
+        self.photo_views = [to_tensor(view(image))[None] for image in images]
         self.painting_grams = [self.metric.grams(p) for p in paintings]
 
     @torch.no_grad()
     def evaluate(self, gen, n_styles):
         gen.eval()
-        per_style, content_per_style = [], []
+        per_style, content_per_style, edges_per_style = [], [], []
         for s in range(n_styles):
             weights = torch.nn.functional.one_hot(torch.tensor([s]), n_styles).float()
-            ratios, content = [], []
-            for photo, feats in zip(self.photos, self.photo_feats):
+            ratios, content, edges = [], [], []
+            for photo, feats, photo_view in zip(self.photos, self.photo_feats, self.photo_views):
                 out = paint(gen, photo, weights, self.margin)[0].clamp(0, 1).permute(1, 2, 0).mul(255).round().byte().numpy()
                 f_out = self.metric.features(out)
                 ratios.append(self.metric.style_ratio(f_out, feats, self.painting_grams[s]))
                 content.append(self.metric.content_distance(f_out, feats))
+                edges.append(edge_correlation(to_tensor(view(out))[None], photo_view))
             per_style.append(float(np.median(ratios)))
             content_per_style.append(content)
+            edges_per_style.append(float(np.median(edges)))
         gen.train()
-        # (per-style style ratio medians, median content distance over every picture, per-style content medians)
-        return per_style, float(np.median(sum(content_per_style, []))), [float(np.median(c)) for c in content_per_style]
+        # (per-style style ratio medians, median content distance over every picture, per-style content
+        # medians, per-style edge correlation medians at the 256 px view)
+        return (per_style, float(np.median(sum(content_per_style, []))), [float(np.median(c)) for c in content_per_style],
+                edges_per_style)
 
 
 class Run:
@@ -165,8 +240,17 @@ class Run:
         print(f"device {self.device}", flush=True)
         sources = style_sources(os.path.join(cfg.data_dir, "styles"))
         self.styles = [s for s in sources if s["file"] not in cfg.exclude_styles]
+        # The extra paintings' rows come after the gallery's, so the gallery's indices (and a
+        # package exported from the first rows) stay as they were.
+        extra_dir = os.path.join(cfg.data_dir, EXTRA_DIR)
+        for name in cfg.extra_paintings:
+            if not os.path.exists(os.path.join(extra_dir, name)):
+                raise SystemExit(f"extra_paintings: {name} is not in {extra_dir}")
+            self.styles.append({"file": name, "dir": EXTRA_DIR})
         self.n_styles = len(self.styles)
         self.step = 0
+        # A focused (style rows only) stretch: the campaign's step it branched from.
+        self.base_step = 0
         self.build_networks()
         self.choose_trained_styles()
         self.load_data()
@@ -223,7 +307,7 @@ class Run:
 
     def load_data(self):
         cfg, data = self.cfg, self.cfg.data_dir
-        self.paintings = [load_resized(os.path.join(data, "styles", s["file"]), cfg.style_side) for s in self.styles]
+        self.paintings = [load_resized(painting_path(data, s), cfg.style_side) for s in self.styles]
         # What the losses learn from: each painting less `painting_trim` of its width and height on every
         # side, where the photographs of the paintings show the board's edge, a paper margin or a frame
         # shadow (The Scream's red strip on the right, The Great Wave's paper): with them in the Gram
@@ -231,7 +315,7 @@ class Run:
         # it can find the picture's edge. The held-out metric keeps the whole paintings (the issue's).
         # Tried in stretch 10 (docs/training.md) and left off: the frame grew fainter, the metric worse.
         trim = cfg.painting_trim
-        trained_paintings = ([load_resized(os.path.join(data, "styles", s["file"]), cfg.style_side, trim) for s in self.styles]
+        trained_paintings = ([load_resized(painting_path(data, s), cfg.style_side, trim) for s in self.styles]
                              if trim else self.paintings)
         with torch.no_grad():
             self.targets = []
@@ -267,7 +351,7 @@ class Run:
             state = torch.load(self.ckpt_path, map_location=device, weights_only=False)
             gen.load_state_dict(state["gen"]); disc.load_state_dict(state["disc"])
             self.opt_g.load_state_dict(state["opt_g"]); self.opt_d.load_state_dict(state["opt_d"])
-            self.step = state["step"]
+            self.step, self.base_step = state["step"], state.get("base_step", 0)
             random.setstate(state["py_rng"]); torch.set_rng_state(state["torch_rng"])
             self.photos.rng.setstate(state["photo_rng"]); self.painting_crops.rng.setstate(state["painting_rng"])
             print(f"resumed at step {self.step}", flush=True)
@@ -285,13 +369,20 @@ class Run:
         elif cfg.init_from:
             # A branch of another run (e.g. the adversarial ablation): its generator and step.
             state = torch.load(self.relative(cfg.init_from), map_location=device, weights_only=False)
-            gen.load_state_dict(state["gen"])
-            if not self.norms_only:
+            added = load_with_new_styles(gen, disc, state, self.n_styles)
+            # A start that trained only the style rows has an optimiser over those alone.
+            start_trained_all = state.get("config", {}).get("trainable", "all") == "all"
+            if added:
+                # New rows have no Adam moments: both optimisers start afresh (at the config's rates).
+                print(f"{added} new styles, their rows started from the mean of the others'", flush=True)
+            elif not self.norms_only and start_trained_all:
                 self.opt_g.load_state_dict(state["opt_g"])
-            if "disc" in state:
-                disc.load_state_dict(state["disc"])
-            # A focused stretch counts its own steps (its curve's samples are the focused styles' own).
-            self.step = 0 if self.norms_only else state["step"]
+            # A focused stretch counts its own steps (its curve's samples are the focused styles' own)
+            # and remembers the campaign's step it branched at, where a whole-network stretch after
+            # it goes on counting.
+            campaign_step = state["step"] if start_trained_all else state.get("base_step", 0)
+            self.base_step = campaign_step if self.norms_only else 0
+            self.step = 0 if self.norms_only else campaign_step
             print(f"branched from {cfg.init_from} at step {self.step}", flush=True)
         # The config's learning rates win over a loaded optimiser's (Adam's state keeps the rate it
         # was saved with): a stretch may anneal, or a branch change its rate, by its config alone.
@@ -305,6 +396,7 @@ class Run:
                     "opt_d": self.opt_d.state_dict(), "step": self.step, "py_rng": random.getstate(),
                     "torch_rng": torch.get_rng_state(), "photo_rng": self.photos.rng.getstate(),
                     "painting_rng": self.painting_crops.rng.getstate(), "config": self.cfg.as_dict(),
+                    "base_step": self.base_step,
                     "styles": [s["file"] for s in self.styles]}, self.ckpt_path + ".tmp")
         os.replace(self.ckpt_path + ".tmp", self.ckpt_path)
 
@@ -324,7 +416,11 @@ class Run:
         self.log = open(self.log_path, "a", newline="")
         self.writer = csv.writer(self.log)
         if new_log:
-            self.writer.writerow(["step", "content", "style", "tv", "adv_g", "d", "seconds"])
+            self.writer.writerow(["step", "content", "style", "tv", "adv_g", "d", "seconds", "laplacian"])
+            self.log.flush()
+        # Logs begun before the structure term have no column for it.
+        with open(self.log_path, encoding="utf-8") as f:
+            self.log_laplacian = "laplacian" in f.readline()
 
         # The learning curve: the metric on held-out photos every `eval_every` steps.
         self.held_out = (HeldOut(self.vgg, self.held_out_photos, cfg.working_side or 256, self.paintings, cfg.eval_photos,
@@ -340,6 +436,11 @@ class Run:
         if self.held_out and not os.path.exists(self.content_curve_path):
             with open(self.content_curve_path, "w", newline="") as f:
                 csv.writer(f).writerow(["step"] + [s["file"] for s in styles])
+        # And each style's edge correlation with the photo at the 256 px view (`edge_correlation`).
+        self.edges_curve_path = os.path.join(cfg.out_dir, "curve_edges.csv")
+        if self.held_out and not os.path.exists(self.edges_curve_path):
+            with open(self.edges_curve_path, "w", newline="") as f:
+                csv.writer(f).writerow(["step"] + [s["file"] for s in styles])
         # The generator at the best held-out median of the run so far, beside the (latest) checkpoint:
         # the 8-photo metric moves +-0.01 between evaluations, so the stretch's end is not always its best.
         self.best_path = os.path.join(cfg.out_dir, "best.pt")
@@ -347,7 +448,7 @@ class Run:
                             if os.path.exists(self.best_path) else None)
 
     def evaluate_curve(self, minutes):
-        per_style, content_median, content_per_style = self.held_out.evaluate(self.gen, self.n_styles)
+        per_style, content_median, content_per_style, edges_per_style = self.held_out.evaluate(self.gen, self.n_styles)
         # "Best" is judged on the styles being trained (all of them, except in a focused stretch).
         trained_median = float(np.median([per_style[i] for i in self.train_idx]))
         if self.best_median is None or trained_median < self.best_median:
@@ -361,8 +462,10 @@ class Run:
                                    + [f"{r:.4f}" for r in per_style])
         with open(self.content_curve_path, "a", newline="") as f:
             csv.writer(f).writerow([self.step] + [f"{c:.3f}" for c in content_per_style])
+        with open(self.edges_curve_path, "a", newline="") as f:
+            csv.writer(f).writerow([self.step] + [f"{e:.3f}" for e in edges_per_style])
         print(f"held-out at step {self.step}: style ratio median {np.median(per_style):.3f} worst {max(per_style):.3f} "
-              f"content {content_median:.3f}", flush=True)
+              f"content {content_median:.3f} edges {np.median(edges_per_style):.3f}", flush=True)
 
     def train(self, max_minutes=None):
         """Steps until the config's `steps` (or `max_minutes`), then a checkpoint."""
@@ -415,6 +518,10 @@ class Run:
             chroma_tv = chroma_tv_loss(out)
             loss = (cfg.content_weight * content_loss + cfg.style_weight * style_loss + cfg.tv_weight * tv
                     + cfg.chroma_tv_weight * chroma_tv)
+            structure = torch.zeros(())
+            if cfg.laplacian_weight > 0:
+                structure = (laplacian_loss(out, content, cfg.laplacian_pool) * content_boost[style_idx]).mean()
+                loss = loss + cfg.laplacian_weight * structure
 
             adv_g = torch.zeros(())
             d_loss = torch.zeros(())
@@ -443,11 +550,12 @@ class Run:
 
             self.step += 1
             self.writer.writerow([self.step, f"{content_loss.item():.4f}", f"{style_loss.item():.6f}", f"{tv.item():.5f}",
-                                  f"{adv_g.item():.4f}", f"{d_loss.item():.4f}", f"{time.time() - t0:.2f}"])
+                                  f"{adv_g.item():.4f}", f"{d_loss.item():.4f}", f"{time.time() - t0:.2f}"]
+                                 + ([f"{structure.item():.6f}"] if self.log_laplacian else []))
             if self.step % cfg.log_every == 0:
                 self.log.flush()
                 print(f"step {self.step}: content {content_loss.item():.3f} style {style_loss.item():.5f} "
-                      f"tv {tv.item():.4f} chroma tv {chroma_tv.item():.4f} adv {adv_g.item():.3f} d {d_loss.item():.3f} "
+                      f"tv {tv.item():.4f} chroma tv {chroma_tv.item():.4f} laplacian {structure.item():.5f} adv {adv_g.item():.3f} d {d_loss.item():.3f} "
                       f"({time.time() - t0:.2f} s/step)", flush=True)
             if self.step % cfg.checkpoint_every == 0:
                 self.save()

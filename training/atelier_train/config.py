@@ -43,6 +43,11 @@ class TrainConfig:
     adv_start: int = 0
     # Total variation of the colour-difference channels only (train.py `chroma_tv_loss`).
     chroma_tv_weight: float = 0.0
+    # Structure: the squared difference of the Laplacians of the output's and the photo's
+    # luminance, both average-pooled by `laplacian_pool` first (train.py `laplacian_loss`; after
+    # Li et al. 2017, "Laplacian-steered neural style transfer"): edges where the photo has them.
+    laplacian_weight: float = 0.0
+    laplacian_pool: int = 4
     # Per-painting multipliers, by painting file name.
     style_weight_by_file: Dict[str, float] = field(default_factory=dict)
     content_weight_by_file: Dict[str, float] = field(default_factory=dict)
@@ -58,6 +63,10 @@ class TrainConfig:
     # [least, most] px of the photo's own surroundings around each crop; None: no context.
     context: Optional[List[int]] = None
     exclude_styles: List[str] = field(default_factory=list)
+    # Paintings from `paintings-extra/` (file names) trained as further styles after the gallery's:
+    # more paintings for the shared weights to learn to paint. Not shipped; the others stay out of
+    # training so that learning a visitor's painting is measured on paintings never seen.
+    extra_paintings: List[str] = field(default_factory=list)
     # Only these paintings are drawn for training (all when None).
     train_styles: Optional[List[str]] = None
     # "all", or "style_norms": only the per-style instance-norm rows learn.
@@ -101,6 +110,10 @@ def from_dict(raw, source="the config"):
     config = TrainConfig(**values)
     if config.trainable not in TRAINABLE:
         raise ConfigError(f"{source}: trainable is '{config.trainable}', expected one of {', '.join(TRAINABLE)}")
+    if config.laplacian_pool < 1:
+        raise ConfigError(f"{source}: laplacian_pool is {config.laplacian_pool}, expected at least 1")
+    if len(set(config.extra_paintings)) != len(config.extra_paintings):
+        raise ConfigError(f"{source}: extra_paintings names a painting twice")
     starts = [k for k in ("init_from", "init_from_package", "init_widen_from") if getattr(config, k)]
     if len(starts) > 1:
         raise ConfigError(f"{source}: {' and '.join(starts)} both name a start; give one")

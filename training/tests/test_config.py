@@ -57,6 +57,16 @@ class ConfigTest(unittest.TestCase):
         with self.assertRaisesRegex(ConfigError, "init_from and init_from_package"):
             from_dict({**self.base(), "init_from": "a.pt", "init_from_package": "../../models"})
 
+    def test_the_next_network_keys(self):
+        config = from_dict({**self.base(), "extra_paintings": ["a.jpg", "b.jpg"], "laplacian_weight": 100.0})
+        self.assertEqual((config.extra_paintings, config.laplacian_weight, config.laplacian_pool), (["a.jpg", "b.jpg"], 100.0, 4))
+        with self.assertRaisesRegex(ConfigError, "laplacian_pool is 0"):
+            from_dict({**self.base(), "laplacian_pool": 0})
+        with self.assertRaisesRegex(ConfigError, "names a painting twice"):
+            from_dict({**self.base(), "extra_paintings": ["a.jpg", "a.jpg"]})
+        with self.assertRaisesRegex(ConfigError, "did you mean 'laplacian_weight'"):
+            from_dict({**self.base(), "laplacian_weigth": 1.0})
+
     def test_paths_are_relative_to_the_file(self):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "run.json")
