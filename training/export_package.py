@@ -70,6 +70,10 @@ def main():
     tmp = tempfile.mkdtemp()
     styles = []
     for file, params in zip(state["styles"], style_params):
+        # Only the gallery's paintings are shipped: a campaign's extra paintings (train.py
+        # `extra_paintings`) taught the shared weights and have no gallery entry.
+        if file not in gallery:
+            continue
         info = gallery[file]
         painting = Image.open(os.path.join(args.data_dir, "styles", file)).convert("RGB")
         painting.thumbnail((320, 320), Image.LANCZOS)
