@@ -312,6 +312,15 @@ impl Studio {
         &self.package
     }
 
+    /// Paint with a style of the visitor's own from now on (see `ModelPackage::add_own_style`).
+    pub fn add_own_style(&mut self, id: &str, params: crate::model::StyleParams) -> Result<(), StudioError> {
+        Ok(self.package.add_own_style(id, params)?)
+    }
+
+    pub fn remove_own_style(&mut self, id: &str) -> bool {
+        self.package.remove_own_style(id)
+    }
+
     pub fn status(&self) -> &EngineStatus {
         &self.status
     }

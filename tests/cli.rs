@@ -296,3 +296,88 @@ fn learn_says_what_is_wrong_with_its_input() {
     let run = atelier(&["learn", painting, out_style, "--seconds", "-1"]);
     assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
 }
+
+/// A style file of the fixture package holding fixture-b's own row: painting with it must give
+/// fixture-b's picture, pixel for pixel.
+fn style_file_like_b(path: &Path, generator_sha256: Option<&str>) {
+    use atelier::model::{StyleChoice, StyleFile};
+    let package = common::package();
+    let mut thumbnail = Vec::new();
+    common::image("gradient_64x48.png").write_to(&mut std::io::Cursor::new(&mut thumbnail), image::ImageFormat::Png).unwrap();
+    let file = StyleFile {
+        name: "Mine".into(),
+        generator_sha256: generator_sha256.map_or(package.manifest.network.generator.sha256.clone(), str::to_string),
+        params: package.style_params(&StyleChoice::single("fixture-b")).unwrap(),
+        thumbnail,
+    };
+    std::fs::write(path, file.to_bytes()).unwrap();
+}
+
+#[test]
+fn stylize_paints_with_a_style_file_alone_mixed_and_over_a_folder() {
+    let dir = temp_dir("style-file");
+    let photo = fixture_path("gradient_64x48.png");
+    let p = photo.to_str().unwrap();
+    let style = dir.join("my painting.style");
+    style_file_like_b(&style, None);
+    let s = style.to_str().unwrap();
+    let painted = |args: &[&str], out: &Path| {
+        let mut all = vec!["stylize", p, out.to_str().unwrap(), "--engine", "cpu"];
+        all.extend_from_slice(args);
+        let run = atelier(&all);
+        assert!(run.status.success(), "{args:?}: {}", stderr(&run));
+        image::open(out).unwrap().to_rgba8()
+    };
+    let own = painted(&["--style-file", s], &dir.join("own.png"));
+    let (max, _) = common::rgb_diff(&own, &common::image("gradient_64x48.fixture-b.padded.ort.png"));
+    assert!(max <= 2, "the style file paints as its row: max diff {max}");
+
+    let own_mixed = painted(&["--style-file", s, "--mix", "fixture-a:0.3"], &dir.join("own-mixed.png"));
+    let shipped_mixed = painted(&["--style", "fixture-b", "--mix", "fixture-a:0.3"], &dir.join("shipped-mixed.png"));
+    assert_eq!(own_mixed, shipped_mixed, "mixing an own style is mixing its row");
+    assert_ne!(own_mixed, own);
+
+    // Folder mode names each output after the style file.
+    let src = dir.join("photos");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::copy(&photo, src.join("a.png")).unwrap();
+    std::fs::copy(&photo, src.join("b.png")).unwrap();
+    let out = dir.join("out");
+    let run = atelier(&["stylize", src.to_str().unwrap(), out.to_str().unwrap(), "--style-file", s, "--engine", "cpu"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    for name in ["a.own-my-painting.png", "b.own-my-painting.png"] {
+        assert_eq!(image::open(out.join(name)).unwrap().to_rgba8(), own, "{name}");
+    }
+}
+
+#[test]
+fn a_bad_style_file_is_refused_with_its_reason_and_no_output() {
+    let dir = temp_dir("bad-style-file");
+    let photo = fixture_path("gradient_64x48.png");
+    let p = photo.to_str().unwrap();
+    let out = dir.join("out.png");
+    let o = out.to_str().unwrap();
+    let foreign = dir.join("foreign.style");
+    style_file_like_b(&foreign, Some(&"0".repeat(64)));
+    let damaged = dir.join("damaged.style");
+    std::fs::write(&damaged, b"{\"format\": \"atelier-style/1\", \"name\": ").unwrap();
+    let huge = dir.join("huge.style");
+    std::fs::write(&huge, vec![b' '; 300 * 1024]).unwrap();
+    for (file, says) in [
+        (foreign.to_str().unwrap(), "learn the painting again"),
+        (damaged.to_str().unwrap(), "not an Atelier style file"),
+        (huge.to_str().unwrap(), "more than a style file can be"),
+        ("/nonexistent/mine.style", "cannot open the style file"),
+        (dir.to_str().unwrap(), "is not a file"),
+    ] {
+        let run = atelier(&["stylize", p, o, "--style-file", file, "--engine", "cpu"]);
+        assert_eq!(run.status.code(), Some(5), "{file}: {}", stderr(&run));
+        assert!(stderr(&run).contains(says), "{file}: {}", stderr(&run));
+        assert!(!out.exists(), "{file}: nothing written");
+    }
+    // Neither a style nor a style file, or both: bad arguments.
+    let run = atelier(&["stylize", p, o]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    let run = atelier(&["stylize", p, o, "--style", "fixture-a", "--style-file", foreign.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+}

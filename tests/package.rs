@@ -208,3 +208,41 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+/// A visitor's own style is painted and mixed like a shipped one, once it has been checked
+/// against the generator: rows of another shape, NaN, or a shipped style's id are refused and
+/// change nothing.
+#[test]
+fn own_styles_are_checked_then_painted_and_mixed_like_shipped_ones() {
+    let mut package = package();
+    let b = package.style_params(&StyleChoice::single("fixture-b")).unwrap();
+    let a = package.style_params(&StyleChoice::single("fixture-a")).unwrap();
+    package.add_own_style("own-mine", b.clone()).unwrap();
+    assert_eq!(package.style_params(&StyleChoice::single("own-mine")).unwrap(), b);
+    let mixed = package.style_params(&StyleChoice { style: "own-mine".into(), mix: Some(("fixture-a".into(), 0.25)) }).unwrap();
+    assert_eq!(mixed, b.mix(&a, 0.25));
+    let mixed_the_other_way = package.style_params(&StyleChoice { style: "fixture-a".into(), mix: Some(("own-mine".into(), 0.75)) }).unwrap();
+    assert_eq!(mixed_the_other_way, a.mix(&b, 0.75));
+
+    let mut short = b.clone();
+    short.inputs[1].1.pop();
+    let mut nan = b.clone();
+    nan.inputs[0].1[3] = f32::NAN;
+    let mut renamed = b.clone();
+    renamed.inputs[0].0 = "c9.gamma".into();
+    let mut missing = b.clone();
+    missing.inputs.pop();
+    for (id, params) in [("own-short", short), ("own-nan", nan), ("own-renamed", renamed), ("own-missing", missing), ("fixture-a", b.clone()), ("", b.clone())] {
+        let refused = package.add_own_style(id, params);
+        assert!(matches!(refused, Err(PackageError::OwnStyle { .. })), "{id}: {refused:?}");
+    }
+    assert_eq!(package.own_style_ids().collect::<Vec<_>>(), ["own-mine"]);
+    assert_eq!(package.style_params(&StyleChoice::single("fixture-a")).unwrap(), a, "a shipped style stays as shipped");
+
+    // Added again under the same id: replaced, not doubled.
+    package.add_own_style("own-mine", a.clone()).unwrap();
+    assert_eq!(package.style_params(&StyleChoice::single("own-mine")).unwrap(), a);
+    assert!(package.remove_own_style("own-mine"));
+    assert!(!package.remove_own_style("own-mine"));
+    assert!(matches!(package.style_params(&StyleChoice::single("own-mine")), Err(PackageError::UnknownStyle(_))));
+}

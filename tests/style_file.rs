@@ -88,3 +88,19 @@ fn hostile_names_are_made_harmless() {
     assert!(!name.contains('/') && !name.contains('\u{202e}') && !name.chars().any(char::is_control) && name.chars().count() <= 80, "{name:?}");
     assert_eq!(clean_name("  Sunset\tover\n the  bay "), "Sunset over the bay");
 }
+
+/// A style's id comes from its row: the same style always gets the same id (history and links
+/// find it again), other styles another, whatever the names say.
+#[test]
+fn a_style_id_follows_the_row_not_the_name() {
+    let package = package();
+    let file = learned(&package);
+    let id = file.style_id();
+    assert!(id.starts_with("own-") && id.len() == 16, "{id}");
+    let renamed = StyleFile { name: "Another name".into(), ..file.clone() };
+    assert_eq!(renamed.style_id(), id);
+    let mut other = file.clone();
+    other.params.inputs[0].1[0] += 0.001;
+    assert_ne!(other.style_id(), id);
+    assert!(package.manifest.styles.iter().all(|s| !s.id.starts_with("own-")));
+}

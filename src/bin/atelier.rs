@@ -64,9 +64,12 @@ mod cli {
             /// The output file (its extension picks PNG or JPEG), or a folder for a folder input.
             output: PathBuf,
             /// The style's id (see `atelier styles`).
+            #[arg(long, required_unless_present = "style_file", conflicts_with = "style_file")]
+            style: Option<String>,
+            /// Paint with a style learned by `atelier learn` (a .style file) instead of a shipped one.
             #[arg(long)]
-            style: String,
-            /// Mix in a second style, `ID:WEIGHT` with WEIGHT in 0..1.
+            style_file: Option<PathBuf>,
+            /// Mix in a second (shipped) style, `ID:WEIGHT` with WEIGHT in 0..1.
             #[arg(long, value_parser = parse_mix)]
             mix: Option<(String, f32)>,
             /// 0 keeps the photo, 1 is the full painting.
@@ -150,7 +153,20 @@ mod cli {
                 0
             }
             Command::Check => check_command(&package, &cli.models),
-            Command::Stylize { input, output, style, mix, strength, preserve_colour, max_side, brush, engine } => {
+            Command::Stylize { input, output, style, style_file, mix, strength, preserve_colour, max_side, brush, engine } => {
+                let mut package = package;
+                let style = match (style, style_file) {
+                    (Some(style), _) => style,
+                    (None, Some(file)) => match add_style_file(&mut package, &file) {
+                        Ok(id) => id,
+                        Err((code, message)) => {
+                            eprintln!("error: {message}");
+                            return code;
+                        }
+                    },
+                    // clap requires one of the two.
+                    (None, None) => return EXIT_USAGE,
+                };
                 let request = PaintRequest { style: StyleChoice { style, mix }, max_side, brush };
                 let adjustments = Adjustments { strength, preserve_colour };
                 stylize_command(package, &input, &output, &request, adjustments, engine)
@@ -159,6 +175,28 @@ mod cli {
                 learn_command(&package, &cli.models, &painting, &output, name, photos.as_deref(), seconds)
             }
         }
+    }
+
+    /// Read a style file and add its style to `package`; its id for the request and for output
+    /// names: `own-` and the file name's safe part (`own-my-painting`), which also names folder
+    /// outputs (`photo.own-my-painting.png`).
+    fn add_style_file(package: &mut ModelPackage, path: &Path) -> Result<String, (i32, String)> {
+        use atelier::model::style_file::{StyleFile, MAX_FILE_BYTES, OWN_ID_PREFIX};
+        let size = std::fs::metadata(path).map_err(|e| (EXIT_INPUT, format!("cannot open the style file {}: {e}", shown(path))))?.len();
+        if !path.is_file() {
+            return Err((EXIT_INPUT, format!("the style file {} is not a file", shown(path))));
+        }
+        if size > MAX_FILE_BYTES as u64 {
+            return Err((EXIT_INPUT, format!("{}: {}", shown(path), atelier::model::StyleFileError::TooLarge(size as usize))));
+        }
+        let bytes = std::fs::read(path).map_err(|e| (EXIT_INPUT, format!("cannot read the style file {}: {e}", shown(path))))?;
+        let file = StyleFile::parse(&bytes, package).map_err(|e| (EXIT_INPUT, format!("{}: {e}", shown(path))))?;
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let slug: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+        let slug = slug.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
+        let id = if slug.is_empty() { file.style_id() } else { format!("{OWN_ID_PREFIX}{slug}") };
+        package.add_own_style(&id, file.params).map_err(|e| (EXIT_INPUT, format!("{}: {e}", shown(path))))?;
+        Ok(id)
     }
 
     /// Exit code for a painting that cannot be learned (unreadable, too small).

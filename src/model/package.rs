@@ -51,6 +51,9 @@ pub enum PackageError {
     StyleParams { file: String, reason: String },
     #[error("there is no style '{0}' in this package")]
     UnknownStyle(String),
+    /// A visitor's own style (a learned row) that does not fit this package's generator.
+    #[error("the style '{id}' does not fit this painter: {reason}")]
+    OwnStyle { id: String, reason: String },
     #[error("cannot read {file}: {reason}")]
     Io { file: String, reason: String },
 }
@@ -250,6 +253,9 @@ pub struct ModelPackage {
     /// The generator with float32 weights and symbolic H, W.
     pub generator: ModelProto,
     styles: Vec<StyleParams>,
+    /// Styles learned from the visitor's own paintings (issue 33), by id: not in the manifest,
+    /// painted and mixed like the shipped ones.
+    own_styles: Vec<(String, StyleParams)>,
 }
 
 impl ModelPackage {
@@ -265,7 +271,7 @@ impl ModelPackage {
         lint(&generator).map_err(|source| PackageError::Generator { file: file.clone(), source })?;
         check_generator_fits(&manifest, &generator).map_err(|reason| PackageError::GeneratorMismatch { file, reason })?;
         let styles = split_style_params(&manifest, params_bytes)?;
-        Ok(ModelPackage { manifest, generator, styles })
+        Ok(ModelPackage { manifest, generator, styles, own_styles: Vec::new() })
     }
 
     /// Read and verify a package directory (native only; the browser fetches the same files).
@@ -311,11 +317,55 @@ impl ModelPackage {
     }
 
     pub fn style_params(&self, choice: &StyleChoice) -> Result<StyleParams, PackageError> {
-        let first = &self.styles[self.manifest.style(&choice.style)?.index];
+        let first = self.one_style(&choice.style)?;
         match &choice.mix {
             None => Ok(first.clone()),
-            Some((other, t)) => Ok(first.mix(&self.styles[self.manifest.style(other)?.index], *t)),
+            Some((other, t)) => Ok(first.mix(self.one_style(other)?, *t)),
         }
+    }
+
+    fn one_style(&self, id: &str) -> Result<&StyleParams, PackageError> {
+        if let Some((_, params)) = self.own_styles.iter().find(|(own, _)| own == id) {
+            return Ok(params);
+        }
+        Ok(&self.styles[self.manifest.style(id)?.index])
+    }
+
+    /// Add (or replace) a style of the visitor's own under `id`, after checking that its row
+    /// fits the generator: the same inputs in the same order and sizes, every value finite. An id
+    /// of a shipped style is refused, so a shipped style always paints as shipped.
+    pub fn add_own_style(&mut self, id: &str, params: StyleParams) -> Result<(), PackageError> {
+        let refuse = |reason: String| PackageError::OwnStyle { id: id.to_string(), reason };
+        if id.is_empty() || self.manifest.style(id).is_ok() {
+            return Err(refuse("its id is empty or a shipped style's".into()));
+        }
+        let layout = &self.manifest.network.style_inputs;
+        if params.inputs.len() != layout.len() {
+            return Err(refuse(format!("{} inputs, the network has {}", params.inputs.len(), layout.len())));
+        }
+        for ((name, values), input) in params.inputs.iter().zip(layout) {
+            if *name != input.name || values.len() != input.channels {
+                return Err(refuse(format!("input '{name}' with {} values where the network has '{}' with {}", values.len(), input.name, input.channels)));
+            }
+            if values.iter().any(|v| !v.is_finite()) {
+                return Err(refuse(format!("input '{name}' holds NaN or infinite values")));
+            }
+        }
+        self.remove_own_style(id);
+        self.own_styles.push((id.to_string(), params));
+        Ok(())
+    }
+
+    /// Forget a style of the visitor's own; true if there was one.
+    pub fn remove_own_style(&mut self, id: &str) -> bool {
+        let before = self.own_styles.len();
+        self.own_styles.retain(|(own, _)| own != id);
+        self.own_styles.len() != before
+    }
+
+    /// The ids of the visitor's own styles, in the order they were added.
+    pub fn own_style_ids(&self) -> impl Iterator<Item = &str> {
+        self.own_styles.iter().map(|(id, _)| id.as_str())
     }
 }
 

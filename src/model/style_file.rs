@@ -66,7 +66,26 @@ pub fn clean_name(name: &str) -> String {
     kept.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(MAX_NAME_CHARS).collect()
 }
 
+/// The prefix of every own style's id: no shipped style's id starts with it.
+pub const OWN_ID_PREFIX: &str = "own-";
+
 impl StyleFile {
+    /// The id this style is painted, mixed and kept in history under: `own-` and the first 12
+    /// hex digits of the row's sha256, so the same style file always gets the same id and two
+    /// different styles (whatever their names) never share one.
+    pub fn style_id(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        for (_, values) in &self.params.inputs {
+            for v in values {
+                hasher.update(v.to_le_bytes());
+            }
+        }
+        let digest = hasher.finalize();
+        let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+        format!("{OWN_ID_PREFIX}{hex}")
+    }
+
     pub fn to_bytes(&self) -> Vec<u8> {
         let row: Vec<u8> = self.params.inputs.iter().flat_map(|(_, v)| v.iter().flat_map(|x| x.to_le_bytes())).collect();
         let stored = Stored {
