@@ -65,10 +65,34 @@ fn main() {
     println!("loaded in {:.2} s: {} photos, loss network to {deepest}, {} threads", t.elapsed().as_secs_f64(), photos.len(), atelier::engine::cpu_threads());
 
     let t = Instant::now();
+    let photos_kept = photos.clone();
     let mut learner = Learner::new(&generator, &loss, &image(&painting), photos, start.clone(), settings.clone()).unwrap();
     println!("painting's Gram matrices in {:.2} s", t.elapsed().as_secs_f64());
     let t = Instant::now();
     println!("mean of the shipped rows: distance {:.2}", learner.style_distance(&start).unwrap());
+    if let Some(small) = arg(&args, "--compare-guess") {
+        // The first guess scored on `small` px crops against the default: which it picks, how far
+        // that is at the default crop, how long it takes.
+        let small: u32 = small.parse().unwrap();
+        let t = Instant::now();
+        let (at_default, _) = first_guess(&learner, &all).unwrap();
+        let default_s = t.elapsed().as_secs_f64();
+        let mut small_settings = settings.clone();
+        small_settings.guess_crop = small;
+        let small_learner = Learner::new(&generator, &loss, &image(&painting), photos_kept.clone(), start.clone(), small_settings).unwrap();
+        let t = Instant::now();
+        let (at_small, _) = first_guess(&small_learner, &all).unwrap();
+        let small_s = t.elapsed().as_secs_f64();
+        let score = |p: &StyleParams| learner.style_distance_at(p, settings.crop).unwrap();
+        println!(
+            "first guess at {} px: distance {:.2} in {default_s:.2} s; at {small} px: distance {:.2} in {small_s:.2} s; same choice: {}",
+            settings.crop,
+            score(&at_default),
+            score(&at_small),
+            at_default == at_small
+        );
+        return;
+    }
     if arg(&args, "--start").as_deref() != Some("mean") {
         let (guess, distance) = first_guess(&learner, &all).unwrap();
         println!("first guess in {:.2} s: distance {distance:.2}", t.elapsed().as_secs_f64());

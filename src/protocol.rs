@@ -49,6 +49,83 @@ pub enum WorkerRequest {
     /// Are you there? Answered with `Pong` as it arrives, not queued: while a painting runs the
     /// page asks this after a quiet spell, and a worker that stays silent is replaced.
     Ping,
+    /// Paint with the style in this style file from now on (`OwnStyleAdded`), if it is one of
+    /// this package's (`OwnStyleRefused` otherwise). `from` comes back with the answer.
+    AddOwnStyle {
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+        from: OwnStyleFrom,
+    },
+    RemoveOwnStyle { id: String },
+    /// Learn the style of `painting` (an image file's bytes), named `name`: the first guess at
+    /// once, then refinement for `seconds` on crops of the kept `photo`, or of the photos at
+    /// `sample_urls` where there is none. Runs beside paintings (which the page asks for as the
+    /// style improves); a newer `Learn` or `StopLearning` ends it.
+    Learn {
+        job: u64,
+        #[serde(with = "serde_bytes")]
+        painting: Vec<u8>,
+        name: String,
+        photo: Option<u64>,
+        sample_urls: Vec<String>,
+        seconds: f32,
+    },
+    /// Stop learning `job`, keeping the best style so far (answered with its last `Learned`).
+    /// Handled as it arrives, like `Cancel`.
+    StopLearning { job: u64 },
+}
+
+/// Where a style file came from: the page says different things for each when it is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OwnStyleFrom {
+    /// Kept on this device from an earlier visit.
+    Saved,
+    /// A file the visitor opened.
+    Imported,
+    /// The fragment of the link the page was opened with.
+    Link,
+}
+
+/// A style of the visitor's own as the page shows and keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnStyleInfo {
+    /// `StyleFile::style_id`: from the row, so the same style is always the same id.
+    pub id: String,
+    pub name: String,
+    /// The painting's thumbnail (JPEG or PNG).
+    #[serde(with = "serde_bytes")]
+    pub thumbnail: Vec<u8>,
+    /// The whole style file, to keep, download and share.
+    #[serde(with = "serde_bytes")]
+    pub file: Vec<u8>,
+}
+
+/// How far learning a painting has come.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum LearnStage {
+    /// Fetching the loss network (once; then it is cached).
+    LossNetwork,
+    /// Looking for the nearest shipped style or mix.
+    FirstGuess,
+    /// Refining: `steps` done, `elapsed_ms` of `total_ms`.
+    Refining { steps: u32, elapsed_ms: f64, total_ms: f64 },
+}
+
+/// Why a painting could not be learned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum LearnFailure {
+    /// Not a picture the studio can read (the reason).
+    Unreadable(String),
+    /// Smaller than `learn::MIN_PAINTING_SIDE` on a side.
+    TooSmall { width: u32, height: u32 },
+    /// The loss network could not be fetched or is damaged (the reason).
+    LossNetwork(String),
+    /// No photo to learn on: the samples could not be fetched.
+    NoPhotos,
+    /// Stopped before the first guess was ready: nothing to keep.
+    Stopped,
+    /// The studio is not ready, or learning failed inside (the reason).
+    Other(String),
 }
 
 /// The worker's decoded photos, kept by the page's word (`WorkerRequest::SetPhoto::also_keep`):
@@ -215,6 +292,14 @@ pub enum WorkerResponse {
     Crashed { job: u64, message: String },
     /// The answer to `Ping`.
     Pong,
+    OwnStyleAdded { style: OwnStyleInfo, from: OwnStyleFrom },
+    OwnStyleRefused { from: OwnStyleFrom, error: crate::model::StyleFileError },
+    Learning { job: u64, stage: LearnStage },
+    /// A style for `job`'s painting, already added (paint with `style.id`): the first guess,
+    /// a better one as learning goes on, and `finished` the one to keep. `replaces`: the id of
+    /// the one before (the worker has forgotten it).
+    Learned { job: u64, style: OwnStyleInfo, replaces: Option<String>, finished: bool },
+    LearnFailed { job: u64, error: LearnFailure },
 }
 
 #[cfg(test)]

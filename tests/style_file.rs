@@ -104,3 +104,35 @@ fn a_style_id_follows_the_row_not_the_name() {
     assert_ne!(other.style_id(), id);
     assert!(package.manifest.styles.iter().all(|s| !s.id.starts_with("own-")));
 }
+
+/// A link carries the whole style in its fragment and gives back the same file; a fragment that
+/// carries none, or junk, or far too much, gives nothing to parse.
+#[test]
+fn a_link_fragment_carries_the_style_file() {
+    let package = package();
+    let file = learned(&package);
+    let fragment = file.link_fragment();
+    assert!(fragment.starts_with("style=") && fragment.is_ascii() && !fragment[6..].contains(['+', '/', '=']));
+    let bytes = StyleFile::bytes_from_link_fragment(&format!("#{fragment}")).unwrap();
+    assert_eq!(StyleFile::parse(&bytes, &package).unwrap(), file);
+    assert_eq!(StyleFile::bytes_from_link_fragment(&fragment), Some(bytes));
+    assert_eq!(StyleFile::bytes_from_link_fragment("#top"), None);
+    assert_eq!(StyleFile::bytes_from_link_fragment("#style=not*base64"), None);
+    let huge = format!("#style={}", "A".repeat(MAX_FILE_BYTES * 2));
+    assert_eq!(StyleFile::bytes_from_link_fragment(&huge), None);
+    // Junk that decodes is still refused by `parse`.
+    let junk = StyleFile::bytes_from_link_fragment("#style=AAAA").unwrap();
+    assert!(StyleFile::parse(&junk, &package).is_err());
+}
+
+#[test]
+fn the_thumbnail_is_a_small_jpeg_of_the_painting() {
+    let painting = image::RgbaImage::from_fn(300, 200, |x, _| image::Rgba([(x % 256) as u8, 90, 30, 255]));
+    let thumb = StyleFile::thumbnail_of(&painting);
+    assert_eq!(image::guess_format(&thumb).unwrap(), image::ImageFormat::Jpeg);
+    let decoded = image::load_from_memory(&thumb).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (128, 85));
+    let package = package();
+    let file = StyleFile { thumbnail: thumb, ..learned(&package) };
+    assert!(StyleFile::parse(&file.to_bytes(), &package).is_ok());
+}

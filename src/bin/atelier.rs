@@ -296,13 +296,7 @@ mod cli {
             }
         };
         let name = name.unwrap_or_else(|| painting.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
-        let (w, h) = imaging::fit_within(picture.width(), picture.height(), 128);
-        let mut thumbnail = Vec::new();
-        let small = image::DynamicImage::ImageRgba8(imaging::resize_to(&picture, w, h)).to_rgb8();
-        if let Err(e) = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut thumbnail, 85).encode_image(&small) {
-            eprintln!("error: the thumbnail: {e}");
-            return EXIT_SOME_FAILED;
-        }
+        let thumbnail = StyleFile::thumbnail_of(&picture);
         let file = StyleFile { name, generator_sha256: package.manifest.network.generator.sha256.clone(), params: learned.params, thumbnail };
         if let Err(e) = write_atomically(output, &file.to_bytes()) {
             eprintln!("error: cannot write {}: {e}", shown(output));

@@ -21,6 +21,9 @@ use super::{LearnError, LossNetwork, StyleGenerator, Tape};
 pub struct LearnSettings {
     /// Side of the square crop each step paints (a multiple of 4).
     pub crop: u32,
+    /// Side of the crop the first guess scores candidates on (a multiple of 4; `crop` where larger):
+    /// smaller is faster, and ranking 15 candidates needs less than learning does.
+    pub guess_crop: u32,
     /// Reflection painted around each crop and not scored (the package's margin, or less).
     pub margin: u32,
     /// Photos are seen at this long side (the app's working side for the default brush).
@@ -40,6 +43,7 @@ impl Default for LearnSettings {
     fn default() -> Self {
         LearnSettings {
             crop: 128,
+            guess_crop: 128,
             margin: 16,
             photo_side: 288,
             painting_side: 320,
@@ -102,7 +106,8 @@ impl<'a> Learner<'a> {
         start: StyleParams,
         settings: LearnSettings,
     ) -> Result<Self, LearnError> {
-        if settings.crop == 0 || !settings.crop.is_multiple_of(4) || !settings.margin.is_multiple_of(4) {
+        let guess_fits = settings.guess_crop > 0 && settings.guess_crop.is_multiple_of(4);
+        if settings.crop == 0 || !settings.crop.is_multiple_of(4) || !settings.margin.is_multiple_of(4) || !guess_fits {
             return Err(LearnError::Size { height: settings.crop as usize, width: settings.crop as usize });
         }
         if painting.width().min(painting.height()) < super::MIN_PAINTING_SIDE {
@@ -153,11 +158,16 @@ impl<'a> Learner<'a> {
         self.params = params;
     }
 
-    /// The weighted style loss of `params` on a fixed crop (the middle of the first photo): how
-    /// far from the painting a style paints, without learning anything.
+    /// The weighted style loss of `params` on a fixed crop (the middle of the first photo,
+    /// `guess_crop` px): how far from the painting a style paints, without learning anything.
     pub fn style_distance(&self, params: &StyleParams) -> Result<f32, LearnError> {
+        self.style_distance_at(params, self.settings.guess_crop)
+    }
+
+    /// `style_distance` on a crop of `crop` px (a multiple of 4, at most the learning crop).
+    pub fn style_distance_at(&self, params: &StyleParams, crop: u32) -> Result<f32, LearnError> {
         let photo = &self.photos[0];
-        let crop = self.settings.crop;
+        let crop = crop.min(self.settings.crop);
         let piece = image::imageops::crop_imm(photo, (photo.width() - crop) / 2, (photo.height() - crop) / 2, crop, crop).to_image();
         let (painted, _) = self.paint_crop(&piece, params)?;
         let c = crop as usize;

@@ -8,7 +8,8 @@
 //!   the gradient with respect to one style's gamma and beta;
 //! - [`loss_network`]: VGG19's first layers forward and backward to the picture;
 //! - [`losses`]: the Gram style loss and the content loss, with their gradients;
-//! - [`learner`]: Adam on a style's gamma and beta over crops of photos.
+//! - [`learner`]: Adam on a style's gamma and beta over crops of photos;
+//! - [`schedule`]: when learning stops and refreshes its preview.
 //!
 //! Checked against PyTorch's autograd (tests/learn.rs, fixtures from
 //! training/make_learn_fixture.py).
@@ -17,12 +18,14 @@ pub mod generator;
 pub mod learner;
 pub mod loss_network;
 pub mod losses;
+pub mod schedule;
 
 use thiserror::Error;
 
 pub use generator::{StyleGenerator, Tape};
 pub use learner::{first_guess, learn_painting, mean_style, LearnSettings, Learned, Learner, StepLosses};
 pub use loss_network::{Features, FeatureMap, LossLayer, LossNetwork};
+pub use schedule::LearnSchedule;
 
 /// A painting smaller than this on a side has too little texture to learn.
 pub const MIN_PAINTING_SIDE: u32 = 64;

@@ -35,7 +35,7 @@ pub struct StyleFile {
     pub thumbnail: Vec<u8>,
 }
 
-#[derive(Debug, Error, PartialEq)]
+#[derive(Debug, Clone, Error, PartialEq, Serialize, Deserialize)]
 pub enum StyleFileError {
     #[error("the style file is {0} bytes, more than a style file can be ({MAX_FILE_BYTES})")]
     TooLarge(usize),
@@ -66,6 +66,11 @@ pub fn clean_name(name: &str) -> String {
     kept.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(MAX_NAME_CHARS).collect()
 }
 
+/// A style file's thumbnail side (px): enough for a gallery card, and a file of about 18 KB.
+pub const THUMBNAIL_SIDE: u32 = 128;
+/// What a link's fragment starts with when it carries a style.
+pub const LINK_KEY: &str = "style=";
+
 /// The prefix of every own style's id: no shipped style's id starts with it.
 pub const OWN_ID_PREFIX: &str = "own-";
 
@@ -84,6 +89,33 @@ impl StyleFile {
         let digest = hasher.finalize();
         let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
         format!("{OWN_ID_PREFIX}{hex}")
+    }
+
+    /// The thumbnail a style file carries: `painting` at most `THUMBNAIL_SIDE` px, JPEG.
+    pub fn thumbnail_of(painting: &image::RgbaImage) -> Vec<u8> {
+        let (w, h) = crate::imaging::fit_within(painting.width(), painting.height(), THUMBNAIL_SIDE);
+        let small = image::DynamicImage::ImageRgba8(crate::imaging::resize_to(painting, w.max(1), h.max(1))).to_rgb8();
+        let mut jpeg = Vec::new();
+        // Encoding an in-memory RGB picture into a Vec cannot fail but for its size, which is fixed.
+        let _ = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85).encode_image(&small);
+        jpeg
+    }
+
+    /// The style as the fragment of a link (`#style=…`, base64url): the part of an address after
+    /// `#` never reaches a server, so sharing the link shares the style and nothing else.
+    pub fn link_fragment(&self) -> String {
+        format!("{LINK_KEY}{}", base64::encode_url(&self.to_bytes()))
+    }
+
+    /// The style file bytes a link fragment carries (`#style=…` or `style=…`), not yet checked
+    /// (`parse` does that); None where the fragment carries none or is not base64url.
+    pub fn bytes_from_link_fragment(fragment: &str) -> Option<Vec<u8>> {
+        let encoded = fragment.trim_start_matches('#').strip_prefix(LINK_KEY)?;
+        // Refused before decoding: a fragment can be as long as a hostile link makes it.
+        if encoded.len() > MAX_FILE_BYTES.div_ceil(3) * 4 {
+            return None;
+        }
+        base64::decode_url(encoded)
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -162,6 +194,31 @@ pub mod base64 {
         out
     }
 
+    /// The URL- and file-name-safe alphabet (RFC 4648 section 5), without padding.
+    pub fn encode_url(bytes: &[u8]) -> String {
+        encode(bytes).trim_end_matches('=').chars().map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        }).collect()
+    }
+
+    /// None for anything that is not unpadded base64url.
+    pub fn decode_url(text: &str) -> Option<Vec<u8>> {
+        if text.contains(['+', '/', '=']) {
+            return None;
+        }
+        let mut standard: String = text.chars().map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        }).collect();
+        while !standard.len().is_multiple_of(4) {
+            standard.push('=');
+        }
+        decode(&standard)
+    }
+
     /// None for anything that is not canonical padded base64.
     pub fn decode(text: &str) -> Option<Vec<u8>> {
         let text = text.as_bytes();
@@ -200,6 +257,19 @@ pub mod base64 {
             assert_eq!(encode(b"fo"), "Zm8=");
             for junk in ["Zm8", "Zm8=Zm8=", "Z===", "Zm!=", "Zm9v\n"] {
                 assert_eq!(decode(junk), None, "{junk}");
+            }
+        }
+
+        #[test]
+        fn the_url_alphabet_round_trips_without_padding() {
+            let bytes: Vec<u8> = (0..=255u8).chain([251, 255, 254]).collect();
+            for len in 0..bytes.len() {
+                let text = encode_url(&bytes[..len]);
+                assert!(!text.contains(['+', '/', '=']), "{text}");
+                assert_eq!(decode_url(&text).as_deref(), Some(&bytes[..len]));
+            }
+            for junk in ["Zm8=", "a+b", "a/b", "Z", "Zm9v!"] {
+                assert_eq!(decode_url(junk), None, "{junk}");
             }
         }
     }

@@ -33,6 +33,8 @@ mod export;
 mod gallery;
 mod history_panel;
 mod history_store;
+mod own;
+mod own_painting;
 mod painted;
 mod picker;
 mod prefs;
@@ -44,6 +46,7 @@ mod worker_client;
 use controls::ControlChange;
 use downloads::ExportAsk;
 use history_store::HistoryMsg;
+use own::{OwnMsg, OwnState};
 pub use painted::Painted;
 use picker::PhotoPick;
 use prefs::{prefers_dark, store, stored, BRUSH_KEY, ENGINE_NOTICE_KEY, LANG_KEY, THEME_KEY};
@@ -78,6 +81,8 @@ pub enum Msg {
     FullScreen(f64),
     /// A keyboard shortcut (`shortcuts`); the picture's own (zoom, peek, full screen) are the viewer's.
     Shortcut(Shortcut),
+    /// The visitor's own styles: learning a painting, style files, links (`own`).
+    Own(OwnMsg),
 }
 
 pub struct App {
@@ -86,7 +91,10 @@ pub struct App {
     engine: EngineStatus,
     /// The CPU engine's threads in this worker (1 but in the threaded build).
     cpu_threads: u32,
+    /// The package's styles, then the visitor's own (`own`): what the gallery shows.
     styles: Rc<Vec<StyleEntry>>,
+    shipped_styles: Rc<Vec<StyleEntry>>,
+    own: OwnState,
     /// The photos, the settings a painting is made with and the painting jobs (`session`).
     session: Session,
     adjustments: Adjustments,
@@ -154,12 +162,16 @@ impl Component for App {
         listeners.extend(window_drop_listeners(link.callback(Msg::Dragging), on_file));
         listeners.extend(key_listeners(link.callback(Msg::Shortcut), Callback::noop()));
         let worker = WorkerClient::spawn(link.callback(Msg::Worker), switches(), switches().fault);
+        // Queued behind the package: the styles kept on this device, and one a link carries.
+        own::saved_and_linked().into_iter().for_each(|request| worker.send(request));
         watch_worker_soon(ctx);
         let app = App {
             worker,
             engine: EngineStatus::Probing,
             cpu_threads: 1,
             styles: Rc::default(),
+            shipped_styles: Rc::default(),
+            own: OwnState::default(),
             session: Session::new(brush),
             adjustments: Adjustments::default(),
             error: None,
@@ -281,6 +293,7 @@ impl Component for App {
                 self.dragging = on;
             }
             Msg::UpdateReady => self.update_ready = true,
+            Msg::Own(msg) => return self.on_own(ctx, msg),
         }
         true
     }
@@ -294,6 +307,10 @@ impl App {
     /// A file or a sample photo: shown at once, read beside it (`FileRead`).
     fn photo_chosen(&mut self, ctx: &Context<Self>, pick: PhotoPick) -> bool {
         match pick {
+            // A style file dropped or pasted anywhere is opened as one, not as a photo.
+            PhotoPick::File(file) if file.name().to_ascii_lowercase().ends_with(".style") => {
+                return self.on_own(ctx, OwnMsg::Ask(own_painting::OwnAsk::StyleFile(file)));
+            }
             PhotoPick::File(file) => {
                 let job = self.new_photo_job();
                 self.set_chosen(web_sys::Url::create_object_url_with_blob(&file).ok());
@@ -397,6 +414,7 @@ impl App {
         log::warn!("the worker crashed during job {job}: {message}");
         let gpu_failed = (self.engine.kind() == Some(EngineKind::Gpu)).then(|| message.clone());
         self.worker.replace(gpu_failed);
+        self.own_after_worker_replaced();
         self.engine = EngineStatus::Probing;
         self.cpu_threads = 1;
         let again = self.session.after_worker_crash(job);
@@ -420,7 +438,10 @@ impl App {
             }
             WorkerResponse::Threads(threads) => self.cpu_threads = threads,
             WorkerResponse::Loading { done, total } => self.loading = (done < total).then_some((done, total)),
-            WorkerResponse::Styles(styles) => self.styles = Rc::new(styles),
+            WorkerResponse::Styles(styles) => {
+                self.shipped_styles = Rc::new(styles);
+                self.own_changed();
+            }
             WorkerResponse::Progress { job, stage } => return self.session.jobs.progress(job, stage, js_sys::Date::now()),
             WorkerResponse::Done { job, width, height, photo, stylized, photo_is_the_pages, engine, elapsed_ms, cached } => {
                 let Some((settings, photo_id)) = self.session.painted(job) else { return false };
@@ -463,6 +484,11 @@ impl App {
                 self.replace_crashed_worker(job, message, give_up)
             }
             WorkerResponse::History { .. } => return false,
+            own @ (WorkerResponse::OwnStyleAdded { .. }
+            | WorkerResponse::OwnStyleRefused { .. }
+            | WorkerResponse::Learning { .. }
+            | WorkerResponse::Learned { .. }
+            | WorkerResponse::LearnFailed { .. }) => return self.on_own_response(own),
         }
         true
     }

@@ -38,6 +38,22 @@ impl Lang {
 }
 
 pub struct Words {
+    pub own_card: &'static str,
+    pub own_hint: &'static str,
+    pub own_open: &'static str,
+    pub own_loss_network: &'static str,
+    pub own_first_guess: &'static str,
+    /// `{steps}` steps done, about `{left}` s left.
+    pub own_refining: &'static str,
+    pub own_stop: &'static str,
+    pub own_download: &'static str,
+    pub own_link: &'static str,
+    pub own_link_copied: &'static str,
+    /// Where the clipboard is refused: the link is shown to copy by hand.
+    pub own_link_manual: &'static str,
+    pub own_delete: &'static str,
+    pub own_added: &'static str,
+    pub own_learned: &'static str,
     pub tagline: &'static str,
     pub choose_photo: &'static str,
     pub drop_hint: &'static str,
@@ -132,6 +148,20 @@ pub fn words(lang: Lang) -> &'static Words {
 }
 
 static EN: Words = Words {
+    own_card: "Your painting",
+    own_hint: "Learn any painting's style: choose or drop its picture",
+    own_open: "Open a style file",
+    own_loss_network: "Getting ready to learn (once; then it works offline)…",
+    own_first_guess: "Looking at your painting…",
+    own_refining: "Learning your painting: step {steps}, about {left} s left",
+    own_stop: "Stop and keep it",
+    own_download: "Download style file",
+    own_link: "Copy link",
+    own_link_copied: "Link copied. The style travels inside the link; the painting itself is not sent anywhere.",
+    own_link_manual: "Copy this link (the style travels inside it):",
+    own_delete: "Delete this style",
+    own_added: "Added to your styles: {name}",
+    own_learned: "Learned: {name}. It is kept on this device.",
     tagline: "Your photo, painted on your own device. Nothing is uploaded.",
     choose_photo: "Choose a photo",
     drop_hint: "or drop it here, or paste it",
@@ -207,6 +237,20 @@ static EN: Words = Words {
 };
 
 static ZH: Words = Words {
+    own_card: "你的画",
+    own_hint: "学习任何一幅画的风格：选择或拖入它的图片",
+    own_open: "打开风格文件",
+    own_loss_network: "正在准备学习（仅此一次，之后可离线使用）……",
+    own_first_guess: "正在观察你的画……",
+    own_refining: "正在学习你的画：第 {steps} 步，约剩 {left} 秒",
+    own_stop: "停止并保留",
+    own_download: "下载风格文件",
+    own_link: "复制链接",
+    own_link_copied: "链接已复制。风格就在链接里；画作本身不会发送到任何地方。",
+    own_link_manual: "请复制此链接（风格就在链接里）：",
+    own_delete: "删除此风格",
+    own_added: "已加入你的风格：{name}",
+    own_learned: "已学会：{name}，保存在本设备上。",
     tagline: "在你自己的设备上，把照片画成名作。不上传任何内容。",
     choose_photo: "选择照片",
     drop_hint: "或拖放到这里，或直接粘贴",
@@ -332,6 +376,14 @@ pub enum Problem {
     WorkerCrashed(String),
     /// The worker stopped answering on this picture twice (silent this many seconds the second time).
     WorkerStalled { seconds: u32 },
+    /// A painting to learn from could not be learned.
+    Learn(crate::protocol::LearnFailure),
+    /// A style file (opened, kept or from a link) was refused.
+    OwnStyle { from: crate::protocol::OwnStyleFrom, error: crate::model::StyleFileError },
+    /// The device has no room to keep an own style (its detail).
+    OwnStorage(String),
+    /// Already as many own styles as are kept.
+    OwnShelfFull,
 }
 
 /// A problem in the visitor's language. Details that come from the browser stay as they are.
@@ -405,6 +457,69 @@ pub fn problem(lang: Lang, problem: &Problem) -> String {
             format!("The painter stopped answering, twice, on this picture (silent for {seconds} s). Try a smaller size or another photo."),
             format!("绘画引擎在这张图片上两次停止响应（{seconds} 秒无回应）。请换一个较小的尺寸或另一张照片再试。"),
         ),
+        Problem::Learn(failure) => learn_failure(lang, failure),
+        Problem::OwnStyle { from, error } => own_style_refused(lang, *from, error),
+        Problem::OwnStorage(detail) => pick(
+            format!("This device has no room to keep the style ({detail}). It works until you leave: download its style file to keep it."),
+            format!("本设备没有空间保存这个风格（{detail}）。离开页面前它仍可使用：请下载风格文件保存。"),
+        ),
+        Problem::OwnShelfFull => pick(
+            format!("You have {} styles of your own, as many as are kept: delete one to add another.", crate::web::own_styles::MAX_OWN_STYLES),
+            format!("你已有 {} 个自己的风格，已达上限：请先删除一个再添加。", crate::web::own_styles::MAX_OWN_STYLES),
+        ),
+    }
+}
+
+fn learn_failure(lang: Lang, failure: &crate::protocol::LearnFailure) -> String {
+    use crate::protocol::LearnFailure as F;
+    let zh = lang == Lang::Zh;
+    let pick = |en: String, zh_text: String| if zh { zh_text } else { en };
+    match failure {
+        F::Unreadable(detail) => pick(
+            format!("This painting's picture cannot be read ({detail}). Choose a JPEG, PNG, WebP, GIF or BMP."),
+            format!("无法读取这幅画的图片（{detail}）。请选择 JPEG、PNG、WebP、GIF 或 BMP 图片。"),
+        ),
+        F::TooSmall { width, height } => pick(
+            format!("The painting's picture is only {width}×{height} pixels: at least {} on each side are needed to learn its style.", crate::learn::MIN_PAINTING_SIDE),
+            format!("这幅画的图片只有 {width}×{height} 像素：学习风格需要每边至少 {} 像素。", crate::learn::MIN_PAINTING_SIDE),
+        ),
+        F::LossNetwork(detail) => pick(
+            format!("What Atelier learns paintings with could not be loaded ({detail}). Check the connection once and try again; after that it works offline."),
+            format!("无法加载学习画作所需的网络（{detail}）。请联网后再试一次；之后即可离线使用。"),
+        ),
+        F::NoPhotos => pick(
+            "There is no photo to learn on: choose a photo first, then the painting.".into(),
+            "没有可用于学习的照片：请先选择一张照片，再选择画作。".into(),
+        ),
+        F::Stopped => pick("Learning stopped before anything was learned.".into(), "学习在有结果之前就停止了。".into()),
+        F::Other(detail) => pick(format!("The painting could not be learned ({detail})."), format!("无法学习这幅画（{detail}）。")),
+    }
+}
+
+fn own_style_refused(lang: Lang, from: crate::protocol::OwnStyleFrom, error: &crate::model::StyleFileError) -> String {
+    use crate::model::StyleFileError as E;
+    use crate::protocol::OwnStyleFrom;
+    let zh = lang == Lang::Zh;
+    let pick = |en: String, zh_text: String| if zh { zh_text } else { en };
+    let (what_en, what_zh) = match from {
+        OwnStyleFrom::Saved => ("A style kept on this device", "本设备上保存的一个风格"),
+        OwnStyleFrom::Imported => ("This style file", "这个风格文件"),
+        OwnStyleFrom::Link => ("The style in this link", "链接中的风格"),
+    };
+    match error {
+        E::OtherPackage => pick(
+            format!("{what_en} was learned for another version of Atelier's painter: learn the painting again."),
+            format!("{what_zh}是为另一版本的 Atelier 绘画引擎学习的：请重新学习这幅画。"),
+        ),
+        E::TooLarge(bytes) => pick(
+            format!("{what_en} is {bytes} bytes: too large to be a style file."),
+            format!("{what_zh}有 {bytes} 字节：太大，不是风格文件。"),
+        ),
+        E::NotAStyle(detail) => pick(
+            format!("{what_en} is not an Atelier style file ({detail})."),
+            format!("{what_zh}不是 Atelier 风格文件（{detail}）。"),
+        ),
+        E::Damaged(detail) => pick(format!("{what_en} is damaged ({detail})."), format!("{what_zh}已损坏（{detail}）。")),
     }
 }
 
@@ -445,7 +560,25 @@ mod tests {
             Problem::NoStyleYet,
             Problem::WorkerCrashed("RuntimeError: unreachable".into()),
             Problem::WorkerStalled { seconds: 30 },
+            Problem::OwnStorage("QuotaExceededError".into()),
+            Problem::OwnShelfFull,
         ];
+        use crate::model::StyleFileError;
+        use crate::protocol::{LearnFailure, OwnStyleFrom};
+        let learn = [
+            LearnFailure::Unreadable("bad header".into()),
+            LearnFailure::TooSmall { width: 30, height: 20 },
+            LearnFailure::LossNetwork("HTTP 404".into()),
+            LearnFailure::NoPhotos,
+            LearnFailure::Stopped,
+            LearnFailure::Other("inside".into()),
+        ]
+        .map(Problem::Learn);
+        let errors = [StyleFileError::OtherPackage, StyleFileError::TooLarge(1 << 20), StyleFileError::NotAStyle("x".into()), StyleFileError::Damaged("y".into())];
+        let own = [OwnStyleFrom::Saved, OwnStyleFrom::Imported, OwnStyleFrom::Link]
+            .into_iter()
+            .flat_map(|from| errors.iter().cloned().map(move |error| Problem::OwnStyle { from, error }));
+        let page = page.into_iter().chain(learn).chain(own);
         studio.into_iter().map(Problem::Studio).chain(page).collect()
     }
 

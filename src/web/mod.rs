@@ -6,6 +6,7 @@
 pub mod history_meta;
 pub mod i18n;
 pub mod jobs;
+pub mod own_styles;
 pub mod samples;
 pub mod session;
 pub mod shortcuts;

@@ -10,7 +10,7 @@ use crate::model::{Manifest, ModelPackage};
 use crate::studio::StudioError;
 
 /// `reload`: past every cache (the HTTP cache and the service worker's, which then repairs its copy).
-async fn fetch_bytes(url: &str, reload: bool) -> Result<Vec<u8>, StudioError> {
+pub(crate) async fn fetch_bytes(url: &str, reload: bool) -> Result<Vec<u8>, StudioError> {
     let failed = |what: &str, e: wasm_bindgen::JsValue| StudioError::Package(format!("could not {what} {url}: {e:?}"));
     let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
     let mut init = web_sys::RequestInit::new();
@@ -29,7 +29,7 @@ async fn fetch_bytes(url: &str, reload: bool) -> Result<Vec<u8>, StudioError> {
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
-async fn fetch_verified(url: &str, entry: &FileEntry) -> Result<Vec<u8>, StudioError> {
+pub(crate) async fn fetch_verified(url: &str, entry: &FileEntry) -> Result<Vec<u8>, StudioError> {
     let bytes = fetch_bytes(url, false).await?;
     if entry.verify(&bytes).is_ok() {
         return Ok(bytes);

@@ -17,11 +17,17 @@ use super::gpu_probe::probe_webgpu;
 use super::history_meta::history_copies;
 use super::package_fetch::load_package;
 use crate::engine::{Checkpoint, Engine, LosesDevice, WonnxEngine};
+use crate::learn::LossNetwork;
+use crate::model::{StyleFile, StyleParams};
 use crate::imaging::ImageError;
-use crate::protocol::{EngineStatus, Fault, PageHas, PhotoShelf, Stage, WorkerRequest, WorkerResponse, LARGEST_SIDE};
+use crate::protocol::{EngineStatus, Fault, OwnStyleInfo, PageHas, PhotoShelf, Stage, WorkerRequest, WorkerResponse, LARGEST_SIDE};
 use crate::studio::{
     self, CachedPainting, CpuReason, EngineChoice, GpuProbe, PaintingCache, PaintingKey, Studio, StudioError, StudioEvent,
 };
+
+mod learning;
+
+use learning::{LearnFlags, LearnJob};
 
 /// Paintings kept for going back to them (a 4096 px painting with its photo is 128 MB).
 const CACHE_BYTES: usize = 256 << 20;
@@ -53,6 +59,42 @@ struct WorkerState {
     fault: Option<Fault>,
     queue: VecDeque<(HandlerId, WorkerRequest)>,
     draining: bool,
+    /// Where the package came from (absolute, ending in '/'): the loss network is beside it.
+    models_url: String,
+    /// Fetched for the first painting learned, then kept.
+    loss_network: Option<Rc<LossNetwork>>,
+    /// Own styles added or removed while a painting had the studio out: applied when it is back.
+    own_pending: Vec<OwnChange>,
+}
+
+/// A change to the studio's own styles.
+enum OwnChange {
+    Add(String, StyleParams),
+    Remove(String),
+}
+
+impl WorkerState {
+    /// Apply `change` now, or as soon as the painting that has the studio gives it back.
+    fn change_own(&mut self, change: OwnChange) {
+        self.own_pending.push(change);
+        self.apply_own_changes();
+    }
+
+    fn apply_own_changes(&mut self) {
+        let Some(studio) = self.studio.as_mut() else { return };
+        for change in self.own_pending.drain(..) {
+            match change {
+                OwnChange::Add(id, params) => {
+                    if let Err(e) = studio.add_own_style(&id, params) {
+                        log::warn!("an own style was not added: {e}");
+                    }
+                }
+                OwnChange::Remove(id) => {
+                    studio.remove_own_style(&id);
+                }
+            }
+        }
+    }
 }
 
 thread_local! {
@@ -73,6 +115,7 @@ fn report_crash(message: String) {
 pub struct InferenceWorker {
     state: Rc<RefCell<WorkerState>>,
     flags: Rc<JobFlags>,
+    learn_flags: Rc<LearnFlags>,
 }
 
 impl Worker for InferenceWorker {
@@ -95,7 +138,7 @@ impl Worker for InferenceWorker {
         let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
         let _ = global.add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
         on_error.forget();
-        InferenceWorker { state: Rc::default(), flags: Rc::default() }
+        InferenceWorker { state: Rc::default(), flags: Rc::default(), learn_flags: Rc::default() }
     }
 
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: ()) {}
@@ -108,6 +151,9 @@ impl Worker for InferenceWorker {
             }
             // Answered here, between two steps of whatever runs: that is what the page checks.
             WorkerRequest::Ping => return scope.respond(id, WorkerResponse::Pong),
+            WorkerRequest::StopLearning { job } => return self.learn_flags.stop(job),
+            // A newer painting to learn ends the one before at its next step.
+            WorkerRequest::Learn { job, .. } => self.learn_flags.start(job),
             _ => {}
         }
         // The rest one at a time, in order: the engine is not re-entrant and Init must finish
@@ -118,12 +164,12 @@ impl Worker for InferenceWorker {
             !std::mem::replace(&mut state.draining, true)
         };
         if start {
-            wasm_bindgen_futures::spawn_local(drain(self.state.clone(), self.flags.clone(), scope.clone()));
+            wasm_bindgen_futures::spawn_local(drain(self.state.clone(), self.flags.clone(), self.learn_flags.clone(), scope.clone()));
         }
     }
 }
 
-async fn drain(state: Rc<RefCell<WorkerState>>, flags: Rc<JobFlags>, scope: WorkerScope<InferenceWorker>) {
+async fn drain(state: Rc<RefCell<WorkerState>>, flags: Rc<JobFlags>, learn_flags: Rc<LearnFlags>, scope: WorkerScope<InferenceWorker>) {
     loop {
         let next = state.borrow_mut().queue.pop_front();
         let Some((id, request)) = next else {
@@ -135,6 +181,7 @@ async fn drain(state: Rc<RefCell<WorkerState>>, flags: Rc<JobFlags>, scope: Work
             WorkerRequest::Init { models_url, engine, software_gpu, gpu_failed, fault } => {
                 #[cfg(target_feature = "atomics")]
                 start_threads(scope.clone(), id);
+                state.borrow_mut().models_url = models_url.clone();
                 let settings = InitSettings { choice: engine, software_gpu, gpu_failed, fault };
                 init(&state, &flags, &models_url, settings, &respond).await
             }
@@ -170,8 +217,18 @@ async fn drain(state: Rc<RefCell<WorkerState>>, flags: Rc<JobFlags>, scope: Work
                     }
                 }
             }
-            // Both are answered as they arrive (`received`), never queued.
-            WorkerRequest::Cancel { .. } | WorkerRequest::Ping => {}
+            WorkerRequest::AddOwnStyle { bytes, from } => respond(add_own_style(&state, &bytes, from)),
+            WorkerRequest::RemoveOwnStyle { id } => state.borrow_mut().change_own(OwnChange::Remove(id)),
+            WorkerRequest::Learn { job, painting, name, photo, sample_urls, seconds } => {
+                // Beside the queue, not in it: paintings of the preview go on while it learns.
+                let photo = photo.and_then(|p| state.borrow().photos.get(p).and_then(|kept| kept.as_ref().ok().cloned()));
+                let request = LearnJob { job, painting, name, photo, sample_urls, seconds };
+                let scope = scope.clone();
+                let respond = move |response| scope.respond(id, response);
+                wasm_bindgen_futures::spawn_local(learning::learn(state.clone(), learn_flags.clone(), request, respond));
+            }
+            // Answered as they arrive (`received`), never queued.
+            WorkerRequest::Cancel { .. } | WorkerRequest::Ping | WorkerRequest::StopLearning { .. } => {}
         }
     }
 }
@@ -259,6 +316,8 @@ async fn init(
             state.studio = Some(studio);
             state.cache = Some(PaintingCache::new(CACHE_BYTES));
             state.fault = fault;
+            // Own styles the page gave before the package was here.
+            state.apply_own_changes();
         }
         Err(problem) => {
             state.borrow_mut().unavailable = Some(problem.clone());
@@ -336,6 +395,24 @@ fn keep_photo(state: &Rc<RefCell<WorkerState>>, photo: u64, also_keep: Option<u6
     }
 }
 
+/// Check a style file against the open package and paint with it from now on.
+fn add_own_style(state: &Rc<RefCell<WorkerState>>, bytes: &[u8], from: crate::protocol::OwnStyleFrom) -> WorkerResponse {
+    let mut state = state.borrow_mut();
+    let Some(studio) = state.studio.as_ref() else {
+        let error = crate::model::StyleFileError::NotAStyle("the painter is not ready".into());
+        return WorkerResponse::OwnStyleRefused { from, error };
+    };
+    match StyleFile::parse(bytes, studio.package()) {
+        Ok(file) => {
+            let id = file.style_id();
+            state.change_own(OwnChange::Add(id.clone(), file.params.clone()));
+            let style = OwnStyleInfo { id, name: file.name.clone(), thumbnail: file.thumbnail.clone(), file: file.to_bytes() };
+            WorkerResponse::OwnStyleAdded { style, from }
+        }
+        Err(error) => WorkerResponse::OwnStyleRefused { from, error },
+    }
+}
+
 /// `photo`: the id of the painting's photo (`page_has` names the page's).
 fn done(job: u64, photo: u64, painting: &CachedPainting, page_has: Option<PageHas>, elapsed_ms: f64, cached: bool) -> WorkerResponse {
     let (width, height) = painting.photo.dimensions();
@@ -391,7 +468,11 @@ async fn paint(
         flags.go_on()
     };
     let painting = studio.paint(&photo, &key.request.style, key.request.brush, &mut events).await;
-    state.borrow_mut().studio = Some(studio);
+    {
+        let mut state = state.borrow_mut();
+        state.studio = Some(studio);
+        state.apply_own_changes();
+    }
     let painting = painting?;
     let made = CachedPainting { photo, painting: painting.image, engine: painting.engine };
     let response = done(job, key.photo, &made, page_has, js_sys::Date::now() - started, false);

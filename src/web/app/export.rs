@@ -34,7 +34,11 @@ impl App {
             Some(s) => (
                 self.lang.pick(&s.name).to_string(),
                 w.poster_credit.replace("{artist}", self.lang.pick(&s.artist)),
-                w.poster_work.replace("{title}", self.lang.pick(&s.title)).replace("{year}", &s.year),
+                if s.year.is_empty() {
+                    self.lang.pick(&s.title).to_string()
+                } else {
+                    w.poster_work.replace("{title}", self.lang.pick(&s.title)).replace("{year}", &s.year)
+                },
             ),
             None => (choice.style.clone(), String::new(), String::new()),
         };

@@ -23,6 +23,15 @@ pub(super) fn store(key: &str, value: &str) {
     }
 }
 
+/// `store`, saying why where the device refused it (its storage is full, or off).
+pub(super) fn store_checked(key: &str, value: &str) -> Result<(), String> {
+    let storage = storage().ok_or("no storage on this device")?;
+    storage.set_item(key, value).map_err(|e| {
+        let name = js_sys::Reflect::get(&e, &"name".into()).ok().and_then(|n| n.as_string());
+        name.unwrap_or_else(|| format!("{e:?}"))
+    })
+}
+
 pub(super) fn prefers_dark() -> bool {
     web_sys::window()
         .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())

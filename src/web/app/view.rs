@@ -4,6 +4,8 @@
 use super::controls::Controls;
 use super::downloads::Downloads;
 use super::gallery::Gallery;
+use super::own::OwnMsg;
+use super::own_painting::OwnPainting;
 use super::history_panel::HistoryPanel;
 use super::picker::PhotoPicker;
 use super::top_bar::TopBar;
@@ -60,7 +62,11 @@ impl App {
                     </div>
                     <aside class="controls">
                         <Gallery lang={self.lang} styles={self.styles.clone()} selected={session.style.clone()}
-                            on_pick={link.callback(Msg::PickStyle)} />
+                            on_pick={link.callback(Msg::PickStyle)} own_thumbs={self.own.thumbs.clone()}>
+                            <OwnPainting lang={self.lang} learning={self.own.learning.as_ref().map(|(_, view)| view.clone())}
+                                selected={self.own_selected()} note={self.own.note.clone()} manual_link={self.own.manual_link.clone()}
+                                on_ask={link.callback(|ask| Msg::Own(OwnMsg::Ask(ask)))} />
+                        </Gallery>
                         <Controls lang={self.lang} styles={self.styles.clone()} adjustments={self.adjustments}
                             mix_style={session.mix_style.clone()} mix_amount={session.mix_amount} brush={session.brush}
                             max_side={session.max_side} on_change={link.callback(Msg::Control)} />

@@ -1,0 +1,204 @@
+//! The worker's room for learning a visitor's painting (issue 33): the loss network fetched once
+//! (verified against the manifest, kept by the service worker for offline use), then the two
+//! stages of `crate::learn` between the page's paintings. Each better style is added to the
+//! studio and sent to the page (`WorkerResponse::Learned`), which paints its preview with it.
+//! While a painting runs, learning waits: the visitor is waiting for that picture.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use image::RgbaImage;
+
+use super::{yield_to_event_loop, OwnChange, WorkerState};
+use crate::learn::{first_guess, mean_style, LearnSchedule, LearnSettings, Learner, LossNetwork, StyleGenerator, MIN_PAINTING_SIDE};
+use crate::model::{ModelPackage, StyleChoice, StyleFile, StyleParams};
+use crate::protocol::{LearnFailure, LearnStage, OwnStyleInfo, WorkerResponse};
+use crate::studio::{self, StudioError};
+use crate::web::package_fetch::{fetch_bytes, fetch_verified};
+
+/// The loss network's deepest layer the default settings read.
+const DEEPEST: &str = "relu4_1";
+/// A painting is seen at most this large (the learner scales it to `painting_side` anyway).
+const PAINTING_SIDE: u32 = 1024;
+
+/// Which learning job runs and which were stopped: a newer `Learn` or a `StopLearning` ends the
+/// one before at its next step.
+#[derive(Default)]
+pub(super) struct LearnFlags {
+    latest: Cell<u64>,
+    stopped_through: Cell<u64>,
+}
+
+impl LearnFlags {
+    pub(super) fn start(&self, job: u64) {
+        self.latest.set(self.latest.get().max(job));
+    }
+
+    pub(super) fn stop(&self, job: u64) {
+        self.stopped_through.set(self.stopped_through.get().max(job));
+    }
+
+    fn go_on(&self, job: u64) -> bool {
+        job > self.stopped_through.get() && job >= self.latest.get()
+    }
+}
+
+pub(super) struct LearnJob {
+    pub job: u64,
+    pub painting: Vec<u8>,
+    pub name: String,
+    pub photo: Option<Rc<RgbaImage>>,
+    pub sample_urls: Vec<String>,
+    pub seconds: f32,
+}
+
+/// Learn `request`'s painting; every answer goes through `respond`.
+pub(super) async fn learn(state: Rc<RefCell<WorkerState>>, flags: Rc<LearnFlags>, request: LearnJob, respond: impl Fn(WorkerResponse)) {
+    let job = request.job;
+    if let Err(error) = run(&state, &flags, request, &respond).await {
+        respond(WorkerResponse::LearnFailed { job, error });
+    }
+}
+
+async fn run(
+    state: &Rc<RefCell<WorkerState>>,
+    flags: &LearnFlags,
+    request: LearnJob,
+    respond: &impl Fn(WorkerResponse),
+) -> Result<(), LearnFailure> {
+    let job = request.job;
+    let painting = studio::prepare_photo(&request.painting, PAINTING_SIDE).map_err(|e| match e {
+        StudioError::Photo(e) => LearnFailure::Unreadable(e.to_string()),
+        e => LearnFailure::Unreadable(e.to_string()),
+    })?;
+    if painting.width().min(painting.height()) < MIN_PAINTING_SIDE {
+        return Err(LearnFailure::TooSmall { width: painting.width(), height: painting.height() });
+    }
+    let package = wait_for_studio(state).await?;
+    respond(WorkerResponse::Learning { job, stage: LearnStage::LossNetwork });
+    let loss_network = loss_network(state, &package).await?;
+    let photos = match &request.photo {
+        Some(photo) => vec![(**photo).clone()],
+        None => sample_photos(&request.sample_urls).await,
+    };
+    if photos.is_empty() {
+        return Err(LearnFailure::NoPhotos);
+    }
+    if !flags.go_on(job) {
+        return Err(LearnFailure::Stopped);
+    }
+    respond(WorkerResponse::Learning { job, stage: LearnStage::FirstGuess });
+    yield_to_event_loop().await;
+    let other = |e: crate::learn::LearnError| LearnFailure::Other(e.to_string());
+    let generator = StyleGenerator::from_package(&package).map_err(other)?;
+    let shipped: Vec<StyleParams> =
+        package.manifest.styles.iter().filter_map(|s| package.style_params(&StyleChoice::single(&s.id)).ok()).collect();
+    let start = mean_style(&shipped).ok_or(LearnFailure::Other("the package has no styles".into()))?;
+    let mut learner = Learner::new(&generator, &loss_network, &painting, photos, start, LearnSettings::default()).map_err(|e| match e {
+        crate::learn::LearnError::PaintingTooSmall { width, height } => LearnFailure::TooSmall { width, height },
+        e => other(e),
+    })?;
+    let (guess, _) = first_guess(&learner, &shipped).map_err(other)?;
+    if !flags.go_on(job) {
+        return Err(LearnFailure::Stopped);
+    }
+    learner.restart_from(guess.clone());
+    let thumbnail = StyleFile::thumbnail_of(&painting);
+    let sha = package.manifest.network.generator.sha256.clone();
+    let file = |params: &StyleParams| StyleFile { name: request.name.clone(), generator_sha256: sha.clone(), params: params.clone(), thumbnail: thumbnail.clone() };
+    let mut shown = send_style(state, respond, job, file(&guess), None, false);
+
+    let mut schedule = LearnSchedule::new(request.seconds);
+    while !schedule.finished() && flags.go_on(job) {
+        // The preview's painting first: learning waits while the studio paints.
+        while state.borrow().studio.is_none() {
+            sleep_ms(25).await;
+        }
+        if !flags.go_on(job) {
+            break;
+        }
+        let started = js_sys::Date::now();
+        learner.step().map_err(other)?;
+        schedule.stepped(js_sys::Date::now() - started);
+        let stage = LearnStage::Refining { steps: schedule.steps(), elapsed_ms: schedule.learned_ms(), total_ms: schedule.total_ms() };
+        respond(WorkerResponse::Learning { job, stage });
+        if schedule.refresh_due() {
+            shown = send_style(state, respond, job, file(learner.averaged()), Some(shown), false);
+        }
+        // Lets a stop, a cancel or a painting request in.
+        yield_to_event_loop().await;
+    }
+    send_style(state, respond, job, file(learner.averaged()), Some(shown), true);
+    Ok(())
+}
+
+/// Add `file`'s style to the studio (in place of `replaces`) and tell the page; returns its id.
+fn send_style(
+    state: &Rc<RefCell<WorkerState>>,
+    respond: &impl Fn(WorkerResponse),
+    job: u64,
+    file: StyleFile,
+    replaces: Option<String>,
+    finished: bool,
+) -> String {
+    let id = file.style_id();
+    let mut state = state.borrow_mut();
+    if let Some(old) = replaces.as_ref().filter(|old| **old != id) {
+        state.change_own(OwnChange::Remove(old.clone()));
+    }
+    state.change_own(OwnChange::Add(id.clone(), file.params.clone()));
+    let style = OwnStyleInfo { id: id.clone(), name: file.name.clone(), thumbnail: file.thumbnail.clone(), file: file.to_bytes() };
+    respond(WorkerResponse::Learned { job, style, replaces: replaces.filter(|old| *old != id), finished });
+    id
+}
+
+/// The package, once the studio is open (a learning request right after Init waits for it).
+async fn wait_for_studio(state: &Rc<RefCell<WorkerState>>) -> Result<ModelPackage, LearnFailure> {
+    loop {
+        {
+            let state = state.borrow();
+            if let Some(studio) = &state.studio {
+                return Ok(studio.package().clone());
+            }
+            if let Some(problem) = &state.unavailable {
+                return Err(LearnFailure::Other(problem.to_string()));
+            }
+        }
+        sleep_ms(50).await;
+    }
+}
+
+/// The loss network: fetched and checked once, then kept for the worker's life.
+async fn loss_network(state: &Rc<RefCell<WorkerState>>, package: &ModelPackage) -> Result<Rc<LossNetwork>, LearnFailure> {
+    if let Some(network) = state.borrow().loss_network.clone() {
+        return Ok(network);
+    }
+    let entry = package.manifest.network.loss_network.clone().ok_or_else(|| LearnFailure::LossNetwork("the package has none".into()))?;
+    let models_url = state.borrow().models_url.clone();
+    let bytes = fetch_verified(&format!("{models_url}{}", entry.file), &entry).await.map_err(|e| LearnFailure::LossNetwork(e.to_string()))?;
+    let network = Rc::new(LossNetwork::from_safetensors(&bytes, DEEPEST).map_err(|e| LearnFailure::LossNetwork(e.to_string()))?);
+    state.borrow_mut().loss_network = Some(network.clone());
+    Ok(network)
+}
+
+/// The sample photos, for a visitor who has not given one yet; those that cannot be fetched are
+/// left out.
+async fn sample_photos(urls: &[String]) -> Vec<RgbaImage> {
+    let mut photos = Vec::new();
+    for url in urls {
+        match fetch_bytes(url, false).await.and_then(|bytes| studio::prepare_photo(&bytes, PAINTING_SIDE)) {
+            Ok(photo) => photos.push(photo),
+            Err(e) => log::warn!("a sample photo to learn on is missing: {e}"),
+        }
+    }
+    photos
+}
+
+async fn sleep_ms(ms: i32) {
+    use wasm_bindgen::JsCast;
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+        let _ = global.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

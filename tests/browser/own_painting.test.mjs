@@ -1,0 +1,153 @@
+// "Your painting" (issue 33): a visitor learns a painting of their own in the page (few seconds
+// of learning here, `atelier-learn-seconds`), paints with it, finds it again after a reload,
+// downloads it as a style file and opens that file again, opens it from a link, and bad files
+// and paintings are refused with a message while the studio keeps what it had.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchChromium, openStudio, resultPixels } from './harness.mjs';
+import fs from 'node:fs';
+
+let server, browser;
+before(async () => { server = await startServer(); browser = await launchChromium({ webgpu: false }); });
+after(async () => { await browser.close(); await server.close(); });
+
+/** A small "painting" drawn in the page: bold strokes of two colours on a third, as PNG bytes. */
+async function strokesPainting(page, side) {
+  const bytes = await page.evaluate(async (side) => {
+    const canvas = new OffscreenCanvas(side, side);
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#1d3b8a'; ctx.fillRect(0, 0, side, side);
+    ctx.lineWidth = Math.max(2, side / 24);
+    for (let i = 0; i < 40; i++) {
+      ctx.strokeStyle = i % 2 ? '#f2c230' : '#e0562a';
+      ctx.beginPath();
+      const x = (i * 37) % side, y = (i * 61) % side;
+      ctx.arc(x, y, side / 6, 0, Math.PI * 1.3);
+      ctx.stroke();
+    }
+    const blob = await canvas.convertToBlob({ type: 'image/png' });
+    return Array.from(new Uint8Array(await blob.arrayBuffer()));
+  }, side);
+  return Buffer.from(bytes);
+}
+
+const ownCards = (page) => page.locator('[data-testid^="style-card-own-"]');
+
+async function paintedJob(page) {
+  return page.getAttribute('[data-testid=result-image]', 'data-job');
+}
+
+async function newPaintingAfter(page, job) {
+  await page.waitForFunction((job) => {
+    const c = document.querySelector('[data-testid=result-image]');
+    return c && c.dataset.state === 'ready' && c.dataset.job !== job;
+  }, job, { timeout: 180_000 });
+}
+
+test('a painting is learned, painted with, kept, downloaded, opened again and shared by link', { timeout: 600_000 }, async () => {
+  const url = `${server.url}?atelier-learn-seconds=4`;
+  const page = await openStudio(browser, url);
+  await page.click('[data-testid=sample-fig]');
+  await page.waitForSelector('[data-testid=result-image][data-state=ready]', { timeout: 120_000 });
+  const shipped = await resultPixels(page);
+  const shippedCards = await page.locator('[data-testid^="style-card-"]').count();
+  assert.equal(await ownCards(page).count(), 0);
+
+  const before = await paintedJob(page);
+  await page.setInputFiles('[data-testid=own-painting-input]', { name: 'Harbour at dusk.png', mimeType: 'image/png', buffer: await strokesPainting(page, 160) });
+  await page.waitForSelector('[data-testid=learn-progress]', { timeout: 10_000 });
+  // The first stage: a style to paint with, put on show at once.
+  await page.waitForSelector('[data-testid^="style-card-own-"]', { timeout: 120_000 });
+  await newPaintingAfter(page, before);
+  // Then refinement, until it is done and kept.
+  await page.waitForSelector('[data-testid=own-note]', { timeout: 180_000 });
+  assert.equal(await page.locator('[data-testid=learn-progress]').count(), 0, 'no progress once learned');
+  assert.match(await page.textContent('[data-testid=own-note]'), /Learned: Harbour at dusk/);
+  assert.equal(await ownCards(page).count(), 1, 'one card for the painting, not one per step');
+  const card = ownCards(page).first();
+  const ownId = (await card.getAttribute('data-testid')).replace('style-card-', '');
+  assert.equal(await card.getAttribute('aria-pressed'), 'true', 'the learned style is on show');
+  assert.match(await card.textContent(), /Harbour at dusk.*your painting/);
+  assert.match(await card.locator('img').getAttribute('src'), /^data:image\/jpeg;base64,/);
+  // The picture on show is painted with it (the worker may still be painting the last refresh).
+  await page.waitForSelector('[data-testid=result-image][data-state=ready]', { timeout: 180_000 });
+  const own = await resultPixels(page);
+  let diff = 0;
+  for (let i = 0; i < own.rgba.length; i += 4) diff += Math.abs(own.rgba[i] - shipped.rgba[i]) + Math.abs(own.rgba[i + 2] - shipped.rgba[i + 2]);
+  assert.ok(diff / (own.rgba.length / 4) > 10, `the own style paints another picture (mean change ${diff / (own.rgba.length / 4)})`);
+  assert.equal(await page.textContent('[data-testid=own-selected]'), 'Harbour at dusk');
+
+  // Kept on the device: after a reload the card is there, and painting with it works.
+  await page.reload();
+  await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
+  await page.waitForSelector(`[data-testid="style-card-${ownId}"]`, { timeout: 30_000 });
+  assert.equal(await page.locator('[data-testid^="style-card-"]').count(), shippedCards + 1);
+
+  // Its style file: downloaded, deleted, opened again, the same style (same id).
+  await page.click('[data-testid=sample-friends]');
+  await page.waitForSelector('[data-testid=result-image][data-state=ready]', { timeout: 120_000 });
+  await page.click(`[data-testid="style-card-${ownId}"]`);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=own-style-download]')]);
+  assert.equal(download.suggestedFilename(), 'Harbour at dusk.style');
+  const file = fs.readFileSync(await download.path());
+  const json = JSON.parse(file.toString('utf8'));
+  assert.equal(json.format, 'atelier-style/1');
+  assert.equal(json.name, 'Harbour at dusk');
+  assert.ok(file.length < 40_000, `a few KB (${file.length} bytes)`);
+
+  await page.click('[data-testid=own-style-delete]');
+  assert.equal(await ownCards(page).count(), 0);
+  assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem('atelier.own-styles')).styles.length), 0);
+  await page.setInputFiles('[data-testid=own-style-input]', { name: 'Harbour at dusk.style', mimeType: 'application/json', buffer: file });
+  await page.waitForSelector(`[data-testid="style-card-${ownId}"][aria-pressed=true]`, { timeout: 30_000 });
+
+  // Bad files are refused by kind and change nothing.
+  const foreign = Buffer.from(JSON.stringify({ ...json, generator_sha256: '0'.repeat(64) }));
+  await page.setInputFiles('[data-testid=own-style-input]', { name: 'old.style', mimeType: 'application/json', buffer: foreign });
+  await page.waitForSelector('[data-testid=error-message]', { timeout: 30_000 });
+  assert.match(await page.textContent('[data-testid=error-message]'), /another version .* learn the painting again/);
+  await page.setInputFiles('[data-testid=own-style-input]', { name: 'notes.style', mimeType: 'application/json', buffer: Buffer.from('hello') });
+  await page.waitForFunction(() => /not an Atelier style file/.test(document.querySelector('[data-testid=error-message]')?.textContent ?? ''), null, { timeout: 30_000 });
+  const hostile = Buffer.from(JSON.stringify({ ...json, name: '\u202e<img src=x onerror=alert(1)>' }));
+  await page.setInputFiles('[data-testid=own-style-input]', { name: 'hostile.style', mimeType: 'application/json', buffer: hostile });
+  await page.waitForFunction(() => /Added to your styles/.test(document.querySelector('[data-testid=own-note]')?.textContent ?? ''), null, { timeout: 30_000 });
+  assert.equal(await page.locator('img[src=x]').count(), 0, 'a name is text, never markup');
+  assert.equal(await ownCards(page).count(), 1, 'the same row is the same style, whatever its name');
+  assert.equal(await page.evaluate(() => document.body.innerHTML.includes('\u202e')), false, 'bidi overrides are dropped');
+
+  // A link carries the style in its fragment: a friend's studio opens with it on show.
+  const fragment = 'style=' + file.toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const friend = await browser.newContext();
+  const other = await friend.newPage();
+  await other.goto(`${server.url}#${fragment}`);
+  await other.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
+  await other.waitForSelector(`[data-testid="style-card-${ownId}"][aria-pressed=true]`, { timeout: 30_000 });
+  assert.equal(await other.evaluate(() => location.hash), '', 'the fragment is taken off the address');
+  await friend.close();
+});
+
+test('a painting that cannot be learned is refused with a message and the studio keeps its picture', { timeout: 300_000 }, async () => {
+  const page = await openStudio(browser, `${server.url}?atelier-learn-seconds=2`);
+  await page.click('[data-testid=sample-fig]');
+  await page.waitForSelector('[data-testid=result-image][data-state=ready]', { timeout: 120_000 });
+  const job = await paintedJob(page);
+  await page.setInputFiles('[data-testid=own-painting-input]', { name: 'tiny.png', mimeType: 'image/png', buffer: await strokesPainting(page, 40) });
+  await page.waitForSelector('[data-testid=error-message]', { timeout: 60_000 });
+  assert.match(await page.textContent('[data-testid=error-message]'), /only 40×40 pixels: at least 64/);
+  await page.setInputFiles('[data-testid=own-painting-input]', { name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a picture at all') });
+  await page.waitForFunction(() => /cannot be read/.test(document.querySelector('[data-testid=error-message]')?.textContent ?? ''), null, { timeout: 60_000 });
+  assert.equal(await ownCards(page).count(), 0);
+  assert.equal(await page.locator('[data-testid=learn-progress]').count(), 0);
+  assert.equal(await paintedJob(page), job, 'the picture on show stays');
+  assert.equal(await page.getAttribute('[data-testid=result-image]', 'data-state'), 'ready');
+
+  // Stopped during learning: the best so far is kept.
+  await page.goto(`${server.url}?atelier-learn-seconds=600`);
+  await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
+  await page.setInputFiles('[data-testid=own-painting-input]', { name: 'Long one.png', mimeType: 'image/png', buffer: await strokesPainting(page, 128) });
+  await page.waitForSelector('[data-testid^="style-card-own-"]', { timeout: 120_000 });
+  await page.click('[data-testid=learn-stop]');
+  await page.waitForSelector('[data-testid=own-note]', { timeout: 60_000 });
+  assert.match(await page.textContent('[data-testid=own-note]'), /Learned: Long one/);
+  assert.equal(await ownCards(page).count(), 1);
+});
