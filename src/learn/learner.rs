@@ -59,7 +59,7 @@ impl Default for LearnSettings {
 
 impl LearnSettings {
     /// The deepest layer the losses read (the loss network's forward pass stops there).
-    fn deepest(&self) -> &str {
+    pub fn deepest(&self) -> &str {
         let depth = |name: &str| name.trim_start_matches("relu").replace('_', ".").parse::<f32>().unwrap_or(0.0);
         self.style_layers
             .iter()

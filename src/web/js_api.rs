@@ -10,6 +10,11 @@
 //! const { width, height, rgba } = await atelier.stylize(fileBytes, 'starry-night', 1024);
 //! // larger strokes, mixed with a second style:
 //! await atelier.stylize(fileBytes, 'starry-night', 2048, 'the-scream', 0.3, 2.0);
+//! // learn a painting of your own (20 s here), then paint with it; keep `file` to add it later:
+//! const { id, name, file } = await atelier.learn(paintingBytes, 'My harbour', 20, [photoBytes],
+//!     (p) => console.log(p.stage, p.steps, p.elapsedMs, p.totalMs));
+//! await atelier.stylize(fileBytes, id, 1024);
+//! const again = atelier.addStyleFile(file);   // { id, name }
 //! ```
 
 use std::cell::RefCell;
@@ -19,9 +24,9 @@ use js_sys::{Float32Array, Object, Reflect, Uint8Array, Uint8ClampedArray};
 use wasm_bindgen::prelude::*;
 
 use super::gpu_probe::probe_webgpu;
-use super::package_fetch::load_package;
+use super::package_fetch::{load_loss_network, load_package};
 use crate::engine::EngineKind;
-use crate::model::StyleChoice;
+use crate::model::{StyleChoice, StyleFile};
 use crate::pipeline::{adjust, Adjustments, Brush, PaintRequest};
 use crate::studio::{self, CpuReason, EngineChoice, EngineStatus, Studio, StudioError};
 
@@ -29,6 +34,9 @@ use crate::studio::{self, CpuReason, EngineChoice, EngineStatus, Studio, StudioE
 #[wasm_bindgen]
 pub struct Atelier {
     inner: Rc<RefCell<Option<Studio>>>,
+    models_url: String,
+    /// Fetched by the first `learn`, then kept.
+    loss_network: RefCell<Option<Rc<crate::learn::LossNetwork>>>,
 }
 
 fn set(target: &Object, key: &str, value: &JsValue) {
@@ -75,7 +83,7 @@ impl Atelier {
             StudioError::NoGpu(reason) => JsError::new(&format!("WebGPU is not usable here: {reason:?}")),
             e => js_error(e),
         })?;
-        Ok(Atelier { inner: Rc::new(RefCell::new(Some(studio))) })
+        Ok(Atelier { inner: Rc::new(RefCell::new(Some(studio))), models_url, loss_network: RefCell::default() })
     }
 
     /// 'webgpu' or 'cpu'.
@@ -172,6 +180,99 @@ impl Atelier {
         Ok(out.into())
     }
 
+    /// Add the style in a style file (`learn`'s `file`, or `atelier learn`'s output) to paint
+    /// with: resolves `{ id, name }`; a file of another package, damaged or too large is an error
+    /// that says which.
+    #[wasm_bindgen(js_name = addStyleFile)]
+    pub fn add_style_file(&self, bytes: Uint8Array) -> Result<JsValue, JsError> {
+        let mut inner = self.inner.borrow_mut();
+        let studio = inner.as_mut().ok_or_else(|| JsError::new("Atelier is busy with another call"))?;
+        let bytes = bytes.to_vec();
+        let file = StyleFile::parse(&bytes, studio.package()).map_err(|e| JsError::new(&e.to_string()))?;
+        let id = file.style_id();
+        studio.add_own_style(&id, file.params).map_err(js_error)?;
+        let out = Object::new();
+        set(&out, "id", &id.into());
+        set(&out, "name", &file.name.into());
+        Ok(out.into())
+    }
+
+    /// Learn the style of `painting` (image bytes, at least 64 px a side) named `name`: the
+    /// nearest shipped style or mix first, then `seconds` of refinement on crops of `photos`
+    /// (image bytes; the first guess alone for 0 seconds). `on_progress` hears
+    /// `{ stage: 'first-guess' | 'refining', steps, elapsedMs, totalMs }`. The style is added (paint
+    /// with its `id`); resolves `{ id, name, file: Uint8Array }`, `file` being its style file.
+    pub async fn learn(
+        &self,
+        painting: Uint8Array,
+        name: String,
+        seconds: f32,
+        photos: Vec<Uint8Array>,
+        on_progress: Option<js_sys::Function>,
+    ) -> Result<JsValue, JsError> {
+        use crate::learn::{first_guess, mean_style, LearnSchedule, LearnSettings, Learner, StyleGenerator};
+        let error = |e: crate::learn::LearnError| JsError::new(&e.to_string());
+        let painting = studio::prepare_photo(&painting.to_vec(), 1024).map_err(js_error)?;
+        let photos = photos.iter().map(|p| studio::prepare_photo(&p.to_vec(), 1024)).collect::<Result<Vec<_>, _>>().map_err(js_error)?;
+        let package = {
+            let inner = self.inner.borrow();
+            inner.as_ref().ok_or_else(|| JsError::new("Atelier is busy with another call"))?.package().clone()
+        };
+        let settings = LearnSettings::default();
+        let loss_network = match self.loss_network.borrow().clone() {
+            Some(network) => network,
+            None => Rc::new(
+                load_loss_network(&self.models_url, &package, settings.deepest())
+                    .await
+                    .map_err(|e| JsError::new(&format!("the loss network cannot be used: {e}")))?,
+            ),
+        };
+        *self.loss_network.borrow_mut() = Some(loss_network.clone());
+        let tell = |stage: &str, schedule: &LearnSchedule| {
+            if let Some(callback) = &on_progress {
+                let progress = Object::new();
+                set(&progress, "stage", &stage.into());
+                set(&progress, "steps", &schedule.steps().into());
+                set(&progress, "elapsedMs", &schedule.learned_ms().into());
+                set(&progress, "totalMs", &schedule.total_ms().into());
+                let _ = callback.call1(&JsValue::NULL, &progress);
+            }
+        };
+        let mut schedule = LearnSchedule::new(seconds);
+        tell("first-guess", &schedule);
+        let generator = StyleGenerator::from_package(&package).map_err(error)?;
+        let shipped: Vec<_> = package.manifest.styles.iter().filter_map(|s| package.style_params(&StyleChoice::single(&s.id)).ok()).collect();
+        let start = mean_style(&shipped).ok_or_else(|| JsError::new("the package has no styles"))?;
+        let mut learner = Learner::new(&generator, &loss_network, &painting, photos, start, settings).map_err(error)?;
+        let (guess, _) = first_guess(&learner, &shipped).map_err(error)?;
+        learner.restart_from(guess);
+        while !schedule.finished() {
+            // The page's other work between steps (this runs on the caller's thread).
+            next_task().await;
+            let started = js_sys::Date::now();
+            learner.step().map_err(error)?;
+            schedule.stepped(js_sys::Date::now() - started);
+            tell("refining", &schedule);
+        }
+        let file = StyleFile {
+            name: crate::model::style_file::clean_name(&name),
+            generator_sha256: package.manifest.network.generator.sha256.clone(),
+            params: learner.averaged().clone(),
+            thumbnail: StyleFile::thumbnail_of(&painting),
+        };
+        let id = file.style_id();
+        {
+            let mut inner = self.inner.borrow_mut();
+            let studio = inner.as_mut().ok_or_else(|| JsError::new("Atelier is busy with another call"))?;
+            studio.add_own_style(&id, file.params.clone()).map_err(js_error)?;
+        }
+        let out = Object::new();
+        set(&out, "id", &id.into());
+        set(&out, "name", &file.name.clone().into());
+        set(&out, "file", &Uint8Array::from(file.to_bytes().as_slice()).into());
+        Ok(out.into())
+    }
+
     /// One network pass, nothing around it: `content` is a [1,3,height,width] float32 tensor in
     /// 0..1 (no padding added), the result the generator's [1,3,height,width] output. For
     /// benchmarks and for callers who do their own pre- and post-processing.
@@ -188,4 +289,17 @@ impl Atelier {
         *self.inner.borrow_mut() = Some(studio);
         Ok(Float32Array::from(result.map_err(js_error)?.as_slice()))
     }
+}
+
+/// A macrotask: lets the page draw and handle input between two steps of learning.
+async fn next_task() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let global = js_sys::global();
+        if let Ok(set_timeout) = Reflect::get(&global, &"setTimeout".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
+            let _ = set_timeout.call2(&global, &resolve, &0.into());
+        } else {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -53,3 +53,11 @@ pub async fn load_package(models_url: &str, progress: &dyn Fn(u64, u64)) -> Resu
     progress(total, total);
     Ok(ModelPackage::from_parts(manifest, &generator, &params)?)
 }
+
+/// The package's loss network (for learning paintings), fetched from beside the package and
+/// checked against the manifest; kept by the service worker once fetched.
+pub async fn load_loss_network(models_url: &str, package: &ModelPackage, deepest: &str) -> Result<crate::learn::LossNetwork, String> {
+    let entry = package.manifest.network.loss_network.as_ref().ok_or("the package has none")?;
+    let bytes = fetch_verified(&format!("{models_url}{}", entry.file), entry).await.map_err(|e| e.to_string())?;
+    crate::learn::LossNetwork::from_safetensors(&bytes, deepest).map_err(|e| e.to_string())
+}

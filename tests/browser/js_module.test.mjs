@@ -143,3 +143,49 @@ test('strength and colour preservation act as the studio sliders do', { timeout:
     await browser.close();
   }
 });
+
+test('learn() learns a painting, paints with it, and addStyleFile() takes its file back and refuses others', { timeout: 240_000 }, async () => {
+  const browser = await launchChromium({ webgpu: false });
+  try {
+    const page = await modulePage(browser);
+    const got = await page.evaluate(async ({ photo, painting, style }) => {
+      const engine = await window.atelier.Atelier.load('/models/', 'cpu');
+      const stages = [];
+      const learned = await engine.learn(new Uint8Array(painting), 'Sunset\u202e gnp.exe', 1, [new Uint8Array(photo)], (p) => stages.push(p.stage));
+      const own = await engine.stylize(new Uint8Array(photo), learned.id, 64);
+      const shipped = await engine.stylize(new Uint8Array(photo), style, 64);
+      const mixed = await engine.stylize(new Uint8Array(photo), style, 64, learned.id, 1.0);
+      const fresh = await window.atelier.Atelier.load('/models/', 'cpu');
+      const added = fresh.addStyleFile(learned.file);
+      const again = await fresh.stylize(new Uint8Array(photo), added.id, 64);
+      const text = new TextDecoder().decode(learned.file);
+      const foreign = new TextEncoder().encode(text.replace(/"generator_sha256":"[0-9a-f]+"/, `"generator_sha256":"${'0'.repeat(64)}"`));
+      const refusals = [];
+      for (const bad of [foreign, new TextEncoder().encode('hello'), new Uint8Array(300 * 1024)]) {
+        try { fresh.addStyleFile(bad); refusals.push('accepted'); } catch (e) { refusals.push(String(e.message ?? e)); }
+      }
+      let tiny;
+      try { await engine.learn(new Uint8Array(photo).slice(0, 10), 'x', 0, [new Uint8Array(photo)]); } catch (e) { tiny = String(e.message ?? e); }
+      const same = (a, b) => a.rgba.every((v, i) => v === b.rgba[i]);
+      return {
+        id: learned.id, name: learned.name, added, stages: [...new Set(stages)], fileBytes: learned.file.length,
+        ownDiffersFromShipped: !same(own, shipped), mixAllTheWayIsOwn: same(mixed, own), freshPaintsTheSame: same(again, own),
+        refusals, tiny,
+      };
+    }, { photo: Array.from(readFileSync(PHOTO)), painting: Array.from(readFileSync(path.join(ROOT, 'static/samples/fig-thumb.jpg'))), style: STYLE });
+    assert.match(got.id, /^own-[0-9a-f]{12}$/);
+    assert.equal(got.name, 'Sunset gnp.exe', 'bidi overrides dropped from the name');
+    assert.deepEqual(got.added, { id: got.id, name: got.name });
+    assert.deepEqual(got.stages, ['first-guess', 'refining']);
+    assert.ok(got.fileBytes < 40_000, `${got.fileBytes} bytes`);
+    assert.ok(got.ownDiffersFromShipped, 'the learned style paints its own picture');
+    assert.ok(got.mixAllTheWayIsOwn, 'a mix at 1.0 with the own style is the own style');
+    assert.ok(got.freshPaintsTheSame, 'the style file carries the whole style');
+    assert.match(got.refusals[0], /learn the painting again/);
+    assert.match(got.refusals[1], /not an Atelier style file/);
+    assert.match(got.refusals[2], /more than a style file can be/);
+    assert.match(got.tiny, /image|cut short|damaged/i);
+  } finally {
+    await browser.close();
+  }
+});

@@ -14,10 +14,8 @@ use crate::learn::{first_guess, mean_style, LearnSchedule, LearnSettings, Learne
 use crate::model::{ModelPackage, StyleChoice, StyleFile, StyleParams};
 use crate::protocol::{LearnFailure, LearnStage, OwnStyleInfo, WorkerResponse};
 use crate::studio::{self, StudioError};
-use crate::web::package_fetch::{fetch_bytes, fetch_verified};
+use crate::web::package_fetch::{fetch_bytes, load_loss_network};
 
-/// The loss network's deepest layer the default settings read.
-const DEEPEST: &str = "relu4_1";
 /// A painting is seen at most this large (the learner scales it to `painting_side` anyway).
 const PAINTING_SIDE: u32 = 1024;
 
@@ -173,10 +171,8 @@ async fn loss_network(state: &Rc<RefCell<WorkerState>>, package: &ModelPackage) 
     if let Some(network) = state.borrow().loss_network.clone() {
         return Ok(network);
     }
-    let entry = package.manifest.network.loss_network.clone().ok_or_else(|| LearnFailure::LossNetwork("the package has none".into()))?;
     let models_url = state.borrow().models_url.clone();
-    let bytes = fetch_verified(&format!("{models_url}{}", entry.file), &entry).await.map_err(|e| LearnFailure::LossNetwork(e.to_string()))?;
-    let network = Rc::new(LossNetwork::from_safetensors(&bytes, DEEPEST).map_err(|e| LearnFailure::LossNetwork(e.to_string()))?);
+    let network = Rc::new(load_loss_network(&models_url, package, LearnSettings::default().deepest()).await.map_err(LearnFailure::LossNetwork)?);
     state.borrow_mut().loss_network = Some(network.clone());
     Ok(network)
 }
