@@ -124,6 +124,16 @@ test('a painting is learned, painted with, kept, downloaded, opened again and sh
   await other.waitForSelector(`[data-testid="style-card-${ownId}"][aria-pressed=true]`, { timeout: 30_000 });
   assert.equal(await other.evaluate(() => location.hash), '', 'the fragment is taken off the address');
   await friend.close();
+
+  // A device with no room left: the style is still added and painted with, and the page says it
+  // could not be kept.
+  await page.click('[data-testid=own-style-delete]');
+  await page.evaluate(() => {
+    Storage.prototype.setItem = function () { throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); };
+  });
+  await page.setInputFiles('[data-testid=own-style-input]', { name: 'Harbour at dusk.style', mimeType: 'application/json', buffer: file });
+  await page.waitForSelector(`[data-testid="style-card-${ownId}"][aria-pressed=true]`, { timeout: 30_000 });
+  await page.waitForFunction(() => /no room to keep the style \(QuotaExceededError\)/.test(document.querySelector('[data-testid=error-message]')?.textContent ?? ''), null, { timeout: 30_000 });
 });
 
 test('a painting that cannot be learned is refused with a message and the studio keeps its picture', { timeout: 300_000 }, async () => {

@@ -199,10 +199,12 @@ impl App {
                 }
                 self.own_changed();
                 if from != OwnStyleFrom::Saved {
-                    self.save_own();
                     self.own.note = Some(w.own_added.replace("{name}", &name));
                     self.session.style = Some(id);
                     self.run();
+                    // After the painting's request, which clears the error line: a storage that
+                    // refused the style must stay said.
+                    self.save_own();
                 }
             }
             WorkerResponse::OwnStyleRefused { from, error } => {
