@@ -301,6 +301,10 @@ impl Component for App {
     fn view(&self, ctx: &Context<Self>) -> Html {
         self.render(ctx)
     }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        self.reveal_own_card();
+    }
 }
 
 impl App {

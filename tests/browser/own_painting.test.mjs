@@ -125,6 +125,18 @@ test('a painting is learned, painted with, kept, downloaded, opened again and sh
   assert.equal(await other.evaluate(() => location.hash), '', 'the fragment is taken off the address');
   await friend.close();
 
+  // On a phone the gallery is a sideways strip with the new card at its far end: it is brought
+  // into view.
+  const phone = await openStudio(browser, server.url, { width: 390, height: 844 });
+  await phone.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
+  await phone.setInputFiles('[data-testid=own-style-input]', { name: 'Harbour at dusk.style', mimeType: 'application/json', buffer: file });
+  await phone.waitForSelector(`[data-testid="style-card-${ownId}"][aria-pressed=true]`, { timeout: 30_000 });
+  await phone.waitForFunction((id) => {
+    const box = document.querySelector(`[data-testid="style-card-${id}"]`).getBoundingClientRect();
+    return box.left >= 0 && box.right <= window.innerWidth && box.top >= 0 && box.bottom <= window.innerHeight;
+  }, ownId, { timeout: 10_000 });
+  await phone.close();
+
   // A device with no room left: the style is still added and painted with, and the page says it
   // could not be kept.
   await page.click('[data-testid=own-style-delete]');

@@ -47,6 +47,9 @@ pub(super) struct OwnState {
     pub next_job: u64,
     pub note: Option<String>,
     pub manual_link: Option<String>,
+    /// A card just put on show, to bring into view once drawn (on a phone the gallery is a
+    /// sideways strip, and the new card is at its far end).
+    pub reveal: Option<String>,
 }
 
 pub enum OwnMsg {
@@ -200,6 +203,7 @@ impl App {
                 self.own_changed();
                 if from != OwnStyleFrom::Saved {
                     self.own.note = Some(w.own_added.replace("{name}", &name));
+                    self.own.reveal = Some(id.clone());
                     self.session.style = Some(id);
                     self.run();
                     // After the painting's request, which clears the error line: a storage that
@@ -234,6 +238,11 @@ impl App {
                 // The preview follows the learning: the first style is put on show, each better one
                 // takes the place of the one before where that is on show (or mixed).
                 if replaces.is_none() || shown == replaces.as_deref() {
+                    // Only the first: a visitor who scrolled away meanwhile is not pulled back
+                    // at every refresh.
+                    if replaces.is_none() {
+                        self.own.reveal = Some(id.clone());
+                    }
                     self.session.style = Some(id.clone());
                     self.run();
                 } else if self.session.mix_style.is_some() && self.session.mix_style == replaces {
@@ -307,6 +316,23 @@ impl App {
         }
         for style in self.own.shelf.styles() {
             self.worker.send(WorkerRequest::AddOwnStyle { bytes: style.file.clone(), from: OwnStyleFrom::Saved });
+        }
+    }
+
+    /// After a render: bring a card just put on show into view.
+    pub(super) fn reveal_own_card(&mut self) {
+        let Some(id) = self.own.reveal.take() else { return };
+        let card = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector(&format!("[data-testid=\"style-card-{id}\"]")).ok().flatten());
+        if let Some(card) = card {
+            let options = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&options, &"block".into(), &"nearest".into());
+            let _ = js_sys::Reflect::set(&options, &"inline".into(), &"nearest".into());
+            let scroll = js_sys::Reflect::get(&card, &"scrollIntoView".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+            if let Some(scroll) = scroll {
+                let _ = scroll.call1(&card, &options);
+            }
         }
     }
 
