@@ -8,6 +8,7 @@
 //! - [`engine`]: inference engines behind one trait;
 //! - [`learn`]: learning a visitor's painting as a new style (backward passes on the CPU
 //!   engine's kernels);
+//! - [`live`]: the live camera view's frames (the live size, steadying a still scene);
 //! - [`studio`]: the one place that picks the engine, falls back from the GPU to the CPU,
 //!   prepares photos and paints them, with typed errors;
 //! - [`protocol`]: the app <-> worker messages;
@@ -19,6 +20,7 @@
 pub mod engine;
 pub mod imaging;
 pub mod learn;
+pub mod live;
 pub mod model;
 pub mod pipeline;
 pub mod poster;

@@ -146,18 +146,22 @@ fn style_inputs(style: &StyleParams) -> Tensors {
 pub type NormStats = HashMap<String, Vec<f32>>;
 
 /// Run the network once on `image` (padded to the stride), returning the cropped output and,
-/// for EmitStats, the statistics.
-async fn run_padded(
+/// for EmitStats, the statistics; for InjectStats, `injected` are the statistics it runs with.
+pub async fn run_padded(
     engine: &mut dyn Engine,
     image: &RgbaImage,
     style: &StyleParams,
     stride: u32,
     margin: Margin,
     variant: GraphVariant,
+    injected: Option<&NormStats>,
 ) -> Result<(RgbaImage, NormStats), EngineError> {
     let (pad, extra_w, extra_h) = reflect_pad_amounts(image.width(), image.height(), stride, margin);
     let padded = reflect_pad(image, pad, extra_w, extra_h);
     let mut inputs = style_inputs(style);
+    if let Some(stats) = injected {
+        inputs.extend(stats.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
     inputs.insert(INPUT_NAME.into(), imaging::to_tensor(&padded).data);
     let mut outputs = engine.run(variant, padded.height(), padded.width(), &inputs).await?;
     let stylized = outputs.remove(OUTPUT_NAME).ok_or_else(|| EngineError::MissingOutput(OUTPUT_NAME.into()))?;
@@ -178,7 +182,7 @@ pub async fn low_resolution_stats(
 ) -> Result<NormStats, EngineError> {
     let (w, h) = imaging::fit_within(image.width(), image.height(), side);
     let small = imaging::resize_to(image, w, h);
-    Ok(run_padded(engine, &small, style, stride, margin, GraphVariant::EmitStats).await?.1)
+    Ok(run_padded(engine, &small, style, stride, margin, GraphVariant::EmitStats, None).await?.1)
 }
 
 /// Paint `image` at its own size (one pass, or tiles where it is large). `progress(done, total)` is called after every network pass
@@ -194,7 +198,7 @@ pub async fn paint_at_own_size(
     let (pad, extra_w, extra_h) = reflect_pad_amounts(image.width(), image.height(), stride, options.margin);
     let padded_pixels = (image.width() + 2 * pad + extra_w) as u64 * (image.height() + 2 * pad + extra_h) as u64;
     let mut out = if padded_pixels <= options.max_pass_pixels as u64 {
-        let (out, _) = run_padded(engine, image, style, stride, options.margin, GraphVariant::Plain).await?;
+        let (out, _) = run_padded(engine, image, style, stride, options.margin, GraphVariant::Plain, None).await?;
         if !progress(1, 1) {
             return Err(EngineError::Cancelled);
         }

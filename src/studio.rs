@@ -362,6 +362,31 @@ impl Studio {
         Ok(Painting { image: result?, engine: self.engine.kind() })
     }
 
+    /// Paint one live camera frame (already at the live size) with `style` and the sliders,
+    /// steadied against the frames before (`live::paint_frame`). A GPU that fails hands this
+    /// frame and every later one to the CPU engine, as for photos (`on_fallback` hears it).
+    pub async fn paint_live(
+        &mut self,
+        frame: &RgbaImage,
+        style: &StyleChoice,
+        adjustments: pipeline::Adjustments,
+        steadier: &mut crate::live::Steadier,
+        on_fallback: &mut dyn FnMut(CpuReason),
+    ) -> Result<Painting, StudioError> {
+        let params = self.package.style_params(style)?;
+        let stride = self.package.stride();
+        let mut result = crate::live::paint_frame(self.engine.as_mut(), frame, &params, stride, adjustments, steadier).await;
+        if let Err(EngineError::Gpu(reason)) = &result {
+            if self.falls_back {
+                let reason = CpuReason::GpuFailed(reason.clone());
+                self.use_cpu(reason.clone())?;
+                on_fallback(reason);
+                result = crate::live::paint_frame(self.engine.as_mut(), frame, &params, stride, adjustments, steadier).await;
+            }
+        }
+        Ok(Painting { image: result?, engine: self.engine.kind() })
+    }
+
     /// One network pass and nothing around it: `content` is a `[1,3,height,width]` tensor in 0..1 (no
     /// padding added); returns the generator's output of the same shape. For benchmarks and callers
     /// who do their own pre- and post-processing. No fallback: the caller measures one engine.
