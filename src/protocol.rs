@@ -73,6 +73,21 @@ pub enum WorkerRequest {
     /// Stop learning `job`, keeping the best style so far (answered with its last `Learned`).
     /// Handled as it arrives, like `Cancel`.
     StopLearning { job: u64 },
+    /// A camera frame of the live view, RGBA of `width` x `height` (already at the live size):
+    /// paint it with `style` and the sliders, steadied against the frames before
+    /// (`Studio::paint_live`), and answer `LiveFrame`. The page sends the next frame only when
+    /// this one is back, so frames are dropped on the page, never queued here.
+    LiveFrame {
+        frame: u64,
+        width: u32,
+        height: u32,
+        #[serde(with = "serde_bytes")]
+        rgba: Vec<u8>,
+        style: crate::model::StyleChoice,
+        adjustments: crate::pipeline::Adjustments,
+    },
+    /// The live view closed: forget its frames.
+    LiveStop,
 }
 
 /// Where a style file came from: the page says different things for each when it is refused.
@@ -300,6 +315,17 @@ pub enum WorkerResponse {
     /// the one before (the worker has forgotten it).
     Learned { job: u64, style: OwnStyleInfo, replaces: Option<String>, finished: bool },
     LearnFailed { job: u64, error: LearnFailure },
+    /// A live frame painted: RGBA of `width` x `height`, ready to show.
+    LiveFrame {
+        frame: u64,
+        width: u32,
+        height: u32,
+        #[serde(with = "serde_bytes")]
+        rgba: Vec<u8>,
+        engine: EngineKind,
+        elapsed_ms: f64,
+    },
+    LiveFailed { frame: u64, error: StudioError },
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ mod export;
 mod gallery;
 mod history_panel;
 mod history_store;
+mod live_view;
 mod own;
 mod own_painting;
 mod painted;
@@ -46,6 +47,7 @@ mod worker_client;
 use controls::ControlChange;
 use downloads::ExportAsk;
 use history_store::HistoryMsg;
+use live_view::LiveInbox;
 use own::{OwnMsg, OwnState};
 pub use painted::Painted;
 use picker::PhotoPick;
@@ -83,6 +85,18 @@ pub enum Msg {
     Shortcut(Shortcut),
     /// The visitor's own styles: learning a painting, style files, links (`own`).
     Own(OwnMsg),
+    Live(LiveAsk),
+    /// A request of the live view's for the worker (its frames).
+    LiveSend(WorkerRequest),
+}
+
+/// The live camera view's asks of the App.
+pub enum LiveAsk {
+    Open,
+    /// Closed (by the visitor, the tab hidden), with a problem to say where it ended on one.
+    Close(Option<Problem>),
+    /// "Take picture": the frame, to paint as a photo.
+    Capture(web_sys::File),
 }
 
 pub struct App {
@@ -124,6 +138,11 @@ pub struct App {
     /// The last painting was cancelled: a line says so, and what is on show, until the next one.
     cancelled: bool,
     dragging: bool,
+    /// The live camera view is open (`live_view`): paintings of photos wait until it closes.
+    live_open: bool,
+    /// A painting was asked for while the live view was open: made when it closes.
+    live_stale: bool,
+    live_inbox: LiveInbox,
     /// Pasting a photo anywhere; a file dropped anywhere on the window (beside the small zone it
     /// must never make the browser open it in place of the studio, losing the visitor's work);
     /// the keyboard shortcuts.
@@ -191,6 +210,9 @@ impl Component for App {
             loading: None,
             cancelled: false,
             dragging: false,
+            live_open: false,
+            live_stale: false,
+            live_inbox: LiveInbox::default(),
             _listeners: listeners,
         };
         prefs::apply_to_document(app.lang, app.dark);
@@ -294,6 +316,11 @@ impl Component for App {
             }
             Msg::UpdateReady => self.update_ready = true,
             Msg::Own(msg) => return self.on_own(ctx, msg),
+            Msg::Live(ask) => self.on_live(ctx, ask),
+            Msg::LiveSend(request) => {
+                self.worker.send(request);
+                return false;
+            }
         }
         true
     }
@@ -391,7 +418,46 @@ impl App {
 
     /// Ask the worker for a new painting of the current photo (or of the photo being read, once
     /// it is here).
+    /// The style the live view paints with: the studio's choice, or the first style.
+    pub(super) fn live_style(&self) -> Option<crate::model::StyleChoice> {
+        let style = self.session.style.clone().or_else(|| self.styles.first().map(|s| s.id.clone()))?;
+        Some(crate::model::StyleChoice { style, mix: self.session.mix_style.clone().map(|id| (id, self.session.mix_amount)) })
+    }
+
+    fn on_live(&mut self, ctx: &Context<Self>, ask: LiveAsk) {
+        match ask {
+            LiveAsk::Open => {
+                // A painting under way stops: the live view takes the worker.
+                if let Some(cancel) = self.session.cancel() {
+                    self.worker.send(cancel);
+                }
+                self.set_chosen(None);
+                self.error = None;
+                self.live_open = true;
+            }
+            LiveAsk::Close(problem) => {
+                self.live_open = false;
+                if problem.is_some() {
+                    self.error = problem;
+                }
+                if std::mem::take(&mut self.live_stale) {
+                    self.run();
+                }
+            }
+            LiveAsk::Capture(file) => {
+                self.live_open = false;
+                self.live_stale = false;
+                self.photo_chosen(ctx, PhotoPick::File(file));
+            }
+        }
+    }
+
     fn run(&mut self) {
+        // The live view has the worker: a painting of the photo would halt its frames.
+        if self.live_open {
+            self.live_stale = true;
+            return;
+        }
         let page_has = self.painted.as_ref().and_then(|p| p.page_has());
         let painting = self.session.paint(None, self.styles.first().map(|s| s.id.as_str()), page_has, js_sys::Date::now());
         self.send_painting(painting);
@@ -418,6 +484,10 @@ impl App {
         log::warn!("the worker crashed during job {job}: {message}");
         let gpu_failed = (self.engine.kind() == Some(EngineKind::Gpu)).then(|| message.clone());
         self.worker.replace(gpu_failed);
+        // A live frame at the old worker is lost with it: the live view sends another.
+        if let Some(inbox) = self.live_inbox.borrow().as_ref() {
+            inbox.emit(WorkerResponse::LiveFailed { frame: 0, error: crate::studio::StudioError::NotReady });
+        }
         self.own_after_worker_replaced();
         self.engine = EngineStatus::Probing;
         self.cpu_threads = 1;
@@ -433,6 +503,12 @@ impl App {
         self.worker.heard(js_sys::Date::now());
         match response {
             WorkerResponse::Pong => return false,
+            live @ (WorkerResponse::LiveFrame { .. } | WorkerResponse::LiveFailed { .. }) => {
+                if let Some(inbox) = self.live_inbox.borrow().as_ref() {
+                    inbox.emit(live);
+                }
+                return false;
+            }
             WorkerResponse::Engine(status) => {
                 let lasting = status.cpu_reason().and_then(CpuReason::lasting_key);
                 if lasting.is_some() && stored(ENGINE_NOTICE_KEY).as_deref() == lasting {

@@ -38,6 +38,18 @@ impl Lang {
 }
 
 pub struct Words {
+    pub live_camera: &'static str,
+    pub live_title: &'static str,
+    pub live_opening: &'static str,
+    pub live_first: &'static str,
+    pub live_capture: &'static str,
+    pub live_switch: &'static str,
+    pub live_close: &'static str,
+    /// `{fps}` painted frames a second at `{side}` px.
+    pub live_rate: &'static str,
+    pub live_smaller: &'static str,
+    pub live_larger: &'static str,
+    pub live_private: &'static str,
     pub own_card: &'static str,
     pub own_hint: &'static str,
     pub own_open: &'static str,
@@ -148,6 +160,17 @@ pub fn words(lang: Lang) -> &'static Words {
 }
 
 static EN: Words = Words {
+    live_camera: "Live camera",
+    live_title: "Live painting",
+    live_opening: "Opening the camera…",
+    live_first: "Painting the first frame…",
+    live_capture: "Take picture",
+    live_switch: "Switch camera",
+    live_close: "Close",
+    live_rate: "{fps} frames a second at {side} px",
+    live_smaller: "smaller, to keep up",
+    live_larger: "larger: this device keeps up",
+    live_private: "Painted on this device: the camera's pictures go nowhere.",
     own_card: "Your painting",
     own_hint: "Learn any painting's style: choose or drop its picture",
     own_open: "Open a style file",
@@ -237,6 +260,17 @@ static EN: Words = Words {
 };
 
 static ZH: Words = Words {
+    live_camera: "实时相机",
+    live_title: "实时绘画",
+    live_opening: "正在打开相机…",
+    live_first: "正在绘制第一帧…",
+    live_capture: "拍下这一帧",
+    live_switch: "切换相机",
+    live_close: "关闭",
+    live_rate: "每秒 {fps} 帧，{side} 像素",
+    live_smaller: "已缩小以保持流畅",
+    live_larger: "设备跟得上，已放大",
+    live_private: "在本设备上绘制：相机画面不会发送到任何地方。",
     own_card: "你的画",
     own_hint: "学习任何一幅画的风格：选择或拖入它的图片",
     own_open: "打开风格文件",
@@ -384,6 +418,8 @@ pub enum Problem {
     OwnStorage(String),
     /// Already as many own styles as are kept.
     OwnShelfFull,
+    /// The live view has no camera, or lost it.
+    Camera(crate::web::camera::CameraProblem),
 }
 
 /// A problem in the visitor's language. Details that come from the browser stay as they are.
@@ -467,6 +503,29 @@ pub fn problem(lang: Lang, problem: &Problem) -> String {
             format!("You have {} styles of your own, as many as are kept: delete one to add another.", crate::web::own_styles::MAX_OWN_STYLES),
             format!("你已有 {} 个自己的风格，已达上限：请先删除一个再添加。", crate::web::own_styles::MAX_OWN_STYLES),
         ),
+        Problem::Camera(camera) => {
+            use crate::web::camera::CameraProblem as C;
+            match camera {
+                C::Refused => pick(
+                    "Atelier may not use the camera: allow it for this site in the browser's settings, then try again.".into(),
+                    "Atelier 没有使用相机的权限：请在浏览器的网站设置中允许后重试。".into(),
+                ),
+                C::NotFound => pick("No camera was found on this device.".into(), "在本设备上没有找到相机。".into()),
+                C::Busy => pick(
+                    "The camera is in use by another app, or would not start. Close the other app and try again.".into(),
+                    "相机正被其他应用使用，或无法启动。请关闭其他应用后重试。".into(),
+                ),
+                C::Lost => pick(
+                    "The camera stopped (unplugged, or taken by another app). Your studio is as it was.".into(),
+                    "相机已停止（被拔出或被其他应用占用）。你的画室保持原样。".into(),
+                ),
+                C::NoApi => pick(
+                    "This browser cannot give the camera to this page (it needs a secure https:// address).".into(),
+                    "此浏览器无法让本页面使用相机（需要安全的 https:// 地址）。".into(),
+                ),
+                C::Other(detail) => pick(format!("The camera could not be opened ({detail})."), format!("无法打开相机（{detail}）。")),
+            }
+        }
     }
 }
 
@@ -563,6 +622,16 @@ mod tests {
             Problem::OwnStorage("QuotaExceededError".into()),
             Problem::OwnShelfFull,
         ];
+        use crate::web::camera::CameraProblem;
+        let camera = [
+            CameraProblem::Refused,
+            CameraProblem::NotFound,
+            CameraProblem::Busy,
+            CameraProblem::Lost,
+            CameraProblem::NoApi,
+            CameraProblem::Other("AbortError".into()),
+        ]
+        .map(Problem::Camera);
         use crate::model::StyleFileError;
         use crate::protocol::{LearnFailure, OwnStyleFrom};
         let learn = [
@@ -578,7 +647,7 @@ mod tests {
         let own = [OwnStyleFrom::Saved, OwnStyleFrom::Imported, OwnStyleFrom::Link]
             .into_iter()
             .flat_map(|from| errors.iter().cloned().map(move |error| Problem::OwnStyle { from, error }));
-        let page = page.into_iter().chain(learn).chain(own);
+        let page = page.into_iter().chain(camera).chain(learn).chain(own);
         studio.into_iter().map(Problem::Studio).chain(page).collect()
     }
 

@@ -3,6 +3,7 @@
 //! page's words, job bookkeeping, history labels, keyboard shortcuts, the sample photos, the painting session's state) also build natively, for
 //! `cargo test`.
 
+pub mod camera;
 pub mod history_meta;
 pub mod i18n;
 pub mod jobs;

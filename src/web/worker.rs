@@ -65,6 +65,16 @@ struct WorkerState {
     loss_network: Option<Rc<LossNetwork>>,
     /// Own styles added or removed while a painting had the studio out: applied when it is back.
     own_pending: Vec<OwnChange>,
+    /// The live view's frames so far (None: no live view open).
+    live: Option<LiveState>,
+}
+
+/// What a live view carries between frames.
+#[derive(Default)]
+struct LiveState {
+    steadier: crate::live::Steadier,
+    /// The style of the last frame: another one is shown as it comes, not blended in.
+    style: Option<crate::model::StyleChoice>,
 }
 
 /// A change to the studio's own styles.
@@ -227,6 +237,10 @@ async fn drain(state: Rc<RefCell<WorkerState>>, flags: Rc<JobFlags>, learn_flags
                 let respond = move |response| scope.respond(id, response);
                 wasm_bindgen_futures::spawn_local(learning::learn(state.clone(), learn_flags.clone(), request, respond));
             }
+            WorkerRequest::LiveFrame { frame, width, height, rgba, style, adjustments } => {
+                respond(live_frame(&state, &flags, frame, (width, height, rgba), style, adjustments, &respond).await)
+            }
+            WorkerRequest::LiveStop => state.borrow_mut().live = None,
             // Answered as they arrive (`received`), never queued.
             WorkerRequest::Cancel { .. } | WorkerRequest::Ping | WorkerRequest::StopLearning { .. } => {}
         }
@@ -479,3 +493,55 @@ async fn paint(
     Ok((response, Some((key, made))))
 }
 
+/// Paint one live frame (`WorkerRequest::LiveFrame`).
+async fn live_frame(
+    state: &Rc<RefCell<WorkerState>>,
+    flags: &Rc<JobFlags>,
+    frame: u64,
+    (width, height, rgba): (u32, u32, Vec<u8>),
+    style: crate::model::StyleChoice,
+    adjustments: crate::pipeline::Adjustments,
+    respond: &impl Fn(WorkerResponse),
+) -> WorkerResponse {
+    let started = js_sys::Date::now();
+    let too_large = width.max(height) > crate::live::LIVE_SIDES[0] * 2;
+    let image = match RgbaImage::from_raw(width, height, rgba) {
+        Some(image) if !too_large && width >= 16 && height >= 16 => image,
+        _ => {
+            let error = StudioError::Photo(ImageError::Corrupt(format!("a live frame of {width}x{height} pixels")));
+            return WorkerResponse::LiveFailed { frame, error };
+        }
+    };
+    // Taken out while it paints, as for photos: no RefCell borrow across an await.
+    let taken = state.borrow_mut().studio.take();
+    let Some(mut studio) = taken else {
+        let error = state.borrow().unavailable.clone().unwrap_or(StudioError::NotReady);
+        return WorkerResponse::LiveFailed { frame, error };
+    };
+    let mut live = state.borrow_mut().live.take().unwrap_or_default();
+    if live.style.as_ref() != Some(&style) {
+        live.steadier.forget_painting();
+        live.style = Some(style.clone());
+    }
+    // No job of the page's: a cancel of a photo's painting does not stop a frame.
+    flags.running.set(u64::MAX);
+    let mut on_fallback = |reason| respond(WorkerResponse::Engine(EngineStatus::Cpu { reason }));
+    let painted = studio.paint_live(&image, &style, adjustments, &mut live.steadier, &mut on_fallback).await;
+    {
+        let mut state = state.borrow_mut();
+        state.studio = Some(studio);
+        state.apply_own_changes();
+        state.live = Some(live);
+    }
+    match painted {
+        Ok(painting) => WorkerResponse::LiveFrame {
+            frame,
+            width,
+            height,
+            rgba: painting.image.into_raw(),
+            engine: painting.engine,
+            elapsed_ms: js_sys::Date::now() - started,
+        },
+        Err(error) => WorkerResponse::LiveFailed { frame, error },
+    }
+}

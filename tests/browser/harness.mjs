@@ -47,12 +47,20 @@ const BASE_ARGS = [
   '--disable-sync', '--disable-quic',
 ];
 
-export async function launchChromium({ webgpu }) {
+/** `args`: more flags (the live view's tests give Chromium a fake camera). */
+export async function launchChromium({ webgpu, args = [] }) {
   return chromium.launch({
     executablePath: process.env.ATELIER_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : BASE_ARGS,
+    args: [...BASE_ARGS, ...(webgpu ? ['--enable-unsafe-webgpu'] : []), ...args],
   });
+}
+
+/** Chromium's fake camera, allowed without asking; `clip`: a .y4m file it plays in a loop
+ * (without one, Chromium's own moving test pattern). */
+export function fakeCameraArgs(clip) {
+  const args = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+  return clip ? [...args, `--use-file-for-fake-video-capture=${clip}`] : args;
 }
 
 /** Forward the page's console errors and crashes to the test log: they explain failures. */

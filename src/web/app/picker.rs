@@ -22,6 +22,9 @@ pub struct PickerProps {
     /// The newest photo's name (None: no photo yet).
     pub file_name: Option<String>,
     pub on_pick: Callback<PhotoPick>,
+    /// "Live camera": open the live view.
+    pub on_live: Callback<()>,
+    pub live_open: bool,
 }
 
 #[function_component(PhotoPicker)]
@@ -68,6 +71,8 @@ pub fn photo_picker(props: &PickerProps) -> Html {
                 { w.take_photo }
                 <input class="visually-hidden" type="file" accept="image/*" capture="environment" data-testid="camera-input" onchange={on_file} />
             </label>
+            <button class="live-button" type="button" data-testid="live-camera" aria-pressed={props.live_open.to_string()}
+                onclick={props.on_live.reform(|_| ())}>{ w.live_camera }</button>
             // Drawn the same in index.html before the wasm arrives (no layout shift).
             <div class="samples" data-testid="samples">
                 <span class="samples-label">{ w.try_sample }</span>

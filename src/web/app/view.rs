@@ -7,6 +7,7 @@ use super::gallery::Gallery;
 use super::own::OwnMsg;
 use super::own_painting::OwnPainting;
 use super::history_panel::HistoryPanel;
+use super::live_view::LiveView;
 use super::picker::PhotoPicker;
 use super::top_bar::TopBar;
 use super::viewer::Viewer;
@@ -49,7 +50,8 @@ impl App {
                 <section class="workspace">
                     <div class="stage-top">
                         <PhotoPicker lang={self.lang} file_name={session.newest_photo().map(|p| p.name.clone())}
-                            on_pick={link.callback(Msg::PhotoChosen)} />
+                            on_pick={link.callback(Msg::PhotoChosen)} on_live={link.callback(|()| Msg::Live(LiveAsk::Open))}
+                            live_open={self.live_open} />
                         if let Some(error) = &self.error {
                             <p class="error" role="alert" data-testid="error-message">{ problem(self.lang, error) }</p>
                         }
@@ -77,8 +79,14 @@ impl App {
                                 <img src={url.clone()} alt={w.chosen_alt} />
                             </figure>
                         }
+                        if self.live_open {
+                            <LiveView lang={self.lang} style={self.live_style()} adjustments={self.adjustments}
+                                send={link.callback(Msg::LiveSend)} inbox={self.live_inbox.clone()}
+                                on_capture={link.callback(|file| Msg::Live(LiveAsk::Capture(file)))}
+                                on_close={link.callback(|problem| Msg::Live(LiveAsk::Close(problem)))} />
+                        }
                         <Viewer lang={self.lang} painted={self.painted.clone()} adjustments={self.adjustments}
-                            hidden={self.chosen.is_some()} result_canvas={self.result_canvas.clone()} photo_canvas={self.photo_canvas.clone()}
+                            hidden={self.chosen.is_some() || self.live_open} result_canvas={self.result_canvas.clone()} photo_canvas={self.photo_canvas.clone()}
                             on_full_screen={link.callback(Msg::FullScreen)}>
                             { self.empty_state(ctx) }
                             <Downloads lang={self.lang} hidden={self.painted.is_none()} can_share_files={self.can_share_files}
