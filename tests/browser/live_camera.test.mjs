@@ -74,6 +74,19 @@ test('the camera is painted live, follows the style and sliders, takes a picture
   await page.waitForSelector('[data-testid=live-view]', { state: 'detached' });
   assert.equal(await page.evaluate(() => window.liveTrack.readyState), 'ended');
 
+  // Hiding the tab stops it too.
+  await page.click('[data-testid=live-camera]');
+  await moreFrames(page, 2);
+  await page.evaluate(() => { window.liveTrack = document.querySelector('[data-testid=live-video]').srcObject.getTracks()[0]; });
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'hidden', { value: true, configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await page.waitForSelector('[data-testid=live-view]', { state: 'detached' });
+  assert.equal(await page.evaluate(() => window.liveTrack.readyState), 'ended');
+  await page.evaluate(() => { delete document.hidden; });
+  assert.equal(await page.evaluate(() => document.hidden), false);
+
   // Take picture: the frame becomes the studio's photo, painted at full size.
   await page.click('[data-testid=live-camera]');
   await moreFrames(page, 2);
