@@ -20,6 +20,7 @@ use crate::model::{GraphError, GraphVariant};
 
 pub use conv::Simd;
 pub use threads::{threads as cpu_threads, THREADED_GLUE};
+pub(crate) use threads::map_parallel;
 #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
 pub use threads::start_pool;
 pub use cpu::CpuEngine;
