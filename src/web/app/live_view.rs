@@ -220,7 +220,8 @@ impl Component for LiveView {
                     data-testid="live-canvas" data-frames={self.shown.to_string()} data-engine={engine}
                     data-paint-ms={format!("{:.1}", self.paint_ms)} />
                 <div class="live-bar">
-                    <span class="live-fps" data-testid="live-fps" role="status">{ rate }</span>
+                    // Not a live region: it changes with every frame, which would chatter to a screen reader.
+                    <span class="live-fps" data-testid="live-fps">{ rate }</span>
                     <button class="primary" data-testid="live-capture" onclick={link.callback(|_| LiveMsg::Capture)}
                         disabled={self.stream.is_none()}>{ w.live_capture }</button>
                     if self.cameras > 1 {
