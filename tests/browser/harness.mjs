@@ -57,9 +57,10 @@ export async function launchChromium({ webgpu, args = [] }) {
 }
 
 /** Chromium's fake camera, allowed without asking; `clip`: a .y4m file it plays in a loop
- * (without one, Chromium's own moving test pattern). */
-export function fakeCameraArgs(clip) {
-  const args = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+ * (without one, Chromium's own moving test pattern); `cameras`: how many it has. */
+export function fakeCameraArgs(clip, cameras = 1) {
+  const fake = cameras > 1 ? `--use-fake-device-for-media-stream=device-count=${cameras}` : '--use-fake-device-for-media-stream';
+  const args = ['--use-fake-ui-for-media-stream', fake];
   return clip ? [...args, `--use-file-for-fake-video-capture=${clip}`] : args;
 }
 

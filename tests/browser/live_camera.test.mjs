@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { startServer, launchChromium, openStudio, fakeCameraArgs } from './harness.mjs';
 
 let server, browser;
-before(async () => { server = await startServer(); browser = await launchChromium({ webgpu: false, args: fakeCameraArgs() }); });
+before(async () => { server = await startServer(); browser = await launchChromium({ webgpu: false, args: fakeCameraArgs(undefined, 2) }); });
 after(async () => { await browser.close(); await server.close(); });
 
 const framesShown = (page) => page.evaluate(() => Number(document.querySelector('[data-testid=live-canvas]')?.dataset.frames ?? 0));
@@ -66,6 +66,19 @@ test('the camera is painted live, follows the style and sliders, takes a picture
   assert.ok(meanDifference(photo.painted, photo.camera) < 12, `strength 0 shows the camera: ${meanDifference(photo.painted, photo.camera)}`);
   await page.fill('[data-testid=strength-slider]', '100');
   await page.dispatchEvent('[data-testid=strength-slider]', 'input');
+
+  // Two cameras: the switch goes to the other, and the first is released.
+  const trackLabel = () => page.evaluate(() => document.querySelector('[data-testid=live-video]').srcObject?.getTracks()[0]?.label);
+  const before = await trackLabel();
+  await page.evaluate(() => { window.liveTrack = document.querySelector('[data-testid=live-video]').srcObject.getTracks()[0]; });
+  await page.click('[data-testid=live-switch]');
+  await page.waitForFunction((label) => {
+    const track = document.querySelector('[data-testid=live-video]').srcObject?.getTracks()[0];
+    return track && track.label !== label;
+  }, before, { timeout: 30_000 });
+  await moreFrames(page, 2);
+  assert.equal(await page.evaluate(() => window.liveTrack.readyState), 'ended');
+  assert.notEqual(await trackLabel(), before);
 
   // Closing stops the camera's track (the browser's indicator goes off).
   await page.evaluate(() => { window.liveTrack = document.querySelector('[data-testid=live-video]').srcObject.getTracks()[0]; });

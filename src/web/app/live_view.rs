@@ -52,7 +52,8 @@ impl PartialEq for LiveProps {
 
 pub enum LiveMsg {
     Opened(Result<MediaStream, CameraProblem>),
-    Cameras(u32),
+    /// The cameras' device ids (after permission, when the browser tells).
+    Cameras(Vec<String>),
     /// Try to send a frame (the video is ready, a frame came back, or a wait ended).
     Pump,
     Reply(WorkerResponse),
@@ -80,9 +81,11 @@ pub struct LiveView {
     shown: u64,
     size_note: Option<SizeChange>,
     engine: Option<EngineKind>,
-    /// Front camera (mirrored on screen) rather than the rear one.
+    /// The camera in use faces the visitor (mirrored on screen, as a mirror is).
     front: bool,
-    cameras: u32,
+    /// The camera in use, and every camera's device id: the switch goes to the next.
+    device: Option<String>,
+    cameras: Vec<String>,
     /// A pump is already waiting on a timer.
     pump_waiting: bool,
     /// The worker's time for the last frame (for the benchmark: the rest is the page's).
@@ -104,7 +107,7 @@ impl Component for LiveView {
                 }
             })
         });
-        open_camera(ctx, false);
+        open_camera(ctx, None);
         LiveView {
             video: NodeRef::default(),
             canvas: NodeRef::default(),
@@ -119,7 +122,8 @@ impl Component for LiveView {
             size_note: None,
             engine: None,
             front: false,
-            cameras: 0,
+            device: None,
+            cameras: Vec::new(),
             pump_waiting: false,
             paint_ms: 0.0,
         }
@@ -138,6 +142,8 @@ impl Component for LiveView {
                     let on_ended = ctx.link().callback(|()| LiveMsg::TrackEnded);
                     self.listeners.push(EventListener::new(&track, "ended", move |_| on_ended.emit(())));
                 }
+                self.device = track_setting(&stream, "deviceId");
+                self.front = track_setting(&stream, "facingMode").as_deref() == Some("user");
                 self.stream = Some(stream);
                 count_cameras(ctx);
                 ctx.link().send_message(LiveMsg::Pump);
@@ -146,7 +152,7 @@ impl Component for LiveView {
                 ctx.props().on_close.emit(Some(Problem::Camera(problem)));
                 return false;
             }
-            LiveMsg::Cameras(count) => self.cameras = count,
+            LiveMsg::Cameras(ids) => self.cameras = ids,
             LiveMsg::Pump => {
                 self.pump_waiting = false;
                 self.pump(ctx);
@@ -154,10 +160,13 @@ impl Component for LiveView {
             }
             LiveMsg::Reply(response) => return self.on_reply(ctx, response),
             LiveMsg::Switch => {
-                self.front = !self.front;
+                // The next camera by its id: facing modes are not reported by every camera
+                // (laptops' and external ones), ids always are.
+                let at = self.device.as_ref().and_then(|d| self.cameras.iter().position(|c| c == d)).unwrap_or(0);
+                let Some(next) = self.cameras.get((at + 1) % self.cameras.len().max(1)).cloned() else { return false };
                 self.stop_camera();
                 ctx.props().send.emit(WorkerRequest::LiveStop);
-                open_camera(ctx, self.front);
+                open_camera(ctx, Some(next));
             }
             LiveMsg::Capture => {
                 let Some(video) = self.video.cast::<HtmlVideoElement>() else { return false };
@@ -224,7 +233,7 @@ impl Component for LiveView {
                     <span class="live-fps" data-testid="live-fps">{ rate }</span>
                     <button class="primary" data-testid="live-capture" onclick={link.callback(|_| LiveMsg::Capture)}
                         disabled={self.stream.is_none()}>{ w.live_capture }</button>
-                    if self.cameras > 1 {
+                    if self.cameras.len() > 1 {
                         <button data-testid="live-switch" onclick={link.callback(|_| LiveMsg::Switch)}>{ w.live_switch }</button>
                     }
                     <button data-testid="live-close" onclick={link.callback(|_| LiveMsg::Close)}>{ w.live_close }</button>
@@ -372,17 +381,17 @@ fn context_2d(canvas: &HtmlCanvasElement, read_back: bool) -> Option<CanvasRende
     canvas.get_context_with_context_options("2d", &options).ok()??.dyn_into().ok()
 }
 
-/// Ask for a camera (the rear one first, or the front one): a `getUserMedia` call through
-/// `Reflect`, so that a browser without `navigator.mediaDevices` (an insecure page) is an error
-/// like the others.
-fn open_camera(ctx: &Context<LiveView>, front: bool) {
+/// Ask for a camera (`device`, or the rear one where the device says which that is): a
+/// `getUserMedia` call through `Reflect`, so that a browser without `navigator.mediaDevices` (an
+/// insecure page) is an error like the others.
+fn open_camera(ctx: &Context<LiveView>, device: Option<String>) {
     let on_opened = ctx.link().callback(LiveMsg::Opened);
     wasm_bindgen_futures::spawn_local(async move {
-        on_opened.emit(get_user_media(front).await.map_err(|e| camera_problem(&e)));
+        on_opened.emit(get_user_media(device).await.map_err(|e| camera_problem(&e)));
     });
 }
 
-async fn get_user_media(front: bool) -> Result<MediaStream, JsValue> {
+async fn get_user_media(device: Option<String>) -> Result<MediaStream, JsValue> {
     let navigator = web_sys::window().ok_or("no window")?.navigator();
     let devices = js_sys::Reflect::get(&navigator, &"mediaDevices".into())?;
     if devices.is_undefined() || devices.is_null() {
@@ -395,7 +404,16 @@ async fn get_user_media(front: bool) -> Result<MediaStream, JsValue> {
         o
     };
     let video = js_sys::Object::new();
-    js_sys::Reflect::set(&video, &"facingMode".into(), &ideal(if front { "user" } else { "environment" }.into()))?;
+    match device {
+        Some(id) => {
+            let exact = js_sys::Object::new();
+            js_sys::Reflect::set(&exact, &"exact".into(), &id.into())?;
+            js_sys::Reflect::set(&video, &"deviceId".into(), &exact)?;
+        }
+        None => {
+            js_sys::Reflect::set(&video, &"facingMode".into(), &ideal("environment".into()))?;
+        }
+    }
     // As large as the camera gives easily: "Take picture" keeps the frame at this size.
     js_sys::Reflect::set(&video, &"width".into(), &ideal(1920.into()))?;
     js_sys::Reflect::set(&video, &"height".into(), &ideal(1080.into()))?;
@@ -415,26 +433,30 @@ fn camera_problem(error: &JsValue) -> CameraProblem {
     CameraProblem::from_error(&name, &message)
 }
 
-/// How many cameras the device has (after permission, when the browser tells): more than one
-/// shows the switch.
+/// The cameras' device ids (after permission, when the browser tells): more than one shows the
+/// switch.
 fn count_cameras(ctx: &Context<LiveView>) {
-    let on_count = ctx.link().callback(LiveMsg::Cameras);
+    let on_cameras = ctx.link().callback(LiveMsg::Cameras);
     wasm_bindgen_futures::spawn_local(async move {
-        let count = async {
+        let ids = async {
             let navigator = web_sys::window()?.navigator();
             let devices = js_sys::Reflect::get(&navigator, &"mediaDevices".into()).ok()?;
             let list: js_sys::Function = js_sys::Reflect::get(&devices, &"enumerateDevices".into()).ok()?.dyn_into().ok()?;
             let promise: js_sys::Promise = list.call0(&devices).ok()?.dyn_into().ok()?;
             let found: js_sys::Array = JsFuture::from(promise).await.ok()?.dyn_into().ok()?;
-            let videos = found
-                .iter()
-                .filter(|d| js_sys::Reflect::get(d, &"kind".into()).ok().and_then(|k| k.as_string()).as_deref() == Some("videoinput"))
-                .count();
-            Some(videos as u32)
+            let text = |d: &JsValue, key: &str| js_sys::Reflect::get(d, &key.into()).ok().and_then(|k| k.as_string());
+            Some(found.iter().filter(|d| text(d, "kind").as_deref() == Some("videoinput")).filter_map(|d| text(&d, "deviceId")).collect())
         }
         .await;
-        on_count.emit(count.unwrap_or(1));
+        on_cameras.emit(ids.unwrap_or_default());
     });
+}
+
+/// A track's setting (`deviceId`, `facingMode`) where the browser reports it.
+fn track_setting(stream: &MediaStream, key: &str) -> Option<String> {
+    let track = stream.get_video_tracks().get(0);
+    let settings: js_sys::Function = js_sys::Reflect::get(&track, &"getSettings".into()).ok()?.dyn_into().ok()?;
+    js_sys::Reflect::get(&settings.call0(&track).ok()?, &key.into()).ok()?.as_string()
 }
 
 /// The video's current frame at its full size, as a PNG file.
