@@ -31,7 +31,7 @@ const NOISE_RANGE: (f32, f32) = (0.5, 8.0);
 const NOISE_RISE: f32 = 1.03;
 
 /// The state carried between live frames of one scene size.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Steadier {
     size: (u32, u32),
     /// The running average of the input, RGB f32.
@@ -45,7 +45,7 @@ pub struct Steadier {
 
 impl Steadier {
     pub fn new() -> Self {
-        Steadier { noise: FIRST_NOISE, ..Default::default() }
+        Steadier { size: (0, 0), average: Vec::new(), shown: Vec::new(), stillness: Vec::new(), noise: FIRST_NOISE }
     }
 
     /// Forget everything (a new camera, another size): the next frame is taken as it comes.
@@ -153,6 +153,12 @@ impl Steadier {
     }
 }
 
+impl Default for Steadier {
+    fn default() -> Self {
+        Steadier::new()
+    }
+}
+
 fn to_byte(v: f32) -> u8 {
     (v.clamp(0.0, 255.0) + 0.5) as u8
 }
@@ -225,6 +231,7 @@ mod tests {
         assert!(own > 3.0, "the clip's own change {own}");
         assert!(steadied < 0.6 * own, "steadied input changes {steadied} against the clip's {own}");
         assert!((steadier.noise() - 2.7).abs() < 1.0, "noise learned as {}", steadier.noise());
+        assert_eq!(Steadier::default().noise(), FIRST_NOISE, "the worker's default starts where new() does");
         // The average stays the scene (no drift): within a level or two of the clean frame.
         assert!(mean_change(&inputs[19], &still) < 2.0, "{}", mean_change(&inputs[19], &still));
     }
