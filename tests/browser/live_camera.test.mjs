@@ -129,6 +129,20 @@ test('a refused or lost camera is said in the page\'s language and the studio ke
   await page.waitForSelector('[data-testid=live-view]', { state: 'detached' });
   assert.match(await page.textContent('[data-testid=error-message]'), /The camera stopped/);
 
+  // Closed while the browser still asks: the camera that opens after is stopped, not left on.
+  await page.evaluate(() => {
+    const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (c) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      window.lateStream = await real(c);
+      return window.lateStream;
+    };
+  });
+  await page.click('[data-testid=live-camera]');
+  await page.click('[data-testid=live-close]');
+  await page.waitForFunction(() => window.lateStream, null, { timeout: 30_000 });
+  await page.waitForFunction(() => window.lateStream.getTracks()[0].readyState === 'ended', null, { timeout: 5_000 });
+
   // Refused, in Chinese.
   await page.evaluate(() => {
     navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));

@@ -90,6 +90,9 @@ pub struct LiveView {
     pump_waiting: bool,
     /// The worker's time for the last frame (for the benchmark: the rest is the page's).
     paint_ms: f64,
+    /// False once the view is gone: a camera that opens after that (the visitor closed the view
+    /// during the browser's question) is stopped at once, not left on.
+    alive: Rc<std::cell::Cell<bool>>,
 }
 
 impl Component for LiveView {
@@ -107,7 +110,8 @@ impl Component for LiveView {
                 }
             })
         });
-        open_camera(ctx, None);
+        let alive = Rc::new(std::cell::Cell::new(true));
+        open_camera(ctx, None, &alive);
         LiveView {
             video: NodeRef::default(),
             canvas: NodeRef::default(),
@@ -126,6 +130,7 @@ impl Component for LiveView {
             cameras: Vec::new(),
             pump_waiting: false,
             paint_ms: 0.0,
+            alive,
         }
     }
 
@@ -166,7 +171,7 @@ impl Component for LiveView {
                 let Some(next) = self.cameras.get((at + 1) % self.cameras.len().max(1)).cloned() else { return false };
                 self.stop_camera();
                 ctx.props().send.emit(WorkerRequest::LiveStop);
-                open_camera(ctx, Some(next));
+                open_camera(ctx, Some(next), &self.alive);
             }
             LiveMsg::Capture => {
                 let Some(video) = self.video.cast::<HtmlVideoElement>() else { return false };
@@ -244,6 +249,7 @@ impl Component for LiveView {
     }
 
     fn destroy(&mut self, ctx: &Context<Self>) {
+        self.alive.set(false);
         self.stop_camera();
         ctx.props().inbox.borrow_mut().take();
         ctx.props().send.emit(WorkerRequest::LiveStop);
@@ -254,11 +260,7 @@ impl LiveView {
     /// Stop every track (the browser's camera indicator goes off) and forget the stream.
     fn stop_camera(&mut self) {
         if let Some(stream) = self.stream.take() {
-            for track in stream.get_tracks().iter() {
-                if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
-                    track.stop();
-                }
-            }
+            stop_tracks(&stream);
         }
         // Keep the visibility listener (the first), drop the tracks'.
         self.listeners.truncate(1);
@@ -384,11 +386,24 @@ fn context_2d(canvas: &HtmlCanvasElement, read_back: bool) -> Option<CanvasRende
 /// Ask for a camera (`device`, or the rear one where the device says which that is): a
 /// `getUserMedia` call through `Reflect`, so that a browser without `navigator.mediaDevices` (an
 /// insecure page) is an error like the others.
-fn open_camera(ctx: &Context<LiveView>, device: Option<String>) {
+fn open_camera(ctx: &Context<LiveView>, device: Option<String>, alive: &Rc<std::cell::Cell<bool>>) {
     let on_opened = ctx.link().callback(LiveMsg::Opened);
+    let alive = alive.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        on_opened.emit(get_user_media(device).await.map_err(|e| camera_problem(&e)));
+        let opened = get_user_media(device).await.map_err(|e| camera_problem(&e));
+        match opened {
+            Ok(stream) if !alive.get() => stop_tracks(&stream),
+            opened => on_opened.emit(opened),
+        }
     });
+}
+
+fn stop_tracks(stream: &MediaStream) {
+    for track in stream.get_tracks().iter() {
+        if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
+            track.stop();
+        }
+    }
 }
 
 async fn get_user_media(device: Option<String>) -> Result<MediaStream, JsValue> {
