@@ -103,11 +103,12 @@ def main():
     with open(index_path, "w", encoding="utf-8") as f:
         f.write(html)
 
-    # The loss network (3.5 MB) is for learning a visitor's painting only: not installed with the
-    # app, cached by the service worker when a painting is first learned (ON_DEMAND).
+    # The loss network (3.5 MB) and the style signatures (150 KB) are for learning a visitor's
+    # painting only: not installed with the app, cached by the service worker when a painting is
+    # first learned (ON_DEMAND).
     with open(os.path.join(staging, "models", "manifest.json"), encoding="utf-8") as f:
-        loss_network = json.load(f)["network"].get("loss_network")
-    on_demand = [f"models/{loss_network['file']}"] if loss_network else []
+        network = json.load(f)["network"]
+    on_demand = [f"models/{network[key]['file']}" for key in ("loss_network", "style_signatures") if network.get(key)]
     files, digest = [], hashlib.sha256()
     for dirpath, _, names in sorted(os.walk(staging)):
         for name in sorted(names):

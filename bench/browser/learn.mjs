@@ -37,17 +37,23 @@ async function run(label, query) {
   await page.setInputFiles('[data-testid=own-painting-input]', { name: path.basename(paintingPath), mimeType: 'image/jpeg', buffer: painting });
   await page.waitForSelector('[data-testid^="style-card-own-"]', { timeout: 300_000 });
   const cardMs = Date.now() - start;
+  console.log(`${label}: first style card at ${(cardMs / 1000).toFixed(1)} s`);
   await page.waitForFunction((job) => {
     const c = document.querySelector('[data-testid=result-image]');
     return c.dataset.state === 'ready' && c.dataset.job !== job;
   }, shippedJob, { timeout: 300_000 });
   const firstOnScreenMs = Date.now() - start;
+  console.log(`${label}: first stage on screen at ${(firstOnScreenMs / 1000).toFixed(1)} s`);
   await page.screenshot({ path: path.join(outDir, `${label}-first.png`) });
   await page.waitForSelector('[data-testid=own-note]', { timeout: 600_000 });
   const learnedMs = Date.now() - start;
+  console.log(`${label}: learning done at ${(learnedMs / 1000).toFixed(1)} s`);
   // The finished style's painting: no painting under way, the picture ready.
-  await page.waitForFunction(() => !document.querySelector('[data-testid=cancel-button]')
-    && document.querySelector('[data-testid=result-image]')?.dataset.state === 'ready', null, { timeout: 300_000 });
+  // (The cancel button stays in the page, in a row hidden while nothing paints.)
+  await page.waitForFunction(() => {
+    const cancel = document.querySelector('[data-testid=cancel-button]');
+    return (!cancel || cancel.closest('[hidden]')) && document.querySelector('[data-testid=result-image]')?.dataset.state === 'ready';
+  }, null, { timeout: 300_000 });
   const paintedMs = Date.now() - start;
   await page.screenshot({ path: path.join(outDir, `${label}-learned.png`) });
   const png = await page.evaluate(() => document.querySelector('[data-testid=result-image]').toDataURL('image/png'));

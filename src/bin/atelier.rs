@@ -211,7 +211,7 @@ mod cli {
     ];
 
     fn learn_command(package: &ModelPackage, models: &Path, painting: &Path, output: &Path, name: Option<String>, photos: Option<&Path>, seconds: f64) -> i32 {
-        use atelier::learn::{learn_painting, LearnError, LearnSettings, LossNetwork, StyleGenerator};
+        use atelier::learn::{learn_painting, LearnError, LearnSettings, LossNetwork, StyleGenerator, StyleSignatures};
         use atelier::model::StyleFile;
         if output.extension().and_then(|e| e.to_str()) != Some("style") {
             eprintln!("error: the output {} must end in .style", shown(output));
@@ -249,6 +249,15 @@ mod cli {
                 return EXIT_MODELS;
             }
         };
+        // The shipped styles' signatures make the first guess paint nothing; without them (or
+        // for another package) learning paints every candidate instead, slower but the same.
+        let signatures = package.manifest.network.style_signatures.as_ref().and_then(|sig| {
+            let read = std::fs::read(models.join(&sig.file)).map_err(|e| e.to_string()).and_then(|b| {
+                sig.verify(&b).map_err(|e| e.to_string())?;
+                StyleSignatures::parse(&b, package, &entry.sha256).map_err(|e| e.to_string())
+            });
+            read.map_err(|e| eprintln!("warning: the style signatures {} are not used ({e}); the first guess paints every style", sig.file)).ok()
+        });
         let photos_dir = photos;
         let photos: Vec<image::RgbaImage> = match photos_dir {
             None => SAMPLE_PHOTOS.iter().filter_map(|b| imaging::decode(b).ok()).collect(),
@@ -282,7 +291,7 @@ mod cli {
             bar.set_position((started.elapsed().as_secs_f64() * 10.0) as u64);
             bar.set_message(format!("step {steps}, style loss {:.1}", losses.style));
         };
-        let learned = learn_painting(&generator, &loss_network, &picture, photos, &shipped, LearnSettings::default(), &mut go_on, &mut progress);
+        let learned = learn_painting(&generator, &loss_network, &picture, photos, &shipped, signatures.as_ref(), LearnSettings::default(), &mut go_on, &mut progress);
         bar.finish_and_clear();
         let learned = match learned {
             Ok(l) => l,

@@ -13,6 +13,7 @@ use crate::model::package::StyleParams;
 use crate::pipeline::reflect_pad;
 
 use super::losses::{content_loss, gram, style_loss};
+use super::signature::{signature_of, Signature, StyleSignatures};
 use super::{LearnError, LossNetwork, StyleGenerator, Tape};
 
 /// How a style is learned. The defaults are the training campaign's losses
@@ -83,6 +84,8 @@ pub struct Learner<'a> {
     loss_network: &'a LossNetwork,
     settings: LearnSettings,
     painting_grams: HashMap<String, Vec<f32>>,
+    /// The painting summed up as the style signatures sum up the shipped styles.
+    painting_signature: Signature,
     photos: Vec<RgbaImage>,
     params: StyleParams,
     /// An exponential moving average of `params` over the steps: each step's crop pulls the
@@ -123,22 +126,18 @@ impl<'a> Learner<'a> {
             let map = features.get(layer).ok_or_else(|| LearnError::Architecture(format!("the loss network has no {layer}")))?;
             painting_grams.insert(layer.clone(), gram(&map.values, map.channels));
         }
-        let photos: Vec<RgbaImage> = photos
-            .iter()
-            .map(|p| {
-                // Seen at the working side, but never smaller than a crop on the short side.
-                let scale = (settings.photo_side as f32 / p.width().max(p.height()) as f32)
-                    .max(settings.crop as f32 / p.width().min(p.height()).max(1) as f32);
-                let (w, h) = ((p.width() as f32 * scale).round() as u32, (p.height() as f32 * scale).round() as u32);
-                imaging::resize_to(p, w.max(settings.crop), h.max(settings.crop))
-            })
-            .collect();
+        let painting_signature = signature_of(&features, &settings)?;
+        let photos: Vec<RgbaImage> = photos.iter().map(|p| seen_at_working_side(p, &settings)).collect();
         if photos.is_empty() {
             return Err(LearnError::NoPhotos);
         }
         let adam = Adam::new(&start);
         let rng = SplitMix(settings.seed);
-        Ok(Learner { generator, loss_network, settings, painting_grams, photos, averaged: start.clone(), params: start, adam, rng })
+        Ok(Learner { generator, loss_network, settings, painting_grams, painting_signature, photos, averaged: start.clone(), params: start, adam, rng })
+    }
+
+    pub fn painting_signature(&self) -> &Signature {
+        &self.painting_signature
     }
 
     pub fn params(&self) -> &StyleParams {
@@ -180,20 +179,8 @@ impl<'a> Learner<'a> {
         Ok(total)
     }
 
-    /// `piece` painted with `params` inside its reflected margin: the crop's pixels (`[3, c, c]`)
-    /// and the whole forward pass.
     fn paint_crop(&self, piece: &RgbaImage, params: &StyleParams) -> Result<(Vec<f32>, Tape), LearnError> {
-        let (crop, margin) = (piece.width() as usize, self.settings.margin as usize);
-        let padded = reflect_pad(piece, self.settings.margin, 0, 0);
-        let side = crop + 2 * margin;
-        let tape = self.generator.forward(&imaging::to_tensor(&padded).data, side, side, params)?;
-        let mut painted = Vec::with_capacity(3 * crop * crop);
-        for ch in 0..3 {
-            for y in 0..crop {
-                painted.extend_from_slice(&tape.output[(ch * side + margin + y) * side + margin..][..crop]);
-            }
-        }
-        Ok((painted, tape))
+        paint_crop(self.generator, piece, params, self.settings.margin)
     }
 
     /// One step: a crop painted, scored, and gamma and beta moved against the gradient.
@@ -242,6 +229,31 @@ impl<'a> Learner<'a> {
     }
 }
 
+/// A photo as the learner sees it: at the working side, but never smaller than a crop on its
+/// short side.
+pub(crate) fn seen_at_working_side(photo: &RgbaImage, settings: &LearnSettings) -> RgbaImage {
+    let scale = (settings.photo_side as f32 / photo.width().max(photo.height()) as f32)
+        .max(settings.crop as f32 / photo.width().min(photo.height()).max(1) as f32);
+    let (w, h) = ((photo.width() as f32 * scale).round() as u32, (photo.height() as f32 * scale).round() as u32);
+    imaging::resize_to(photo, w.max(settings.crop), h.max(settings.crop))
+}
+
+/// A square `piece` painted with `params` inside its reflected `margin`: the crop's pixels
+/// (`[3, c, c]`) and the whole forward pass.
+pub(crate) fn paint_crop(generator: &StyleGenerator, piece: &RgbaImage, params: &StyleParams, margin: u32) -> Result<(Vec<f32>, Tape), LearnError> {
+    let crop = piece.width() as usize;
+    let padded = reflect_pad(piece, margin, 0, 0);
+    let (side, margin) = (crop + 2 * margin as usize, margin as usize);
+    let tape = generator.forward(&imaging::to_tensor(&padded).data, side, side, params)?;
+    let mut painted = Vec::with_capacity(3 * crop * crop);
+    for ch in 0..3 {
+        for y in 0..crop {
+            painted.extend_from_slice(&tape.output[(ch * side + margin + y) * side + margin..][..crop]);
+        }
+    }
+    Ok((painted, tape))
+}
+
 /// Adam (beta1 0.9, beta2 0.999), over every value of a style's inputs.
 struct Adam {
     first: Vec<Vec<f32>>,
@@ -285,14 +297,36 @@ impl SplitMix {
     }
 }
 
-/// The first stage, at once: of the given styles (the package's), their mean (a neutral style
+/// The first stage by painting: of the given styles (the package's), their mean (a neutral style
 /// that is sometimes nearer than any of them) and the even mix of the two nearest, the one whose
 /// painting of a crop is nearest the painting (`Learner::style_distance`). Returns it and its
-/// distance.
+/// distance. Used where there are no style signatures (`quick_guess` needs no painting).
 pub fn first_guess(learner: &Learner, styles: &[StyleParams]) -> Result<(StyleParams, f32), LearnError> {
+    let candidates: Vec<StyleParams> = styles.iter().cloned().chain(mean_style(styles)).collect();
+    nearest_or_their_mix(learner, candidates)
+}
+
+/// The first stage at once, from the package's style signatures: the candidates (`styles`, the
+/// package's in its order, then their mean) nearest the painting by signature, nearest first;
+/// None where the signatures do not fit these styles or the learner's layers.
+pub fn quick_guess(learner: &Learner, signatures: &StyleSignatures, styles: &[StyleParams]) -> Option<Vec<StyleParams>> {
+    let candidates: Vec<StyleParams> = styles.iter().cloned().chain(mean_style(styles)).collect();
+    let order = signatures.ranked(learner.painting_signature(), &learner.settings);
+    if order.len() != candidates.len() {
+        return None;
+    }
+    Some(order.into_iter().map(|i| candidates[i].clone()).collect())
+}
+
+/// The refinement's first act after `quick_guess`: of its two nearest and their even mix, the
+/// one whose painting of a crop is nearest the painting (three crops painted, not fifteen).
+pub fn settle_guess(learner: &Learner, ranked: &[StyleParams]) -> Result<(StyleParams, f32), LearnError> {
+    nearest_or_their_mix(learner, ranked.iter().take(2).cloned().collect())
+}
+
+fn nearest_or_their_mix(learner: &Learner, candidates: Vec<StyleParams>) -> Result<(StyleParams, f32), LearnError> {
     // The candidates are scored side by side, one per thread: each crop's pass is too small to
     // split well (natively, 2 threads, 14 candidates: 2.8-3.1 -> 2.35-2.5 s, the same choice).
-    let candidates: Vec<StyleParams> = styles.iter().cloned().chain(mean_style(styles)).collect();
     let distances = crate::engine::map_parallel(candidates.len(), |i| learner.style_distance(&candidates[i]));
     let mut scored: Vec<(f32, StyleParams)> = Vec::with_capacity(candidates.len());
     for (distance, style) in distances.into_iter().zip(candidates) {
@@ -334,8 +368,38 @@ pub struct Learned {
     pub steps: usize,
 }
 
-/// Both stages: the first guess among `shipped` (the package's styles), then steps of Adam for
-/// as long as `go_on(steps done)` says; `progress` hears each step's losses.
+/// The first stage's outcome: the style to show at once, and what the refinement settles
+/// first (`Learner::begin_refining`).
+#[derive(Debug, Clone)]
+pub struct FirstStage {
+    pub guess: StyleParams,
+    /// With signatures: their two nearest candidates, to be painted and compared (with their
+    /// mix) before the first step. Empty where the guess was already chosen by painting.
+    to_settle: Vec<StyleParams>,
+}
+
+/// The first stage: from `signatures` where they fit the package (no painting: about the
+/// painting's own loss-network pass), else by painting every candidate (`first_guess`).
+pub fn first_stage(learner: &Learner, shipped: &[StyleParams], signatures: Option<&StyleSignatures>) -> Result<FirstStage, LearnError> {
+    if let Some(ranked) = signatures.and_then(|s| quick_guess(learner, s, shipped)) {
+        return Ok(FirstStage { guess: ranked[0].clone(), to_settle: ranked.into_iter().take(2).collect() });
+    }
+    let (guess, _) = first_guess(learner, shipped)?;
+    Ok(FirstStage { guess, to_settle: Vec::new() })
+}
+
+impl Learner<'_> {
+    /// Starts the refinement from the first stage (settling its two nearest candidates first
+    /// where it came from signatures).
+    pub fn begin_refining(&mut self, first: &FirstStage) -> Result<(), LearnError> {
+        let start = if first.to_settle.len() >= 2 { settle_guess(self, &first.to_settle)?.0 } else { first.guess.clone() };
+        self.restart_from(start);
+        Ok(())
+    }
+}
+
+/// Both stages: the first stage among `shipped` (the package's styles; `first_stage`), then steps
+/// of Adam for as long as `go_on(steps done)` says; `progress` hears each step's losses.
 #[allow(clippy::too_many_arguments)]
 pub fn learn_painting(
     generator: &StyleGenerator,
@@ -343,19 +407,20 @@ pub fn learn_painting(
     painting: &RgbaImage,
     photos: Vec<RgbaImage>,
     shipped: &[StyleParams],
+    signatures: Option<&StyleSignatures>,
     settings: LearnSettings,
     go_on: &mut dyn FnMut(usize) -> bool,
     progress: &mut dyn FnMut(usize, StepLosses),
 ) -> Result<Learned, LearnError> {
     let start = mean_style(shipped).ok_or(LearnError::NoStyles)?;
     let mut learner = Learner::new(generator, loss_network, painting, photos, start, settings)?;
-    let (first_guess, _) = first_guess(&learner, shipped)?;
-    learner.restart_from(first_guess.clone());
+    let first = first_stage(&learner, shipped, signatures)?;
+    learner.begin_refining(&first)?;
     let mut steps = 0;
     while go_on(steps) {
         let losses = learner.step()?;
         steps += 1;
         progress(steps, losses);
     }
-    Ok(Learned { params: learner.averaged().clone(), first_guess, steps })
+    Ok(Learned { params: learner.averaged().clone(), first_guess: first.guess, steps })
 }

@@ -9,7 +9,9 @@
 //! - [`loss_network`]: VGG19's first layers forward and backward to the picture;
 //! - [`losses`]: the Gram style loss and the content loss, with their gradients;
 //! - [`learner`]: Adam on a style's gamma and beta over crops of photos;
-//! - [`schedule`]: when learning stops and refreshes its preview.
+//! - [`schedule`]: when learning stops and refreshes its preview;
+//! - [`signature`]: the shipped styles summed up once per package, for a first guess that
+//!   paints nothing.
 //!
 //! Checked against PyTorch's autograd (tests/learn.rs, fixtures from
 //! training/make_learn_fixture.py).
@@ -19,11 +21,13 @@ pub mod learner;
 pub mod loss_network;
 pub mod losses;
 pub mod schedule;
+pub mod signature;
 
 use thiserror::Error;
 
 pub use generator::{StyleGenerator, Tape};
-pub use learner::{first_guess, learn_painting, mean_style, LearnSettings, Learned, Learner, StepLosses};
+pub use learner::{first_guess, first_stage, learn_painting, mean_style, quick_guess, settle_guess, FirstStage, LearnSettings, Learned, Learner, StepLosses};
+pub use signature::{SignatureError, StyleSignatures};
 pub use loss_network::{Features, FeatureMap, LossLayer, LossNetwork};
 pub use schedule::LearnSchedule;
 

@@ -119,6 +119,10 @@ pub struct NetworkEntry {
     /// when a painting is first learned; packages from before learning have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loss_network: Option<FileEntry>,
+    /// The shipped styles summed up for the loss network (`crate::learn::signature`), so the
+    /// first guess of a learned painting needs no painting; fetched with the loss network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style_signatures: Option<FileEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -184,6 +188,7 @@ impl Manifest {
         let network = &manifest.network;
         let mut files = vec![&network.generator, &network.style_params];
         files.extend(manifest.styles.iter().filter_map(|s| s.thumbnail.as_ref()));
+        files.extend(network.loss_network.iter().chain(&network.style_signatures));
         if let Some(file) = files.iter().find(|f| !is_inside_package(&f.file)) {
             return bad(format!("the path '{}' leaves the package folder", file.file.escape_debug()));
         }

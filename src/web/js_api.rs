@@ -24,7 +24,7 @@ use js_sys::{Float32Array, Object, Reflect, Uint8Array, Uint8ClampedArray};
 use wasm_bindgen::prelude::*;
 
 use super::gpu_probe::probe_webgpu;
-use super::package_fetch::{load_loss_network, load_package};
+use super::package_fetch::{load_loss_network, load_package, load_style_signatures};
 use crate::engine::EngineKind;
 use crate::model::{StyleChoice, StyleFile};
 use crate::pipeline::{adjust, Adjustments, Brush, PaintRequest};
@@ -37,6 +37,8 @@ pub struct Atelier {
     models_url: String,
     /// Fetched by the first `learn`, then kept.
     loss_network: RefCell<Option<Rc<crate::learn::LossNetwork>>>,
+    /// Fetched with the loss network (None inside: the package has none that fit).
+    style_signatures: RefCell<Option<Option<Rc<crate::learn::StyleSignatures>>>>,
 }
 
 fn set(target: &Object, key: &str, value: &JsValue) {
@@ -68,6 +70,18 @@ fn adjustments(strength: Option<f32>, preserve_colour: Option<f32>) -> Result<Ad
     })
 }
 
+impl Atelier {
+    /// The package's style signatures, fetched once (`load_style_signatures`).
+    async fn style_signatures(&self, package: &crate::model::ModelPackage) -> Option<Rc<crate::learn::StyleSignatures>> {
+        if let Some(kept) = self.style_signatures.borrow().clone() {
+            return kept;
+        }
+        let signatures = load_style_signatures(&self.models_url, package).await.map(Rc::new);
+        *self.style_signatures.borrow_mut() = Some(signatures.clone());
+        signatures
+    }
+}
+
 #[wasm_bindgen]
 impl Atelier {
     /// Fetch and verify the package under `models_url` (ending in '/'), then open the engine:
@@ -83,7 +97,7 @@ impl Atelier {
             StudioError::NoGpu(reason) => JsError::new(&format!("WebGPU is not usable here: {reason:?}")),
             e => js_error(e),
         })?;
-        Ok(Atelier { inner: Rc::new(RefCell::new(Some(studio))), models_url, loss_network: RefCell::default() })
+        Ok(Atelier { inner: Rc::new(RefCell::new(Some(studio))), models_url, loss_network: RefCell::default(), style_signatures: RefCell::default() })
     }
 
     /// 'webgpu' or 'cpu'.
@@ -210,7 +224,7 @@ impl Atelier {
         photos: Vec<Uint8Array>,
         on_progress: Option<js_sys::Function>,
     ) -> Result<JsValue, JsError> {
-        use crate::learn::{first_guess, mean_style, LearnSchedule, LearnSettings, Learner, StyleGenerator};
+        use crate::learn::{first_stage, mean_style, LearnSchedule, LearnSettings, Learner, StyleGenerator};
         let error = |e: crate::learn::LearnError| JsError::new(&e.to_string());
         let painting = studio::prepare_photo(&painting.to_vec(), 1024).map_err(js_error)?;
         let photos = photos.iter().map(|p| studio::prepare_photo(&p.to_vec(), 1024)).collect::<Result<Vec<_>, _>>().map_err(js_error)?;
@@ -244,8 +258,9 @@ impl Atelier {
         let shipped: Vec<_> = package.manifest.styles.iter().filter_map(|s| package.style_params(&StyleChoice::single(&s.id)).ok()).collect();
         let start = mean_style(&shipped).ok_or_else(|| JsError::new("the package has no styles"))?;
         let mut learner = Learner::new(&generator, &loss_network, &painting, photos, start, settings).map_err(error)?;
-        let (guess, _) = first_guess(&learner, &shipped).map_err(error)?;
-        learner.restart_from(guess);
+        let signatures = self.style_signatures(&package).await;
+        let first = first_stage(&learner, &shipped, signatures.as_deref()).map_err(error)?;
+        learner.begin_refining(&first).map_err(error)?;
         while !schedule.finished() {
             // The page's other work between steps (this runs on the caller's thread).
             next_task().await;

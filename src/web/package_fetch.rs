@@ -61,3 +61,15 @@ pub async fn load_loss_network(models_url: &str, package: &ModelPackage, deepest
     let bytes = fetch_verified(&format!("{models_url}{}", entry.file), entry).await.map_err(|e| e.to_string())?;
     crate::learn::LossNetwork::from_safetensors(&bytes, deepest).map_err(|e| e.to_string())
 }
+
+/// The package's style signatures (the first guess of a learned painting without painting
+/// candidates), fetched and checked like the loss network; None where the package names none or
+/// they cannot be used (said in the console): learning then paints every candidate instead.
+pub async fn load_style_signatures(models_url: &str, package: &ModelPackage) -> Option<crate::learn::StyleSignatures> {
+    let network = &package.manifest.network;
+    let (entry, loss_network) = (network.style_signatures.as_ref()?, network.loss_network.as_ref()?);
+    let read = fetch_verified(&format!("{models_url}{}", entry.file), entry).await.map_err(|e| e.to_string()).and_then(|bytes| {
+        crate::learn::StyleSignatures::parse(&bytes, package, &loss_network.sha256).map_err(|e| e.to_string())
+    });
+    read.map_err(|e| log::warn!("the style signatures are not used ({e}); the first guess paints every style")).ok()
+}

@@ -63,6 +63,10 @@ struct WorkerState {
     models_url: String,
     /// Fetched for the first painting learned, then kept.
     loss_network: Option<Rc<LossNetwork>>,
+    /// Photos painted so far (learning lets the first stage's painting go first).
+    paintings_done: u64,
+    /// Fetched with the loss network (None inside: the package has none that fit).
+    style_signatures: Option<Option<Rc<crate::learn::StyleSignatures>>>,
     /// Own styles added or removed while a painting had the studio out: applied when it is back.
     own_pending: Vec<OwnChange>,
     /// The live view's frames so far (None: no live view open).
@@ -485,6 +489,7 @@ async fn paint(
     {
         let mut state = state.borrow_mut();
         state.studio = Some(studio);
+        state.paintings_done += 1;
         state.apply_own_changes();
     }
     let painting = painting?;

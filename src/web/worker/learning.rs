@@ -10,11 +10,14 @@ use std::rc::Rc;
 use image::RgbaImage;
 
 use super::{yield_to_event_loop, OwnChange, WorkerState};
-use crate::learn::{first_guess, mean_style, LearnSchedule, LearnSettings, Learner, LossNetwork, StyleGenerator, MIN_PAINTING_SIDE};
+use crate::learn::{first_stage, mean_style, LearnSchedule, LearnSettings, Learner, LossNetwork, StyleGenerator, StyleSignatures, MIN_PAINTING_SIDE};
 use crate::model::{ModelPackage, StyleChoice, StyleFile, StyleParams};
 use crate::protocol::{LearnFailure, LearnStage, OwnStyleInfo, WorkerResponse};
 use crate::studio::{self, StudioError};
-use crate::web::package_fetch::{fetch_bytes, load_loss_network};
+use crate::web::package_fetch::{fetch_bytes, load_loss_network, load_style_signatures};
+
+/// How long the refinement waits for the page to ask for the first stage's painting.
+const FIRST_PAINTING_WAIT_MS: f64 = 1000.0;
 
 /// A painting is seen at most this large (the learner scales it to `painting_side` anyway).
 const PAINTING_SIDE: u32 = 1024;
@@ -74,7 +77,7 @@ async fn run(
     }
     let package = wait_for_studio(state).await?;
     respond(WorkerResponse::Learning { job, stage: LearnStage::LossNetwork });
-    let loss_network = loss_network(state, &package).await?;
+    let (loss_network, signatures) = loss_network(state, &package).await?;
     let photos = match &request.photo {
         Some(photo) => vec![(**photo).clone()],
         None => sample_photos(&request.sample_urls).await,
@@ -96,15 +99,33 @@ async fn run(
         crate::learn::LearnError::PaintingTooSmall { width, height } => LearnFailure::TooSmall { width, height },
         e => other(e),
     })?;
-    let (guess, _) = first_guess(&learner, &shipped).map_err(other)?;
+    // With the package's signatures the first stage paints nothing: the guess is on screen at
+    // once, and the refinement's first act compares the two nearest by painting them.
+    let first = first_stage(&learner, &shipped, signatures.as_deref()).map_err(other)?;
     if !flags.go_on(job) {
         return Err(LearnFailure::Stopped);
     }
-    learner.restart_from(guess.clone());
+    let guess = first.guess.clone();
     let thumbnail = StyleFile::thumbnail_of(&painting);
     let sha = package.manifest.network.generator.sha256.clone();
     let file = |params: &StyleParams| StyleFile { name: request.name.clone(), generator_sha256: sha.clone(), params: params.clone(), thumbnail: thumbnail.clone() };
+    let painted_before = state.borrow().paintings_done;
     let mut shown = send_style(state, respond, job, file(&guess), None, false);
+    // The first stage's painting goes first: the page asks for it when it hears of the style
+    // (a round trip), and settling the guess would hold the worker for a second or more. Where
+    // no painting comes (no photo on show), the refinement goes on after a moment.
+    let sent = js_sys::Date::now();
+    loop {
+        let (painted, painting_now) = {
+            let state = state.borrow();
+            (state.paintings_done > painted_before, state.studio.is_none())
+        };
+        if painted || (!painting_now && js_sys::Date::now() - sent > FIRST_PAINTING_WAIT_MS) {
+            break;
+        }
+        sleep_ms(25).await;
+    }
+    learner.begin_refining(&first).map_err(other)?;
 
     let mut schedule = LearnSchedule::new(request.seconds);
     while !schedule.finished() && flags.go_on(job) {
@@ -166,15 +187,23 @@ async fn wait_for_studio(state: &Rc<RefCell<WorkerState>>) -> Result<ModelPackag
     }
 }
 
-/// The loss network: fetched and checked once, then kept for the worker's life.
-async fn loss_network(state: &Rc<RefCell<WorkerState>>, package: &ModelPackage) -> Result<Rc<LossNetwork>, LearnFailure> {
-    if let Some(network) = state.borrow().loss_network.clone() {
-        return Ok(network);
+/// The loss network and the style signatures: fetched and checked once, then kept for the
+/// worker's life.
+async fn loss_network(state: &Rc<RefCell<WorkerState>>, package: &ModelPackage) -> Result<(Rc<LossNetwork>, Option<Rc<StyleSignatures>>), LearnFailure> {
+    let kept = {
+        let state = state.borrow();
+        state.loss_network.clone().zip(state.style_signatures.clone())
+    };
+    if let Some(kept) = kept {
+        return Ok(kept);
     }
     let models_url = state.borrow().models_url.clone();
     let network = Rc::new(load_loss_network(&models_url, package, LearnSettings::default().deepest()).await.map_err(LearnFailure::LossNetwork)?);
-    state.borrow_mut().loss_network = Some(network.clone());
-    Ok(network)
+    let signatures = load_style_signatures(&models_url, package).await.map(Rc::new);
+    let mut state = state.borrow_mut();
+    state.loss_network = Some(network.clone());
+    state.style_signatures = Some(signatures.clone());
+    Ok((network, signatures))
 }
 
 /// The sample photos, for a visitor who has not given one yet; those that cannot be fetched are
