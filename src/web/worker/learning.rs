@@ -120,7 +120,7 @@ async fn run(
             let state = state.borrow();
             (state.paintings_done > painted_before, state.studio.is_none())
         };
-        if painted || (!painting_now && js_sys::Date::now() - sent > FIRST_PAINTING_WAIT_MS) {
+        if painted || !flags.go_on(job) || (!painting_now && js_sys::Date::now() - sent > FIRST_PAINTING_WAIT_MS) {
             break;
         }
         sleep_ms(25).await;
