@@ -7,9 +7,12 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use atelier::learn::losses::{content_loss, style_loss};
-use atelier::learn::{LossLayer, LossNetwork, StyleGenerator};
+use atelier::learn::StyleGenerator;
 use atelier::model::package::{ModelPackage, StyleChoice};
 use serde::Deserialize;
+
+mod common;
+use common::toy_loss_network;
 
 fn fixture<T: for<'de> Deserialize<'de>>(name: &str) -> T {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/learn").join(name);
@@ -66,24 +69,7 @@ fn the_generator_refuses_sizes_it_cannot_paint() {
 }
 
 #[derive(Deserialize)]
-struct LossLayerFixture {
-    #[serde(default)]
-    pool: bool,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    c_in: usize,
-    #[serde(default)]
-    c_out: usize,
-    #[serde(default)]
-    weight: Vec<f32>,
-    #[serde(default)]
-    bias: Vec<f32>,
-}
-
-#[derive(Deserialize)]
 struct LossFixture {
-    layers: Vec<LossLayerFixture>,
     height: usize,
     width: usize,
     input: Vec<f32>,
@@ -100,15 +86,7 @@ struct LossFixture {
 #[test]
 fn loss_network_input_gradient_matches_pytorch() {
     let f: LossFixture = fixture("loss_network.json");
-    let layers = f
-        .layers
-        .into_iter()
-        .map(|l| match l.pool {
-            true => LossLayer::Pool,
-            false => LossLayer::Conv { name: l.name, c_in: l.c_in, c_out: l.c_out, weight: l.weight, bias: l.bias },
-        })
-        .collect();
-    let network = LossNetwork::new(layers).unwrap();
+    let network = toy_loss_network();
     let features = network.forward(&f.input, f.height, f.width, "relu4_1").unwrap();
     let (mut style_total, mut grads) = (0.0f32, HashMap::new());
     for (layer, weight) in &f.style_weights {
@@ -125,19 +103,6 @@ fn loss_network_input_gradient_matches_pytorch() {
     let got = network.backward(&features, &grads).unwrap();
     let err = relative_error(&got, &f.input_grad);
     assert!(err < 1e-4, "d loss / d input off by {err} of its largest value");
-}
-
-fn toy_loss_network() -> LossNetwork {
-    let f: LossFixture = fixture("loss_network.json");
-    let layers = f
-        .layers
-        .into_iter()
-        .map(|l| match l.pool {
-            true => LossLayer::Pool,
-            false => LossLayer::Conv { name: l.name, c_in: l.c_in, c_out: l.c_out, weight: l.weight, bias: l.bias },
-        })
-        .collect();
-    LossNetwork::new(layers).unwrap()
 }
 
 /// The learner moves gamma and beta downhill: on one fixed crop (the photo is the crop's size,

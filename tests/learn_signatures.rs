@@ -6,9 +6,11 @@
 use std::path::Path;
 
 use atelier::learn::signature::{style_signature, SignatureError, StyleSignatures, MEAN_ENTRY};
-use atelier::learn::{first_stage, learn_painting, quick_guess, LearnSettings, Learner, LossLayer, LossNetwork, StyleGenerator};
+use atelier::learn::{first_stage, learn_painting, quick_guess, LearnSettings, Learner, LossNetwork, StyleGenerator};
 use atelier::model::package::{ModelPackage, StyleChoice, StyleParams};
-use serde::Deserialize;
+
+mod common;
+use common::toy_loss_network;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -16,41 +18,6 @@ fn root() -> &'static Path {
 
 fn fixture_package() -> ModelPackage {
     ModelPackage::load_dir(&root().join("tests/fixtures/package")).unwrap()
-}
-
-#[derive(Deserialize)]
-struct ToyLayer {
-    #[serde(default)]
-    pool: bool,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    c_in: usize,
-    #[serde(default)]
-    c_out: usize,
-    #[serde(default)]
-    weight: Vec<f32>,
-    #[serde(default)]
-    bias: Vec<f32>,
-}
-
-#[derive(Deserialize)]
-struct ToyNetwork {
-    layers: Vec<ToyLayer>,
-}
-
-/// VGG19's layer plan with a few channels (training/make_learn_fixture.py).
-fn toy_loss_network() -> LossNetwork {
-    let f: ToyNetwork = serde_json::from_slice(&std::fs::read(root().join("tests/fixtures/learn/loss_network.json")).unwrap()).unwrap();
-    let layers = f
-        .layers
-        .into_iter()
-        .map(|l| match l.pool {
-            true => LossLayer::Pool,
-            false => LossLayer::Conv { name: l.name, c_in: l.c_in, c_out: l.c_out, weight: l.weight, bias: l.bias },
-        })
-        .collect();
-    LossNetwork::new(layers).unwrap()
 }
 
 /// Small sizes for the fixture package: a 32 px crop, and a painting seen at its own size.

@@ -72,3 +72,40 @@ pub fn psnr(a: &RgbaImage, b: &RgbaImage) -> f64 {
     let mse = se / (3 * a.width() * a.height()) as f64;
     if mse == 0.0 { f64::INFINITY } else { 10.0 * (255.0f64 * 255.0 / mse).log10() }
 }
+
+/// One layer of the learning fixtures' toy loss network (training/make_learn_fixture.py).
+#[derive(serde::Deserialize)]
+struct ToyLossLayer {
+    #[serde(default)]
+    pool: bool,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    c_in: usize,
+    #[serde(default)]
+    c_out: usize,
+    #[serde(default)]
+    weight: Vec<f32>,
+    #[serde(default)]
+    bias: Vec<f32>,
+}
+
+#[derive(serde::Deserialize)]
+struct ToyLossNetwork {
+    layers: Vec<ToyLossLayer>,
+}
+
+/// VGG19's layer plan with a few channels, from tests/fixtures/learn/loss_network.json.
+pub fn toy_loss_network() -> atelier::learn::LossNetwork {
+    use atelier::learn::LossLayer;
+    let f: ToyLossNetwork = serde_json::from_slice(&std::fs::read(fixture_path("learn/loss_network.json")).expect("fixture")).expect("fixture parses");
+    let layers = f
+        .layers
+        .into_iter()
+        .map(|l| match l.pool {
+            true => LossLayer::Pool,
+            false => LossLayer::Conv { name: l.name, c_in: l.c_in, c_out: l.c_out, weight: l.weight, bias: l.bias },
+        })
+        .collect();
+    atelier::learn::LossNetwork::new(layers).expect("the toy loss network is well formed")
+}
