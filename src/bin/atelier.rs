@@ -213,6 +213,9 @@ mod cli {
     fn learn_command(package: &ModelPackage, models: &Path, painting: &Path, output: &Path, name: Option<String>, photos: Option<&Path>, seconds: f64) -> i32 {
         use atelier::learn::{learn_painting, LearnError, LearnSettings, LossNetwork, StyleGenerator, StyleSignatures};
         use atelier::model::StyleFile;
+        // The budget counts from here: reading the painting, the loss network and the photos are
+        // part of the seconds the user gave, not extra.
+        let started = std::time::Instant::now();
         if output.extension().and_then(|e| e.to_str()) != Some("style") {
             eprintln!("error: the output {} must end in .style", shown(output));
             return EXIT_USAGE;
@@ -283,10 +286,16 @@ mod cli {
             }
         };
         let shipped: Vec<_> = package.manifest.styles.iter().filter_map(|s| package.style_params(&StyleChoice::single(&s.id)).ok()).collect();
-        let started = std::time::Instant::now();
         let bar = ProgressBar::new((seconds * 10.0).round() as u64);
         bar.set_style(ProgressStyle::with_template("learning {bar:30} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
-        let mut go_on = |_steps: usize| started.elapsed().as_secs_f64() < seconds;
+        // A step is begun only if it should end within the budget (as long as the last one took).
+        let mut last_call: Option<f64> = None;
+        let mut go_on = |_steps: usize| {
+            let now = started.elapsed().as_secs_f64();
+            let step = last_call.map_or(0.0, |t| now - t);
+            last_call = Some(now);
+            now + step < seconds
+        };
         let mut progress = |steps: usize, losses: atelier::learn::StepLosses| {
             bar.set_position((started.elapsed().as_secs_f64() * 10.0) as u64);
             bar.set_message(format!("step {steps}, style loss {:.1}", losses.style));
