@@ -5,7 +5,8 @@
 //! training/evaluate_learned.py.
 //!
 //! cargo run --release --example learn_trial -- PAINTING PHOTO_TO_PAINT OUT_DIR
-//!     [--photos DIR] [--steps N] [--crop PX] [--margin PX] [--deepest relu4_1] [--rate 0.05] [--start mean]
+//!     [--photos DIR] [--steps N] [--crop PX] [--margin PX] [--deepest relu4_1] [--rate 0.05] [--start mean] [--painting-side 320]
+//!     [--layer-weights relu1_1=1000,relu4_1=40] [--seconds S] [--final-rate 0.1] [--content-weight 1e-4] [--content-layer relu3_1]
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -37,12 +38,37 @@ fn main() {
     if let Some(m) = arg(&args, "--margin") {
         settings.margin = m.parse().unwrap();
     }
+    if let Some(side) = arg(&args, "--painting-side") {
+        settings.painting_side = side.parse().unwrap();
+    }
+    if let Some(layer) = arg(&args, "--content-layer") {
+        settings.content_layer = layer;
+    }
+    if let Some(w) = arg(&args, "--content-weight") {
+        settings.content_weight = w.parse().unwrap();
+    }
+    if let Some(f) = arg(&args, "--final-rate") {
+        settings.final_rate = f.parse().unwrap();
+    }
     if let Some(r) = arg(&args, "--rate") {
         settings.learning_rate = r.parse().unwrap();
     }
     if let Some(d) = arg(&args, "--deepest") {
         settings.style_layers.retain(|(l, _)| l.as_str() <= d.as_str());
     }
+    if let Some(list) = arg(&args, "--layer-weights") {
+        // Style layers' weights changed by name (others kept): `relu4_1=40,relu1_1=500`.
+        for pair in list.split(',') {
+            let (name, weight) = pair.split_once('=').expect("NAME=WEIGHT");
+            let weight: f32 = weight.parse().unwrap();
+            match settings.style_layers.iter_mut().find(|(l, _)| l == name) {
+                Some(entry) => entry.1 = weight,
+                None => settings.style_layers.push((name.to_string(), weight)),
+            }
+        }
+        println!("style layers: {:?}", settings.style_layers);
+    }
+    let seconds: Option<f64> = arg(&args, "--seconds").map(|s| s.parse().unwrap());
     let vgg_path = arg(&args, "--vgg").map(PathBuf::from).unwrap_or_else(|| root.join("../shared/data/vgg/vgg19_conv1_1-conv5_1.fp16.safetensors"));
 
     let t = Instant::now();
@@ -100,15 +126,26 @@ fn main() {
         learner.restart_from(start.clone());
     }
     let t = Instant::now();
+    let mut done = 0;
     for step in 1..=steps {
-        let losses = learner.step().unwrap();
+        if seconds.is_some_and(|s| t.elapsed().as_secs_f64() > s) {
+            println!("time up after {} steps", step - 1);
+            break;
+        }
+        // Progress by the time budget where there is one, else by the steps.
+        let progress = match seconds {
+            Some(s) => (t.elapsed().as_secs_f64() / s) as f32,
+            None => (step - 1) as f32 / steps as f32,
+        };
+        let losses = learner.step_at(progress).unwrap();
+        done = step;
         if step % 10 == 0 || step == 1 {
             println!("step {step}: style {:.3} content {:.3} ({:.2} s)", losses.style, losses.content, t.elapsed().as_secs_f64());
         }
     }
     // The running average (what `atelier learn` keeps), or the last step's row (--last).
     let learned = if args.iter().any(|a| a == "--last") { learner.params().clone() } else { learner.averaged().clone() };
-    println!("{steps} steps in {:.2} s ({:.3} s/step)", t.elapsed().as_secs_f64(), t.elapsed().as_secs_f64() / steps as f64);
+    println!("{done} steps in {:.2} s ({:.3} s/step)", t.elapsed().as_secs_f64(), t.elapsed().as_secs_f64() / done.max(1) as f64);
 
     let photo = image(&target);
     let stride = package.stride();
