@@ -6,7 +6,7 @@
 //!
 //! cargo run --release --example learn_trial -- PAINTING PHOTO_TO_PAINT OUT_DIR
 //!     [--photos DIR] [--steps N] [--crop PX] [--margin PX] [--deepest relu4_1] [--rate 0.05] [--start mean] [--painting-side 320]
-//!     [--layer-weights relu1_1=1000,relu4_1=40] [--seconds S] [--final-rate 0.1] [--content-weight 1e-4] [--content-layer relu3_1]
+//!     [--layer-weights relu1_1=1000,relu4_1=40] [--seconds S] [--final-rate 0.1] [--content-weight 1e-4] [--content-layer relu3_1] [--average-decay 0.9] [--photo-side 288]
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -40,6 +40,12 @@ fn main() {
     }
     if let Some(side) = arg(&args, "--painting-side") {
         settings.painting_side = side.parse().unwrap();
+    }
+    if let Some(side) = arg(&args, "--photo-side") {
+        settings.photo_side = side.parse().unwrap();
+    }
+    if let Some(d) = arg(&args, "--average-decay") {
+        settings.average_decay = d.parse().unwrap();
     }
     if let Some(layer) = arg(&args, "--content-layer") {
         settings.content_layer = layer;

@@ -39,6 +39,9 @@ pub struct LearnSettings {
     /// `Learner::step_at`'s progress; 1 keeps it constant). Measured and left at 1: a decay to
     /// 0.2 over 60 steps moved the six unseen paintings' median 0.110 -> 0.115 (noise).
     pub final_rate: f32,
+    /// The weight the running average of the rows (what learning keeps) gives its past at each
+    /// step: at 0.9 about the last 10 steps count.
+    pub average_decay: f32,
     pub content_layer: String,
     pub content_weight: f32,
     pub style_weight: f32,
@@ -57,6 +60,7 @@ impl Default for LearnSettings {
             painting_side: 256,
             learning_rate: 0.05,
             final_rate: 1.0,
+            average_decay: 0.9,
             content_layer: "relu3_1".into(),
             content_weight: 1e-4,
             style_weight: 1.2e-4,
@@ -103,8 +107,6 @@ pub struct Learner<'a> {
     rng: SplitMix,
 }
 
-/// The weight the running average keeps per step: about the last 10 steps count.
-const AVERAGE_DECAY: f32 = 0.9;
 
 impl<'a> Learner<'a> {
     /// `start`: the style the refinement begins from; `photos`: what the crops are cut from (at
@@ -239,7 +241,7 @@ impl<'a> Learner<'a> {
         }
         let style_grads = self.generator.backward(&tape, &self.params, &grad_output)?;
         self.adam.update(&mut self.params, &style_grads, rate);
-        self.averaged = self.params.mix(&self.averaged, AVERAGE_DECAY);
+        self.averaged = self.params.mix(&self.averaged, s.average_decay);
         Ok(losses)
     }
 }
