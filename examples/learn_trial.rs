@@ -5,7 +5,7 @@
 //! training/evaluate_learned.py.
 //!
 //! cargo run --release --example learn_trial -- PAINTING PHOTO_TO_PAINT OUT_DIR
-//!     [--photos DIR] [--steps N] [--crop PX] [--margin PX] [--deepest relu4_1] [--rate 0.05] [--start mean] [--painting-side 320]
+//!     [--photos DIR] [--steps N] [--crop PX] [--margin PX] [--deepest relu4_1] [--rate 0.05] [--start mean] [--painting-side 256]
 //!     [--layer-weights relu1_1=1000,relu4_1=40] [--seconds S] [--final-rate 0.1] [--content-weight 1e-4] [--content-layer relu3_1] [--average-decay 0.9] [--photo-side 288]
 
 use std::path::{Path, PathBuf};
