@@ -20,6 +20,16 @@ fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
 }
 
+/// `--name VALUE` parsed into `field` where given (a trial tool: a bad value stops it).
+fn set<T: std::str::FromStr>(args: &[String], name: &str, field: &mut T)
+where
+    T::Err: std::fmt::Debug,
+{
+    if let Some(value) = arg(args, name) {
+        *field = value.parse().unwrap_or_else(|e| panic!("{name} {value}: {e:?}"));
+    }
+}
+
 fn image(path: &Path) -> image::RgbaImage {
     image::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).to_rgba8()
 }
@@ -32,33 +42,15 @@ fn main() {
     let photos_dir = arg(&args, "--photos").map(PathBuf::from).unwrap_or_else(|| root.join("static/samples"));
     let steps: usize = arg(&args, "--steps").map_or(100, |s| s.parse().unwrap());
     let mut settings = LearnSettings::default();
-    if let Some(c) = arg(&args, "--crop") {
-        settings.crop = c.parse().unwrap();
-    }
-    if let Some(m) = arg(&args, "--margin") {
-        settings.margin = m.parse().unwrap();
-    }
-    if let Some(side) = arg(&args, "--painting-side") {
-        settings.painting_side = side.parse().unwrap();
-    }
-    if let Some(side) = arg(&args, "--photo-side") {
-        settings.photo_side = side.parse().unwrap();
-    }
-    if let Some(d) = arg(&args, "--average-decay") {
-        settings.average_decay = d.parse().unwrap();
-    }
-    if let Some(layer) = arg(&args, "--content-layer") {
-        settings.content_layer = layer;
-    }
-    if let Some(w) = arg(&args, "--content-weight") {
-        settings.content_weight = w.parse().unwrap();
-    }
-    if let Some(f) = arg(&args, "--final-rate") {
-        settings.final_rate = f.parse().unwrap();
-    }
-    if let Some(r) = arg(&args, "--rate") {
-        settings.learning_rate = r.parse().unwrap();
-    }
+    set(&args, "--crop", &mut settings.crop);
+    set(&args, "--margin", &mut settings.margin);
+    set(&args, "--painting-side", &mut settings.painting_side);
+    set(&args, "--photo-side", &mut settings.photo_side);
+    set(&args, "--average-decay", &mut settings.average_decay);
+    set(&args, "--content-layer", &mut settings.content_layer);
+    set(&args, "--content-weight", &mut settings.content_weight);
+    set(&args, "--final-rate", &mut settings.final_rate);
+    set(&args, "--rate", &mut settings.learning_rate);
     if let Some(d) = arg(&args, "--deepest") {
         settings.style_layers.retain(|(l, _)| l.as_str() <= d.as_str());
     }

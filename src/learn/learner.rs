@@ -249,7 +249,7 @@ impl<'a> Learner<'a> {
 /// The learning rate after `progress` (0..1, clamped) of the budget: cosine from `rate` down to
 /// `final_share` of it: early steps move far from the first guess, late ones only settle (for
 /// trials: the default keeps the rate constant, `LearnSettings::final_rate`).
-pub fn decayed_rate(rate: f32, final_share: f32, progress: f32) -> f32 {
+pub(crate) fn decayed_rate(rate: f32, final_share: f32, progress: f32) -> f32 {
     let p = if progress.is_finite() { progress.clamp(0.0, 1.0) } else { 0.0 };
     let cosine = 0.5 * (1.0 + (std::f32::consts::PI * p).cos());
     rate * (final_share + (1.0 - final_share) * cosine)

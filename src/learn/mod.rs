@@ -26,7 +26,7 @@ pub mod signature;
 use thiserror::Error;
 
 pub use generator::{StyleGenerator, Tape};
-pub use learner::{decayed_rate, first_guess, first_stage, learn_painting, mean_style, quick_guess, settle_guess, FirstStage, LearnSettings, Learned, Learner, StepLosses};
+pub use learner::{first_guess, first_stage, learn_painting, mean_style, quick_guess, settle_guess, FirstStage, LearnSettings, Learned, Learner, StepLosses};
 pub use signature::{SignatureError, StyleSignatures};
 pub use loss_network::{Features, FeatureMap, LossLayer, LossNetwork};
 pub use schedule::LearnSchedule;
