@@ -343,7 +343,7 @@ impl Studio {
         events: &mut dyn FnMut(StudioEvent) -> bool,
     ) -> Result<Painting, StudioError> {
         let params = self.package.style_params(style)?;
-        let (stride, working_side) = (self.package.stride(), self.package.working_side());
+        let (stride, working_side) = (self.package.stride(), self.package.working_side_for(style));
         let mut result = {
             let mut on_pass = |done: usize, total: usize| events(StudioEvent::Pass { done: done as u32, total: total as u32 });
             pipeline::paint(self.engine.as_mut(), photo, &params, stride, &self.options, brush, working_side, &mut on_pass).await

@@ -3,7 +3,7 @@
 mod common;
 
 use atelier::model::format::data_type;
-use atelier::model::package::{expand_int8_weights, Manifest, PackageError};
+use atelier::model::package::{expand_int8_weights, Manifest, PackageError, OWN_STYLE_WORKING_SIDE};
 use atelier::model::{decode_model, ModelPackage, StyleChoice};
 use common::{fixture_path, package};
 
@@ -245,4 +245,27 @@ fn own_styles_are_checked_then_painted_and_mixed_like_shipped_ones() {
     assert!(package.remove_own_style("own-mine"));
     assert!(!package.remove_own_style("own-mine"));
     assert!(matches!(package.style_params(&StyleChoice::single("own-mine")), Err(PackageError::UnknownStyle(_))));
+}
+
+/// A visitor's own style paints at the side its painting was learned at, shipped styles at the
+/// package's, and a mix of one of each in between by its weights.
+#[test]
+fn own_styles_paint_at_the_side_they_were_learned_at() {
+    let mut package = package();
+    // The fixture states no working side (so 256, the own styles' too): give it the shipped one.
+    package.manifest.network.working_side = Some(288);
+    let shipped_side = package.working_side();
+    assert_ne!(shipped_side, OWN_STYLE_WORKING_SIDE);
+    let b = package.style_params(&StyleChoice::single("fixture-b")).unwrap();
+    package.add_own_style("own-mine", b).unwrap();
+    assert_eq!(package.working_side_for(&StyleChoice::single("fixture-a")), shipped_side);
+    assert_eq!(package.working_side_for(&StyleChoice::single("own-mine")), OWN_STYLE_WORKING_SIDE);
+    let mix = |first: &str, second: &str, t: f32| StyleChoice { style: first.into(), mix: Some((second.into(), t)) };
+    let between = |t: f32| ((1.0 - t) * shipped_side as f32 + t * OWN_STYLE_WORKING_SIDE as f32).round() as u32;
+    assert_eq!(package.working_side_for(&mix("fixture-a", "own-mine", 0.25)), between(0.25));
+    assert_eq!(package.working_side_for(&mix("own-mine", "fixture-a", 0.75)), between(0.25));
+    assert_eq!(package.working_side_for(&mix("fixture-a", "fixture-b", 0.5)), shipped_side);
+    // Removed, the id is no longer the visitor's: it is painted (or refused) as any other.
+    assert!(package.remove_own_style("own-mine"));
+    assert_eq!(package.working_side_for(&StyleChoice::single("own-mine")), shipped_side);
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use image::RgbaImage;
 
 use crate::imaging;
-use crate::model::package::StyleParams;
+use crate::model::package::{StyleParams, OWN_STYLE_WORKING_SIDE};
 use crate::pipeline::reflect_pad;
 
 use super::losses::{content_loss, gram, style_loss};
@@ -33,6 +33,7 @@ pub struct LearnSettings {
     /// learned at. 256, the side at which a picture is seen whole (the metric's view), not the
     /// campaign's `style_side` 320: on the six unseen paintings (60 steps) the style ratio's
     /// median is 0.149 at 320, 0.110 at 288, 0.097 at 256 and 0.117 at 224 (docs/learning.md).
+    /// The app paints a learned style at this side (`OWN_STYLE_WORKING_SIDE`).
     pub painting_side: u32,
     pub learning_rate: f32,
     /// The learning rate at the end of the budget, as a share of `learning_rate` (cosine decay by
@@ -57,7 +58,7 @@ impl Default for LearnSettings {
             guess_crop: 128,
             margin: 16,
             photo_side: 288,
-            painting_side: 256,
+            painting_side: OWN_STYLE_WORKING_SIDE,
             learning_rate: 0.05,
             final_rate: 1.0,
             average_decay: 0.9,

@@ -28,6 +28,14 @@ pub enum Margin {
 /// crops of photos about 256 px on the long side, paintings at 256 px).
 pub const DEFAULT_WORKING_SIDE: u32 = 256;
 
+/// The long side (px) a style of the visitor's own paints at with the default brush, whatever the
+/// package's: the side its painting's strokes were learned at (`LearnSettings::painting_side`),
+/// so that a large picture seen whole shows them at the scale they were learned. Painted at the
+/// package's 288 px instead and seen at 256 px, the six unseen paintings' style ratio at 2048 px
+/// was 0.124 (median) and 0.213 (worst); at 256 px, with the upsampling's precompensation, 0.111
+/// and 0.176 (docs/learning.md). Shipped styles keep the package's side.
+pub const OWN_STYLE_WORKING_SIDE: u32 = 256;
+
 #[derive(Debug, Error, PartialEq)]
 pub enum PackageError {
     #[error("models/manifest.json is not a valid manifest: {0}")]
@@ -314,6 +322,27 @@ impl ModelPackage {
     /// The working resolution (long side, px) the styles were trained for: the default brush's.
     pub fn working_side(&self) -> u32 {
         self.manifest.network.working_side.unwrap_or(DEFAULT_WORKING_SIDE)
+    }
+
+    /// The working side for `choice` with the default brush: the package's for shipped styles,
+    /// `OWN_STYLE_WORKING_SIDE` for a visitor's own, and between the two, by the mix's weights,
+    /// for a mix of one of each.
+    pub fn working_side_for(&self, choice: &StyleChoice) -> u32 {
+        let side = |id: &str| {
+            if self.own_styles.iter().any(|(own, _)| own == id) {
+                OWN_STYLE_WORKING_SIDE as f32
+            } else {
+                self.working_side() as f32
+            }
+        };
+        let first = side(&choice.style);
+        match &choice.mix {
+            None => first.round() as u32,
+            Some((other, t)) => {
+                let t = t.clamp(0.0, 1.0);
+                ((1.0 - t) * first + t * side(other)).round() as u32
+            }
+        }
     }
 
     /// The reflection around every pass that this package's network expects.
