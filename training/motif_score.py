@@ -102,11 +102,13 @@ def main():
     ap.add_argument("--window", type=int, default=81)
     ap.add_argument("--fill", type=float, default=0.55)
     ap.add_argument("--cache", default=os.path.join(ROOT, "target/motif-cache"))
+    ap.add_argument("--cli", default=os.path.join(ROOT, "target/release/atelier"),
+                    help="the atelier binary (an older build keeps scores comparable across upsampler changes)")
     ap.add_argument("--write-masks", default=None, help="a folder for each painting with its motifs marked")
     args = ap.parse_args()
     import json
     styles = args.styles or [s["id"] for s in json.load(open(os.path.join(args.packages[0], "manifest.json")))["styles"]]
-    cli = os.path.join(ROOT, "target/release/atelier")
+    cli = args.cli
     os.makedirs(args.cache, exist_ok=True)
     print(f"| style | " + " | ".join(os.path.basename(os.path.normpath(p)) for p in args.packages) + " |")
     print("| --- |" + " ---: |" * len(args.packages))
