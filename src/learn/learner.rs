@@ -108,7 +108,6 @@ pub struct Learner<'a> {
     rng: SplitMix,
 }
 
-
 impl<'a> Learner<'a> {
     /// `start`: the style the refinement begins from; `photos`: what the crops are cut from (at
     /// least one, each at least `crop` px on its short side once seen at `photo_side`).
