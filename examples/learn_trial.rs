@@ -6,6 +6,7 @@
 //!
 //! cargo run --release --example learn_trial -- PAINTING PHOTO_TO_PAINT OUT_DIR
 //!     [--photos DIR] [--steps N] [--crop PX] [--margin PX] [--deepest relu4_1] [--rate 0.05] [--start mean] [--painting-side 256]
+//!     [--content-limit 1.1|none] [--limit-rate 1]
 //!     [--layer-weights relu1_1=1000,relu4_1=40] [--seconds S] [--final-rate 0.1] [--content-weight 1e-4] [--content-layer relu3_1] [--average-decay 0.9] [--photo-side 288]
 
 use std::path::{Path, PathBuf};
@@ -51,6 +52,10 @@ fn main() {
     set(&args, "--content-weight", &mut settings.content_weight);
     set(&args, "--final-rate", &mut settings.final_rate);
     set(&args, "--rate", &mut settings.learning_rate);
+    set(&args, "--limit-rate", &mut settings.limit_rate);
+    if let Some(limit) = arg(&args, "--content-limit") {
+        settings.content_limit = if limit == "none" { None } else { Some(limit.parse().unwrap()) };
+    }
     if let Some(d) = arg(&args, "--deepest") {
         settings.style_layers.retain(|(l, _)| l.as_str() <= d.as_str());
     }
@@ -138,7 +143,14 @@ fn main() {
         let losses = learner.step_at(progress).unwrap();
         done = step;
         if step % 10 == 0 || step == 1 {
-            println!("step {step}: style {:.3} content {:.3} ({:.2} s)", losses.style, losses.content, t.elapsed().as_secs_f64());
+            println!(
+                "step {step}: style {:.3} content {:.3} subject {:.3} limit weight {:.2} ({:.2} s)",
+                losses.style,
+                losses.content,
+                losses.subject,
+                losses.limit_weight,
+                t.elapsed().as_secs_f64()
+            );
         }
     }
     // The running average (what `atelier learn` keeps), or the last step's row (--last).

@@ -127,3 +127,38 @@ fn learning_lowers_the_loss_on_a_fixed_crop() {
     assert!(after < 0.5 * before, "loss {before} -> {after}");
     assert_ne!(learner.params(), &start);
 }
+
+/// The content limit (`LearnSettings::content_limit`) is a constraint, not a new loss: where the
+/// crops stay under it, learning is exactly what it was without it; where they go over, its
+/// weight grows (never past its cap) and the picture comes back towards the photo.
+#[test]
+fn a_content_limit_binds_only_where_the_picture_leaves_the_photo() {
+    use atelier::learn::{LearnSettings, Learner};
+    let package = ModelPackage::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/package")).unwrap();
+    let generator = StyleGenerator::from_package(&package).unwrap();
+    let network = toy_loss_network();
+    let painting = image::RgbaImage::from_fn(72, 64, |x, y| image::Rgba([(x * 5) as u8, (y * 6) as u8, ((x ^ y) * 8) as u8, 255]));
+    let photo = image::RgbaImage::from_fn(32, 32, |x, y| image::Rgba([(x * 8) as u8, 128, (y * 8) as u8, 255]));
+    let start = package.style_params(&StyleChoice::single("fixture-a")).unwrap();
+    let learn = |limit: Option<f32>| {
+        let settings = LearnSettings { crop: 32, margin: 8, photo_side: 32, painting_side: 72, learning_rate: 0.02, content_limit: limit, ..LearnSettings::default() };
+        // The toy loss network's Gram matrices are huge beside its features: style brought down
+        // to the content's scale, where a capped weight on the content can hold the picture.
+        let settings = LearnSettings { style_weight: 1e-9, ..settings };
+        let mut learner = Learner::new(&generator, &network, &painting, vec![photo.clone()], start.clone(), settings).unwrap();
+        let steps: Vec<_> = (0..30).map(|_| learner.step().unwrap()).collect();
+        (steps, learner.params().clone())
+    };
+    let (free, free_params) = learn(None);
+    let (loose, loose_params) = learn(Some(100.0));
+    let (held, _) = learn(Some(0.0));
+    assert!(free.iter().all(|s| s.subject == 0.0 && s.limit_weight == 0.0), "no limit: nothing measured");
+    assert!(loose.iter().all(|s| s.subject > 0.0 && s.limit_weight == 0.0), "a limit never reached weighs nothing");
+    assert_eq!(free_params, loose_params, "a limit never reached changes nothing");
+    assert_eq!(held[0].limit_weight, 0.0);
+    assert!(held[1].limit_weight > 0.0, "over the limit, the weight grows");
+    assert!(held.iter().all(|s| s.limit_weight <= 8.0), "capped");
+    let (first, last) = (loose[0].subject, held.last().unwrap().subject);
+    assert!(last < 0.8 * loose.last().unwrap().subject, "held {last} against free {}", loose.last().unwrap().subject);
+    assert!(last < first, "the picture comes back towards the photo: {first} -> {last}");
+}

@@ -45,6 +45,17 @@ pub struct LearnSettings {
     pub average_decay: f32,
     pub content_layer: String,
     pub content_weight: f32,
+    /// The most the picture may move away from the photo, as the metric measures it (relu4_1
+    /// features, `subject_distance`): where a crop's distance goes over it, a content loss at
+    /// relu4_1 is added and its weight (a multiple of `content_weight`) grows until the crops
+    /// come back under it, and falls to nothing where they stay under (a constraint kept by dual
+    /// ascent, so paintings that keep the subject anyway learn exactly as without it). None: no
+    /// limit. 0.95 on the crops: Gris's portrait, whose facets take the subject, 1.22 -> 1.13 at
+    /// the metric's whole-picture view, the six unseen paintings' median style ratio 0.097 ->
+    /// 0.094 (60 steps; 1.0: 1.18 and 0.096; 0.9: 1.06 but 0.110; docs/learning.md).
+    pub content_limit: Option<f32>,
+    /// How fast that weight follows: added per step, times the crop's distance over the limit.
+    pub limit_rate: f32,
     pub style_weight: f32,
     /// Per style layer, its weight (the campaign's `style_layer_weights`).
     pub style_layers: Vec<(String, f32)>,
@@ -64,6 +75,8 @@ impl Default for LearnSettings {
             average_decay: 0.9,
             content_layer: "relu3_1".into(),
             content_weight: 1e-4,
+            content_limit: Some(0.95),
+            limit_rate: 1.0,
             style_weight: 1.2e-4,
             style_layers: vec![("relu1_1".into(), 1000.0), ("relu2_1".into(), 25.0), ("relu3_1".into(), 120.0), ("relu4_1".into(), 4.0)],
             seed: 20261204,
@@ -79,6 +92,7 @@ impl LearnSettings {
             .iter()
             .map(|(n, _)| n.as_str())
             .chain(std::iter::once(self.content_layer.as_str()))
+            .chain(self.content_limit.map(|_| SUBJECT_LAYER))
             .max_by(|a, b| depth(a).total_cmp(&depth(b)))
             .unwrap_or("relu4_1")
     }
@@ -89,6 +103,26 @@ impl LearnSettings {
 pub struct StepLosses {
     pub style: f32,
     pub content: f32,
+    /// The crop's distance from the photo as the metric measures it (`subject_distance`); 0
+    /// where `LearnSettings::content_limit` is None (not computed).
+    pub subject: f32,
+    /// The weight the content limit's loss had this step (a multiple of `content_weight`).
+    pub limit_weight: f32,
+}
+
+/// Where the metric (training/atelier_train/metrics.py `content_distance`) compares a picture
+/// with its photo, and so where `LearnSettings::content_limit` holds it.
+pub const SUBJECT_LAYER: &str = "relu4_1";
+
+/// The most `LearnSettings::content_limit`'s weight may grow to (in `content_weight`s): at 1,
+/// content at relu4_1 alone took Gris's portrait 1.22 -> 1.13 in 60 steps (docs/learning.md).
+const MAX_LIMIT_WEIGHT: f32 = 8.0;
+
+/// `|a - b| / |b|`: the metric's content distance of features `a` from the photo's `b`.
+pub fn subject_distance(a: &[f32], b: &[f32]) -> f32 {
+    let diff: f64 = a.iter().zip(b).map(|(x, y)| ((x - y) as f64).powi(2)).sum();
+    let norm: f64 = b.iter().map(|y| (*y as f64).powi(2)).sum();
+    (diff.sqrt() / norm.sqrt().max(1e-12)) as f32
 }
 
 /// A style being learned.
@@ -106,6 +140,8 @@ pub struct Learner<'a> {
     averaged: StyleParams,
     adam: Adam,
     rng: SplitMix,
+    /// The content limit's current weight (`LearnSettings::content_limit`).
+    limit_weight: f32,
 }
 
 impl<'a> Learner<'a> {
@@ -143,7 +179,7 @@ impl<'a> Learner<'a> {
         }
         let adam = Adam::new(&start);
         let rng = SplitMix(settings.seed);
-        Ok(Learner { generator, loss_network, settings, painting_grams, painting_signature, photos, averaged: start.clone(), params: start, adam, rng })
+        Ok(Learner { generator, loss_network, settings, painting_grams, painting_signature, photos, averaged: start.clone(), params: start, adam, rng, limit_weight: 0.0 })
     }
 
     pub fn painting_signature(&self) -> &Signature {
@@ -213,24 +249,42 @@ impl<'a> Learner<'a> {
         let side = c + 2 * m;
         let deepest = s.deepest().to_string();
         let features = self.loss_network.forward(&painted, c, c, &deepest)?;
-        let photo_features = self.loss_network.forward(&imaging::to_tensor(&piece).data, c, c, &s.content_layer)?;
+        // The photo's own pass over the same crop (zero padding at its edges, as the painted
+        // crop's): targets cut from the whole photo's features instead made steps a fifth
+        // cheaper but learning worse (docs/learning.md).
+        let photo_depth = if s.content_limit.is_some() { deepest.as_str() } else { s.content_layer.as_str() };
+        let photo_features = self.loss_network.forward(&imaging::to_tensor(&piece).data, c, c, photo_depth)?;
+        let target = |layer: &str| photo_features.get(layer).map(|m| m.values.as_slice());
 
         let mut grads: HashMap<String, Vec<f32>> = HashMap::new();
         let mut add = |layer: &str, g: Vec<f32>| {
             grads.entry(layer.to_string()).and_modify(|a| a.iter_mut().zip(&g).for_each(|(x, y)| *x += y)).or_insert(g);
         };
-        let mut losses = StepLosses { style: 0.0, content: 0.0 };
+        let mut losses = StepLosses { style: 0.0, content: 0.0, subject: 0.0, limit_weight: self.limit_weight };
         for (layer, weight) in &s.style_layers {
             let map = features.get(layer).ok_or_else(|| LearnError::Architecture(format!("no {layer}")))?;
             let (loss, g) = style_loss(&map.values, map.channels, &self.painting_grams[layer], s.style_weight * weight);
             losses.style += loss;
             add(layer, g);
         }
-        let (map, target) = (features.get(&s.content_layer), photo_features.get(&s.content_layer));
-        let (Some(map), Some(target)) = (map, target) else { return Err(LearnError::Architecture(format!("no {}", s.content_layer))) };
-        let (loss, g) = content_loss(&map.values, &target.values, s.content_weight);
+        let (Some(map), Some(photo)) = (features.get(&s.content_layer), target(&s.content_layer)) else {
+            return Err(LearnError::Architecture(format!("no {}", s.content_layer)));
+        };
+        let (loss, g) = content_loss(&map.values, photo, s.content_weight);
         losses.content = loss;
         add(&s.content_layer, g);
+        if let Some(limit) = s.content_limit {
+            let (Some(map), Some(photo)) = (features.get(SUBJECT_LAYER), target(SUBJECT_LAYER)) else {
+                return Err(LearnError::Architecture(format!("no {SUBJECT_LAYER}")));
+            };
+            losses.subject = subject_distance(&map.values, photo);
+            if self.limit_weight > 0.0 {
+                let (loss, g) = content_loss(&map.values, photo, s.content_weight * self.limit_weight);
+                losses.content += loss;
+                add(SUBJECT_LAYER, g);
+            }
+            self.limit_weight = (self.limit_weight + s.limit_rate * (losses.subject - limit)).clamp(0.0, MAX_LIMIT_WEIGHT);
+        }
 
         let grad_painted = self.loss_network.backward(&features, &grads)?;
         let mut grad_output = vec![0.0f32; tape.output.len()];
