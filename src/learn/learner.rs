@@ -50,9 +50,10 @@ pub struct LearnSettings {
     /// relu4_1 is added and its weight (a multiple of `content_weight`) grows until the crops
     /// come back under it, and falls to nothing where they stay under (a constraint kept by dual
     /// ascent, so paintings that keep the subject anyway learn exactly as without it). None: no
-    /// limit. 0.95 on the crops: Gris's portrait, whose facets take the subject, 1.22 -> 1.13 at
-    /// the metric's whole-picture view, the six unseen paintings' median style ratio 0.097 ->
-    /// 0.094 (60 steps; 1.0: 1.18 and 0.096; 0.9: 1.06 but 0.110; docs/learning.md).
+    /// limit. 0.95 on the crops (they read lower than the whole picture for Gris's portrait):
+    /// `atelier learn` then keeps every unseen painting's content <= 1.16 at 2048 px (Gris 1.31
+    /// without), at about +0.01 on the median style ratio, within one run's noise
+    /// (docs/learning.md "Keeping the subject").
     pub content_limit: Option<f32>,
     /// How fast that weight follows: added per step, times the crop's distance over the limit.
     pub limit_rate: f32,
@@ -104,7 +105,8 @@ pub struct StepLosses {
     pub style: f32,
     pub content: f32,
     /// The crop's distance from the photo as the metric measures it (`subject_distance`); 0
-    /// where `LearnSettings::content_limit` is None (not computed).
+    /// where it was not measured this step (no `LearnSettings::content_limit`, or a step
+    /// between checks while the limit does not bind).
     pub subject: f32,
     /// The weight the content limit's loss had this step (a multiple of `content_weight`).
     pub limit_weight: f32,
@@ -117,6 +119,9 @@ pub const SUBJECT_LAYER: &str = "relu4_1";
 /// The most `LearnSettings::content_limit`'s weight may grow to (in `content_weight`s): at 1,
 /// content at relu4_1 alone took Gris's portrait 1.22 -> 1.13 in 60 steps (docs/learning.md).
 const MAX_LIMIT_WEIGHT: f32 = 8.0;
+
+/// While the content limit does not bind, it is checked on one step in this many.
+const LIMIT_CHECK_EVERY: i32 = 4;
 
 /// `|a - b| / |b|`: the metric's content distance of features `a` from the photo's `b`.
 pub fn subject_distance(a: &[f32], b: &[f32]) -> f32 {
@@ -252,7 +257,10 @@ impl<'a> Learner<'a> {
         // The photo's own pass over the same crop (zero padding at its edges, as the painted
         // crop's): targets cut from the whole photo's features instead made steps a fifth
         // cheaper but learning worse (docs/learning.md).
-        let photo_depth = if s.content_limit.is_some() { deepest.as_str() } else { s.content_layer.as_str() };
+        // The limit is checked every step while it binds, else one step in `LIMIT_CHECK_EVERY`
+        // (the photo's pass on to relu4_1 costs about a sixth of a step).
+        let limit = s.content_limit.filter(|_| self.limit_weight > 0.0 || self.adam.steps % LIMIT_CHECK_EVERY == 0);
+        let photo_depth = if limit.is_some() { deepest.as_str() } else { s.content_layer.as_str() };
         let photo_features = self.loss_network.forward(&imaging::to_tensor(&piece).data, c, c, photo_depth)?;
         let target = |layer: &str| photo_features.get(layer).map(|m| m.values.as_slice());
 
@@ -273,7 +281,7 @@ impl<'a> Learner<'a> {
         let (loss, g) = content_loss(&map.values, photo, s.content_weight);
         losses.content = loss;
         add(&s.content_layer, g);
-        if let Some(limit) = s.content_limit {
+        if let Some(limit) = limit {
             let (Some(map), Some(photo)) = (features.get(SUBJECT_LAYER), target(SUBJECT_LAYER)) else {
                 return Err(LearnError::Architecture(format!("no {SUBJECT_LAYER}")));
             };
