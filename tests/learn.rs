@@ -105,16 +105,31 @@ fn loss_network_input_gradient_matches_pytorch() {
     assert!(err < 1e-4, "d loss / d input off by {err} of its largest value");
 }
 
-/// The learner moves gamma and beta downhill: on one fixed crop (the photo is the crop's size,
-/// so every step sees the same picture) the losses fall by more than half.
-#[test]
-fn learning_lowers_the_loss_on_a_fixed_crop() {
-    use atelier::learn::{LearnSettings, Learner};
+/// The fixture package's generator, the toy loss network, a small drawn painting and a photo
+/// the size of one crop (so every step sees the same picture).
+struct LearningFixture {
+    package: ModelPackage,
+    generator: StyleGenerator,
+    network: atelier::learn::LossNetwork,
+    painting: image::RgbaImage,
+    photo: image::RgbaImage,
+}
+
+fn learning_fixture() -> LearningFixture {
     let package = ModelPackage::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/package")).unwrap();
     let generator = StyleGenerator::from_package(&package).unwrap();
     let network = toy_loss_network();
     let painting = image::RgbaImage::from_fn(72, 64, |x, y| image::Rgba([(x * 5) as u8, (y * 6) as u8, ((x ^ y) * 8) as u8, 255]));
     let photo = image::RgbaImage::from_fn(32, 32, |x, y| image::Rgba([(x * 8) as u8, 128, (y * 8) as u8, 255]));
+    LearningFixture { package, generator, network, painting, photo }
+}
+
+/// The learner moves gamma and beta downhill: on one fixed crop (the photo is the crop's size,
+/// so every step sees the same picture) the losses fall by more than half.
+#[test]
+fn learning_lowers_the_loss_on_a_fixed_crop() {
+    use atelier::learn::{LearnSettings, Learner};
+    let LearningFixture { package, generator, network, painting, photo } = learning_fixture();
     let settings = LearnSettings { crop: 32, margin: 8, photo_side: 32, painting_side: 72, learning_rate: 0.02, ..LearnSettings::default() };
     let start = package.style_params(&StyleChoice::single("fixture-a")).unwrap();
     let mut learner = Learner::new(&generator, &network, &painting, vec![photo], start.clone(), settings).unwrap();
@@ -134,11 +149,7 @@ fn learning_lowers_the_loss_on_a_fixed_crop() {
 #[test]
 fn a_content_limit_binds_only_where_the_picture_leaves_the_photo() {
     use atelier::learn::{LearnSettings, Learner};
-    let package = ModelPackage::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/package")).unwrap();
-    let generator = StyleGenerator::from_package(&package).unwrap();
-    let network = toy_loss_network();
-    let painting = image::RgbaImage::from_fn(72, 64, |x, y| image::Rgba([(x * 5) as u8, (y * 6) as u8, ((x ^ y) * 8) as u8, 255]));
-    let photo = image::RgbaImage::from_fn(32, 32, |x, y| image::Rgba([(x * 8) as u8, 128, (y * 8) as u8, 255]));
+    let LearningFixture { package, generator, network, painting, photo } = learning_fixture();
     let start = package.style_params(&StyleChoice::single("fixture-a")).unwrap();
     let learn = |limit: Option<f32>| {
         let settings = LearnSettings { crop: 32, margin: 8, photo_side: 32, painting_side: 72, learning_rate: 0.02, content_limit: limit, ..LearnSettings::default() };
