@@ -6,7 +6,7 @@
 //!
 //! cargo run --release --example learn_trial -- PAINTING PHOTO_TO_PAINT OUT_DIR
 //!     [--photos DIR] [--steps N] [--crop PX] [--margin PX] [--deepest relu4_1] [--rate 0.05] [--start mean] [--painting-side 256]
-//!     [--content-limit 1.1|none] [--limit-rate 1]
+//!     [--content-limit 1.1|none] [--limit-rate 1] [--seed N]
 //!     [--layer-weights relu1_1=1000,relu4_1=40] [--seconds S] [--final-rate 0.1] [--content-weight 1e-4] [--content-layer relu3_1] [--average-decay 0.9] [--photo-side 288]
 
 use std::path::{Path, PathBuf};
@@ -53,6 +53,7 @@ fn main() {
     set(&args, "--final-rate", &mut settings.final_rate);
     set(&args, "--rate", &mut settings.learning_rate);
     set(&args, "--limit-rate", &mut settings.limit_rate);
+    set(&args, "--seed", &mut settings.seed);
     if let Some(limit) = arg(&args, "--content-limit") {
         settings.content_limit = if limit == "none" { None } else { Some(limit.parse().unwrap()) };
     }
