@@ -52,8 +52,8 @@ pub struct LearnSettings {
     /// ascent, so paintings that keep the subject anyway learn exactly as without it). None: no
     /// limit. 0.95 on the crops (they read lower than the whole picture for Gris's portrait):
     /// `atelier learn` then keeps every unseen painting's content <= 1.16 at 2048 px (Gris 1.31
-    /// without), at about +0.01 on the median style ratio, within one run's noise
-    /// (docs/learning.md "Keeping the subject").
+    /// without), and the six paintings' median style ratio over three crop sequences is where it
+    /// was (0.107 against 0.106; docs/learning.md "Keeping the subject").
     pub content_limit: Option<f32>,
     /// How fast that weight follows: added per step, times the crop's distance over the limit.
     pub limit_rate: f32,
@@ -201,9 +201,11 @@ impl<'a> Learner<'a> {
         &self.averaged
     }
 
-    /// Begin again from `params` (the optimiser's state and the average forgotten).
+    /// Begin again from `params` (the optimiser's state, the average and the content limit's
+    /// weight forgotten).
     pub fn restart_from(&mut self, params: StyleParams) {
         self.adam = Adam::new(&params);
+        self.limit_weight = 0.0;
         self.averaged = params.clone();
         self.params = params;
     }
@@ -256,9 +258,9 @@ impl<'a> Learner<'a> {
         let features = self.loss_network.forward(&painted, c, c, &deepest)?;
         // The photo's own pass over the same crop (zero padding at its edges, as the painted
         // crop's): targets cut from the whole photo's features instead made steps a fifth
-        // cheaper but learning worse (docs/learning.md).
-        // The limit is checked every step while it binds, else one step in `LIMIT_CHECK_EVERY`
-        // (the photo's pass on to relu4_1 costs about a sixth of a step).
+        // cheaper but learning worse (docs/learning.md). It goes on to relu4_1 (about a sixth
+        // of a step) only where the content limit is checked: every step while it binds, else
+        // one step in `LIMIT_CHECK_EVERY`.
         let limit = s.content_limit.filter(|_| self.limit_weight > 0.0 || self.adam.steps % LIMIT_CHECK_EVERY == 0);
         let photo_depth = if limit.is_some() { deepest.as_str() } else { s.content_layer.as_str() };
         let photo_features = self.loss_network.forward(&imaging::to_tensor(&piece).data, c, c, photo_depth)?;
@@ -291,7 +293,9 @@ impl<'a> Learner<'a> {
                 losses.content += loss;
                 add(SUBJECT_LAYER, g);
             }
-            self.limit_weight = (self.limit_weight + s.limit_rate * (losses.subject - limit)).clamp(0.0, MAX_LIMIT_WEIGHT);
+            if losses.subject.is_finite() {
+                self.limit_weight = (self.limit_weight + s.limit_rate * (losses.subject - limit)).clamp(0.0, MAX_LIMIT_WEIGHT);
+            }
         }
 
         let grad_painted = self.loss_network.backward(&features, &grads)?;
