@@ -519,7 +519,19 @@ pub fn learn_painting(
 
 #[cfg(test)]
 mod tests {
-    use super::decayed_rate;
+    use super::{decayed_rate, subject_distance};
+
+    #[test]
+    fn subject_distance_is_the_metrics_relative_distance() {
+        let photo = [3.0f32, 4.0, 0.0];
+        assert_eq!(subject_distance(&photo, &photo), 0.0, "the photo itself");
+        assert!((subject_distance(&[0.0; 3], &photo) - 1.0).abs() < 1e-6, "nothing of the photo: 1");
+        // |(6,8,0) - (3,4,0)| / |(3,4,0)| = 5 / 5; |(3,4,10) - (3,4,0)| / 5 = 2.
+        assert!((subject_distance(&[6.0, 8.0, 0.0], &photo) - 1.0).abs() < 1e-6);
+        assert!((subject_distance(&[3.0, 4.0, 10.0], &photo) - 2.0).abs() < 1e-6);
+        let black = subject_distance(&[1.0; 3], &[0.0; 3]);
+        assert!(black.is_finite() && black > 1e6, "a black photo: far, not NaN ({black})");
+    }
 
     #[test]
     fn the_rate_decays_from_full_to_its_final_share() {
