@@ -1,0 +1,291 @@
+#!/usr/bin/env python3
+"""The refinement stage (issue 35, detail at 100 %): a small network that runs at the output's
+full resolution on the upsampled painting and paints the painting's own fine texture into it,
+while the picture seen whole stays the coarse painting.
+
+The generator paints at its working side (288 px for the default brush) and the pipeline brings
+that up ~7x to a 2048 px output, so at 100 % every stroke is a soft blur. The refiner adds a
+residual: `out = x + R(x, style)`, where `x` is the upsampled painting (RGB in 0..1) and R is four
+3x3 convolutions (one at stride 2, three at half resolution, one after a nearest x2 upsampling
+back at full resolution, one to RGB), each followed by a per-style scale and shift (FiLM: a
+table of rows, one per style, mixed like the generator's gamma/beta) and a ReLU. There is no
+normalisation: every output pixel depends only on a window of the input, so the pipeline can run
+it in bands of rows at any size and get the same pixels as one pass.
+
+Trained on the shipped package's own paintings of training photos (its generator, run by
+onnxruntime at the working side), upsampled by a random factor of 4-8 (the factors visitors'
+outputs have), 128 px crops at that scale. Losses:
+- texture: VGG19 Gram matrices (relu1_1..relu4_1) of the refined crop against the mean Gram of
+  the painting's own 128 px crops at the painting file's resolution (its texture at 100 %),
+  each layer divided by its target's mean square;
+- fidelity: the refined crop, averaged over blocks of the upsampling factor, must stay the coarse
+  painting (mean squared difference): at a viewing size the picture is unchanged.
+
+  training/refine.py --package models --out training/runs/refiner --max-minutes 30
+  training/refine.py --apply training/runs/refiner/checkpoint.pt --inputs DIR --outputs DIR
+
+The checkpoint holds the weights and the optimiser; the export (`--export-to PACKAGE`) writes
+`refiner.f32` and the manifest's `refiner` entry (src/refine.rs reads them).
+"""
+import argparse
+import json
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+from atelier_train.data import photo_paths, to_tensor  # noqa: E402
+from atelier_train.metrics import gram_hw  # noqa: E402
+from atelier_train.network import VGGFeatures  # noqa: E402
+
+WIDTH = 16
+# (name, c_in, c_out, stride, upsample_before): the layers of R, in order (src/refine.rs's too).
+LAYERS = [
+    ("d1", 3, WIDTH, 2, False),
+    ("h1", WIDTH, WIDTH, 1, False),
+    ("h2", WIDTH, WIDTH, 1, False),
+    ("u1", WIDTH, WIDTH, 1, True),
+    ("out", WIDTH, 3, 1, False),
+]
+# How far an output pixel sees (full-resolution px, each side): d1 1, h1 and h2 2 each at half
+# resolution, u1 1 after upsampling, out 1; rounded up. Bands and tiles overlap by this.
+HALO = 10
+TEXTURE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
+CROP = 128
+
+
+class Refiner(nn.Module):
+    def __init__(self, n_styles):
+        super().__init__()
+        self.convs = nn.ModuleDict({name: nn.Conv2d(ci, co, 3, stride=s, padding=1) for name, ci, co, s, _ in LAYERS})
+        self.gamma = nn.ParameterDict({name: nn.Parameter(torch.ones(n_styles, co)) for name, _, co, _, _ in LAYERS[:-1]})
+        self.beta = nn.ParameterDict({name: nn.Parameter(torch.zeros(n_styles, co)) for name, _, co, _, _ in LAYERS[:-1]})
+        with torch.no_grad():  # start as the identity: the residual is zero
+            self.convs["out"].weight.mul_(0.1)
+            self.convs["out"].bias.zero_()
+
+    def forward(self, x, style_weights):
+        h = x
+        for name, _, _, _, upsample in LAYERS:
+            if upsample:
+                h = F.interpolate(h, scale_factor=2, mode="nearest")
+            h = self.convs[name](h)
+            if name != "out":
+                g = (style_weights @ self.gamma[name])[:, :, None, None]
+                b = (style_weights @ self.beta[name])[:, :, None, None]
+                h = F.relu(h * g + b)
+        return x + h[:, :, : x.shape[2], : x.shape[3]]
+
+
+def padded_run(refiner, x, style_weights):
+    """The refiner on a whole picture as the pipeline runs it: the picture reflected by HALO px on
+    every side (and to even sizes), refined, the margin cut off."""
+    _, _, h, w = x.shape
+    ph, pw = (h + 2 * HALO) % 2, (w + 2 * HALO) % 2
+    xp = F.pad(x, (HALO, HALO + pw, HALO, HALO + ph), mode="reflect")
+    return refiner(xp, style_weights)[:, :, HALO:HALO + h, HALO:HALO + w]
+
+
+def export_rows(refiner):
+    """The file's layout (little-endian float32): the shared weights then the style table.
+    Shared, per layer in LAYERS order: weight [c_out, c_in, 3, 3], bias [c_out]. Table: per style,
+    per layer but the last, gamma [c_out] then beta [c_out]."""
+    shared = []
+    for name, *_ in LAYERS:
+        shared.append(refiner.convs[name].weight.detach().float().numpy().ravel())
+        shared.append(refiner.convs[name].bias.detach().float().numpy().ravel())
+    n_styles = refiner.gamma["d1"].shape[0]
+    rows = []
+    for s in range(n_styles):
+        row = []
+        for name, *_ in LAYERS[:-1]:
+            row.append(refiner.gamma[name][s].detach().float().numpy())
+            row.append(refiner.beta[name][s].detach().float().numpy())
+        rows.append(np.concatenate(row))
+    return np.concatenate(shared).astype("<f4"), np.stack(rows).astype("<f4")
+
+
+class CoarsePaintings:
+    """The package's paintings of training photos at the working side, made on first use."""
+
+    def __init__(self, package, photos, working_side):
+        from atelier_train.reference import PackageRunner
+        self.runner = PackageRunner(package)
+        self.photos, self.side, self.cache = photos, working_side, {}
+
+    def get(self, photo_index, style_id):
+        key = (photo_index, style_id)
+        if key not in self.cache:
+            im = Image.open(self.photos[photo_index]).convert("RGB")
+            scale = self.side / max(im.size)
+            im = im.resize((max(16, round(im.width * scale)), max(16, round(im.height * scale))), Image.LANCZOS)
+            rgb = np.asarray(im, dtype=np.float32) / 255.0
+            out = np.clip(self.runner.stylize(rgb, style_id), 0, 1)
+            self.cache[key] = torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1)))
+        return self.cache[key]
+
+
+def upsampled_crop(coarse, factor, rng):
+    """A CROP px crop of `coarse` upsampled by `factor` (bicubic, as the pipeline's Catmull-Rom),
+    made from the few coarse pixels it needs."""
+    _, h, w = coarse.shape
+    need = int(np.ceil(CROP / factor)) + 4
+    y0, x0 = rng.randint(0, max(0, h - need)), rng.randint(0, max(0, w - need))
+    part = coarse[:, y0:y0 + need, x0:x0 + need][None]
+    up = F.interpolate(part, scale_factor=factor, mode="bicubic", align_corners=False).clamp(0, 1)
+    off = int(2 * factor)
+    return up[:, :, off:off + CROP, off:off + CROP]
+
+
+@torch.no_grad()
+def painting_textures(vgg, path):
+    """The mean Gram, per texture layer, of the painting's own CROP px crops at its resolution."""
+    t = to_tensor(Image.open(path).convert("RGB"))
+    _, h, w = t.shape
+    crops = [t[:, y:y + CROP, x:x + CROP] for y in range(0, h - CROP + 1, CROP // 2) for x in range(0, w - CROP + 1, CROP // 2)]
+    grams = {k: [] for k in TEXTURE_LAYERS}
+    for i in range(0, len(crops), 16):
+        feats = vgg(torch.stack(crops[i:i + 16]))
+        for k in TEXTURE_LAYERS:
+            grams[k].append(gram_hw(feats[k]))
+    return {k: torch.cat(v).mean(0) for k, v in grams.items()}
+
+
+def train(args):
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    torch.set_num_threads(args.threads)
+    manifest = json.load(open(os.path.join(args.package, "manifest.json"), encoding="utf-8"))
+    styles = [s["id"] for s in manifest["styles"]]
+    files = {v["id"]: k for k, v in json.load(open(os.path.join(HERE, "styles.json"), encoding="utf-8")).items() if not k.startswith("_")}
+    vgg = VGGFeatures(os.path.join(args.data_dir, "vgg", "vgg19_conv1_1-conv5_1.fp16.safetensors"), outputs=TEXTURE_LAYERS)
+    targets = [painting_textures(vgg, os.path.join(args.data_dir, "styles", files[s])) for s in styles]
+    photos = photo_paths(os.path.join(args.data_dir, "content"))
+    photos = rng.sample(photos, min(args.photos, len(photos)))
+    coarse = CoarsePaintings(args.package, photos, manifest["network"].get("working_side", 288))
+
+    refiner = Refiner(len(styles))
+    opt = torch.optim.Adam(refiner.parameters(), lr=args.lr)
+    os.makedirs(args.out, exist_ok=True)
+    ckpt_path = os.path.join(args.out, "checkpoint.pt")
+    step = 0
+    if os.path.exists(ckpt_path):
+        state = torch.load(ckpt_path, weights_only=False)
+        refiner.load_state_dict(state["refiner"])
+        opt.load_state_dict(state["opt"])
+        step = state["step"]
+        print(f"resumed at step {step}", flush=True)
+    log = open(os.path.join(args.out, "losses.csv"), "a")
+    if step == 0:
+        log.write("step,texture,fidelity,seconds\n")
+    started = time.time()
+    while step < args.steps and (time.time() - started) < args.max_minutes * 60:
+        t0 = time.time()
+        s = [rng.randrange(len(styles)) for _ in range(args.batch)]
+        factor = rng.uniform(4.0, 8.0)
+        x = torch.cat([upsampled_crop(coarse.get(rng.randrange(len(photos)), styles[i]), factor, rng) for i in s])
+        weights = F.one_hot(torch.tensor(s), len(styles)).float()
+        out = refiner(x, weights)
+        feats = vgg(out)
+        texture = 0.0
+        for k in TEXTURE_LAYERS:
+            g = gram_hw(feats[k])
+            tgt = torch.stack([targets[i][k] for i in s])
+            texture = texture + ((g - tgt) ** 2).mean(dim=(1, 2)).div(tgt.pow(2).mean(dim=(1, 2))).mean()
+        block = max(2, round(factor))
+        fidelity = F.mse_loss(F.avg_pool2d(out, block), F.avg_pool2d(x, block))
+        loss = texture + args.fidelity_weight * fidelity
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += 1
+        texture, fidelity = texture.item(), fidelity.item()
+        log.write(f"{step},{texture:.5f},{fidelity:.7f},{time.time() - t0:.2f}\n")
+        if step % 50 == 0:
+            log.flush()
+            print(f"step {step} texture {texture:.4f} fidelity {fidelity:.6f} ({time.time() - t0:.2f} s)", flush=True)
+        if step % args.checkpoint_every == 0 or step == args.steps:
+            tmp = ckpt_path + ".tmp"
+            torch.save({"refiner": refiner.state_dict(), "opt": opt.state_dict(), "step": step, "styles": styles}, tmp)
+            os.replace(tmp, ckpt_path)
+    tmp = ckpt_path + ".tmp"
+    torch.save({"refiner": refiner.state_dict(), "opt": opt.state_dict(), "step": step, "styles": styles}, tmp)
+    os.replace(tmp, ckpt_path)
+    log.close()
+
+
+def load(ckpt):
+    state = torch.load(ckpt, weights_only=False)
+    refiner = Refiner(len(state["styles"]))
+    refiner.load_state_dict(state["refiner"])
+    refiner.eval()
+    return refiner, state["styles"]
+
+
+@torch.no_grad()
+def apply(args):
+    """Refines every STYLE-PHOTO.png in --inputs into --outputs (for training/evaluate_detail.py)."""
+    torch.set_num_threads(args.threads)
+    refiner, styles = load(args.apply)
+    os.makedirs(args.outputs, exist_ok=True)
+    for name in sorted(os.listdir(args.inputs)):
+        if not name.endswith(".png"):
+            continue
+        style = next(s for s in sorted(styles, key=len, reverse=True) if name.startswith(s + "-"))
+        x = to_tensor(Image.open(os.path.join(args.inputs, name)).convert("RGB"))[None]
+        weights = F.one_hot(torch.tensor([styles.index(style)]), len(styles)).float()
+        out = padded_run(refiner, x, weights).clamp(0, 1)[0]
+        Image.fromarray((out.permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)).save(os.path.join(args.outputs, name))
+        print(name, flush=True)
+
+
+def export(args):
+    refiner, styles = load(args.export)
+    shared, table = export_rows(refiner)
+    path = os.path.join(args.export_to, "refiner.f32")
+    with open(path, "wb") as f:
+        f.write(shared.tobytes())
+        f.write(table.tobytes())
+    print(f"wrote {path}: {shared.size} shared weights, {table.shape[0]} styles x {table.shape[1]}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--package", default=os.path.join(ROOT, "models"))
+    ap.add_argument("--data-dir", default=os.path.join(ROOT, "../shared/data"))
+    ap.add_argument("--out", default=os.path.join(HERE, "runs/refiner"))
+    ap.add_argument("--photos", type=int, default=300)
+    ap.add_argument("--steps", type=int, default=20000)
+    ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--fidelity-weight", type=float, default=2000.0)
+    ap.add_argument("--checkpoint-every", type=int, default=100)
+    ap.add_argument("--max-minutes", type=float, default=30)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=20261206)
+    ap.add_argument("--apply", help="a checkpoint: refine --inputs into --outputs")
+    ap.add_argument("--inputs")
+    ap.add_argument("--outputs")
+    ap.add_argument("--export", help="a checkpoint: write refiner.f32 into --export-to")
+    ap.add_argument("--export-to")
+    args = ap.parse_args()
+    if args.apply:
+        apply(args)
+    elif args.export:
+        export(args)
+    else:
+        train(args)
+
+
+if __name__ == "__main__":
+    main()
