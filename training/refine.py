@@ -198,7 +198,7 @@ def train(args):
         out = refiner(x, weights)
         feats = vgg(out)
         texture = 0.0
-        for k in TEXTURE_LAYERS:
+        for k in args.texture_layers:
             g = gram_hw(feats[k])
             tgt = torch.stack([targets[i][k] for i in s])
             texture = texture + ((g - tgt) ** 2).mean(dim=(1, 2)).div(tgt.pow(2).mean(dim=(1, 2))).mean()
@@ -269,6 +269,8 @@ def main():
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--fidelity-weight", type=float, default=2000.0)
+    ap.add_argument("--texture-layers", nargs="+", default=list(TEXTURE_LAYERS), choices=TEXTURE_LAYERS,
+                    help="the VGG layers of the texture term (the first trial used all four)")
     ap.add_argument("--checkpoint-every", type=int, default=100)
     ap.add_argument("--max-minutes", type=float, default=30)
     ap.add_argument("--threads", type=int, default=1)
