@@ -5,8 +5,8 @@ while the picture seen whole stays the coarse painting.
 
 The generator paints at its working side (288 px for the default brush) and the pipeline brings
 that up ~7x to a 2048 px output, so at 100 % every stroke is a soft blur. The refiner adds a
-residual: `out = x + R(x, style)`, where `x` is the upsampled painting (RGB in 0..1) and R is four
-3x3 convolutions (one at stride 2, three at half resolution, one after a nearest x2 upsampling
+residual: `out = x + R(x, style)`, where `x` is the upsampled painting (RGB in 0..1) and R is five
+3x3 convolutions (one at stride 2, two at half resolution, one after a nearest x2 upsampling
 back at full resolution, one to RGB), each followed by a per-style scale and shift (FiLM: a
 table of rows, one per style, mixed like the generator's gamma/beta) and a ReLU. There is no
 normalisation: every output pixel depends only on a window of the input, so the pipeline can run
@@ -24,8 +24,9 @@ outputs have), 128 px crops at that scale. Losses:
   training/refine.py --package models --out training/runs/refiner --max-minutes 30
   training/refine.py --apply training/runs/refiner/checkpoint.pt --inputs DIR --outputs DIR
 
-The checkpoint holds the weights and the optimiser; the export (`--export-to PACKAGE`) writes
-`refiner.f32` and the manifest's `refiner` entry (src/refine.rs reads them).
+The checkpoint holds the weights and the optimiser; the export (`--export CKPT --export-to DIR`)
+writes `refiner.f32` (layout in `export_rows`) for the run-time stage, which is still to be
+written in Rust (docs/training.md, "Detail at 100 %").
 """
 import argparse
 import json
@@ -49,7 +50,7 @@ from atelier_train.metrics import gram_hw  # noqa: E402
 from atelier_train.network import VGGFeatures  # noqa: E402
 
 WIDTH = 16
-# (name, c_in, c_out, stride, upsample_before): the layers of R, in order (src/refine.rs's too).
+# (name, c_in, c_out, stride, upsample_before): the layers of R, in order (and of refiner.f32).
 LAYERS = [
     ("d1", 3, WIDTH, 2, False),
     ("h1", WIDTH, WIDTH, 1, False),
