@@ -38,6 +38,7 @@ sys.path.insert(0, HERE)
 from atelier_train.data import to_tensor  # noqa: E402
 from atelier_train.metrics import METRIC_LAYERS, Metric, gram_hw  # noqa: E402
 from atelier_train.network import VGGFeatures  # noqa: E402
+from evaluate_highres import sobel_magnitude  # noqa: E402
 
 CROP = 256
 # Where the 100 % crops sit, as fractions of the free range (a 3 x 2 grid, away from the borders).
@@ -47,13 +48,6 @@ CROP_PLACES = [(fx, fy) for fy in (0.3, 0.7) for fx in (0.2, 0.5, 0.8)]
 def luma(image):
     a = np.asarray(image.convert("RGB"), dtype=np.float32)
     return 0.299 * a[..., 0] + 0.587 * a[..., 1] + 0.114 * a[..., 2]
-
-
-def sobel_magnitude(y):
-    p = np.pad(y, 1, mode="edge")
-    gx = (p[:-2, 2:] + 2 * p[1:-1, 2:] + p[2:, 2:]) - (p[:-2, :-2] + 2 * p[1:-1, :-2] + p[2:, :-2])
-    gy = (p[2:, :-2] + 2 * p[2:, 1:-1] + p[2:, 2:]) - (p[:-2, :-2] + 2 * p[:-2, 1:-1] + p[:-2, 2:])
-    return np.hypot(gx, gy)
 
 
 def edge_correlation(a, b):

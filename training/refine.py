@@ -186,6 +186,12 @@ def train(args):
         opt.load_state_dict(state["opt"])
         step = state["step"]
         print(f"resumed at step {step}", flush=True)
+
+    def save():
+        """The checkpoint, written whole or not at all (a stop mid-write keeps the previous one)."""
+        torch.save({"refiner": refiner.state_dict(), "opt": opt.state_dict(), "step": step, "styles": styles}, ckpt_path + ".tmp")
+        os.replace(ckpt_path + ".tmp", ckpt_path)
+
     log = open(os.path.join(args.out, "losses.csv"), "a")
     if step == 0:
         log.write("step,texture,fidelity,seconds\n")
@@ -216,12 +222,8 @@ def train(args):
             log.flush()
             print(f"step {step} texture {texture:.4f} fidelity {fidelity:.6f} ({time.time() - t0:.2f} s)", flush=True)
         if step % args.checkpoint_every == 0 or step == args.steps:
-            tmp = ckpt_path + ".tmp"
-            torch.save({"refiner": refiner.state_dict(), "opt": opt.state_dict(), "step": step, "styles": styles}, tmp)
-            os.replace(tmp, ckpt_path)
-    tmp = ckpt_path + ".tmp"
-    torch.save({"refiner": refiner.state_dict(), "opt": opt.state_dict(), "step": step, "styles": styles}, tmp)
-    os.replace(tmp, ckpt_path)
+            save()
+    save()
     log.close()
 
 
