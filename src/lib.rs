@@ -6,6 +6,8 @@
 //!   (padding, tiling, brush size, slider adjustments) and [`upsample`] (guided upsampling
 //!   from the working resolution) and [`poster`] (the share poster's layout); no GPU, no DOM;
 //! - [`engine`]: inference engines behind one trait;
+//! - [`detail`]: the detail stage, a small refinement network run at the output's resolution
+//!   on the CPU engine's kernels, in bands of rows;
 //! - [`learn`]: learning a visitor's painting as a new style (backward passes on the CPU
 //!   engine's kernels);
 //! - [`live`]: the live camera view's frames (the live size, steadying a still scene);
@@ -17,6 +19,7 @@
 //!   bookkeeping, history labels, shortcuts, sample photos), which `cargo test` checks natively;
 //!   the CLI (`src/bin/atelier.rs`) is the native shell.
 
+pub mod detail;
 pub mod engine;
 pub mod imaging;
 pub mod learn;

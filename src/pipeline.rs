@@ -11,6 +11,7 @@ use image::RgbaImage;
 
 use crate::engine::{Engine, EngineError, Tensors};
 use crate::imaging::{self, unit_to_byte};
+use crate::detail::Detail;
 use crate::upsample::guided_upsample;
 use crate::model::format::ModelProto;
 use crate::model::{is_norm_statistic, specialise, GraphError, GraphVariant, Margin, StyleParams, INPUT_NAME, OUTPUT_NAME};
@@ -284,9 +285,12 @@ pub async fn paint_tiles(
 }
 
 /// Paint `photo` at the working resolution the brush sets, then bring the painting to the photo's
-/// size guided by the photo (`crate::upsample`). Where the working resolution reaches the photo's
-/// size this is `paint_at_own_size`. The strokes are the same, relative to the picture, at every
-/// output size: a 1024 px preview and a 4096 px export differ only in the photo detail restored.
+/// size guided by the photo (`crate::upsample`) and, where it was brought up by at least
+/// `detail::MIN_UPSAMPLING` and `detail` is given, paint the painting's fine texture into it
+/// (`crate::detail`). Where the working resolution reaches the photo's size this is
+/// `paint_at_own_size`. The strokes are the same, relative to the picture, at every output size:
+/// a 1024 px preview and a 4096 px export differ only in the photo detail restored and the
+/// texture at 100 %.
 #[allow(clippy::too_many_arguments)]
 pub async fn paint(
     engine: &mut dyn Engine,
@@ -296,6 +300,7 @@ pub async fn paint(
     options: &RenderOptions,
     brush: Brush,
     trained_side: u32,
+    detail: Option<Detail<'_>>,
     progress: &mut dyn FnMut(usize, usize) -> bool,
 ) -> Result<RgbaImage, EngineError> {
     let long = photo.width().max(photo.height());
@@ -305,8 +310,20 @@ pub async fn paint(
     }
     let (w, h) = imaging::fit_within(photo.width(), photo.height(), side);
     let small = imaging::resize_to(photo, w, h);
-    let painted = paint_at_own_size(engine, &small, style, stride, options, progress).await?;
-    Ok(guided_upsample(&painted, &small, photo))
+    let mut last = (0, 1);
+    let mut on_pass = |done: usize, total: usize| {
+        last = (done, total);
+        progress(done, total)
+    };
+    let painted = paint_at_own_size(engine, &small, style, stride, options, &mut on_pass).await?;
+    let upsampled = guided_upsample(&painted, &small, photo);
+    match detail {
+        Some(Detail { refiner, row }) if long as f32 >= crate::detail::MIN_UPSAMPLING * w.max(h) as f32 => {
+            // Its bands only check for a cancel: the passes' count stays what the visitor saw.
+            refiner.refine(&upsampled, row, &mut |_, _| progress(last.0, last.1)).ok_or(EngineError::Cancelled)
+        }
+        _ => Ok(upsampled),
+    }
 }
 
 #[cfg(test)]

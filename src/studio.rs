@@ -16,6 +16,7 @@ use crate::engine::{Checkpoint, CpuEngine, Engine, EngineError, EngineKind, Tens
 use crate::imaging::{self, ImageError};
 use crate::model::format::ModelProto;
 use crate::model::{GraphError, GraphVariant, ModelPackage, PackageError, StyleChoice, INPUT_NAME, OUTPUT_NAME};
+use crate::detail::Detail;
 use crate::pipeline::{self, Brush, PaintRequest, RenderOptions};
 
 /// Which engine a caller asks for (the CLI's `--engine`, the JS module's `load`, the worker's).
@@ -329,6 +330,12 @@ impl Studio {
         self.engine.kind()
     }
 
+    /// Whether paintings of `style` get the detail stage (on outputs brought up from the working
+    /// side): the package has a refiner with a row for it.
+    pub fn paints_detail(&self, style: &StyleChoice) -> bool {
+        self.package.refiner().is_some_and(|r| r.row_for(style).is_some())
+    }
+
     pub fn options(&self) -> &RenderOptions {
         &self.options
     }
@@ -344,9 +351,13 @@ impl Studio {
     ) -> Result<Painting, StudioError> {
         let params = self.package.style_params(style)?;
         let (stride, working_side) = (self.package.stride(), self.package.working_side_for(style));
+        let refiner = self.package.refiner();
+        let row = refiner.as_ref().and_then(|r| r.row_for(style));
+        let detail = refiner.as_deref().zip(row.as_deref()).map(|(refiner, row)| Detail { refiner, row });
         let mut result = {
             let mut on_pass = |done: usize, total: usize| events(StudioEvent::Pass { done: done as u32, total: total as u32 });
-            pipeline::paint(self.engine.as_mut(), photo, &params, stride, &self.options, brush, working_side, &mut on_pass).await
+            pipeline::paint(self.engine.as_mut(), photo, &params, stride, &self.options, brush, working_side, detail, &mut on_pass)
+                .await
         };
         if let Err(EngineError::Gpu(reason)) = &result {
             if self.falls_back {
@@ -354,9 +365,18 @@ impl Studio {
                 self.use_cpu(reason.clone())?;
                 events(StudioEvent::FellBack(reason));
                 let mut on_pass = |done: usize, total: usize| events(StudioEvent::Pass { done: done as u32, total: total as u32 });
-                result =
-                    pipeline::paint(self.engine.as_mut(), photo, &params, stride, &self.options, brush, working_side, &mut on_pass)
-                        .await;
+                result = pipeline::paint(
+                    self.engine.as_mut(),
+                    photo,
+                    &params,
+                    stride,
+                    &self.options,
+                    brush,
+                    working_side,
+                    detail,
+                    &mut on_pass,
+                )
+                .await;
             }
         }
         Ok(Painting { image: result?, engine: self.engine.kind() })

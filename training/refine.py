@@ -50,34 +50,67 @@ from atelier_train.metrics import gram_hw  # noqa: E402
 from atelier_train.network import VGGFeatures  # noqa: E402
 
 WIDTH = 16
-# (name, c_in, c_out, stride, upsample_before): the layers of R, in order (and of refiner.f32).
-LAYERS = [
-    ("d1", 3, WIDTH, 2, False),
-    ("h1", WIDTH, WIDTH, 1, False),
-    ("h2", WIDTH, WIDTH, 1, False),
-    ("u1", WIDTH, WIDTH, 1, True),
-    ("out", WIDTH, 3, 1, False),
-]
-# How far an output pixel sees (full-resolution px, each side): d1 1, h1 and h2 2 each at half
-# resolution, u1 1 after upsampling, out 1; rounded up. Bands and tiles overlap by this.
-HALO = 10
+# The layers of R, in order (and of refiner.f32): (name, c_in, c_out, stride, upsample_before).
+# "five" is the first prototype (one half-resolution level, an output pixel sees ~10 px each
+# side); "quarter" adds a quarter-resolution level so that one stroke can span ~40 px.
+ARCHITECTURES = {
+    "five": [
+        ("d1", 3, WIDTH, 2, False),
+        ("h1", WIDTH, WIDTH, 1, False),
+        ("h2", WIDTH, WIDTH, 1, False),
+        ("u1", WIDTH, WIDTH, 1, True),
+        ("out", WIDTH, 3, 1, False),
+    ],
+    "quarter": [
+        ("d1", 3, WIDTH, 2, False),
+        ("h1", WIDTH, WIDTH, 1, False),
+        ("d2", WIDTH, WIDTH, 2, False),
+        ("q1", WIDTH, WIDTH, 1, False),
+        ("q2", WIDTH, WIDTH, 1, False),
+        ("u1", WIDTH, WIDTH, 1, True),
+        ("u2", WIDTH, WIDTH, 1, True),
+        ("out", WIDTH, 3, 1, False),
+    ],
+}
+
+
+def reach(layers):
+    """How far an output pixel sees, in full-resolution px each side, rounded up to the grid a
+    band must start on (the product of the strides): bands and tiles overlap by this much and
+    start on the grid, so they paint the pixels of one pass. A 3x3 convolution whose input is
+    spaced `spacing` px apart adds `spacing`; a nearest x2 upsampling can shift what a pixel
+    reads by one coarse pixel, so it adds the coarse spacing."""
+    spacing, radius, grid = 1, 0, 1
+    for *_, stride, upsample in layers:
+        if upsample:
+            radius += spacing
+            spacing //= 2
+        radius += spacing
+        spacing *= stride
+        grid *= stride
+    return -(-radius // grid) * grid, grid
+
+
 TEXTURE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 CROP = 128
 
 
 class Refiner(nn.Module):
-    def __init__(self, n_styles):
+    def __init__(self, n_styles, architecture="five"):
         super().__init__()
-        self.convs = nn.ModuleDict({name: nn.Conv2d(ci, co, 3, stride=s, padding=1) for name, ci, co, s, _ in LAYERS})
-        self.gamma = nn.ParameterDict({name: nn.Parameter(torch.ones(n_styles, co)) for name, _, co, _, _ in LAYERS[:-1]})
-        self.beta = nn.ParameterDict({name: nn.Parameter(torch.zeros(n_styles, co)) for name, _, co, _, _ in LAYERS[:-1]})
+        self.architecture = architecture
+        self.layers = ARCHITECTURES[architecture]
+        self.halo, self.grid = reach(self.layers)
+        self.convs = nn.ModuleDict({name: nn.Conv2d(ci, co, 3, stride=s, padding=1) for name, ci, co, s, _ in self.layers})
+        self.gamma = nn.ParameterDict({name: nn.Parameter(torch.ones(n_styles, co)) for name, _, co, _, _ in self.layers[:-1]})
+        self.beta = nn.ParameterDict({name: nn.Parameter(torch.zeros(n_styles, co)) for name, _, co, _, _ in self.layers[:-1]})
         with torch.no_grad():  # start as the identity: the residual is zero
             self.convs["out"].weight.mul_(0.1)
             self.convs["out"].bias.zero_()
 
     def forward(self, x, style_weights):
         h = x
-        for name, _, _, _, upsample in LAYERS:
+        for name, _, _, _, upsample in self.layers:
             if upsample:
                 h = F.interpolate(h, scale_factor=2, mode="nearest")
             h = self.convs[name](h)
@@ -89,27 +122,29 @@ class Refiner(nn.Module):
 
 
 def padded_run(refiner, x, style_weights):
-    """The refiner on a whole picture as the pipeline runs it: the picture reflected by HALO px on
-    every side (and to even sizes), refined, the margin cut off."""
+    """The refiner on a whole picture as the pipeline runs it: the picture reflected by its halo on
+    every side (and on to a multiple of its grid at the bottom and right), refined, the margin cut
+    off."""
     _, _, h, w = x.shape
-    ph, pw = (h + 2 * HALO) % 2, (w + 2 * HALO) % 2
-    xp = F.pad(x, (HALO, HALO + pw, HALO, HALO + ph), mode="reflect")
-    return refiner(xp, style_weights)[:, :, HALO:HALO + h, HALO:HALO + w]
+    halo, grid = refiner.halo, refiner.grid
+    ph, pw = -(h + 2 * halo) % grid, -(w + 2 * halo) % grid
+    xp = F.pad(x, (halo, halo + pw, halo, halo + ph), mode="reflect")
+    return refiner(xp, style_weights)[:, :, halo:halo + h, halo:halo + w]
 
 
 def export_rows(refiner):
     """The file's layout (little-endian float32): the shared weights then the style table.
-    Shared, per layer in LAYERS order: weight [c_out, c_in, 3, 3], bias [c_out]. Table: per style,
+    Shared, per layer in order: weight [c_out, c_in, 3, 3], bias [c_out]. Table: per style,
     per layer but the last, gamma [c_out] then beta [c_out]."""
     shared = []
-    for name, *_ in LAYERS:
+    for name, *_ in refiner.layers:
         shared.append(refiner.convs[name].weight.detach().float().numpy().ravel())
         shared.append(refiner.convs[name].bias.detach().float().numpy().ravel())
     n_styles = refiner.gamma["d1"].shape[0]
     rows = []
     for s in range(n_styles):
         row = []
-        for name, *_ in LAYERS[:-1]:
+        for name, *_ in refiner.layers[:-1]:
             row.append(refiner.gamma[name][s].detach().float().numpy())
             row.append(refiner.beta[name][s].detach().float().numpy())
         rows.append(np.concatenate(row))
@@ -175,13 +210,15 @@ def train(args):
     photos = rng.sample(photos, min(args.photos, len(photos)))
     coarse = CoarsePaintings(args.package, photos, manifest["network"].get("working_side", 288))
 
-    refiner = Refiner(len(styles))
+    refiner = Refiner(len(styles), args.architecture)
     opt = torch.optim.Adam(refiner.parameters(), lr=args.lr)
     os.makedirs(args.out, exist_ok=True)
     ckpt_path = os.path.join(args.out, "checkpoint.pt")
     step = 0
     if os.path.exists(ckpt_path):
         state = torch.load(ckpt_path, weights_only=False)
+        if state.get("architecture", "five") != args.architecture:
+            sys.exit(f"{ckpt_path} is a {state.get('architecture', 'five')!r} refiner, not {args.architecture!r}")
         refiner.load_state_dict(state["refiner"])
         opt.load_state_dict(state["opt"])
         step = state["step"]
@@ -189,7 +226,8 @@ def train(args):
 
     def save():
         """The checkpoint, written whole or not at all (a stop mid-write keeps the previous one)."""
-        torch.save({"refiner": refiner.state_dict(), "opt": opt.state_dict(), "step": step, "styles": styles}, ckpt_path + ".tmp")
+        torch.save({"refiner": refiner.state_dict(), "opt": opt.state_dict(), "step": step, "styles": styles,
+                    "architecture": args.architecture, "texture_layers": args.texture_layers}, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
 
     log = open(os.path.join(args.out, "losses.csv"), "a")
@@ -229,7 +267,7 @@ def train(args):
 
 def load(ckpt):
     state = torch.load(ckpt, weights_only=False)
-    refiner = Refiner(len(state["styles"]))
+    refiner = Refiner(len(state["styles"]), state.get("architecture", "five"))
     refiner.load_state_dict(state["refiner"])
     refiner.eval()
     return refiner, state["styles"]
@@ -253,13 +291,42 @@ def apply(args):
 
 
 def export(args):
+    """Writes refiner.f32 into --export-to and its entry (the layers, halo, grid and which style
+    each row is) into that folder's manifest.json where it is a package (the refiner then runs
+    with it: `atelier stylize`, the app), else beside it as refiner.json."""
+    import hashlib
     refiner, styles = load(args.export)
     shared, table = export_rows(refiner)
-    path = os.path.join(args.export_to, "refiner.f32")
-    with open(path, "wb") as f:
-        f.write(shared.tobytes())
-        f.write(table.tobytes())
-    print(f"wrote {path}: {shared.size} shared weights, {table.shape[0]} styles x {table.shape[1]}")
+    blob = shared.tobytes() + table.tobytes()
+    with open(os.path.join(args.export_to, "refiner.f32"), "wb") as f:
+        f.write(blob)
+    entry = {
+        "file": "refiner.f32",
+        "bytes": len(blob),
+        "sha256": hashlib.sha256(blob).hexdigest(),
+        "layers": [{"name": n, "c_in": ci, "c_out": co, "stride": st, "upsample_before": up}
+                   for n, ci, co, st, up in refiner.layers],
+        "halo": refiner.halo,
+        "grid": refiner.grid,
+        "styles": styles,
+    }
+    manifest_path = os.path.join(args.export_to, "manifest.json")
+    if os.path.exists(manifest_path):
+        manifest = json.load(open(manifest_path, encoding="utf-8"))
+        missing = [s for s in styles if s not in {x["id"] for x in manifest["styles"]}]
+        if missing:
+            sys.exit(f"{manifest_path} has no style {missing}: not the package this refiner was trained for")
+        manifest["network"]["refiner"] = entry
+        with open(manifest_path + ".tmp", "w", encoding="utf-8") as f:
+            json.dump(manifest, f, indent=2, ensure_ascii=False)
+            f.write("\n")
+        os.replace(manifest_path + ".tmp", manifest_path)
+        where = manifest_path
+    else:
+        where = os.path.join(args.export_to, "refiner.json")
+        with open(where, "w", encoding="utf-8") as f:
+            json.dump(entry, f, indent=2)
+    print(f"wrote refiner.f32 ({shared.size} shared weights, {table.shape[0]} styles x {table.shape[1]}) and its entry in {where}")
 
 
 def main():
@@ -274,6 +341,7 @@ def main():
     ap.add_argument("--fidelity-weight", type=float, default=2000.0)
     ap.add_argument("--texture-layers", nargs="+", default=list(TEXTURE_LAYERS), choices=TEXTURE_LAYERS,
                     help="the VGG layers of the texture term (the first trial used all four)")
+    ap.add_argument("--architecture", default="five", choices=sorted(ARCHITECTURES))
     ap.add_argument("--checkpoint-every", type=int, default=100)
     ap.add_argument("--max-minutes", type=float, default=30)
     ap.add_argument("--threads", type=int, default=1)

@@ -88,6 +88,10 @@ mod cli {
             brush: Brush,
             #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
             engine: EngineChoice,
+            /// Leave out the package's detail stage (the painting's fine texture, painted at the
+            /// output's resolution on outputs at least 3x the working side).
+            #[arg(long)]
+            no_detail: bool,
         },
         /// Learn the style of a painting (a photo or scan of any painting) on this machine and
         /// write it as a style file: the first guess at once, then refinement for --seconds.
@@ -153,8 +157,11 @@ mod cli {
                 0
             }
             Command::Check => check_command(&package, &cli.models),
-            Command::Stylize { input, output, style, style_file, mix, strength, preserve_colour, max_side, brush, engine } => {
+            Command::Stylize { input, output, style, style_file, mix, strength, preserve_colour, max_side, brush, engine, no_detail } => {
                 let mut package = package;
+                if no_detail {
+                    package.detach_refiner();
+                }
                 let style = match (style, style_file) {
                     (Some(style), _) => style,
                     (None, Some(file)) => match add_style_file(&mut package, &file) {
@@ -352,8 +359,12 @@ mod cli {
                 return EXIT_MODELS;
             }
         };
+        let refiner = match &package.manifest.network.refiner {
+            Some(entry) => format!(", refiner {} bytes ({} layers, {} styles)", entry.file.bytes, entry.layers.len(), entry.styles.len()),
+            None => String::new(),
+        };
         println!(
-            "ok: {} ({} styles, {thumbnails} thumbnails), generator {} bytes, style parameters {} bytes",
+            "ok: {} ({} styles, {thumbnails} thumbnails), generator {} bytes, style parameters {} bytes{refiner}",
             package.manifest.network.id,
             package.manifest.styles.len(),
             package.manifest.network.generator.bytes,

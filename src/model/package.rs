@@ -64,6 +64,8 @@ pub enum PackageError {
     OwnStyle { id: String, reason: String },
     #[error("cannot read {file}: {reason}")]
     Io { file: String, reason: String },
+    #[error("{file}: not a refiner this Atelier can run: {reason}")]
+    Refiner { file: String, reason: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -131,6 +133,36 @@ pub struct NetworkEntry {
     /// first guess of a learned painting needs no painting; fetched with the loss network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style_signatures: Option<FileEntry>,
+    /// The detail stage's network (`crate::detail`), run on outputs brought up from the working
+    /// side; packages without one paint as before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refiner: Option<RefinerEntry>,
+}
+
+/// The refiner's file and the layers it holds (written by training/refine.py `--export`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefinerEntry {
+    #[serde(flatten)]
+    pub file: FileEntry,
+    /// In order; each a 3x3 convolution with padding 1, all but the last followed by the style's
+    /// scale and shift and a ReLU.
+    pub layers: Vec<RefinerLayer>,
+    /// How far (px) an output pixel sees, each side: bands overlap by this much.
+    pub halo: u32,
+    /// The product of the strides: bands start on multiples of it.
+    pub grid: u32,
+    /// Which style each row of the file's table is; styles not listed get no detail stage.
+    pub styles: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefinerLayer {
+    pub name: String,
+    pub c_in: usize,
+    pub c_out: usize,
+    pub stride: usize,
+    /// A nearest x2 upsampling before the convolution.
+    pub upsample_before: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -197,6 +229,7 @@ impl Manifest {
         let mut files = vec![&network.generator, &network.style_params];
         files.extend(manifest.styles.iter().filter_map(|s| s.thumbnail.as_ref()));
         files.extend(network.loss_network.iter().chain(&network.style_signatures));
+        files.extend(network.refiner.as_ref().map(|r| &r.file));
         if let Some(file) = files.iter().find(|f| !is_inside_package(&f.file)) {
             return bad(format!("the path '{}' leaves the package folder", file.file.escape_debug()));
         }
@@ -269,6 +302,9 @@ pub struct ModelPackage {
     /// Styles learned from the visitor's own paintings (issue 33), by id: not in the manifest,
     /// painted and mixed like the shipped ones.
     own_styles: Vec<(String, StyleParams)>,
+    /// The detail stage, where the manifest names one and its file was attached.
+    /// Shared: a painting holds it while the studio may switch engines.
+    refiner: Option<std::sync::Arc<crate::detail::Refiner>>,
 }
 
 impl ModelPackage {
@@ -284,7 +320,27 @@ impl ModelPackage {
         lint(&generator).map_err(|source| PackageError::Generator { file: file.clone(), source })?;
         check_generator_fits(&manifest, &generator).map_err(|reason| PackageError::GeneratorMismatch { file, reason })?;
         let styles = split_style_params(&manifest, params_bytes)?;
-        Ok(ModelPackage { manifest, generator, styles, own_styles: Vec::new() })
+        Ok(ModelPackage { manifest, generator, styles, own_styles: Vec::new(), refiner: None })
+    }
+
+    /// Attach the detail stage from the bytes of the file the manifest names (checked against it
+    /// and its layers). A package whose manifest names none refuses.
+    pub fn attach_refiner(&mut self, bytes: &[u8]) -> Result<(), PackageError> {
+        let entry = self.manifest.network.refiner.as_ref().ok_or_else(|| PackageError::Refiner {
+            file: "manifest.json".into(),
+            reason: "the manifest names no refiner".into(),
+        })?;
+        self.refiner = Some(std::sync::Arc::new(crate::detail::Refiner::from_bytes(entry, bytes)?));
+        Ok(())
+    }
+
+    /// Paint without the detail stage from now on (the CLI's `--no-detail`, comparisons).
+    pub fn detach_refiner(&mut self) {
+        self.refiner = None;
+    }
+
+    pub fn refiner(&self) -> Option<std::sync::Arc<crate::detail::Refiner>> {
+        self.refiner.clone()
     }
 
     /// Read and verify a package directory (native only; the browser fetches the same files).
@@ -296,7 +352,12 @@ impl ModelPackage {
         let manifest = Manifest::parse(&read("manifest.json")?)?;
         let generator = read(&manifest.network.generator.file)?;
         let params = read(&manifest.network.style_params.file)?;
-        ModelPackage::from_parts(manifest, &generator, &params)
+        let refiner = manifest.network.refiner.as_ref().map(|entry| read(&entry.file.file)).transpose()?;
+        let mut package = ModelPackage::from_parts(manifest, &generator, &params)?;
+        if let Some(bytes) = refiner {
+            package.attach_refiner(&bytes)?;
+        }
+        Ok(package)
     }
 
     /// Every style's thumbnail (where the manifest names one): size, sha256, and that it decodes

@@ -45,13 +45,24 @@ pub(crate) async fn fetch_verified(url: &str, entry: &FileEntry) -> Result<Vec<u
 pub async fn load_package(models_url: &str, progress: &dyn Fn(u64, u64)) -> Result<ModelPackage, StudioError> {
     let manifest = Manifest::parse(&fetch_bytes(&format!("{models_url}manifest.json"), false).await?)?;
     let network = &manifest.network;
-    let total = network.generator.bytes + network.style_params.bytes;
+    let refiner_entry = network.refiner.as_ref().map(|r| r.file.clone());
+    let total = network.generator.bytes + network.style_params.bytes + refiner_entry.as_ref().map_or(0, |r| r.bytes);
     progress(0, total);
     let generator = fetch_verified(&format!("{models_url}{}", network.generator.file), &network.generator).await?;
     progress(generator.len() as u64, total);
     let params = fetch_verified(&format!("{models_url}{}", network.style_params.file), &network.style_params).await?;
+    progress((generator.len() + params.len()) as u64, total);
+    // The detail stage (a few tens of KB) comes with the package: every large output uses it.
+    let refiner = match &refiner_entry {
+        Some(entry) => Some(fetch_verified(&format!("{models_url}{}", entry.file), entry).await?),
+        None => None,
+    };
     progress(total, total);
-    Ok(ModelPackage::from_parts(manifest, &generator, &params)?)
+    let mut package = ModelPackage::from_parts(manifest, &generator, &params)?;
+    if let Some(bytes) = refiner {
+        package.attach_refiner(&bytes)?;
+    }
+    Ok(package)
 }
 
 /// The package's loss network (for learning paintings), fetched from beside the package and

@@ -1,0 +1,325 @@
+//! The detail stage (issue 35, "paint to the last pixel"): a small network that runs at the
+//! output's own resolution on the painting brought up from the working side, and paints the
+//! painting's fine texture into the blur that a ~7x upsampling leaves, while the picture seen
+//! whole stays the coarse painting (trained so: training/refine.py, docs/training.md "Detail at
+//! 100 %").
+//!
+//! `out = x + R(x, style)`: R is a chain of 3x3 convolutions (some at stride 2, some after a
+//! nearest x2 upsampling), each but the last followed by the style's per-channel scale and shift
+//! and a ReLU. There is no normalisation, so an output pixel depends only on the pixels within
+//! `halo` of it: the stage runs in bands of rows that overlap by the halo and start on the
+//! strides' grid, and paints bit for bit the pixels of one pass over the whole picture (reflected
+//! by the halo on every side) while holding only one band's activations.
+//!
+//! Pure Rust on the CPU engine's kernels (`engine::conv`), no DOM: the same stage runs natively,
+//! in the browser's worker and behind either engine.
+
+use image::RgbaImage;
+
+use crate::engine::conv::{conv2d, upsample2_conv3x3, ConvShape};
+use crate::imaging::unit_to_byte;
+use crate::model::package::{PackageError, RefinerEntry, StyleChoice};
+
+/// Limits on what a package may ask the stage to run (a hostile manifest must not make a page
+/// allocate gigabytes): the shipped refiner has 8 layers of at most 16 channels.
+const MAX_LAYERS: usize = 32;
+const MAX_CHANNELS: usize = 128;
+const MAX_HALO: u32 = 256;
+
+/// Pixels (the band's input, halo included) a band holds at once: each full-resolution layer
+/// keeps 16 floats a pixel, so about 32 MB an activation, at most two alive.
+const BAND_PIXELS: usize = 1 << 19;
+
+/// The smallest upsampling from the working side that the stage runs on: it was trained on
+/// factors 4-8, and below about 3 the painting is not blurred enough for its texture to belong.
+pub const MIN_UPSAMPLING: f32 = 3.0;
+
+#[derive(Debug, Clone)]
+struct Layer {
+    c_in: usize,
+    c_out: usize,
+    stride: usize,
+    upsample_before: bool,
+    /// [c_out, c_in, 3, 3]
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+/// A package's refiner: the shared convolutions and one row of scales and shifts per style.
+#[derive(Debug, Clone)]
+pub struct Refiner {
+    layers: Vec<Layer>,
+    halo: usize,
+    grid: usize,
+    /// Style id and its row: per layer but the last, scale [c_out] then shift [c_out].
+    rows: Vec<(String, Vec<f32>)>,
+}
+
+/// A refiner and the row of the style being painted (one style's, or a mix of two).
+#[derive(Debug, Clone, Copy)]
+pub struct Detail<'a> {
+    pub refiner: &'a Refiner,
+    pub row: &'a [f32],
+}
+
+/// How far an output pixel sees (px each side) through `layers`: a 3x3 convolution whose input
+/// pixels are `spacing` px apart adds `spacing`; a nearest x2 upsampling can shift what a pixel
+/// reads by one coarse pixel.
+fn reach(layers: &[Layer]) -> usize {
+    let (mut spacing, mut radius) = (1usize, 0usize);
+    for layer in layers {
+        if layer.upsample_before {
+            radius += spacing;
+            spacing /= 2;
+        }
+        radius += spacing;
+        spacing *= layer.stride;
+    }
+    radius
+}
+
+impl Refiner {
+    /// Check `bytes` against the manifest's entry (size, sha256) and its layers against each
+    /// other, and read the weights.
+    pub fn from_bytes(entry: &RefinerEntry, bytes: &[u8]) -> Result<Self, PackageError> {
+        entry.file.verify(bytes)?;
+        let refuse = |reason: String| PackageError::Refiner { file: entry.file.file.clone(), reason };
+        let specs = &entry.layers;
+        if specs.is_empty() || specs.len() > MAX_LAYERS {
+            return Err(refuse(format!("{} layers, not 1 to {MAX_LAYERS}", specs.len())));
+        }
+        let (mut shared, mut row_len, mut grid, mut c) = (0usize, 0usize, 1usize, 3usize);
+        // How many stride-2 layers the current layer's input is below full resolution: an
+        // upsampling never goes above it.
+        let mut depth = 0usize;
+        for (i, spec) in specs.iter().enumerate() {
+            if spec.c_in != c || !(1..=MAX_CHANNELS).contains(&spec.c_out) {
+                return Err(refuse(format!("layer '{}' takes {} channels from {c}, or has 0 or over {MAX_CHANNELS}", spec.name, spec.c_in)));
+            }
+            if !(1..=2).contains(&spec.stride) || (spec.stride == 2 && spec.upsample_before) {
+                return Err(refuse(format!("layer '{}' has stride {}", spec.name, spec.stride)));
+            }
+            if spec.upsample_before {
+                depth = depth.checked_sub(1).ok_or_else(|| refuse(format!("layer '{}' upsamples above the picture's resolution", spec.name)))?;
+            }
+            depth += spec.stride - 1;
+            shared += spec.c_out * spec.c_in * 9 + spec.c_out;
+            if i + 1 < specs.len() {
+                row_len += 2 * spec.c_out;
+            }
+            grid *= spec.stride;
+            c = spec.c_out;
+        }
+        if c != 3 || depth != 0 {
+            return Err(refuse("it must end in 3 channels at the resolution it starts at".into()));
+        }
+        if entry.grid as usize != grid || entry.halo > MAX_HALO || !(entry.halo as usize).is_multiple_of(grid) {
+            return Err(refuse(format!("halo {} and grid {} do not fit its strides (grid {grid})", entry.halo, entry.grid)));
+        }
+        let expected = (shared + row_len * entry.styles.len()) * 4;
+        if bytes.len() != expected {
+            return Err(refuse(format!("{} bytes, its layers and {} styles need {expected}", bytes.len(), entry.styles.len())));
+        }
+        let values: Vec<f32> = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(refuse("it holds NaN or infinite values".into()));
+        }
+        let mut at = 0;
+        let mut take = |n: usize| {
+            at += n;
+            values[at - n..at].to_vec()
+        };
+        let layers: Vec<Layer> = specs
+            .iter()
+            .map(|s| Layer {
+                c_in: s.c_in,
+                c_out: s.c_out,
+                stride: s.stride,
+                upsample_before: s.upsample_before,
+                weight: take(s.c_out * s.c_in * 9),
+                bias: take(s.c_out),
+            })
+            .collect();
+        if reach(&layers) > entry.halo as usize {
+            return Err(refuse(format!("its halo {} is less than its layers see ({} px)", entry.halo, reach(&layers))));
+        }
+        let rows = entry.styles.iter().map(|id| (id.clone(), take(row_len))).collect();
+        Ok(Refiner { layers, halo: entry.halo as usize, grid, rows })
+    }
+
+    /// The row for `choice`: one style's, or the mix of two rows as the generator's styles mix.
+    /// None where a style has no row (a visitor's own painting): it then paints without detail.
+    pub fn row_for(&self, choice: &StyleChoice) -> Option<Vec<f32>> {
+        let row = |id: &str| self.rows.iter().find(|(own, _)| own == id).map(|(_, row)| row);
+        let first = row(&choice.style)?;
+        match &choice.mix {
+            None => Some(first.clone()),
+            Some((other, t)) => {
+                let t = t.clamp(0.0, 1.0);
+                Some(first.iter().zip(row(other)?).map(|(a, b)| (1.0 - t) * a + t * b).collect())
+            }
+        }
+    }
+
+    pub fn halo(&self) -> usize {
+        self.halo
+    }
+
+    /// `picture` with the detail painted in (alpha kept), band by band; `keep_going(done, total)`
+    /// after each band, false to stop (then None).
+    pub fn refine(&self, picture: &RgbaImage, row: &[f32], keep_going: &mut dyn FnMut(usize, usize) -> bool) -> Option<RgbaImage> {
+        let (w, h) = (picture.width() as usize, picture.height() as usize);
+        let planes = planes_of(picture);
+        let band_rows = self.band_rows(w);
+        let mut out = picture.clone();
+        let bands = h.div_ceil(band_rows);
+        for (i, y0) in (0..h).step_by(band_rows).enumerate() {
+            let rows = band_rows.min(h - y0);
+            let refined = self.refine_band(&planes, w, h, y0, rows, row);
+            let band_plane = refined.len() / 3;
+            for y in 0..rows {
+                for x in 0..w {
+                    let p = out.get_pixel_mut(x as u32, (y0 + y) as u32);
+                    for c in 0..3 {
+                        p.0[c] = unit_to_byte(refined[c * band_plane + y * w + x]);
+                    }
+                }
+            }
+            if !keep_going(i + 1, bands) {
+                return None;
+            }
+        }
+        Some(out)
+    }
+
+    /// The refined picture as float planes [3, h, w] (not clamped), from float planes, in bands
+    /// of `band_rows` rows (rounded up to the grid): the same numbers for every band size.
+    pub fn refine_planes(&self, planes: &[f32], w: usize, h: usize, row: &[f32], band_rows: usize) -> Vec<f32> {
+        let band_rows = band_rows.max(1).next_multiple_of(self.grid);
+        let mut out = vec![0.0f32; 3 * w * h];
+        for y0 in (0..h).step_by(band_rows) {
+            let rows = band_rows.min(h - y0);
+            let band = self.refine_band(planes, w, h, y0, rows, row);
+            for c in 0..3 {
+                out[c * w * h + y0 * w..][..rows * w].copy_from_slice(&band[c * rows * w..][..rows * w]);
+            }
+        }
+        out
+    }
+
+    /// Rows a band of a `w` px wide picture holds: a multiple of the grid, its input (halo
+    /// included) near `BAND_PIXELS`.
+    fn band_rows(&self, w: usize) -> usize {
+        let wide = w + 2 * self.halo + self.grid;
+        (BAND_PIXELS / wide).saturating_sub(2 * self.halo).max(4 * self.grid).next_multiple_of(self.grid)
+    }
+
+    /// Output rows `y0..y0 + rows` (y0 on the grid), all columns, as planes [3, rows, w]. The
+    /// band's input is the picture reflected by the halo on every side and on to the grid at the
+    /// right and at the picture's bottom, exactly the rows and columns a whole-picture pass reads.
+    fn refine_band(&self, planes: &[f32], w: usize, h: usize, y0: usize, rows: usize, row: &[f32]) -> Vec<f32> {
+        let (halo, grid) = (self.halo, self.grid);
+        let padded_w = (w + 2 * halo).next_multiple_of(grid);
+        let band_h = rows.next_multiple_of(grid) + 2 * halo;
+        let plane = padded_w * band_h;
+        let mut x = vec![0.0f32; 3 * plane];
+        for c in 0..3 {
+            for by in 0..band_h {
+                let sy = reflect(y0 as isize + by as isize - halo as isize, h);
+                let src = &planes[c * w * h + sy * w..][..w];
+                let dst = &mut x[c * plane + by * padded_w..][..padded_w];
+                for (bx, d) in dst.iter_mut().enumerate() {
+                    *d = src[reflect(bx as isize - halo as isize, w)];
+                }
+            }
+        }
+        let residual = self.run_layers(&x, band_h, padded_w, row);
+        let mut out = vec![0.0f32; 3 * rows * w];
+        for c in 0..3 {
+            for y in 0..rows {
+                let at = c * plane + (y + halo) * padded_w + halo;
+                for (i, o) in out[c * rows * w + y * w..][..w].iter_mut().enumerate() {
+                    *o = x[at + i] + residual[at + i];
+                }
+            }
+        }
+        out
+    }
+
+    /// R on a [3, h, w] input whose sides are multiples of the grid: the residual, [3, h, w].
+    fn run_layers(&self, input: &[f32], h: usize, w: usize, row: &[f32]) -> Vec<f32> {
+        let (mut act, mut h, mut w) = (input.to_vec(), h, w);
+        let mut row_at = 0;
+        for (i, layer) in self.layers.iter().enumerate() {
+            if layer.upsample_before {
+                act = upsample2_conv3x3(layer.c_in, h, w, &act, &layer.weight, &layer.bias);
+                (h, w) = (2 * h, 2 * w);
+            } else {
+                let (oh, ow) = ((h - 1) / layer.stride + 1, (w - 1) / layer.stride + 1);
+                let shape = ConvShape {
+                    c_in: layer.c_in,
+                    h,
+                    w,
+                    c_out: layer.c_out,
+                    kh: 3,
+                    kw: 3,
+                    oh,
+                    ow,
+                    pad_top: 1,
+                    pad_left: 1,
+                    stride: (layer.stride, layer.stride),
+                    dilation: (1, 1),
+                    input_row0: 0,
+                    input_plane_rows: h,
+                };
+                act = conv2d(&shape, &act, &layer.weight, &layer.bias);
+                (h, w) = (oh, ow);
+            }
+            if i + 1 < self.layers.len() {
+                let (scale, shift) = row[row_at..row_at + 2 * layer.c_out].split_at(layer.c_out);
+                row_at += 2 * layer.c_out;
+                for (c, channel) in act.chunks_exact_mut(h * w).enumerate() {
+                    let (g, b) = (scale[c], shift[c]);
+                    channel.iter_mut().for_each(|v| *v = (*v * g + b).max(0.0));
+                }
+            }
+        }
+        act
+    }
+}
+
+/// Index `i` of an axis of `n` reflected into 0..n without repeating the edge (PyTorch's
+/// "reflect"), folding as often as needed (a picture thinner than the halo).
+fn reflect(i: isize, n: usize) -> usize {
+    if n == 1 {
+        return 0;
+    }
+    let period = 2 * (n as isize - 1);
+    let m = i.rem_euclid(period);
+    (if m < n as isize { m } else { period - m }) as usize
+}
+
+/// A picture's RGB as float planes [3, h, w] in 0..1.
+fn planes_of(picture: &RgbaImage) -> Vec<f32> {
+    let plane = (picture.width() * picture.height()) as usize;
+    let mut planes = vec![0.0f32; 3 * plane];
+    for (i, p) in picture.pixels().enumerate() {
+        for c in 0..3 {
+            planes[c * plane + i] = p.0[c] as f32 / 255.0;
+        }
+    }
+    planes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reflection_folds_like_pytorch_and_beyond() {
+        let n = 5;
+        let got: Vec<usize> = (-6..11).map(|i| reflect(i, n)).collect();
+        assert_eq!(got, vec![2, 3, 4, 3, 2, 1, 0, 1, 2, 3, 4, 3, 2, 1, 0, 1, 2]);
+        assert_eq!(reflect(-3, 1), 0);
+    }
+}

@@ -1,0 +1,199 @@
+//! The detail stage (`atelier::detail`) against PyTorch (fixture written by
+//! training/make_refiner_fixture.py: a refiner with random weights for the fixture package's two
+//! styles), in bands of any size, refusing damaged files, and in the studio's paintings.
+
+use std::path::{Path, PathBuf};
+
+use atelier::detail::Refiner;
+use atelier::model::package::{Manifest, ModelPackage, PackageError, RefinerEntry, StyleChoice};
+use atelier::pipeline::Brush;
+use atelier::studio::{CpuReason, EngineChoice, GpuProbe, Studio, StudioEvent};
+use image::{Rgba, RgbaImage};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Case {
+    weights: [f32; 2],
+    output: Vec<f32>,
+}
+
+#[derive(Deserialize)]
+struct Fixture {
+    entry: RefinerEntry,
+    height: usize,
+    width: usize,
+    input: Vec<f32>,
+    cases: Vec<Case>,
+}
+
+fn dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+fn fixture() -> (Fixture, Vec<u8>) {
+    let f: Fixture = serde_json::from_slice(&std::fs::read(dir("refiner").join("case.json")).unwrap()).unwrap();
+    (f, std::fs::read(dir("refiner").join("refiner.f32")).unwrap())
+}
+
+fn choice(weights: [f32; 2]) -> StyleChoice {
+    if weights[1] == 0.0 {
+        StyleChoice::single("fixture-a")
+    } else {
+        StyleChoice { style: "fixture-a".into(), mix: Some(("fixture-b".into(), weights[1])) }
+    }
+}
+
+#[test]
+fn refines_as_pytorch_does_for_one_style_and_a_mix() {
+    let (f, bytes) = fixture();
+    let refiner = Refiner::from_bytes(&f.entry, &bytes).unwrap();
+    for case in &f.cases {
+        let row = refiner.row_for(&choice(case.weights)).unwrap();
+        let got = refiner.refine_planes(&f.input, f.width, f.height, &row, 1000);
+        let worst = got.iter().zip(&case.output).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        assert!(worst < 2e-5, "weights {:?}: off PyTorch's output by up to {worst}", case.weights);
+        // The stage must change the picture, or this test tests nothing.
+        let moved = f.input.iter().zip(&case.output).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        assert!(moved > 0.05, "the fixture's refiner hardly changes the picture ({moved})");
+    }
+}
+
+#[test]
+fn every_band_size_paints_the_pixels_of_one_pass() {
+    let (f, bytes) = fixture();
+    let refiner = Refiner::from_bytes(&f.entry, &bytes).unwrap();
+    let row = refiner.row_for(&choice([0.7, 0.3])).unwrap();
+    let whole = refiner.refine_planes(&f.input, f.width, f.height, &row, 1000);
+    for band_rows in [1, 4, 8, 12, 28] {
+        let banded = refiner.refine_planes(&f.input, f.width, f.height, &row, band_rows);
+        assert!(banded == whole, "bands of {band_rows} rows differ from one pass");
+    }
+}
+
+#[test]
+fn a_damaged_or_inconsistent_refiner_is_refused() {
+    let (f, bytes) = fixture();
+    let refused = |entry: &RefinerEntry, bytes: &[u8]| Refiner::from_bytes(entry, bytes).unwrap_err();
+
+    let mut flipped = bytes.clone();
+    flipped[100] ^= 1;
+    assert!(matches!(refused(&f.entry, &flipped), PackageError::Hash { .. }));
+
+    // Layers, halo and contents that do not fit: each with the file's own hash, so only the
+    // layer check can refuse it.
+    let with_hash = |mut entry: RefinerEntry, bytes: &[u8]| {
+        use sha2::{Digest, Sha256};
+        entry.file.bytes = bytes.len() as u64;
+        entry.file.sha256 = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+        (entry, bytes.to_vec())
+    };
+    let reason = |entry: RefinerEntry, bytes: &[u8]| {
+        let (entry, bytes) = with_hash(entry, bytes);
+        match refused(&entry, &bytes) {
+            PackageError::Refiner { reason, .. } => reason,
+            other => panic!("refused for another reason: {other}"),
+        }
+    };
+    let mut small_halo = f.entry.clone();
+    small_halo.halo = 8;
+    assert!(reason(small_halo, &bytes).contains("less than its layers see"));
+    let mut wrong_grid = f.entry.clone();
+    wrong_grid.grid = 2;
+    assert!(reason(wrong_grid, &bytes).contains("grid"));
+    let mut broken_chain = f.entry.clone();
+    broken_chain.layers[2].c_in = 8;
+    assert!(reason(broken_chain, &bytes).contains("channels"));
+    let mut upsampled_above = f.entry.clone();
+    upsampled_above.layers[0].stride = 1;
+    assert!(reason(upsampled_above, &bytes).contains("above the picture's resolution"));
+    assert!(reason(f.entry.clone(), &bytes[..bytes.len() - 4]).contains("bytes"));
+    let mut nan = bytes.clone();
+    nan[8..12].copy_from_slice(&f32::NAN.to_le_bytes());
+    assert!(reason(f.entry.clone(), &nan).contains("NaN"));
+}
+
+/// The fixture package with the fixture refiner in its manifest and attached.
+fn package_with_refiner() -> ModelPackage {
+    let (f, bytes) = fixture();
+    let read = |name: &str| std::fs::read(dir("package").join(name)).unwrap();
+    let mut manifest = Manifest::parse(&read("manifest.json")).unwrap();
+    manifest.network.refiner = Some(f.entry);
+    let mut package = ModelPackage::from_parts(manifest, &read("generator.onnx"), &read("styles.f32")).unwrap();
+    package.attach_refiner(&bytes).unwrap();
+    package
+}
+
+fn photo(w: u32, h: u32) -> RgbaImage {
+    RgbaImage::from_fn(w, h, |x, y| Rgba([(x * 255 / w) as u8, (y * 255 / h) as u8, ((x / 16 + y / 16) % 2 * 200) as u8, 255]))
+}
+
+fn paint(studio: &mut Studio, picture: &RgbaImage, style: &StyleChoice) -> RgbaImage {
+    pollster::block_on(studio.paint(picture, style, Brush::default(), &mut |_: StudioEvent| true)).unwrap().image
+}
+
+fn cpu_studio(package: ModelPackage) -> Studio {
+    pollster::block_on(Studio::open_probing(package, EngineChoice::Cpu, || async { GpuProbe::Missing(CpuReason::Chosen) })).unwrap()
+}
+
+#[test]
+fn the_studio_adds_detail_only_to_upsampled_outputs_and_can_leave_it_out() {
+    let package = package_with_refiner();
+    let side = package.working_side();
+    let mut detached = package.clone();
+    detached.detach_refiner();
+    let (mut studio, mut plain) = (cpu_studio(package), cpu_studio(detached));
+    let style = StyleChoice::single("fixture-a");
+    assert!(studio.paints_detail(&style) && !plain.paints_detail(&style));
+    let large = photo(side * 3 + 8, side * 2);
+    let (with_detail, without) = (paint(&mut studio, &large, &style), paint(&mut plain, &large, &style));
+    assert_eq!(with_detail.dimensions(), without.dimensions());
+    let changed = with_detail.pixels().zip(without.pixels()).filter(|(a, b)| a != b).count();
+    assert!(changed > without.pixels().len() / 2, "the detail stage changed only {changed} pixels");
+
+    // Brought up less than 3x from the working side, the stage does not run.
+    let small = photo(side * 2, side * 3 / 2);
+    assert_eq!(paint(&mut studio, &small, &style), paint(&mut plain, &small, &style));
+}
+
+#[test]
+fn a_package_without_a_refiner_or_a_style_without_a_row_paints_as_before() {
+    let plain = ModelPackage::load_dir(&dir("package")).unwrap();
+    assert!(plain.refiner().is_none());
+    let mut package = package_with_refiner();
+    let refiner = package.refiner().unwrap();
+    assert!(refiner.row_for(&StyleChoice::single("someone-elses")).is_none());
+    // A visitor's own style has no row: no detail for it, nor for a mix with it.
+    let own = package.style_params(&StyleChoice::single("fixture-b")).unwrap();
+    package.add_own_style("own-painting", own).unwrap();
+    let mut studio = cpu_studio(package);
+    assert!(!studio.paints_detail(&StyleChoice::single("own-painting")));
+    assert!(!studio.paints_detail(&StyleChoice { style: "fixture-a".into(), mix: Some(("own-painting".into(), 0.5)) }));
+    let mut plain_studio = cpu_studio(plain);
+    let large = photo(1024, 768);
+    assert_eq!(
+        paint(&mut studio, &large, &StyleChoice::single("own-painting")),
+        paint(&mut plain_studio, &large, &StyleChoice::single("fixture-b"))
+    );
+}
+
+#[test]
+fn a_package_whose_refiner_file_is_missing_or_damaged_is_refused_at_load() {
+    let tmp = std::env::temp_dir().join(format!("atelier-detail-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    for name in ["generator.onnx", "styles.f32"] {
+        std::fs::copy(dir("package").join(name), tmp.join(name)).unwrap();
+    }
+    let (f, bytes) = fixture();
+    let mut manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(dir("package").join("manifest.json")).unwrap()).unwrap();
+    manifest["network"]["refiner"] = serde_json::to_value(&f.entry).unwrap();
+    std::fs::write(tmp.join("manifest.json"), serde_json::to_vec(&manifest).unwrap()).unwrap();
+    let err = ModelPackage::load_dir(&tmp).unwrap_err();
+    assert!(matches!(err, PackageError::Io { ref file, .. } if file == "refiner.f32"), "{err}");
+    let mut damaged = bytes.clone();
+    damaged[0] ^= 0x40;
+    std::fs::write(tmp.join("refiner.f32"), &damaged).unwrap();
+    assert!(matches!(ModelPackage::load_dir(&tmp).unwrap_err(), PackageError::Hash { .. }));
+    std::fs::write(tmp.join("refiner.f32"), &bytes).unwrap();
+    assert!(ModelPackage::load_dir(&tmp).unwrap().refiner().is_some());
+    std::fs::remove_dir_all(&tmp).ok();
+}
