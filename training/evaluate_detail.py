@@ -111,7 +111,11 @@ def main():
     manifest = json.load(open(os.path.join(args.models, "manifest.json"), encoding="utf-8"))
     styles = args.styles or [s["id"] for s in manifest["styles"]]
     files = {v["id"]: k for k, v in json.load(open(os.path.join(HERE, "styles.json"), encoding="utf-8")).items() if not k.startswith("_")}
-    gen = hashlib.sha256(open(os.path.join(args.models, "generator.onnx"), "rb").read()).hexdigest()[:12]
+    # Cached pictures are keyed by the package's generator and its refiner (the detail stage):
+    # `--no-detail` and the default way of one package are two ways.
+    package_key = hashlib.sha256(open(os.path.join(args.models, "generator.onnx"), "rb").read())
+    package_key.update(manifest["network"].get("refiner", {}).get("sha256", "").encode())
+    gen = package_key.hexdigest()[:12]
     os.makedirs(args.cache, exist_ok=True)
     detail = Detail(args.data_dir)
     ways = [w.split("=", 1) for w in args.ways]
