@@ -169,13 +169,15 @@ impl Refiner {
     /// after each band, false to stop (then None).
     pub fn refine(&self, picture: &RgbaImage, row: &[f32], keep_going: &mut dyn FnMut(usize, usize) -> bool) -> Option<RgbaImage> {
         let (w, h) = (picture.width() as usize, picture.height() as usize);
-        let planes = planes_of(picture);
+        // Read straight from the picture: a float copy of a 4096 px one would be 150 MB.
+        let raw = picture.as_raw();
+        let source = |c: usize, y: usize, x: usize| raw[(y * w + x) * 4 + c] as f32 / 255.0;
         let band_rows = self.band_rows(w);
         let mut out = picture.clone();
         let bands = h.div_ceil(band_rows);
         for (i, y0) in (0..h).step_by(band_rows).enumerate() {
             let rows = band_rows.min(h - y0);
-            let refined = self.refine_band(&planes, w, h, y0, rows, row);
+            let refined = self.refine_band(&source, w, h, y0, rows, row);
             let band_plane = refined.len() / 3;
             for y in 0..rows {
                 for x in 0..w {
@@ -199,7 +201,8 @@ impl Refiner {
         let mut out = vec![0.0f32; 3 * w * h];
         for y0 in (0..h).step_by(band_rows) {
             let rows = band_rows.min(h - y0);
-            let band = self.refine_band(planes, w, h, y0, rows, row);
+            let source = |c: usize, y: usize, x: usize| planes[(c * h + y) * w + x];
+            let band = self.refine_band(&source, w, h, y0, rows, row);
             for c in 0..3 {
                 out[c * w * h + y0 * w..][..rows * w].copy_from_slice(&band[c * rows * w..][..rows * w]);
             }
@@ -217,7 +220,15 @@ impl Refiner {
     /// Output rows `y0..y0 + rows` (y0 on the grid), all columns, as planes [3, rows, w]. The
     /// band's input is the picture reflected by the halo on every side and on to the grid at the
     /// right and at the picture's bottom, exactly the rows and columns a whole-picture pass reads.
-    fn refine_band(&self, planes: &[f32], w: usize, h: usize, y0: usize, rows: usize, row: &[f32]) -> Vec<f32> {
+    fn refine_band(
+        &self,
+        source: &impl Fn(usize, usize, usize) -> f32,
+        w: usize,
+        h: usize,
+        y0: usize,
+        rows: usize,
+        row: &[f32],
+    ) -> Vec<f32> {
         let (halo, grid) = (self.halo, self.grid);
         let padded_w = (w + 2 * halo).next_multiple_of(grid);
         let band_h = rows.next_multiple_of(grid) + 2 * halo;
@@ -226,10 +237,9 @@ impl Refiner {
         for c in 0..3 {
             for by in 0..band_h {
                 let sy = reflect(y0 as isize + by as isize - halo as isize, h);
-                let src = &planes[c * w * h + sy * w..][..w];
                 let dst = &mut x[c * plane + by * padded_w..][..padded_w];
                 for (bx, d) in dst.iter_mut().enumerate() {
-                    *d = src[reflect(bx as isize - halo as isize, w)];
+                    *d = source(c, sy, reflect(bx as isize - halo as isize, w));
                 }
             }
         }
@@ -297,18 +307,6 @@ fn reflect(i: isize, n: usize) -> usize {
     let period = 2 * (n as isize - 1);
     let m = i.rem_euclid(period);
     (if m < n as isize { m } else { period - m }) as usize
-}
-
-/// A picture's RGB as float planes [3, h, w] in 0..1.
-fn planes_of(picture: &RgbaImage) -> Vec<f32> {
-    let plane = (picture.width() * picture.height()) as usize;
-    let mut planes = vec![0.0f32; 3 * plane];
-    for (i, p) in picture.pixels().enumerate() {
-        for c in 0..3 {
-            planes[c * plane + i] = p.0[c] as f32 / 255.0;
-        }
-    }
-    planes
 }
 
 #[cfg(test)]

@@ -197,3 +197,36 @@ fn a_package_whose_refiner_file_is_missing_or_damaged_is_refused_at_load() {
     assert!(ModelPackage::load_dir(&tmp).unwrap().refiner().is_some());
     std::fs::remove_dir_all(&tmp).ok();
 }
+
+#[test]
+fn a_picture_is_refined_as_its_float_planes_are_and_keeps_its_alpha() {
+    let (f, bytes) = fixture();
+    let refiner = Refiner::from_bytes(&f.entry, &bytes).unwrap();
+    let row = refiner.row_for(&choice([1.0, 0.0])).unwrap();
+    let (w, h) = (61u32, 45u32);
+    let picture = RgbaImage::from_fn(w, h, |x, y| Rgba([(x * 4) as u8, (y * 5) as u8, ((x * y) % 256) as u8, (x + y) as u8]));
+    let plane = (w * h) as usize;
+    let mut planes = vec![0.0f32; 3 * plane];
+    for (i, p) in picture.pixels().enumerate() {
+        for c in 0..3 {
+            planes[c * plane + i] = p.0[c] as f32 / 255.0;
+        }
+    }
+    let expected = refiner.refine_planes(&planes, w as usize, h as usize, &row, 8);
+    let mut bands_seen = 0;
+    let refined = refiner.refine(&picture, &row, &mut |_, _| {
+        bands_seen += 1;
+        true
+    });
+    let refined = refined.unwrap();
+    assert!(bands_seen >= 1);
+    for (i, (p, q)) in refined.pixels().zip(picture.pixels()).enumerate() {
+        for c in 0..3 {
+            assert_eq!(p.0[c], atelier::imaging::unit_to_byte(expected[c * plane + i]), "pixel {i} channel {c}");
+        }
+        assert_eq!(p.0[3], q.0[3], "alpha kept");
+    }
+    assert_ne!(refined, picture);
+    // Cancelled after its first band: nothing.
+    assert!(refiner.refine(&picture, &row, &mut |_, _| false).is_none());
+}

@@ -184,17 +184,39 @@ def upsampled_crop(coarse, factor, rng):
 
 
 @torch.no_grad()
-def painting_textures(vgg, path):
-    """The mean Gram, per texture layer, of the painting's own CROP px crops at its resolution."""
+def painting_textures(vgg, path, layers, stride=CROP // 2):
+    """The painting's own CROP px crops at its resolution, every `stride` px: per crop its Gram at
+    each texture layer (bfloat16: float16 overflows, and float32 would hold 13 paintings' crops
+    in 3 GB) and its descriptor (see `descriptor`)."""
     t = to_tensor(Image.open(path).convert("RGB"))
     _, h, w = t.shape
-    crops = [t[:, y:y + CROP, x:x + CROP] for y in range(0, h - CROP + 1, CROP // 2) for x in range(0, w - CROP + 1, CROP // 2)]
-    grams = {k: [] for k in TEXTURE_LAYERS}
+    crops = [t[:, y:y + CROP, x:x + CROP] for y in range(0, h - CROP + 1, stride) for x in range(0, w - CROP + 1, stride)]
+    grams = {k: [] for k in layers}
     for i in range(0, len(crops), 16):
         feats = vgg(torch.stack(crops[i:i + 16]))
-        for k in TEXTURE_LAYERS:
-            grams[k].append(gram_hw(feats[k]))
-    return {k: torch.cat(v).mean(0) for k, v in grams.items()}
+        for k in layers:
+            grams[k].append(gram_hw(feats[k]).bfloat16())
+    return {"grams": {k: torch.cat(v) for k, v in grams.items()}, "descriptors": descriptor(torch.stack(crops))}
+
+
+def descriptor(crops):
+    """What a crop looks like seen coarsely, to find the painting's crops like a painted one: the
+    mean and the spread of each colour over 8 px blocks (the fine texture averaged away, as in an
+    upsampled painting)."""
+    coarse = F.avg_pool2d(crops, 8)
+    return torch.cat([coarse.mean(dim=(2, 3)), coarse.std(dim=(2, 3))], dim=1)
+
+
+def texture_target(texture, layer, crop_descriptors, nearest):
+    """Per crop of a batch, the Gram it is held to at `layer`: the mean over all the painting's
+    crops (nearest 0), or over the `nearest` crops of the painting that look most like it seen
+    coarsely, so a sky is held to the painting's sky, not to the average of sky and trees."""
+    grams = texture["grams"][layer]
+    if nearest <= 0:
+        return grams.float().mean(0, keepdim=True).expand(len(crop_descriptors), -1, -1)
+    d = torch.cdist(crop_descriptors, texture["descriptors"])
+    idx = d.topk(min(nearest, d.shape[1]), largest=False).indices
+    return grams[idx].float().mean(1)
 
 
 def train(args):
@@ -205,7 +227,7 @@ def train(args):
     styles = [s["id"] for s in manifest["styles"]]
     files = {v["id"]: k for k, v in json.load(open(os.path.join(HERE, "styles.json"), encoding="utf-8")).items() if not k.startswith("_")}
     vgg = VGGFeatures(os.path.join(args.data_dir, "vgg", "vgg19_conv1_1-conv5_1.fp16.safetensors"), outputs=TEXTURE_LAYERS)
-    targets = [painting_textures(vgg, os.path.join(args.data_dir, "styles", files[s])) for s in styles]
+    targets = [painting_textures(vgg, os.path.join(args.data_dir, "styles", files[s]), args.texture_layers) for s in styles]
     photos = photo_paths(os.path.join(args.data_dir, "content"))
     photos = rng.sample(photos, min(args.photos, len(photos)))
     coarse = CoarsePaintings(args.package, photos, manifest["network"].get("working_side", 288))
@@ -227,7 +249,8 @@ def train(args):
     def save():
         """The checkpoint, written whole or not at all (a stop mid-write keeps the previous one)."""
         torch.save({"refiner": refiner.state_dict(), "opt": opt.state_dict(), "step": step, "styles": styles,
-                    "architecture": args.architecture, "texture_layers": args.texture_layers}, ckpt_path + ".tmp")
+                    "architecture": args.architecture, "texture_layers": args.texture_layers,
+                    "nearest": args.nearest}, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
 
     log = open(os.path.join(args.out, "losses.csv"), "a")
@@ -243,9 +266,11 @@ def train(args):
         out = refiner(x, weights)
         feats = vgg(out)
         texture = 0.0
+        with torch.no_grad():
+            descriptors = descriptor(x)
         for k in args.texture_layers:
             g = gram_hw(feats[k])
-            tgt = torch.stack([targets[i][k] for i in s])
+            tgt = torch.cat([texture_target(targets[i], k, descriptors[j:j + 1], args.nearest) for j, i in enumerate(s)])
             texture = texture + ((g - tgt) ** 2).mean(dim=(1, 2)).div(tgt.pow(2).mean(dim=(1, 2))).mean()
         block = max(2, round(factor))
         fidelity = F.mse_loss(F.avg_pool2d(out, block), F.avg_pool2d(x, block))
@@ -342,6 +367,8 @@ def main():
     ap.add_argument("--texture-layers", nargs="+", default=list(TEXTURE_LAYERS), choices=TEXTURE_LAYERS,
                     help="the VGG layers of the texture term (the first trial used all four)")
     ap.add_argument("--architecture", default="five", choices=sorted(ARCHITECTURES))
+    ap.add_argument("--nearest", type=int, default=0,
+                    help="hold each crop to the mean Gram of the painting's N crops most like it seen coarsely (0: of all its crops)")
     ap.add_argument("--checkpoint-every", type=int, default=100)
     ap.add_argument("--max-minutes", type=float, default=30)
     ap.add_argument("--threads", type=int, default=1)
