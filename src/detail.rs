@@ -148,17 +148,19 @@ impl Refiner {
     }
 
     /// The row for `choice`: one style's, or the mix of two rows as the generator's styles mix.
-    /// None where a style has no row (a visitor's own painting): it then paints without detail.
+    /// None where a style has no row (`ModelPackage::refiner_row` finds one for a visitor's own).
     pub fn row_for(&self, choice: &StyleChoice) -> Option<Vec<f32>> {
-        let row = |id: &str| self.rows.iter().find(|(own, _)| own == id).map(|(_, row)| row);
-        let first = row(&choice.style)?;
-        match &choice.mix {
-            None => Some(first.clone()),
-            Some((other, t)) => {
-                let t = t.clamp(0.0, 1.0);
-                Some(first.iter().zip(row(other)?).map(|(a, b)| (1.0 - t) * a + t * b).collect())
-            }
-        }
+        mix_rows(self.row_of(&choice.style)?.to_vec(), choice, |id| self.row_of(id).map(<[f32]>::to_vec))
+    }
+
+    /// One style's row, if the refiner was trained with it.
+    pub fn row_of(&self, style: &str) -> Option<&[f32]> {
+        self.rows.iter().find(|(own, _)| own == style).map(|(_, row)| row.as_slice())
+    }
+
+    /// The styles that have rows, in the file's order.
+    pub fn styles(&self) -> impl Iterator<Item = &str> {
+        self.rows.iter().map(|(id, _)| id.as_str())
     }
 
     pub fn halo(&self) -> usize {
@@ -298,6 +300,57 @@ impl Refiner {
     }
 }
 
+/// `first` (the row of `choice.style`) mixed with the row of `choice`'s second style, if any, by
+/// its weight; None where that style has no row.
+pub fn mix_rows(first: Vec<f32>, choice: &StyleChoice, row: impl Fn(&str) -> Option<Vec<f32>>) -> Option<Vec<f32>> {
+    match &choice.mix {
+        None => Some(first),
+        Some((other, t)) => {
+            let t = t.clamp(0.0, 1.0);
+            Some(first.iter().zip(row(other)?).map(|(a, b)| (1.0 - t) * a + t * b).collect())
+        }
+    }
+}
+
+/// The weights (non-negative, summing to 1) of the mix of `basis` vectors nearest to `target` in
+/// least squares: projected gradient descent on the simplex, from equal weights. A visitor's own
+/// style, whose scales and shifts started as a mix of the shipped styles' (issue 33's first
+/// stage), gets the detail stage's rows mixed the same way.
+pub fn nearest_mix(target: &[f32], basis: &[&[f32]]) -> Vec<f32> {
+    let n = basis.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    // Gram matrix and the basis' products with the target, in f64: the sums run over thousands.
+    let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum::<f64>();
+    let gram: Vec<f64> = (0..n * n).map(|k| dot(basis[k / n], basis[k % n])).collect();
+    let bt: Vec<f64> = basis.iter().map(|b| dot(b, target)).collect();
+    // A step of 1 / L, L the gradient's Lipschitz constant, bounded by the Gram matrix's trace.
+    let step = 1.0 / (0..n).map(|i| gram[i * n + i]).sum::<f64>().max(f64::MIN_POSITIVE);
+    let mut w = vec![1.0 / n as f64; n];
+    for _ in 0..2000 {
+        let grad: Vec<f64> = (0..n).map(|i| (0..n).map(|j| gram[i * n + j] * w[j]).sum::<f64>() - bt[i]).collect();
+        w.iter_mut().zip(&grad).for_each(|(wi, g)| *wi -= step * g);
+        project_to_simplex(&mut w);
+    }
+    w.into_iter().map(|v| v as f32).collect()
+}
+
+/// The nearest point of the probability simplex (Duchi et al. 2008: sort, find the threshold).
+fn project_to_simplex(v: &mut [f64]) {
+    let mut sorted = v.to_vec();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    let (mut sum, mut theta) = (0.0, 0.0);
+    for (k, u) in sorted.iter().enumerate() {
+        sum += u;
+        let t = (sum - 1.0) / (k + 1) as f64;
+        if u - t > 0.0 {
+            theta = t;
+        }
+    }
+    v.iter_mut().for_each(|x| *x = (*x - theta).max(0.0));
+}
+
 /// Index `i` of an axis of `n` reflected into 0..n without repeating the edge (PyTorch's
 /// "reflect"), folding as often as needed (a picture thinner than the halo).
 fn reflect(i: isize, n: usize) -> usize {
@@ -319,5 +372,19 @@ mod tests {
         let got: Vec<usize> = (-6..11).map(|i| reflect(i, n)).collect();
         assert_eq!(got, vec![2, 3, 4, 3, 2, 1, 0, 1, 2, 3, 4, 3, 2, 1, 0, 1, 2]);
         assert_eq!(reflect(-3, 1), 0);
+    }
+
+    #[test]
+    fn the_nearest_mix_recovers_a_mix_and_stays_on_the_simplex() {
+        let a = [1.0f32, 0.0, 2.0, 0.5];
+        let b = [0.0f32, 1.0, -1.0, 0.5];
+        let c = [0.3f32, 0.3, 0.3, 3.0];
+        let target: Vec<f32> = a.iter().zip(&b).map(|(x, y)| 0.7 * x + 0.3 * y).collect();
+        let w = nearest_mix(&target, &[&a, &b, &c]);
+        assert!((w[0] - 0.7).abs() < 1e-3 && (w[1] - 0.3).abs() < 1e-3 && w[2].abs() < 1e-3, "{w:?}");
+        // Far outside the basis' hull: still non-negative weights summing to 1, on the nearest vertex.
+        let w = nearest_mix(&[100.0, 0.0, 200.0, 50.0], &[&a, &b, &c]);
+        assert!(w.iter().all(|v| *v >= 0.0) && (w.iter().sum::<f32>() - 1.0).abs() < 1e-5, "{w:?}");
+        assert!(w[0] > 0.99, "{w:?}");
     }
 }

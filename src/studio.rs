@@ -331,9 +331,10 @@ impl Studio {
     }
 
     /// Whether paintings of `style` get the detail stage (on outputs brought up from the working
-    /// side): the package has a refiner with a row for it.
+    /// side): the package has a refiner with a row for it or, for a visitor's own, for the
+    /// shipped styles it is mixed from.
     pub fn paints_detail(&self, style: &StyleChoice) -> bool {
-        self.package.refiner().is_some_and(|r| r.row_for(style).is_some())
+        self.package.refiner_row(style).is_some()
     }
 
     pub fn options(&self) -> &RenderOptions {
@@ -352,7 +353,7 @@ impl Studio {
         let params = self.package.style_params(style)?;
         let (stride, working_side) = (self.package.stride(), self.package.working_side_for(style));
         let refiner = self.package.refiner();
-        let row = refiner.as_ref().and_then(|r| r.row_for(style));
+        let row = self.package.refiner_row(style);
         let detail = refiner.as_deref().zip(row.as_deref()).map(|(refiner, row)| Detail { refiner, row });
         let mut result = {
             let mut on_pass = |done: usize, total: usize| events(StudioEvent::Pass { done: done as u32, total: total as u32 });

@@ -156,24 +156,37 @@ fn the_studio_adds_detail_only_to_upsampled_outputs_and_can_leave_it_out() {
 }
 
 #[test]
-fn a_package_without_a_refiner_or_a_style_without_a_row_paints_as_before() {
+fn a_package_without_a_refiner_paints_as_before() {
     let plain = ModelPackage::load_dir(&dir("package")).unwrap();
-    assert!(plain.refiner().is_none());
+    assert!(plain.refiner().is_none() && plain.refiner_row(&StyleChoice::single("fixture-a")).is_none());
+    let mut with_refiner = package_with_refiner();
+    with_refiner.detach_refiner();
+    let large = photo(1024, 768);
+    let style = StyleChoice::single("fixture-b");
+    assert_eq!(paint(&mut cpu_studio(plain), &large, &style), paint(&mut cpu_studio(with_refiner), &large, &style));
+}
+
+#[test]
+fn a_visitors_own_style_gets_the_rows_of_the_shipped_styles_it_is_nearest_a_mix_of() {
     let mut package = package_with_refiner();
     let refiner = package.refiner().unwrap();
-    assert!(refiner.row_for(&StyleChoice::single("someone-elses")).is_none());
-    // A visitor's own style has no row: no detail for it, nor for a mix with it.
-    let own = package.style_params(&StyleChoice::single("fixture-b")).unwrap();
-    package.add_own_style("own-painting", own).unwrap();
-    let mut studio = cpu_studio(package);
-    assert!(!studio.paints_detail(&StyleChoice::single("own-painting")));
-    assert!(!studio.paints_detail(&StyleChoice { style: "fixture-a".into(), mix: Some(("own-painting".into(), 0.5)) }));
-    let mut plain_studio = cpu_studio(plain);
-    let large = photo(1024, 768);
-    assert_eq!(
-        paint(&mut studio, &large, &StyleChoice::single("own-painting")),
-        paint(&mut plain_studio, &large, &StyleChoice::single("fixture-b"))
-    );
+    assert!(refiner.row_for(&StyleChoice::single("own-painting")).is_none(), "the refiner itself has no row for it");
+    let (a, b) = (StyleChoice::single("fixture-a"), StyleChoice::single("fixture-b"));
+    let mix = StyleChoice { style: "fixture-a".into(), mix: Some(("fixture-b".into(), 0.3)) };
+    // An own style whose scales and shifts are 30 % of the way from fixture-a to fixture-b.
+    package.add_own_style("own-painting", package.style_params(&mix).unwrap()).unwrap();
+    let own = package.refiner_row(&StyleChoice::single("own-painting")).unwrap();
+    let expected = refiner.row_for(&mix).unwrap();
+    let worst = own.iter().zip(&expected).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    assert!(worst < 1e-3, "off the 30 % mix of the rows by {worst}");
+    assert_ne!(own, refiner.row_for(&a).unwrap());
+    // Mixed with a shipped style, the rows mix on.
+    let half = package.refiner_row(&StyleChoice { style: "own-painting".into(), mix: Some(("fixture-b".into(), 0.5)) }).unwrap();
+    let b_row = refiner.row_for(&b).unwrap();
+    assert!(half.iter().zip(&own).zip(&b_row).all(|((h, o), b)| (h - (o + b) / 2.0).abs() < 1e-5));
+    let studio = cpu_studio(package);
+    assert!(studio.paints_detail(&StyleChoice::single("own-painting")));
+    assert!(!studio.paints_detail(&StyleChoice::single("nobodys")));
 }
 
 #[test]

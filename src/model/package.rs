@@ -334,6 +334,33 @@ impl ModelPackage {
         Ok(())
     }
 
+    /// The detail stage's row for `choice`, if the package has a refiner: a shipped style's own
+    /// row; for a visitor's own style, the shipped styles' rows mixed with the weights of the mix
+    /// of their scales and shifts nearest to its own (`detail::nearest_mix`): its first stage
+    /// started as such a mix; a mix of two styles mixes their rows.
+    pub fn refiner_row(&self, choice: &StyleChoice) -> Option<Vec<f32>> {
+        let refiner = self.refiner.as_ref()?;
+        let row = |id: &str| -> Option<Vec<f32>> {
+            if let Some(row) = refiner.row_of(id) {
+                return Some(row.to_vec());
+            }
+            let (_, own) = self.own_styles.iter().find(|(own, _)| own == id)?;
+            let flat = |p: &StyleParams| p.inputs.iter().flat_map(|(_, v)| v.iter().copied()).collect::<Vec<f32>>();
+            let shipped: Vec<(&[f32], Vec<f32>)> = refiner
+                .styles()
+                .filter_map(|s| Some((refiner.row_of(s)?, flat(&self.styles[self.manifest.style(s).ok()?.index]))))
+                .collect();
+            let basis: Vec<&[f32]> = shipped.iter().map(|(_, params)| params.as_slice()).collect();
+            let weights = crate::detail::nearest_mix(&flat(own), &basis);
+            let mut mixed = vec![0.0f32; shipped.first()?.0.len()];
+            for ((row, _), w) in shipped.iter().zip(weights) {
+                mixed.iter_mut().zip(row.iter()).for_each(|(m, r)| *m += w * r);
+            }
+            Some(mixed)
+        };
+        crate::detail::mix_rows(row(&choice.style)?, choice, row)
+    }
+
     /// Paint without the detail stage from now on (the CLI's `--no-detail`, comparisons).
     pub fn detach_refiner(&mut self) {
         self.refiner = None;
