@@ -51,6 +51,8 @@ pub struct Refiner {
     layers: Vec<Layer>,
     halo: usize,
     grid: usize,
+    /// Whether a plane of `position_noise` follows RGB into the first layer.
+    noise: bool,
     /// Style id and its row: per layer but the last, scale [c_out] then shift [c_out].
     rows: Vec<(String, Vec<f32>)>,
 }
@@ -88,7 +90,11 @@ impl Refiner {
         if specs.is_empty() || specs.len() > MAX_LAYERS {
             return Err(refuse(format!("{} layers, not 1 to {MAX_LAYERS}", specs.len())));
         }
-        let (mut shared, mut row_len, mut grid, mut c) = (0usize, 0usize, 1usize, 3usize);
+        if entry.noise_channels > 1 {
+            return Err(refuse(format!("{} noise channels, not 0 or 1", entry.noise_channels)));
+        }
+        let noise = entry.noise_channels == 1;
+        let (mut shared, mut row_len, mut grid, mut c) = (0usize, 0usize, 1usize, 3 + noise as usize);
         // How many stride-2 layers the current layer's input is below full resolution: an
         // upsampling never goes above it.
         let mut depth = 0usize;
@@ -144,7 +150,7 @@ impl Refiner {
             return Err(refuse(format!("its halo {} is less than its layers see ({} px)", entry.halo, reach(&layers))));
         }
         let rows = entry.styles.iter().map(|id| (id.clone(), take(row_len))).collect();
-        Ok(Refiner { layers, halo: entry.halo as usize, grid, rows })
+        Ok(Refiner { layers, halo: entry.halo as usize, grid, noise, rows })
     }
 
     /// The row for `choice`: one style's, or the mix of two rows as the generator's styles mix.
@@ -235,7 +241,16 @@ impl Refiner {
         let padded_w = (w + 2 * halo).next_multiple_of(grid);
         let band_h = rows.next_multiple_of(grid) + 2 * halo;
         let plane = padded_w * band_h;
-        let mut x = vec![0.0f32; 3 * plane];
+        let channels = 3 + self.noise as usize;
+        let mut x = vec![0.0f32; channels * plane];
+        if self.noise {
+            // At the position in the reflected picture: the band's first row is its row y0.
+            for (by, noise_row) in x[3 * plane..].chunks_exact_mut(padded_w).enumerate() {
+                for (bx, v) in noise_row.iter_mut().enumerate() {
+                    *v = position_noise(y0 + by, bx);
+                }
+            }
+        }
         for c in 0..3 {
             for by in 0..band_h {
                 let sy = reflect(y0 as isize + by as isize - halo as isize, h);
@@ -351,6 +366,20 @@ fn project_to_simplex(v: &mut [f64]) {
     v.iter_mut().for_each(|x| *x = (*x - theta).max(0.0));
 }
 
+/// Noise in -0.5..0.5 at a position (row, column) of the reflected picture: an integer hash, the
+/// same as training/refine.py's `position_noise`, so every band and PyTorch see the same values.
+/// Without it the refiner could only paint texture that is a function of the smooth upsampled
+/// painting: regular meshes, and labyrinths of iso-lines on flat colour.
+pub fn position_noise(y: usize, x: usize) -> f32 {
+    let mut h = (x as u32).wrapping_mul(0x8da6_b343) ^ (y as u32).wrapping_mul(0xd816_3841);
+    h ^= h >> 15;
+    h = h.wrapping_mul(0x2c1b_3c6d);
+    h ^= h >> 12;
+    h = h.wrapping_mul(0x297a_2d39);
+    h ^= h >> 15;
+    (h >> 8) as f32 / 16_777_216.0 - 0.5
+}
+
 /// Index `i` of an axis of `n` reflected into 0..n without repeating the edge (PyTorch's
 /// "reflect"), folding as often as needed (a picture thinner than the halo).
 fn reflect(i: isize, n: usize) -> usize {
@@ -372,6 +401,15 @@ mod tests {
         let got: Vec<usize> = (-6..11).map(|i| reflect(i, n)).collect();
         assert_eq!(got, vec![2, 3, 4, 3, 2, 1, 0, 1, 2, 3, 4, 3, 2, 1, 0, 1, 2]);
         assert_eq!(reflect(-3, 1), 0);
+    }
+
+    #[test]
+    fn position_noise_is_the_training_codes() {
+        // training/refine.py: position_noise(0, 0, 4, 5)[0] and [3] (printed there).
+        let first: Vec<f32> = (0..5).map(|x| position_noise(0, x)).collect();
+        let expected = [-0.5, 0.4136, -0.1685, -0.2168, -0.4704];
+        assert!(first.iter().zip(expected).all(|(a, b)| (a - b).abs() < 1e-4), "{first:?}");
+        assert!((position_noise(3, 4) - 0.0301).abs() < 1e-4);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Write the detail stage's fixture (tests/detail.rs): a "quarter" refiner with random weights for
-the fixture package's two styles, its manifest entry, and PyTorch's output on a small picture
-for one style and for a mix of both (`refine.padded_run`: the picture reflected by the halo, as
+"""Write the detail stage's fixture (tests/detail.rs): a "quarter" refiner with position noise and
+random weights for the fixture package's two styles, its manifest entry, and PyTorch's output on
+a small picture for one style and for a mix of both (`refine.padded_run`: the picture reflected by the halo, as
 the Rust stage runs it in bands).
 
   training/make_refiner_fixture.py tests/fixtures/refiner
@@ -23,12 +23,12 @@ STYLES = ["fixture-a", "fixture-b"]
 
 def main(out_dir):
     torch.manual_seed(35)
-    refiner = Refiner(len(STYLES), "quarter")
+    refiner = Refiner(len(STYLES), "quarter", noise=True)
     with torch.no_grad():
         for name in refiner.gamma:
             refiner.gamma[name].uniform_(0.5, 1.5)
             refiner.beta[name].uniform_(-0.1, 0.1)
-        refiner.convs["out"].weight.mul_(40)  # undo the training start's near-zero residual
+        refiner.convs["out"].weight.mul_(120)  # undo the training start's near-zero residual
     shared, table = export_rows(refiner)
     blob = shared.tobytes() + table.tobytes()
     os.makedirs(out_dir, exist_ok=True)
@@ -37,7 +37,7 @@ def main(out_dir):
     entry = {
         "file": "refiner.f32", "bytes": len(blob), "sha256": hashlib.sha256(blob).hexdigest(),
         "layers": [{"name": n, "c_in": ci, "c_out": co, "stride": s, "upsample_before": up} for n, ci, co, s, up in refiner.layers],
-        "halo": refiner.halo, "grid": refiner.grid, "styles": STYLES,
+        "halo": refiner.halo, "grid": refiner.grid, "noise_channels": 1, "styles": STYLES,
     }
     # A picture with edges and smooth parts, not a multiple of the grid on either side.
     h, w = 29, 42

@@ -95,11 +95,32 @@ TEXTURE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 CROP = 128
 
 
+def position_noise(y0, x0, h, w):
+    """Noise in -0.5..0.5 for the pixels (y0..y0+h, x0..x0+w) of a picture, a hash of each pixel's
+    position (the same integer hash as `src/detail.rs`, so the Rust stage paints the same
+    pixels, in any band): without it a network on a smooth upsampled painting can only paint
+    texture that is a function of the smooth input, which came out as regular meshes and
+    iso-line labyrinths on flat colour."""
+    y = (np.arange(y0, y0 + h, dtype=np.uint64)[:, None] & 0xFFFFFFFF).astype(np.uint32)
+    x = (np.arange(x0, x0 + w, dtype=np.uint64)[None, :] & 0xFFFFFFFF).astype(np.uint32)
+    m = lambda a, k: (a.astype(np.uint64) * np.uint64(k) & np.uint64(0xFFFFFFFF)).astype(np.uint32)  # noqa: E731
+    hsh = m(x, 0x8DA6B343) ^ m(y, 0xD8163841)
+    hsh ^= hsh >> np.uint32(15)
+    hsh = m(hsh, 0x2C1B3C6D)
+    hsh ^= hsh >> np.uint32(12)
+    hsh = m(hsh, 0x297A2D39)
+    hsh ^= hsh >> np.uint32(15)
+    return torch.from_numpy((hsh >> np.uint32(8)).astype(np.float32) / 16777216.0 - 0.5)
+
+
 class Refiner(nn.Module):
-    def __init__(self, n_styles, architecture="five"):
+    def __init__(self, n_styles, architecture="five", noise=False):
         super().__init__()
-        self.architecture = architecture
-        self.layers = ARCHITECTURES[architecture]
+        self.architecture, self.noise = architecture, noise
+        self.layers = list(ARCHITECTURES[architecture])
+        if noise:  # a fourth input channel: position_noise
+            name, c_in, c_out, stride, up = self.layers[0]
+            self.layers[0] = (name, c_in + 1, c_out, stride, up)
         self.halo, self.grid = reach(self.layers)
         self.convs = nn.ModuleDict({name: nn.Conv2d(ci, co, 3, stride=s, padding=1) for name, ci, co, s, _ in self.layers})
         self.gamma = nn.ParameterDict({name: nn.Parameter(torch.ones(n_styles, co)) for name, _, co, _, _ in self.layers[:-1]})
@@ -108,8 +129,13 @@ class Refiner(nn.Module):
             self.convs["out"].weight.mul_(0.1)
             self.convs["out"].bias.zero_()
 
-    def forward(self, x, style_weights):
+    def forward(self, x, style_weights, offset=(0, 0)):
+        """`offset`: where x's first pixel lies in the picture (noise is a hash of position)."""
         h = x
+        if self.noise:
+            _, _, hh, ww = x.shape
+            noise = position_noise(offset[0], offset[1], hh, ww)[None, None].expand(x.shape[0], 1, hh, ww)
+            h = torch.cat([x, noise], dim=1)
         for name, _, _, _, upsample in self.layers:
             if upsample:
                 h = F.interpolate(h, scale_factor=2, mode="nearest")
@@ -232,7 +258,7 @@ def train(args):
     photos = rng.sample(photos, min(args.photos, len(photos)))
     coarse = CoarsePaintings(args.package, photos, manifest["network"].get("working_side", 288))
 
-    refiner = Refiner(len(styles), args.architecture)
+    refiner = Refiner(len(styles), args.architecture, args.noise)
     opt = torch.optim.Adam(refiner.parameters(), lr=args.lr)
     os.makedirs(args.out, exist_ok=True)
     ckpt_path = os.path.join(args.out, "checkpoint.pt")
@@ -250,7 +276,7 @@ def train(args):
         """The checkpoint, written whole or not at all (a stop mid-write keeps the previous one)."""
         torch.save({"refiner": refiner.state_dict(), "opt": opt.state_dict(), "step": step, "styles": styles,
                     "architecture": args.architecture, "texture_layers": args.texture_layers,
-                    "nearest": args.nearest}, ckpt_path + ".tmp")
+                    "nearest": args.nearest, "noise": args.noise}, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
 
     log = open(os.path.join(args.out, "losses.csv"), "a")
@@ -263,7 +289,7 @@ def train(args):
         factor = rng.uniform(4.0, 8.0)
         x = torch.cat([upsampled_crop(coarse.get(rng.randrange(len(photos)), styles[i]), factor, rng) for i in s])
         weights = F.one_hot(torch.tensor(s), len(styles)).float()
-        out = refiner(x, weights)
+        out = refiner(x, weights, offset=(rng.randrange(1 << 16), rng.randrange(1 << 16)))
         feats = vgg(out)
         texture = 0.0
         with torch.no_grad():
@@ -292,7 +318,7 @@ def train(args):
 
 def load(ckpt):
     state = torch.load(ckpt, weights_only=False)
-    refiner = Refiner(len(state["styles"]), state.get("architecture", "five"))
+    refiner = Refiner(len(state["styles"]), state.get("architecture", "five"), state.get("noise", False))
     refiner.load_state_dict(state["refiner"])
     refiner.eval()
     return refiner, state["styles"]
@@ -333,6 +359,7 @@ def export(args):
                    for n, ci, co, st, up in refiner.layers],
         "halo": refiner.halo,
         "grid": refiner.grid,
+        "noise_channels": int(refiner.noise),
         "styles": styles,
     }
     manifest_path = os.path.join(args.export_to, "manifest.json")
@@ -367,6 +394,7 @@ def main():
     ap.add_argument("--texture-layers", nargs="+", default=list(TEXTURE_LAYERS), choices=TEXTURE_LAYERS,
                     help="the VGG layers of the texture term (the first trial used all four)")
     ap.add_argument("--architecture", default="five", choices=sorted(ARCHITECTURES))
+    ap.add_argument("--noise", action="store_true", help="a fourth input channel of position noise")
     ap.add_argument("--nearest", type=int, default=0,
                     help="hold each crop to the mean Gram of the painting's N crops most like it seen coarsely (0: of all its crops)")
     ap.add_argument("--checkpoint-every", type=int, default=100)

@@ -151,8 +151,16 @@ pub struct RefinerEntry {
     pub halo: u32,
     /// The product of the strides: bands start on multiples of it.
     pub grid: u32,
+    /// 1 where the first layer takes a fourth channel of position noise (`detail::position_noise`)
+    /// beside RGB, 0 (or absent) where it takes RGB alone.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub noise_channels: u32,
     /// Which style each row of the file's table is; styles not listed get no detail stage.
     pub styles: Vec<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
