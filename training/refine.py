@@ -210,11 +210,15 @@ def upsampled_crop(coarse, factor, rng):
 
 
 @torch.no_grad()
-def painting_textures(vgg, path, layers, stride=CROP // 2):
+def painting_textures(vgg, path, layers, stride=CROP // 2, long_side=None):
     """The painting's own CROP px crops at its resolution, every `stride` px: per crop its Gram at
     each texture layer (bfloat16: float16 overflows, and float32 would hold 13 paintings' crops
     in 3 GB) and its descriptor (see `descriptor`)."""
-    t = to_tensor(Image.open(path).convert("RGB"))
+    im = Image.open(path).convert("RGB")
+    if long_side:  # the painting at the size of the output it is compared with
+        scale = long_side / max(im.size)
+        im = im.resize((round(im.width * scale), round(im.height * scale)), Image.BICUBIC)
+    t = to_tensor(im)
     _, h, w = t.shape
     crops = [t[:, y:y + CROP, x:x + CROP] for y in range(0, h - CROP + 1, stride) for x in range(0, w - CROP + 1, stride)]
     grams = {k: [] for k in layers}
@@ -253,7 +257,12 @@ def train(args):
     styles = [s["id"] for s in manifest["styles"]]
     files = {v["id"]: k for k, v in json.load(open(os.path.join(HERE, "styles.json"), encoding="utf-8")).items() if not k.startswith("_")}
     vgg = VGGFeatures(os.path.join(args.data_dir, "vgg", "vgg19_conv1_1-conv5_1.fp16.safetensors"), outputs=TEXTURE_LAYERS)
-    targets = [painting_textures(vgg, os.path.join(args.data_dir, "styles", files[s]), args.texture_layers) for s in styles]
+    # Per style, per painting side (None: the file's own), its crops' textures.
+    sides = args.painting_sides or [None]
+    targets = [{side: painting_textures(vgg, os.path.join(args.data_dir, "styles", files[s]), args.texture_layers,
+                                        stride=CROP // 2 if side is None else CROP, long_side=side) for side in sides}
+               for s in styles]
+    working_side = manifest["network"].get("working_side", 288)
     photos = photo_paths(os.path.join(args.data_dir, "content"))
     photos = rng.sample(photos, min(args.photos, len(photos)))
     coarse = CoarsePaintings(args.package, photos, manifest["network"].get("working_side", 288))
@@ -276,7 +285,8 @@ def train(args):
         """The checkpoint, written whole or not at all (a stop mid-write keeps the previous one)."""
         torch.save({"refiner": refiner.state_dict(), "opt": opt.state_dict(), "step": step, "styles": styles,
                     "architecture": args.architecture, "texture_layers": args.texture_layers,
-                    "nearest": args.nearest, "noise": args.noise}, ckpt_path + ".tmp")
+                    "nearest": args.nearest, "noise": args.noise,
+                    "painting_sides": args.painting_sides}, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
 
     log = open(os.path.join(args.out, "losses.csv"), "a")
@@ -294,9 +304,11 @@ def train(args):
         texture = 0.0
         with torch.no_grad():
             descriptors = descriptor(x)
+        # The painting at the side of the output this crop's upsampling factor makes.
+        side = sides[0] if sides == [None] else min(sides, key=lambda v: abs(v - working_side * factor))
         for k in args.texture_layers:
             g = gram_hw(feats[k])
-            tgt = torch.cat([texture_target(targets[i], k, descriptors[j:j + 1], args.nearest) for j, i in enumerate(s)])
+            tgt = torch.cat([texture_target(targets[i][side], k, descriptors[j:j + 1], args.nearest) for j, i in enumerate(s)])
             texture = texture + ((g - tgt) ** 2).mean(dim=(1, 2)).div(tgt.pow(2).mean(dim=(1, 2))).mean()
         block = max(2, round(factor))
         fidelity = F.mse_loss(F.avg_pool2d(out, block), F.avg_pool2d(x, block))
@@ -395,6 +407,9 @@ def main():
                     help="the VGG layers of the texture term (the first trial used all four)")
     ap.add_argument("--architecture", default="five", choices=sorted(ARCHITECTURES))
     ap.add_argument("--noise", action="store_true", help="a fourth input channel of position noise")
+    ap.add_argument("--painting-sides", type=int, nargs="+", default=None,
+                    help="texture targets from the painting resized to these long sides, each crop held to the one nearest "
+                         "its output's side (working side x upsampling factor); default: the painting file's own size")
     ap.add_argument("--nearest", type=int, default=0,
                     help="hold each crop to the mean Gram of the painting's N crops most like it seen coarsely (0: of all its crops)")
     ap.add_argument("--checkpoint-every", type=int, default=100)
