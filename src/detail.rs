@@ -21,14 +21,14 @@ use crate::imaging::unit_to_byte;
 use crate::model::package::{PackageError, RefinerEntry, StyleChoice};
 
 /// Limits on what a package may ask the stage to run (a hostile manifest must not make a page
-/// allocate gigabytes): the shipped refiner has 8 layers of at most 16 channels.
+/// allocate gigabytes): the refiners trained so far have 5-8 layers of at most 16 channels.
 const MAX_LAYERS: usize = 32;
-const MAX_CHANNELS: usize = 128;
+const MAX_CHANNELS: usize = 64;
 const MAX_HALO: u32 = 256;
 
-/// Pixels (the band's input, halo included) a band holds at once: each full-resolution layer
-/// keeps 16 floats a pixel, so about 32 MB an activation, at most two alive.
-const BAND_PIXELS: usize = 1 << 19;
+/// Floats one activation of a band may hold (32 MB; at most two are alive): a band's input,
+/// halo included, is this over the widest layer's channels, 2^19 px for 16 channels.
+const BAND_FLOATS: usize = 1 << 23;
 
 /// The smallest upsampling from the working side that the stage runs on: it was trained on
 /// factors 4-8, and below about 3 the painting is not blurred enough for its texture to belong.
@@ -218,11 +218,12 @@ impl Refiner {
         out
     }
 
-    /// Rows a band of a `w` px wide picture holds: a multiple of the grid, its input (halo
-    /// included) near `BAND_PIXELS`.
+    /// Rows a band of a `w` px wide picture holds: a multiple of the grid, its widest activation
+    /// near `BAND_FLOATS`.
     fn band_rows(&self, w: usize) -> usize {
         let wide = w + 2 * self.halo + self.grid;
-        (BAND_PIXELS / wide).saturating_sub(2 * self.halo).max(4 * self.grid).next_multiple_of(self.grid)
+        let channels = self.layers.iter().map(|l| l.c_out.max(l.c_in)).max().unwrap_or(1);
+        (BAND_FLOATS / channels / wide).saturating_sub(2 * self.halo).max(4 * self.grid).next_multiple_of(self.grid)
     }
 
     /// Output rows `y0..y0 + rows` (y0 on the grid), all columns, as planes [3, rows, w]. The
