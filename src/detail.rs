@@ -169,10 +169,6 @@ impl Refiner {
         self.rows.iter().map(|(id, _)| id.as_str())
     }
 
-    pub fn halo(&self) -> usize {
-        self.halo
-    }
-
     /// `picture` with the detail painted in (alpha kept), band by band; `keep_going(done, total)`
     /// after each band, false to stop (then None).
     pub fn refine(&self, picture: &RgbaImage, row: &[f32], keep_going: &mut dyn FnMut(usize, usize) -> bool) -> Option<RgbaImage> {
