@@ -197,16 +197,16 @@ class CoarsePaintings:
         return self.cache[key]
 
 
-def upsampled_crop(coarse, factor, rng):
-    """A CROP px crop of `coarse` upsampled by `factor` (bicubic, as the pipeline's Catmull-Rom),
+def upsampled_crop(coarse, factor, rng, crop=CROP):
+    """A `crop` px crop of `coarse` upsampled by `factor` (bicubic, as the pipeline's Catmull-Rom),
     made from the few coarse pixels it needs."""
     _, h, w = coarse.shape
-    need = int(np.ceil(CROP / factor)) + 4
+    need = int(np.ceil(crop / factor)) + 4
     y0, x0 = rng.randint(0, max(0, h - need)), rng.randint(0, max(0, w - need))
     part = coarse[:, y0:y0 + need, x0:x0 + need][None]
     up = F.interpolate(part, scale_factor=factor, mode="bicubic", align_corners=False).clamp(0, 1)
     off = int(2 * factor)
-    return up[:, :, off:off + CROP, off:off + CROP]
+    return up[:, :, off:off + crop, off:off + crop]
 
 
 @torch.no_grad()
@@ -237,6 +237,13 @@ def descriptor(crops):
     return torch.cat([coarse.mean(dim=(2, 3)), coarse.std(dim=(2, 3))], dim=1)
 
 
+def grain_energy(residual):
+    """The residual's energy above what a 3x3 box keeps: the finest grain the refiner adds (the
+    per-pixel cells and the 4 px lattice that its nearest upsamplings make), to be held down."""
+    smooth = F.avg_pool2d(F.pad(residual, (1, 1, 1, 1), mode="reflect"), 3, stride=1)
+    return (residual - smooth).pow(2).mean()
+
+
 def texture_target(texture, layer, crop_descriptors, nearest):
     """Per crop of a batch, the Gram it is held to at `layer`: the mean over all the painting's
     crops (nearest 0), or over the `nearest` crops of the painting that look most like it seen
@@ -263,6 +270,7 @@ def train(args):
                                         stride=CROP // 2 if side is None else CROP, long_side=side) for side in sides}
                for s in styles]
     working_side = manifest["network"].get("working_side", 288)
+    file_sides = [max(Image.open(os.path.join(args.data_dir, "styles", files[st])).size) for st in styles]
     photos = photo_paths(os.path.join(args.data_dir, "content"))
     photos = rng.sample(photos, min(args.photos, len(photos)))
     coarse = CoarsePaintings(args.package, photos, manifest["network"].get("working_side", 288))
@@ -280,26 +288,55 @@ def train(args):
         opt.load_state_dict(state["opt"])
         step = state["step"]
         print(f"resumed at step {step}", flush=True)
+    elif args.init:
+        # Start from another refiner's weights (same architecture and styles), a fresh optimiser.
+        state = torch.load(args.init, weights_only=False)
+        if state.get("architecture", "five") != args.architecture or state.get("noise", False) != args.noise:
+            sys.exit(f"{args.init} is not a {args.architecture!r} refiner with noise={args.noise}")
+        refiner.load_state_dict(state["refiner"])
+        print(f"started from {args.init} (its step {state['step']})", flush=True)
 
     def save():
         """The checkpoint, written whole or not at all (a stop mid-write keeps the previous one)."""
         torch.save({"refiner": refiner.state_dict(), "opt": opt.state_dict(), "step": step, "styles": styles,
                     "architecture": args.architecture, "texture_layers": args.texture_layers,
                     "nearest": args.nearest, "noise": args.noise,
-                    "painting_sides": args.painting_sides}, ckpt_path + ".tmp")
+                    "painting_sides": args.painting_sides, "file_scale": args.file_scale,
+                    "grain_weight": args.grain_weight}, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
 
     log = open(os.path.join(args.out, "losses.csv"), "a")
     if step == 0:
-        log.write("step,texture,fidelity,seconds\n")
+        log.write("step,texture,fidelity,seconds" + (",grain" if args.grain_weight else "") + "\n")
     started = time.time()
     while step < args.steps and (time.time() - started) < args.max_minutes * 60:
         t0 = time.time()
         s = [rng.randrange(len(styles)) for _ in range(args.batch)]
         factor = rng.uniform(4.0, 8.0)
-        x = torch.cat([upsampled_crop(coarse.get(rng.randrange(len(photos)), styles[i]), factor, rng) for i in s])
-        weights = F.one_hot(torch.tensor(s), len(styles)).float()
-        out = refiner(x, weights, offset=(rng.randrange(1 << 16), rng.randrange(1 << 16)))
+        block = max(2, round(factor))
+        if args.file_scale:
+            # Each crop seen at the scale of the painting's file: the output's side over the
+            # file's, so the texture the refiner paints is the file's texture at the size the
+            # whole painting would have at this output size (strokes grown, not the file's
+            # finest grain pasted at 1:1). Crops differ in size, so one refiner pass each.
+            fidelity, grain, seen, xs = 0.0, 0.0, [], []
+            for i in s:
+                scale = min(4.0, max(1.0, working_side * factor / file_sides[i]))
+                crop = int(round(CROP * scale))
+                xi = upsampled_crop(coarse.get(rng.randrange(len(photos)), styles[i]), factor, rng, crop)
+                wi = F.one_hot(torch.tensor([i]), len(styles)).float()
+                oi = refiner(xi, wi, offset=(rng.randrange(1 << 16), rng.randrange(1 << 16)))
+                fidelity = fidelity + F.mse_loss(F.avg_pool2d(oi, block), F.avg_pool2d(xi, block)) / len(s)
+                grain = grain + grain_energy(oi - xi) / len(s)
+                seen.append(F.interpolate(oi, size=(CROP, CROP), mode="bilinear", antialias=True, align_corners=False))
+                xs.append(F.interpolate(xi, size=(CROP, CROP), mode="bilinear", antialias=True, align_corners=False))
+            out, x = torch.cat(seen), torch.cat(xs)
+        else:
+            x = torch.cat([upsampled_crop(coarse.get(rng.randrange(len(photos)), styles[i]), factor, rng) for i in s])
+            weights = F.one_hot(torch.tensor(s), len(styles)).float()
+            out = refiner(x, weights, offset=(rng.randrange(1 << 16), rng.randrange(1 << 16)))
+            fidelity = F.mse_loss(F.avg_pool2d(out, block), F.avg_pool2d(x, block))
+            grain = grain_energy(out - x)
         feats = vgg(out)
         texture = 0.0
         with torch.no_grad():
@@ -310,18 +347,16 @@ def train(args):
             g = gram_hw(feats[k])
             tgt = torch.cat([texture_target(targets[i][side], k, descriptors[j:j + 1], args.nearest) for j, i in enumerate(s)])
             texture = texture + ((g - tgt) ** 2).mean(dim=(1, 2)).div(tgt.pow(2).mean(dim=(1, 2))).mean()
-        block = max(2, round(factor))
-        fidelity = F.mse_loss(F.avg_pool2d(out, block), F.avg_pool2d(x, block))
-        loss = texture + args.fidelity_weight * fidelity
+        loss = texture + args.fidelity_weight * fidelity + args.grain_weight * grain
         opt.zero_grad()
         loss.backward()
         opt.step()
         step += 1
-        texture, fidelity = texture.item(), fidelity.item()
-        log.write(f"{step},{texture:.5f},{fidelity:.7f},{time.time() - t0:.2f}\n")
+        texture, fidelity, grain = texture.item(), fidelity.item(), float(grain)
+        log.write(f"{step},{texture:.5f},{fidelity:.7f},{time.time() - t0:.2f}" + (f",{grain:.7f}" if args.grain_weight else "") + "\n")
         if step % 50 == 0:
             log.flush()
-            print(f"step {step} texture {texture:.4f} fidelity {fidelity:.6f} ({time.time() - t0:.2f} s)", flush=True)
+            print(f"step {step} texture {texture:.4f} fidelity {fidelity:.6f} grain {grain:.6f} ({time.time() - t0:.2f} s)", flush=True)
         if step % args.checkpoint_every == 0 or step == args.steps:
             save()
     save()
@@ -410,6 +445,11 @@ def main():
     ap.add_argument("--painting-sides", type=int, nargs="+", default=None,
                     help="texture targets from the painting resized to these long sides, each crop held to the one nearest "
                          "its output's side (working side x upsampling factor); default: the painting file's own size")
+    ap.add_argument("--grain-weight", type=float, default=0.0,
+                    help="weight of the residual's finest-grain energy (grain_energy), 0: none")
+    ap.add_argument("--init", help="a refiner checkpoint to start from (a new run only)")
+    ap.add_argument("--file-scale", action="store_true",
+                    help="the texture term on each crop seen at the painting file's scale (the output's side over the file's)")
     ap.add_argument("--nearest", type=int, default=0,
                     help="hold each crop to the mean Gram of the painting's N crops most like it seen coarsely (0: of all its crops)")
     ap.add_argument("--checkpoint-every", type=int, default=100)
