@@ -114,9 +114,11 @@ def position_noise(y0, x0, h, w):
 
 
 class Refiner(nn.Module):
-    def __init__(self, n_styles, architecture="five", noise=False):
+    def __init__(self, n_styles, architecture="five", noise=False, upsample="nearest"):
         super().__init__()
-        self.architecture, self.noise = architecture, noise
+        # "bilinear" is a PyTorch-only trial (src/detail.rs upsamples nearest): whether the 4 px
+        # lattice of stamps comes from the nearest upsamplings.
+        self.architecture, self.noise, self.upsample = architecture, noise, upsample
         self.layers = list(ARCHITECTURES[architecture])
         if noise:  # a fourth input channel: position_noise
             name, c_in, c_out, stride, up = self.layers[0]
@@ -138,7 +140,8 @@ class Refiner(nn.Module):
             h = torch.cat([x, noise], dim=1)
         for name, _, _, _, upsample in self.layers:
             if upsample:
-                h = F.interpolate(h, scale_factor=2, mode="nearest")
+                h = F.interpolate(h, scale_factor=2, mode="nearest") if self.upsample == "nearest" else \
+                    F.interpolate(h, scale_factor=2, mode="bilinear", align_corners=False)
             h = self.convs[name](h)
             if name != "out":
                 g = (style_weights @ self.gamma[name])[:, :, None, None]
@@ -275,7 +278,7 @@ def train(args):
     photos = rng.sample(photos, min(args.photos, len(photos)))
     coarse = CoarsePaintings(args.package, photos, manifest["network"].get("working_side", 288))
 
-    refiner = Refiner(len(styles), args.architecture, args.noise)
+    refiner = Refiner(len(styles), args.architecture, args.noise, args.upsample)
     opt = torch.optim.Adam(refiner.parameters(), lr=args.lr)
     os.makedirs(args.out, exist_ok=True)
     ckpt_path = os.path.join(args.out, "checkpoint.pt")
@@ -302,7 +305,7 @@ def train(args):
                     "architecture": args.architecture, "texture_layers": args.texture_layers,
                     "nearest": args.nearest, "noise": args.noise,
                     "painting_sides": args.painting_sides, "file_scale": args.file_scale,
-                    "grain_weight": args.grain_weight}, ckpt_path + ".tmp")
+                    "grain_weight": args.grain_weight, "upsample": args.upsample}, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
 
     log = open(os.path.join(args.out, "losses.csv"), "a")
@@ -352,7 +355,8 @@ def train(args):
         loss.backward()
         opt.step()
         step += 1
-        texture, fidelity, grain = texture.item(), fidelity.item(), float(grain)
+        texture, fidelity = texture.item(), fidelity.item()
+        grain = grain.item() if torch.is_tensor(grain) else grain
         log.write(f"{step},{texture:.5f},{fidelity:.7f},{time.time() - t0:.2f}" + (f",{grain:.7f}" if args.grain_weight else "") + "\n")
         if step % 50 == 0:
             log.flush()
@@ -365,7 +369,7 @@ def train(args):
 
 def load(ckpt):
     state = torch.load(ckpt, weights_only=False)
-    refiner = Refiner(len(state["styles"]), state.get("architecture", "five"), state.get("noise", False))
+    refiner = Refiner(len(state["styles"]), state.get("architecture", "five"), state.get("noise", False), state.get("upsample", "nearest"))
     refiner.load_state_dict(state["refiner"])
     refiner.eval()
     return refiner, state["styles"]
@@ -394,6 +398,8 @@ def export(args):
     with it: `atelier stylize`, the app), else beside it as refiner.json."""
     import hashlib
     refiner, styles = load(args.export)
+    if refiner.upsample != "nearest":
+        sys.exit(f"{args.export}: the run-time stage upsamples nearest, this refiner {refiner.upsample}")
     shared, table = export_rows(refiner)
     blob = shared.tobytes() + table.tobytes()
     with open(os.path.join(args.export_to, "refiner.f32"), "wb") as f:
@@ -445,6 +451,8 @@ def main():
     ap.add_argument("--painting-sides", type=int, nargs="+", default=None,
                     help="texture targets from the painting resized to these long sides, each crop held to the one nearest "
                          "its output's side (working side x upsampling factor); default: the painting file's own size")
+    ap.add_argument("--upsample", default="nearest", choices=["nearest", "bilinear"],
+                    help="the refiner's x2 upsampling; bilinear is a PyTorch-only trial (the Rust stage is nearest)")
     ap.add_argument("--grain-weight", type=float, default=0.0,
                     help="weight of the residual's finest-grain energy (grain_energy), 0: none")
     ap.add_argument("--init", help="a refiner checkpoint to start from (a new run only)")
