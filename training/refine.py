@@ -287,6 +287,8 @@ def train(args):
         state = torch.load(ckpt_path, weights_only=False)
         if state.get("architecture", "five") != args.architecture:
             sys.exit(f"{ckpt_path} is a {state.get('architecture', 'five')!r} refiner, not {args.architecture!r}")
+        if state.get("upsample", "nearest") != args.upsample:
+            sys.exit(f"{ckpt_path} upsamples {state.get('upsample', 'nearest')}, not {args.upsample}: resume it with --upsample")
         refiner.load_state_dict(state["refiner"])
         opt.load_state_dict(state["opt"])
         step = state["step"]
