@@ -25,8 +25,8 @@ outputs have), 128 px crops at that scale. Losses:
   training/refine.py --apply training/runs/refiner/checkpoint.pt --inputs DIR --outputs DIR
 
 The checkpoint holds the weights and the optimiser; the export (`--export CKPT --export-to DIR`)
-writes `refiner.f32` (layout in `export_rows`) for the run-time stage, which is still to be
-written in Rust (docs/training.md, "Detail at 100 %").
+writes `refiner.f32` (layout in `export_rows`) and its manifest entry for the run-time stage,
+`src/detail.rs` (docs/training.md, "The detail stage in Rust").
 """
 import argparse
 import json
