@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdirSync, copyFileSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { ROOT, startServer, launchChromium, watchPage, onnxruntimeReference, compareRgb, servedManifest } from './harness.mjs';
+import { ROOT, startServer, launchChromium, watchPage, onnxruntimeReference, compareRgb, servedManifest, gradientPhoto } from './harness.mjs';
 
 const PHOTO = path.join(ROOT, 'tests/fixtures/gradient_64x48.png');
 const STYLE = servedManifest().styles[0].id;
@@ -220,18 +220,8 @@ test('a package with a refiner adds detail to a large output, as the native CLI 
   const browser = await launchChromium({ webgpu: false });
   try {
     const page = await modulePage(browser);
-    // A 900 x 600 photo (3.1x the default 288 px working side) with edges, drawn in the page.
-    const photo = await page.evaluate(async () => {
-      const canvas = new OffscreenCanvas(900, 600);
-      const ctx = canvas.getContext('2d');
-      const sky = ctx.createLinearGradient(0, 0, 900, 600);
-      sky.addColorStop(0, '#3a6fd8'); sky.addColorStop(1, '#f0c060');
-      ctx.fillStyle = sky; ctx.fillRect(0, 0, 900, 600);
-      ctx.fillStyle = '#2a5a20'; ctx.beginPath(); ctx.arc(300, 420, 180, 0, 2 * Math.PI); ctx.fill();
-      ctx.fillStyle = '#fafafa'; ctx.fillRect(560, 120, 220, 260);
-      const blob = await canvas.convertToBlob({ type: 'image/png' });
-      return Array.from(new Uint8Array(await blob.arrayBuffer()));
-    });
+    // A 900 x 600 photo: 3.1x the default 288 px working side.
+    const photo = Array.from(await gradientPhoto(page, { width: 900, height: 600, from: '#3a6fd8', to: '#f0c060' }));
     const work = path.join(ROOT, 'target/tmp/js-refiner-run');
     mkdirSync(work, { recursive: true });
     writeFileSync(path.join(work, 'photo.png'), Buffer.from(photo));
