@@ -16,6 +16,8 @@
 
 use image::RgbaImage;
 
+pub mod repaint;
+
 use crate::engine::conv::{conv2d, upsample2_conv3x3, ConvShape};
 use crate::imaging::unit_to_byte;
 use crate::model::package::{PackageError, RefinerEntry, StyleChoice};

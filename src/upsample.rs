@@ -247,25 +247,36 @@ fn upsample(painting: &RgbaImage, guide: &RgbaImage, photo: &RgbaImage, passes: 
             }
         }
     }
-    let mut out = RgbaImage::new(photo.width(), photo.height());
-    let mut value = [0.0f32; PLANES];
-    for (oy, (row, (idx, w))) in out.chunks_exact_mut(4 * out_w).zip(&ys).enumerate() {
-        let rows: [[usize; 4]; PLANES] = std::array::from_fn(|p| idx.map(|y| (p * sh + y) * out_w));
-        for ox in 0..out_w {
-            for (p, v) in value.iter_mut().enumerate() {
-                let r = &rows[p];
-                *v = w[0] * wide[r[0] + ox] + w[1] * wide[r[1] + ox] + w[2] * wide[r[2] + ox] + w[3] * wide[r[3] + ox];
+    // Output rows in chunks, on the CPU engine's threads where there are several.
+    const CHUNK_ROWS: usize = 32;
+    let out_h = photo.height() as usize;
+    let chunks = crate::engine::map_parallel(out_h.div_ceil(CHUNK_ROWS), |chunk| {
+        let first = chunk * CHUNK_ROWS;
+        let rows_here = CHUNK_ROWS.min(out_h - first);
+        let mut bytes = vec![0u8; rows_here * 4 * out_w];
+        let mut value = [0.0f32; PLANES];
+        for (i, row) in bytes.chunks_exact_mut(4 * out_w).enumerate() {
+            let oy = first + i;
+            let (idx, w) = &ys[oy];
+            let rows: [[usize; 4]; PLANES] = std::array::from_fn(|p| idx.map(|y| (p * sh + y) * out_w));
+            for ox in 0..out_w {
+                for (p, v) in value.iter_mut().enumerate() {
+                    let r = &rows[p];
+                    *v = w[0] * wide[r[0] + ox] + w[1] * wide[r[1] + ox] + w[2] * wide[r[2] + ox] + w[3] * wide[r[3] + ox];
+                }
+                let source = photo.get_pixel(ox as u32, oy as u32);
+                let detail = value[4].clamp(0.0, 1.0) * (255.0 * luma(source) - value[3]);
+                let px = &mut row[4 * ox..4 * ox + 4];
+                for c in 0..3 {
+                    px[c] = (value[c] + detail).clamp(0.0, 255.0).round() as u8;
+                }
+                px[3] = source.0[3];
             }
-            let source = photo.get_pixel(ox as u32, oy as u32);
-            let detail = value[4].clamp(0.0, 1.0) * (255.0 * luma(source) - value[3]);
-            let px = &mut row[4 * ox..4 * ox + 4];
-            for c in 0..3 {
-                px[c] = (value[c] + detail).clamp(0.0, 255.0).round() as u8;
-            }
-            px[3] = source.0[3];
         }
-    }
-    out
+        bytes
+    });
+    let raw: Vec<u8> = chunks.concat();
+    RgbaImage::from_raw(photo.width(), photo.height(), raw).expect("every output row was computed")
 }
 
 #[cfg(test)]
