@@ -11,7 +11,7 @@ use image::RgbaImage;
 
 use crate::engine::{Engine, EngineError, Tensors};
 use crate::imaging::{self, unit_to_byte};
-use crate::detail::Detail;
+use crate::detail::{repaint, Detail};
 use crate::upsample::guided_upsample;
 use crate::model::format::ModelProto;
 use crate::model::{is_norm_statistic, specialise, GraphError, GraphVariant, Margin, StyleParams, INPUT_NAME, OUTPUT_NAME};
@@ -186,6 +186,25 @@ pub async fn low_resolution_stats(
     Ok(run_padded(engine, &small, style, stride, margin, GraphVariant::EmitStats, None).await?.1)
 }
 
+/// Tile starts (x, y) of `paint_tiles` over a padded picture of `pw` x `ph`.
+fn tile_starts(pw: usize, ph: usize, stride: u32, margin: Margin, tile_side: u32) -> (Vec<usize>, Vec<usize>) {
+    let tile = (tile_side / stride * stride) as usize;
+    let min_overlap = 2 * tile_discard(margin) + TILE_RAMP;
+    (plan_axis(pw, tile, min_overlap, stride as usize), plan_axis(ph, tile, min_overlap, stride as usize))
+}
+
+/// The network passes `paint_at_own_size` makes for a picture of `width` x `height`: one, or
+/// the low-resolution statistics pass and the tiles.
+pub fn passes_at_own_size(width: u32, height: u32, stride: u32, options: &RenderOptions) -> usize {
+    let (pad, extra_w, extra_h) = reflect_pad_amounts(width, height, stride, options.margin);
+    let (pw, ph) = (width + 2 * pad + extra_w, height + 2 * pad + extra_h);
+    if pw as u64 * ph as u64 <= options.max_pass_pixels as u64 {
+        return 1;
+    }
+    let (xs, ys) = tile_starts(pw as usize, ph as usize, stride, options.margin, options.tile_side);
+    xs.len() * ys.len() + 1
+}
+
 /// Paint `image` at its own size (one pass, or tiles where it is large). `progress(done, total)` is called after every network pass
 /// and returns false to cancel (the result is then `Cancelled`, even after the last pass).
 pub async fn paint_at_own_size(
@@ -231,9 +250,7 @@ pub async fn paint_tiles(
     let (pw, ph) = (padded.width() as usize, padded.height() as usize);
     let tile = (tile_side / stride * stride) as usize;
     let discard = tile_discard(margin);
-    let min_overlap = 2 * discard + TILE_RAMP;
-    let xs = plan_axis(pw, tile, min_overlap, stride as usize);
-    let ys = plan_axis(ph, tile, min_overlap, stride as usize);
+    let (xs, ys) = tile_starts(pw, ph, stride, margin, tile_side);
     let total = xs.len() * ys.len() + 1;
     if !progress(1, total) {
         return Err(EngineError::Cancelled);
@@ -284,13 +301,25 @@ pub async fn paint_tiles(
     }))
 }
 
+/// What brings a painting's texture to the last pixel of an output brought up from the working
+/// side (`paint`).
+#[derive(Debug, Clone, Copy)]
+pub enum DetailStage<'a> {
+    /// The upsampled painting as it is.
+    Off,
+    /// Re-paint it at a finer brush and add that painting's finest band (`detail::repaint`).
+    Repaint,
+    /// A package's refiner network (`detail::Refiner`).
+    Refiner(Detail<'a>),
+}
+
 /// Paint `photo` at the working resolution the brush sets, then bring the painting to the photo's
 /// size guided by the photo (`crate::upsample`) and, where it was brought up by at least
-/// `detail::MIN_UPSAMPLING` and `detail` is given, paint the painting's fine texture into it
-/// (`crate::detail`). Where the working resolution reaches the photo's size this is
-/// `paint_at_own_size`. The strokes are the same, relative to the picture, at every output size:
-/// a 1024 px preview and a 4096 px export differ only in the photo detail restored and the
-/// texture at 100 %.
+/// `detail::MIN_UPSAMPLING`, paint its fine texture in by `detail`. Where the working resolution
+/// reaches the photo's size this is `paint_at_own_size`. The strokes are the same, relative to the
+/// picture, at every output size: a 1024 px preview and a 4096 px export differ only in the photo
+/// detail restored and the texture at 100 %. `progress(done, total)` counts every network pass,
+/// the re-painting's included, from the start.
 #[allow(clippy::too_many_arguments)]
 pub async fn paint(
     engine: &mut dyn Engine,
@@ -300,7 +329,7 @@ pub async fn paint(
     options: &RenderOptions,
     brush: Brush,
     trained_side: u32,
-    detail: Option<Detail<'_>>,
+    detail: DetailStage<'_>,
     progress: &mut dyn FnMut(usize, usize) -> bool,
 ) -> Result<RgbaImage, EngineError> {
     let long = photo.width().max(photo.height());
@@ -309,20 +338,36 @@ pub async fn paint(
         return paint_at_own_size(engine, photo, style, stride, options, progress).await;
     }
     let (w, h) = imaging::fit_within(photo.width(), photo.height(), side);
+    let upsampled_enough = long as f32 >= crate::detail::MIN_UPSAMPLING * w.max(h) as f32;
+    let detail = if upsampled_enough { detail } else { DetailStage::Off };
+    let repaint_size = imaging::fit_within(photo.width(), photo.height(), repaint::REPAINT_FACTOR * side);
+    let repaint_passes = match detail {
+        DetailStage::Repaint => passes_at_own_size(repaint_size.0, repaint_size.1, stride, options),
+        _ => 0,
+    };
     let small = imaging::resize_to(photo, w, h);
     let mut last = (0, 1);
     let mut on_pass = |done: usize, total: usize| {
         last = (done, total);
-        progress(done, total)
+        progress(done, total + repaint_passes)
     };
     let painted = paint_at_own_size(engine, &small, style, stride, options, &mut on_pass).await?;
     let upsampled = guided_upsample(&painted, &small, photo);
     match detail {
-        Some(Detail { refiner, row }) if long as f32 >= crate::detail::MIN_UPSAMPLING * w.max(h) as f32 => {
+        DetailStage::Off => Ok(upsampled),
+        DetailStage::Refiner(Detail { refiner, row }) => {
             // Its bands only check for a cancel: the passes' count stays what the visitor saw.
             refiner.refine(&upsampled, row, &mut |_, _| progress(last.0, last.1)).ok_or(EngineError::Cancelled)
         }
-        _ => Ok(upsampled),
+        DetailStage::Repaint => {
+            let first = last.1;
+            let guide = imaging::shrink_area(&upsampled, repaint_size.0, repaint_size.1);
+            let mut on_repaint = |done: usize, total: usize| progress(first + done, first + total);
+            let repainted = paint_at_own_size(engine, &guide, style, stride, options, &mut on_repaint).await?;
+            let repainted = guided_upsample(&repainted, &guide, &upsampled);
+            let sigma = repaint::fine_band_sigma(long, repaint_size.0.max(repaint_size.1));
+            Ok(repaint::add_fine_band(&upsampled, &repainted, sigma, repaint::FINE_BAND_GAIN))
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use crate::imaging::{self, ImageError};
 use crate::model::format::ModelProto;
 use crate::model::{GraphError, GraphVariant, ModelPackage, PackageError, StyleChoice, INPUT_NAME, OUTPUT_NAME};
 use crate::detail::Detail;
-use crate::pipeline::{self, Brush, PaintRequest, RenderOptions};
+use crate::pipeline::{self, Brush, DetailStage, PaintRequest, RenderOptions};
 
 /// Which engine a caller asks for (the CLI's `--engine`, the JS module's `load`, the worker's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -238,6 +238,8 @@ pub struct Studio {
     falls_back: bool,
     /// Given to every engine the studio runs (see `Checkpoint`).
     checkpoint: Option<Checkpoint>,
+    /// Whether large outputs get the detail stage (`pipeline::DetailStage`).
+    detail: bool,
 }
 
 impl Studio {
@@ -300,7 +302,7 @@ impl Studio {
             Err(reason) => (cpu_engine(&package), EngineStatus::Cpu { reason }),
         };
         let options = render_options(&package, engine.as_ref())?;
-        Ok(Studio { package, engine, options, status, falls_back: choice == EngineChoice::Auto, checkpoint: None })
+        Ok(Studio { package, engine, options, status, falls_back: choice == EngineChoice::Auto, checkpoint: None, detail: true })
     }
 
     /// Where engines wait between steps of a pass, and may be stopped (see `Checkpoint`).
@@ -330,11 +332,17 @@ impl Studio {
         self.engine.kind()
     }
 
-    /// Whether paintings of `style` get the detail stage (on outputs brought up from the working
-    /// side): the package has a refiner with a row for it or, for a visitor's own, for the
-    /// shipped styles it is mixed from.
-    pub fn paints_detail(&self, style: &StyleChoice) -> bool {
+    /// Whether the package's refiner paints the detail of `style` (on outputs brought up from
+    /// the working side): it has a row for it or, for a visitor's own, for the shipped styles it
+    /// is mixed from. Otherwise the detail is re-painted (`detail::repaint`).
+    pub fn has_refiner_row(&self, style: &StyleChoice) -> bool {
         self.package.refiner_row(style).is_some()
+    }
+
+    /// Paint large outputs with (the default) or without the detail stage (the CLI's
+    /// `--no-detail`, comparisons).
+    pub fn set_detail(&mut self, enabled: bool) {
+        self.detail = enabled;
     }
 
     pub fn options(&self) -> &RenderOptions {
@@ -354,7 +362,11 @@ impl Studio {
         let (stride, working_side) = (self.package.stride(), self.package.working_side_for(style));
         let refiner = self.package.refiner();
         let row = self.package.refiner_row(style);
-        let detail = refiner.as_deref().zip(row.as_deref()).map(|(refiner, row)| Detail { refiner, row });
+        let detail = match refiner.as_deref().zip(row.as_deref()) {
+            _ if !self.detail => DetailStage::Off,
+            Some((refiner, row)) => DetailStage::Refiner(Detail { refiner, row }),
+            None => DetailStage::Repaint,
+        };
         let mut result = {
             let mut on_pass = |done: usize, total: usize| events(StudioEvent::Pass { done: done as u32, total: total as u32 });
             pipeline::paint(self.engine.as_mut(), photo, &params, stride, &self.options, brush, working_side, detail, &mut on_pass)

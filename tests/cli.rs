@@ -381,3 +381,40 @@ fn a_bad_style_file_is_refused_with_its_reason_and_no_output() {
     let run = atelier(&["stylize", p, o, "--style", "fixture-a", "--style-file", foreign.to_str().unwrap()]);
     assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
 }
+
+#[test]
+fn no_detail_leaves_the_detail_stage_out_in_single_and_folder_mode() {
+    // 800 and 776 px are over 3x the fixture's working side (256 px): the stage re-paints at
+    // 512 px and adds its band.
+    let src = temp_dir("detail-src");
+    for i in 0..2 {
+        common::synthetic_photo(800 - 24 * i, 600).save(src.join(format!("p{i}.png"))).unwrap();
+    }
+    let single = |i: usize, extra: &[&str]| {
+        let out = temp_dir("detail-single").join(format!("p{i}{}.png", extra.len()));
+        let photo = src.join(format!("p{i}.png"));
+        let mut args = vec!["stylize", photo.to_str().unwrap(), out.to_str().unwrap(), "--style", "fixture-a", "--engine", "cpu"];
+        args.extend(extra);
+        let run = atelier(&args);
+        assert!(run.status.success(), "{}", stderr(&run));
+        std::fs::read(&out).unwrap()
+    };
+    let (with, without) = (single(0, &[]), single(0, &["--no-detail"]));
+    let decode = |bytes: &[u8]| image::load_from_memory(bytes).unwrap().to_rgba8();
+    assert!(common::rgb_diff(&decode(&with), &decode(&without)).1 > 0.5, "the stage changes a large picture");
+    // Folder mode on two painters, each with its own studio: the same pictures as single runs.
+    for (extra, name) in [(vec![], "default"), (vec!["--no-detail"], "plain")] {
+        let out = temp_dir(&format!("detail-folder-{name}"));
+        let run = Command::new(env!("CARGO_BIN_EXE_atelier"))
+            .env("ATELIER_THREADS", "2")
+            .args(["--models", fixture_path("package").to_str().unwrap()])
+            .args(["stylize", src.to_str().unwrap(), out.to_str().unwrap(), "--style", "fixture-a", "--engine", "cpu"])
+            .args(&extra)
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{}", stderr(&run));
+        for i in 0..2 {
+            assert_eq!(std::fs::read(out.join(format!("p{i}.fixture-a.png"))).unwrap(), single(i, &extra), "{name} p{i}");
+        }
+    }
+}

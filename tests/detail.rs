@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use atelier::detail::Refiner;
 use atelier::model::package::{Manifest, ModelPackage, PackageError, RefinerEntry, StyleChoice};
 use atelier::pipeline::Brush;
-use atelier::studio::{CpuReason, EngineChoice, GpuProbe, Studio, StudioEvent};
+use atelier::imaging;
+use atelier::studio::{CpuReason, EngineChoice, GpuProbe, Studio, StudioError, StudioEvent};
 use image::{Rgba, RgbaImage};
 use serde::Deserialize;
 
@@ -141,18 +142,109 @@ fn the_studio_adds_detail_only_to_upsampled_outputs_and_can_leave_it_out() {
     let side = package.working_side();
     let mut detached = package.clone();
     detached.detach_refiner();
-    let (mut studio, mut plain) = (cpu_studio(package), cpu_studio(detached));
+    let (mut studio, mut plain, mut repainting) = (cpu_studio(package.clone()), cpu_studio(package), cpu_studio(detached));
+    plain.set_detail(false);
     let style = StyleChoice::single("fixture-a");
-    assert!(studio.paints_detail(&style) && !plain.paints_detail(&style));
+    assert!(studio.has_refiner_row(&style) && !repainting.has_refiner_row(&style));
     let large = photo(side * 3 + 8, side * 2);
-    let (with_detail, without) = (paint(&mut studio, &large, &style), paint(&mut plain, &large, &style));
-    assert_eq!(with_detail.dimensions(), without.dimensions());
-    let changed = with_detail.pixels().zip(without.pixels()).filter(|(a, b)| a != b).count();
-    assert!(changed > without.pixels().len() / 2, "the detail stage changed only {changed} pixels");
+    let (refined, without, repainted) =
+        (paint(&mut studio, &large, &style), paint(&mut plain, &large, &style), paint(&mut repainting, &large, &style));
+    assert_eq!(refined.dimensions(), without.dimensions());
+    let changed = |a: &RgbaImage, b: &RgbaImage| a.pixels().zip(b.pixels()).filter(|(a, b)| a != b).count();
+    let half = without.pixels().len() / 2;
+    assert!(changed(&refined, &without) > half, "the refiner changed only {} pixels", changed(&refined, &without));
+    assert!(changed(&repainted, &without) > half, "the re-painting changed only {} pixels", changed(&repainted, &without));
+    assert!(changed(&repainted, &refined) > half, "a package's refiner comes before re-painting");
 
-    // Brought up less than 3x from the working side, the stage does not run.
+    // Brought up less than 3x from the working side, no stage runs.
     let small = photo(side * 2, side * 3 / 2);
-    assert_eq!(paint(&mut studio, &small, &style), paint(&mut plain, &small, &style));
+    let unchanged = paint(&mut plain, &small, &style);
+    assert_eq!(paint(&mut studio, &small, &style), unchanged);
+    assert_eq!(paint(&mut repainting, &small, &style), unchanged);
+}
+
+fn luma(image: &RgbaImage) -> Vec<f32> {
+    image.pixels().map(|p| 0.299 * p.0[0] as f32 + 0.587 * p.0[1] as f32 + 0.114 * p.0[2] as f32).collect()
+}
+
+/// Mean Sobel magnitude of the luminance: how much edge a picture has at its own pixels.
+fn sharpness(image: &RgbaImage) -> f32 {
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    let l = luma(image);
+    let at = |x: usize, y: usize| l[y * w + x];
+    let mut sum = 0.0f32;
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            let gx = at(x + 1, y - 1) + 2.0 * at(x + 1, y) + at(x + 1, y + 1) - at(x - 1, y - 1) - 2.0 * at(x - 1, y) - at(x - 1, y + 1);
+            let gy = at(x - 1, y + 1) + 2.0 * at(x, y + 1) + at(x + 1, y + 1) - at(x - 1, y - 1) - 2.0 * at(x, y - 1) - at(x + 1, y - 1);
+            sum += (gx * gx + gy * gy).sqrt();
+        }
+    }
+    sum / ((w - 2) * (h - 2)) as f32
+}
+
+fn mean_abs_difference(a: &RgbaImage, b: &RgbaImage) -> f32 {
+    let n = a.as_raw().len() as f32;
+    a.as_raw().iter().zip(b.as_raw()).map(|(x, y)| x.abs_diff(*y) as f32).sum::<f32>() / n
+}
+
+/// A photo with detail at every scale: soft gradients, 16 px squares and a fine pattern.
+fn busy_photo(w: u32, h: u32) -> RgbaImage {
+    RgbaImage::from_fn(w, h, |x, y| {
+        let fine = ((x * 7 + y * 13) % 11) * 5;
+        Rgba([(x * 200 / w + fine) as u8, (y * 255 / h) as u8, ((x / 16 + y / 16) % 2 * 200 + fine) as u8, 255])
+    })
+}
+
+#[test]
+fn re_painting_adds_a_fine_band_that_the_whole_picture_does_not_show() {
+    let package = ModelPackage::load_dir(&dir("package")).unwrap();
+    let side = package.working_side();
+    let (mut repainting, mut plain) = (cpu_studio(package.clone()), cpu_studio(package));
+    plain.set_detail(false);
+    let style = StyleChoice::single("fixture-b");
+    let large = busy_photo(side * 4, side * 3);
+    let (detailed, soft) = (paint(&mut repainting, &large, &style), paint(&mut plain, &large, &style));
+    let (sharp, blurred) = (sharpness(&detailed), sharpness(&soft));
+    assert!(sharp > 1.1 * blurred, "sharpness at 100 %: {sharp} with the stage, {blurred} without");
+    // Seen whole (a quarter of the size, as a screen shows it), the two are one picture.
+    let view = |image: &RgbaImage| imaging::resize_to(image, image.width() / 4, image.height() / 4);
+    let (near, whole) = (mean_abs_difference(&detailed, &soft), mean_abs_difference(&view(&detailed), &view(&soft)));
+    // (Here 1.1 levels seen whole, 7.4 at 100 %; a band 4x as wide: 17.3 seen whole, 25.4 at 100 %.)
+    assert!(whole < 0.25 * near, "mean difference {near} levels at 100 %, {whole} seen whole");
+}
+
+#[test]
+fn the_re_painting_is_counted_in_the_passes_and_can_be_cancelled() {
+    let package = ModelPackage::load_dir(&dir("package")).unwrap();
+    let side = package.working_side();
+    let mut studio = cpu_studio(package);
+    let style = StyleChoice::single("fixture-a");
+    let large = busy_photo(side * 3, side * 2);
+    let mut passes = Vec::new();
+    pollster::block_on(studio.paint(&large, &style, Brush::default(), &mut |event| {
+        if let StudioEvent::Pass { done, total } = event {
+            passes.push((done, total));
+        }
+        true
+    }))
+    .unwrap();
+    assert_eq!(passes, vec![(1, 2), (2, 2)], "the painting's pass, then the re-painting's");
+    for stop_at in [1, 2] {
+        let result = pollster::block_on(studio.paint(&large, &style, Brush::default(), &mut |event| {
+            !matches!(event, StudioEvent::Pass { done, .. } if done == stop_at)
+        }));
+        assert!(matches!(result, Err(StudioError::Cancelled)), "stopped at pass {stop_at}: {:?}", result.err());
+    }
+    // The stage left out, one pass.
+    studio.set_detail(false);
+    let mut count = 0;
+    pollster::block_on(studio.paint(&large, &style, Brush::default(), &mut |_| {
+        count += 1;
+        true
+    }))
+    .unwrap();
+    assert_eq!(count, 1);
 }
 
 #[test]
@@ -185,8 +277,8 @@ fn a_visitors_own_style_gets_the_rows_of_the_shipped_styles_it_is_nearest_a_mix_
     let b_row = refiner.row_for(&b).unwrap();
     assert!(half.iter().zip(&own).zip(&b_row).all(|((h, o), b)| (h - (o + b) / 2.0).abs() < 1e-5));
     let studio = cpu_studio(package);
-    assert!(studio.paints_detail(&StyleChoice::single("own-painting")));
-    assert!(!studio.paints_detail(&StyleChoice::single("nobodys")));
+    assert!(studio.has_refiner_row(&StyleChoice::single("own-painting")));
+    assert!(!studio.has_refiner_row(&StyleChoice::single("nobodys")));
 }
 
 #[test]

@@ -88,8 +88,8 @@ mod cli {
             brush: Brush,
             #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
             engine: EngineChoice,
-            /// Leave out the package's detail stage (the painting's fine texture, painted at the
-            /// output's resolution on outputs at least 3x the working side).
+            /// Leave out the detail stage (the painting's fine texture at 100 %, on outputs at
+            /// least 3x the working side: re-painted at half the brush, or the package's refiner).
             #[arg(long)]
             no_detail: bool,
         },
@@ -159,9 +159,6 @@ mod cli {
             Command::Check => check_command(&package, &cli.models),
             Command::Stylize { input, output, style, style_file, mix, strength, preserve_colour, max_side, brush, engine, no_detail } => {
                 let mut package = package;
-                if no_detail {
-                    package.detach_refiner();
-                }
                 let style = match (style, style_file) {
                     (Some(style), _) => style,
                     (None, Some(file)) => match add_style_file(&mut package, &file) {
@@ -176,7 +173,7 @@ mod cli {
                 };
                 let request = PaintRequest { style: StyleChoice { style, mix }, max_side, brush };
                 let adjustments = Adjustments { strength, preserve_colour };
-                stylize_command(package, &input, &output, &request, adjustments, engine)
+                stylize_command(package, &input, &output, &request, adjustments, engine, !no_detail)
             }
             Command::Learn { painting, output, name, photos, seconds } => {
                 learn_command(&package, &cli.models, &painting, &output, name, photos.as_deref(), seconds)
@@ -490,6 +487,7 @@ mod cli {
         request: &PaintRequest,
         adjustments: Adjustments,
         engine_choice: EngineChoice,
+        detail: bool,
     ) -> i32 {
         if let Err(e) = package.style_params(&request.style) {
             eprintln!("error: {e} (see `atelier styles`)");
@@ -537,6 +535,7 @@ mod cli {
                 return EXIT_ENGINE;
             }
         };
+        studio.set_detail(detail);
 
         let bar = ProgressBar::new(jobs.len() as u64);
         bar.set_style(
@@ -576,6 +575,7 @@ mod cli {
                             Ok(studio) => studio,
                             Err(e) => return bar.suspend(|| eprintln!("error: {e}")),
                         };
+                        studio.set_detail(detail);
                         while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
                             paint(&mut studio, job);
                         }

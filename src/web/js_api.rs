@@ -163,6 +163,8 @@ impl Atelier {
     /// (0..1, default 1: the whole painting) and bring back the photo's colours by
     /// `preserve_colour` (0..1, default 0), as the studio's sliders do, and resolve to
     /// `{ width, height, rgba: Uint8ClampedArray }`, ready for `new ImageData(rgba, width, height)`.
+    /// `detail` false leaves out the detail stage (the painting's texture at 100 % on outputs at
+    /// least 3x the working side; default true).
     #[allow(clippy::too_many_arguments)]
     pub async fn stylize(
         &self,
@@ -174,6 +176,7 @@ impl Atelier {
         brush: Option<f32>,
         strength: Option<f32>,
         preserve_colour: Option<f32>,
+        detail: Option<bool>,
     ) -> Result<JsValue, JsError> {
         let request = PaintRequest {
             style: StyleChoice { style, mix: mix_style.map(|other| (other, mix.unwrap_or(0.5))) },
@@ -183,6 +186,7 @@ impl Atelier {
         let adjustments = adjustments(strength, preserve_colour)?;
         let photo = studio::prepare_photo(&image.to_vec(), request.max_side).map_err(js_error)?;
         let mut studio = take(&self.inner)?;
+        studio.set_detail(detail.unwrap_or(true));
         let painting = studio.paint(&photo, &request.style, request.brush, &mut |_| true).await;
         *self.inner.borrow_mut() = Some(studio);
         let painting = painting.map_err(js_error)?;
