@@ -209,7 +209,14 @@ pub fn guided_upsample(painting: &RgbaImage, guide: &RgbaImage, photo: &RgbaImag
     upsample(painting, guide, photo, PRECOMPENSATION_PASSES)
 }
 
-/// `guided_upsample` with `passes` of precompensation (0: plain cubic, for comparison).
+/// `guided_upsample` without the precompensation, for a picture whose finest band is wanted
+/// (`detail::repaint`): the precompensation lifts the working resolution's highest frequencies,
+/// which a high-pass at the output then turns into a grid of lines one working pixel apart.
+pub fn guided_upsample_uncompensated(painting: &RgbaImage, guide: &RgbaImage, photo: &RgbaImage) -> RgbaImage {
+    upsample(painting, guide, photo, 0)
+}
+
+/// `guided_upsample` with `passes` of precompensation (0: plain cubic).
 fn upsample(painting: &RgbaImage, guide: &RgbaImage, photo: &RgbaImage, passes: usize) -> RgbaImage {
     assert_eq!(painting.dimensions(), guide.dimensions(), "the painting and its guide must have one size");
     assert!(painting.width() > 0 && painting.height() > 0 && photo.width() > 0 && photo.height() > 0);
@@ -333,6 +340,32 @@ mod tests {
         let flat = RgbaImage::from_pixel(32, 32, Rgba([120, 60, 200, 255]));
         let out = guided_upsample(&flat, &small, &photo);
         assert!(out.pixels().all(|p| p.0 == [120, 60, 200, 255]), "{:?}", out.get_pixel(3, 3));
+    }
+
+    #[test]
+    fn without_precompensation_the_working_pixels_leave_less_ripple_at_the_output() {
+        // A painting with detail at every working pixel, brought up 3.5x: what lies between
+        // neighbouring output pixels (their mean squared difference) is the ripple a fine band
+        // taken at the output would carry.
+        let small = RgbaImage::from_fn(40, 30, |x, y| {
+            let v = ((x * 7919 + y * 104_729) % 97) as u8 + 80;
+            Rgba([v, v, v, 255])
+        });
+        // A flat guide: no photo detail is added, the output is the painting's upsampling alone.
+        let (guide, photo) = (RgbaImage::from_pixel(40, 30, Rgba([128, 128, 128, 255])), RgbaImage::from_pixel(140, 105, Rgba([128, 128, 128, 255])));
+        let ripple = |img: &RgbaImage| {
+            let mut sum = 0.0f64;
+            for y in 0..img.height() {
+                for x in 1..img.width() {
+                    let d = img.get_pixel(x, y).0[0] as f64 - img.get_pixel(x - 1, y).0[0] as f64;
+                    sum += d * d;
+                }
+            }
+            sum / (img.width() * img.height()) as f64
+        };
+        let (lifted, plain) = (guided_upsample(&small, &guide, &photo), guided_upsample_uncompensated(&small, &guide, &photo));
+        // (149 without, 193 with when written.)
+        assert!(ripple(&plain) * 1.15 < ripple(&lifted), "ripple {} without, {} with precompensation", ripple(&plain), ripple(&lifted));
     }
 
     #[test]
