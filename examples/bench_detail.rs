@@ -1,6 +1,7 @@
 //! The detail stage's cost (issue 35: within ~2x today's 2048 px time), for bench/detail.sh:
 //! `Studio::paint` on the CPU engine at the output size, each photo painted with the stage and
-//! without it in turn (alternating, so both see the same machine), best of N each. Decoding and
+//! without it in turn (alternating, so both see the same machine), best of N each, and how soon
+//! the painting's preview (before the stage, what the app shows meanwhile) was there. Decoding and
 //! encoding are left out: they are the same either way. Prints one JSON line per photo.
 //!
 //! cargo run --release --example bench_detail -- [--models models] [--style ID] [--side 2048] [--reps 3] PHOTO...
@@ -14,7 +15,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use atelier::imaging;
 use atelier::model::{ModelPackage, StyleChoice};
 use atelier::pipeline::Brush;
-use atelier::studio::Studio;
+use atelier::studio::{Studio, StudioEvent};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -37,20 +38,34 @@ fn main() {
         let photo = imaging::decode(&bytes).unwrap_or_else(|e| panic!("{path}: {e}"));
         let (w, h) = imaging::fit_within(photo.width(), photo.height(), side);
         let photo = imaging::resize_to(&photo, w, h);
-        let mut best = [f64::INFINITY; 2];
+        // Without the stage; with it, to the finished painting and to its preview (the painting
+        // before the stage, which the app shows while the detail is painted).
+        let mut best = [f64::INFINITY; 3];
         for _ in 0..reps {
             for (i, detail) in [false, true].into_iter().enumerate() {
                 studio.set_detail(detail);
                 let start = Instant::now();
-                pollster::block_on(studio.paint(&photo, &choice, Brush::default(), &mut |_| true)).unwrap_or_else(|e| panic!("{e}"));
+                let mut preview_ms = None;
+                let mut events = |event: StudioEvent<'_>| {
+                    if let StudioEvent::Coarse(_) = event {
+                        preview_ms = Some(start.elapsed().as_secs_f64() * 1000.0);
+                    }
+                    true
+                };
+                pollster::block_on(studio.paint(&photo, &choice, Brush::default(), &mut events)).unwrap_or_else(|e| panic!("{e}"));
                 best[i] = best[i].min(start.elapsed().as_secs_f64() * 1000.0);
+                if let Some(ms) = preview_ms {
+                    best[2] = best[2].min(ms);
+                }
             }
         }
         println!(
-            "{{\"photo\":\"{path}\",\"size\":\"{w}x{h}\",\"without_ms\":{:.0},\"with_ms\":{:.0},\"ratio\":{:.2}}}",
+            "{{\"photo\":\"{path}\",\"size\":\"{w}x{h}\",\"without_ms\":{:.0},\"with_ms\":{:.0},\"ratio\":{:.2},\"preview_ms\":{:.0},\"preview_ratio\":{:.2}}}",
             best[0],
             best[1],
-            best[1] / best[0]
+            best[1] / best[0],
+            best[2],
+            best[2] / best[0]
         );
     }
 }

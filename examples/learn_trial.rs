@@ -164,7 +164,7 @@ fn main() {
     options.margin = package.margin();
     let mut engine = CpuEngine::new(package.generator.clone());
     for (label, params) in [("first", &start), ("learned", &learned)] {
-        let painted = pollster::block_on(pipeline::paint(&mut engine, &photo, params, stride, &options, Brush::default(), package.working_side(), pipeline::DetailStage::Off, &mut |_, _| true)).unwrap();
+        let painted = pollster::block_on(pipeline::paint(&mut engine, &photo, params, stride, &options, Brush::default(), package.working_side(), pipeline::DetailStage::Off, &mut |_, _| true, &mut |_| {})).unwrap();
         let path = out_dir.join(format!("{stem}-{label}.png"));
         painted.save(&path).unwrap();
         let flat: Vec<u8> = params.inputs.iter().flat_map(|(_, v)| v.iter().flat_map(|x| x.to_le_bytes())).collect();

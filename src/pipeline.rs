@@ -319,7 +319,9 @@ pub enum DetailStage<'a> {
 /// reaches the photo's size this is `paint_at_own_size`. The strokes are the same, relative to the
 /// picture, at every output size: a 1024 px preview and a 4096 px export differ only in the photo
 /// detail restored and the texture at 100 %. `progress(done, total)` counts every network pass,
-/// the re-painting's included, from the start.
+/// the re-painting's included, from the start. Where a detail stage follows, `on_coarse` is given
+/// the painting without it, at the output's size, before the stage starts: a picture to show
+/// while the detail is painted (the stage takes about twice the time the painting did).
 #[allow(clippy::too_many_arguments)]
 pub async fn paint(
     engine: &mut dyn Engine,
@@ -331,6 +333,7 @@ pub async fn paint(
     trained_side: u32,
     detail: DetailStage<'_>,
     progress: &mut dyn FnMut(usize, usize) -> bool,
+    on_coarse: &mut dyn FnMut(&RgbaImage),
 ) -> Result<RgbaImage, EngineError> {
     let long = photo.width().max(photo.height());
     let side = brush.working_side(trained_side, long);
@@ -353,6 +356,9 @@ pub async fn paint(
     };
     let painted = paint_at_own_size(engine, &small, style, stride, options, &mut on_pass).await?;
     let upsampled = guided_upsample(&painted, &small, photo);
+    if !matches!(detail, DetailStage::Off) {
+        on_coarse(&upsampled);
+    }
     match detail {
         DetailStage::Off => Ok(upsampled),
         DetailStage::Refiner(Detail { refiner, row }) => {

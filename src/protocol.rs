@@ -298,6 +298,19 @@ pub enum WorkerResponse {
         elapsed_ms: f64,
         cached: bool,
     },
+    /// `job`'s painting before its detail stage, at the output's size, to show while the detail
+    /// is painted (large outputs only; `Done` follows with the finished one). The photo goes as
+    /// in `Done`; nothing of it is kept in the history or offered for download.
+    Preview {
+        job: u64,
+        width: u32,
+        height: u32,
+        #[serde(with = "serde_bytes")]
+        photo: Vec<u8>,
+        #[serde(with = "serde_bytes")]
+        stylized: Vec<u8>,
+        photo_is_the_pages: bool,
+    },
     /// What the history keeps of `job`'s new painting, sent right after its `Done` (so the
     /// scaling never holds the picture up); none follows a painting sent again from the cache,
     /// which the history has already.

@@ -180,11 +180,15 @@ impl From<EngineError> for StudioError {
 
 /// What a painting reports while it runs.
 #[derive(Debug, Clone, PartialEq)]
-pub enum StudioEvent {
+pub enum StudioEvent<'a> {
     /// Network passes: `done` of `total` (tiles, for large pictures).
     Pass { done: u32, total: u32 },
     /// The GPU failed; the CPU engine takes this job and every later one.
     FellBack(CpuReason),
+    /// The painting at the photo's size before its detail stage (only where one follows): what
+    /// the page shows while the detail is painted. The finished painting differs from it only
+    /// in its finest band.
+    Coarse(&'a RgbaImage),
 }
 
 /// A finished painting at the photo's size, and the engine that made it.
@@ -356,7 +360,7 @@ impl Studio {
         photo: &RgbaImage,
         style: &StyleChoice,
         brush: Brush,
-        events: &mut dyn FnMut(StudioEvent) -> bool,
+        events: &mut dyn FnMut(StudioEvent<'_>) -> bool,
     ) -> Result<Painting, StudioError> {
         let params = self.package.style_params(style)?;
         let (stride, working_side) = (self.package.stride(), self.package.working_side_for(style));
@@ -367,32 +371,35 @@ impl Studio {
             Some((refiner, row)) => DetailStage::Refiner(Detail { refiner, row }),
             None => DetailStage::Repaint,
         };
-        let mut result = {
-            let mut on_pass = |done: usize, total: usize| events(StudioEvent::Pass { done: done as u32, total: total as u32 });
-            pipeline::paint(self.engine.as_mut(), photo, &params, stride, &self.options, brush, working_side, detail, &mut on_pass)
-                .await
-        };
+        let mut result = self.paint_once(photo, &params, (stride, working_side), brush, detail, events).await;
         if let Err(EngineError::Gpu(reason)) = &result {
             if self.falls_back {
                 let reason = CpuReason::GpuFailed(reason.clone());
                 self.use_cpu(reason.clone())?;
                 events(StudioEvent::FellBack(reason));
-                let mut on_pass = |done: usize, total: usize| events(StudioEvent::Pass { done: done as u32, total: total as u32 });
-                result = pipeline::paint(
-                    self.engine.as_mut(),
-                    photo,
-                    &params,
-                    stride,
-                    &self.options,
-                    brush,
-                    working_side,
-                    detail,
-                    &mut on_pass,
-                )
-                .await;
+                result = self.paint_once(photo, &params, (stride, working_side), brush, detail, events).await;
             }
         }
         Ok(Painting { image: result?, engine: self.engine.kind() })
+    }
+
+    /// One try of `paint` on the running engine, its passes and coarse picture told to `events`.
+    async fn paint_once(
+        &mut self,
+        photo: &RgbaImage,
+        params: &crate::model::StyleParams,
+        (stride, working_side): (u32, u32),
+        brush: Brush,
+        detail: DetailStage<'_>,
+        events: &mut dyn FnMut(StudioEvent<'_>) -> bool,
+    ) -> Result<RgbaImage, EngineError> {
+        // Both callbacks speak through `events`; they never run at the same time.
+        let events = std::cell::RefCell::new(events);
+        let mut on_pass = |done: usize, total: usize| (events.borrow_mut())(StudioEvent::Pass { done: done as u32, total: total as u32 });
+        let mut on_coarse = |coarse: &RgbaImage| {
+            (events.borrow_mut())(StudioEvent::Coarse(coarse));
+        };
+        pipeline::paint(self.engine.as_mut(), photo, params, stride, &self.options, brush, working_side, detail, &mut on_pass, &mut on_coarse).await
     }
 
     /// Paint one live camera frame (already at the live size) with `style` and the sliders,

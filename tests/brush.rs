@@ -23,7 +23,7 @@ fn paint_trained(photo: &RgbaImage, brush: f32, trained_side: u32) -> RgbaImage 
     let options = cpu_options(&package);
     let brush = Brush::new(brush).unwrap();
     let mut engine = cpu_engine();
-    pollster::block_on(pipeline::paint(engine.as_mut(), photo, &style, package.stride(), &options, brush, trained_side, pipeline::DetailStage::Off, &mut |_, _| true))
+    pollster::block_on(pipeline::paint(engine.as_mut(), photo, &style, package.stride(), &options, brush, trained_side, pipeline::DetailStage::Off, &mut |_, _| true, &mut |_| {}))
         .unwrap()
 }
 

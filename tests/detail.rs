@@ -214,6 +214,68 @@ fn re_painting_adds_a_fine_band_that_the_whole_picture_does_not_show() {
     assert!(whole < 0.25 * near, "mean difference {near} levels at 100 %, {whole} seen whole");
 }
 
+/// What a painting told, in order: passes as they are, a coarse picture by its pixels.
+#[derive(PartialEq)]
+enum Told {
+    Pass(u32, u32),
+    Coarse(RgbaImage),
+}
+
+impl std::fmt::Debug for Told {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Told::Pass(done, total) => write!(f, "Pass({done}, {total})"),
+            // Pixels by their sum: a mismatch names the size and says the pixels differ.
+            Told::Coarse(image) => {
+                let sum: u64 = image.as_raw().iter().map(|&v| v as u64).sum();
+                write!(f, "Coarse({}x{}, pixel sum {sum})", image.width(), image.height())
+            }
+        }
+    }
+}
+
+fn paint_telling(studio: &mut Studio, picture: &RgbaImage, style: &StyleChoice) -> (RgbaImage, Vec<Told>) {
+    let mut told = Vec::new();
+    let painted = pollster::block_on(studio.paint(picture, style, Brush::default(), &mut |event| {
+        match event {
+            StudioEvent::Pass { done, total } => told.push(Told::Pass(done, total)),
+            StudioEvent::Coarse(coarse) => told.push(Told::Coarse(coarse.clone())),
+            StudioEvent::FellBack(reason) => panic!("the CPU engine fell back: {reason:?}"),
+        }
+        true
+    }))
+    .unwrap();
+    (painted.image, told)
+}
+
+#[test]
+fn the_painting_without_its_detail_is_told_first_for_the_page_to_show() {
+    let package = package_with_refiner();
+    let side = package.working_side();
+    let mut detached = package.clone();
+    detached.detach_refiner();
+    let (mut refining, mut repainting, mut plain) = (cpu_studio(package.clone()), cpu_studio(detached), cpu_studio(package));
+    plain.set_detail(false);
+    let style = StyleChoice::single("fixture-b");
+    let large = busy_photo(side * 3, side * 2);
+    let without = paint(&mut plain, &large, &style);
+    // Re-painting: the coarse picture comes between the painting's pass and the re-painting's.
+    let (finished, told) = paint_telling(&mut repainting, &large, &style);
+    assert_eq!(told, vec![Told::Pass(1, 2), Told::Coarse(without.clone()), Told::Pass(2, 2)]);
+    assert_ne!(finished, without, "the finished painting has its detail");
+    // A refiner: after the one pass, before the refining (whose bands only look for a cancel,
+    // telling the same count again).
+    let (finished, told) = paint_telling(&mut refining, &large, &style);
+    assert_eq!(told[..2], [Told::Pass(1, 1), Told::Coarse(without.clone())]);
+    assert!(told[2..].iter().all(|t| *t == Told::Pass(1, 1)), "{told:?}");
+    assert_ne!(finished, without);
+    // No detail stage (left out, or an output not brought up 3x): nothing coarse to show.
+    let (_, told) = paint_telling(&mut plain, &large, &style);
+    assert_eq!(told, vec![Told::Pass(1, 1)]);
+    let (_, told) = paint_telling(&mut repainting, &busy_photo(side * 2, side * 2), &style);
+    assert!(told.iter().all(|t| matches!(t, Told::Pass(..))), "{} events", told.len());
+}
+
 #[test]
 fn the_re_painting_is_counted_in_the_passes_and_can_be_cancelled() {
     let package = ModelPackage::load_dir(&dir("package")).unwrap();

@@ -47,11 +47,17 @@ fn pretend_gpu(runs: &Rc<Cell<u32>>, lost_after: Option<u32>) -> impl FnOnce(ate
     }
 }
 
-fn paint(studio: &mut Studio, events: &mut Vec<StudioEvent>) -> Result<studio::Painting, StudioError> {
+/// The events kept are the passes and fallbacks (a 48 px photo has no detail stage, so no coarse
+/// picture either).
+fn paint(studio: &mut Studio, events: &mut Vec<StudioEvent<'static>>) -> Result<studio::Painting, StudioError> {
     let photo = synthetic_photo(48, 36);
     let style = StyleChoice::single("fixture-a");
     pollster::block_on(studio.paint(&photo, &style, Brush::default(), &mut |event| {
-        events.push(event);
+        events.push(match event {
+            StudioEvent::Pass { done, total } => StudioEvent::Pass { done, total },
+            StudioEvent::FellBack(reason) => StudioEvent::FellBack(reason),
+            StudioEvent::Coarse(coarse) => panic!("a coarse picture of {:?} for a 48 px photo", coarse.dimensions()),
+        });
         true
     }))
 }

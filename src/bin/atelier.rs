@@ -608,7 +608,7 @@ mod cli {
         }
         let bytes = std::fs::read(src).map_err(|e| e.to_string())?;
         let photo = studio::prepare_photo(&bytes, request.max_side).map_err(|e| e.to_string())?;
-        let mut events = |event| {
+        let mut events = |event: StudioEvent<'_>| {
             if let StudioEvent::FellBack(CpuReason::GpuFailed(reason)) = event {
                 bar.suspend(|| eprintln!("the GPU failed ({reason}); continuing on the CPU"));
             }

@@ -99,6 +99,16 @@ pub enum LiveAsk {
     Capture(web_sys::File),
 }
 
+/// The pixels of a painting the worker sent (`WorkerResponse::Preview` or `Done`).
+struct ArrivedPixels {
+    width: u32,
+    height: u32,
+    /// Empty where `photo_is_the_pages`.
+    photo: Vec<u8>,
+    photo_is_the_pages: bool,
+    stylized: Vec<u8>,
+}
+
 pub struct App {
     /// The inference worker, its liveness and its replacement (`worker_client`).
     worker: WorkerClient,
@@ -137,6 +147,9 @@ pub struct App {
     loading: Option<(u64, u64)>,
     /// The last painting was cancelled: a line says so, and what is on show, until the next one.
     cancelled: bool,
+    /// What that line says: the cancelled painting's preview is on show (without its finest
+    /// strokes), not the picture from before.
+    cancelled_preview: bool,
     dragging: bool,
     /// The live camera view is open (`live_view`): paintings of photos wait until it closes.
     live_open: bool,
@@ -209,6 +222,7 @@ impl Component for App {
             share_note: None,
             loading: None,
             cancelled: false,
+            cancelled_preview: false,
             dragging: false,
             live_open: false,
             live_stale: false,
@@ -250,6 +264,7 @@ impl Component for App {
             Msg::Cancel => {
                 // The worker stops the pass at its next checkpoint and keeps the package and the
                 // photos; the session puts the controls back to the picture on show.
+                self.cancelled_preview = self.detail_pending();
                 if let Some(cancel) = self.session.cancel() {
                     self.worker.send(cancel);
                 }
@@ -272,7 +287,7 @@ impl Component for App {
                 focus_style_card(&id);
                 return Component::update(self, ctx, Msg::PickStyle(id));
             }
-            Msg::Shortcut(Shortcut::Save) if self.painted.is_some() => return Component::update(self, ctx, Msg::Export(ExportAsk::Png)),
+            Msg::Shortcut(Shortcut::Save) if self.painted.is_some() && !self.detail_pending() => return Component::update(self, ctx, Msg::Export(ExportAsk::Png)),
             Msg::Shortcut(_) => return false,
             Msg::FullScreen(screen_px) => {
                 // Full screen shows the picture at the screen's size: a smaller painting is
@@ -284,6 +299,8 @@ impl Component for App {
                 self.session.max_side = side;
                 self.run();
             }
+            // A preview is not exported: its finished painting is on its way.
+            Msg::Export(_) if self.detail_pending() => return false,
             Msg::Export(ask) => self.export(ctx, ask),
             // A cancelled share sheet is an AbortError: not worth a message.
             Msg::Shared(Err(e)) if !e.contains("AbortError") => self.share_note = Some(problem(self.lang, &Problem::Export(e))),
@@ -499,6 +516,35 @@ impl App {
         }
     }
 
+    /// A painting (or a preview of one) arrived: it is the picture on show from now on.
+    fn put_on_show(&mut self, arrived: ArrivedPixels, made: impl FnOnce(Rc<RgbaImage>, RgbaImage) -> Painted) {
+        let ArrivedPixels { width, height, photo, photo_is_the_pages, stylized } = arrived;
+        self.set_chosen(None);
+        // A style change: the photo is the one the page shows already (the worker checked the id
+        // and size the request named).
+        let photo = if photo_is_the_pages {
+            self.painted.as_ref().map(|p| p.photo.clone()).filter(|p| p.dimensions() == (width, height))
+        } else {
+            RgbaImage::from_raw(width, height, photo).map(Rc::new)
+        };
+        match (photo, RgbaImage::from_raw(width, height, stylized)) {
+            (Some(photo), Some(stylized)) => {
+                self.painted = Some(Rc::new(made(photo, stylized)));
+                // The engine's line explained the wait; with the painting here it would only
+                // cover the buttons (the badge keeps saying which engine paints).
+                self.engine_notice_closed = true;
+            }
+            _ => self.error = Some(Problem::WrongSize),
+        }
+    }
+
+    /// The picture on show is a preview whose detail the running job is still painting: not yet
+    /// one to download (once cancelled or replaced by a newer job, it is the painting on show).
+    fn detail_pending(&self) -> bool {
+        let jobs = &self.session.jobs;
+        self.painted.as_ref().is_some_and(|p| p.preview && jobs.running() && p.origin == jobs.current().to_string())
+    }
+
     fn on_worker(&mut self, ctx: &Context<Self>, response: WorkerResponse) -> bool {
         self.worker.heard(js_sys::Date::now());
         match response {
@@ -523,28 +569,29 @@ impl App {
                 self.own_changed();
             }
             WorkerResponse::Progress { job, stage } => return self.session.jobs.progress(job, stage, js_sys::Date::now()),
+            WorkerResponse::Preview { job, width, height, photo, stylized, photo_is_the_pages } => {
+                let Some((settings, photo_id)) = self.session.previewed(job) else { return false };
+                let pixels = ArrivedPixels { width, height, photo, photo_is_the_pages, stylized };
+                let made = |photo, stylized| Painted {
+                    origin: job.to_string(),
+                    photo,
+                    stylized,
+                    timing: None,
+                    cached: false,
+                    settings,
+                    photo_id,
+                    preview: true,
+                };
+                self.put_on_show(pixels, made);
+            }
             WorkerResponse::Done { job, width, height, photo, stylized, photo_is_the_pages, engine, elapsed_ms, cached } => {
                 let Some((settings, photo_id)) = self.session.painted(job) else { return false };
-                self.set_chosen(None);
-                // A style change: the photo is the one the page shows already (the worker checked
-                // the id and size the request named).
-                let photo = if photo_is_the_pages {
-                    self.painted.take().map(|p| p.photo.clone()).filter(|p| p.dimensions() == (width, height))
-                } else {
-                    RgbaImage::from_raw(width, height, photo).map(Rc::new)
-                };
-                match (photo, RgbaImage::from_raw(width, height, stylized)) {
-                    (Some(photo), Some(stylized)) => {
-                        let timing = Some((engine, elapsed_ms));
-                        self.painted = Some(Rc::new(Painted { origin: job.to_string(), photo, stylized, timing, cached, settings, photo_id }));
-                        // The engine's line explained the wait; with the painting here it would only
-                        // cover the buttons (the badge keeps saying which engine paints).
-                        self.engine_notice_closed = true;
-                        // The history's copies follow (`WorkerResponse::History`); a painting shown
-                        // again from the worker's cache is in the history already.
-                    }
-                    _ => self.error = Some(Problem::WrongSize),
-                }
+                let pixels = ArrivedPixels { width, height, photo, photo_is_the_pages, stylized };
+                let timing = Some((engine, elapsed_ms));
+                let made = |photo, stylized| Painted { origin: job.to_string(), photo, stylized, timing, cached, settings, photo_id, preview: false };
+                // The history's copies follow (`WorkerResponse::History`); a painting shown again
+                // from the worker's cache is in the history already.
+                self.put_on_show(pixels, made);
             }
             WorkerResponse::Failed { job, error } => {
                 // The controls go back to the picture on show (the session sees to it).

@@ -87,6 +87,11 @@ impl Jobs {
         true
     }
 
+    /// The painting request the current job is on, while it runs.
+    pub fn in_flight(&self) -> Option<&WorkerRequest> {
+        self.in_flight.as_ref().filter(|_| self.running)
+    }
+
     /// The current job ended (done or failed): the request it was, if it was a painting.
     pub fn finish(&mut self) -> Option<WorkerRequest> {
         self.running = false;

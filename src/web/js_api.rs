@@ -237,7 +237,10 @@ impl Atelier {
             inner.as_ref().ok_or_else(|| JsError::new("Atelier is busy with another call"))?.package().clone()
         };
         let settings = LearnSettings::default();
-        let loss_network = match self.loss_network.borrow().clone() {
+        // Cloned out first: a borrow held over the download's await would make a second call's
+        // `borrow_mut` below panic.
+        let cached = self.loss_network.borrow().clone();
+        let loss_network = match cached {
             Some(network) => network,
             None => Rc::new(
                 load_loss_network(&self.models_url, &package, settings.deepest())

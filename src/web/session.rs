@@ -216,15 +216,31 @@ impl Session {
             return None;
         }
         let request = self.jobs.finish();
+        Some(self.now_on_show(request.as_ref()))
+    }
+
+    /// `job`'s painting before its detail stage arrived (`WorkerResponse::Preview`): as
+    /// `painted`, but the job runs on. Cancelled or failed from here, the preview stays the
+    /// picture on show, its photo and settings those the controls go back to.
+    pub fn previewed(&mut self, job: u64) -> Option<(PaintRequest, Option<u64>)> {
+        if !self.jobs.is_current(job) || !self.jobs.running() {
+            return None;
+        }
+        let request = self.jobs.in_flight().cloned();
+        Some(self.now_on_show(request.as_ref()))
+    }
+
+    /// The photo on its way and the settings of `request` are the picture on show's from now on.
+    fn now_on_show(&mut self, request: Option<&WorkerRequest>) -> (PaintRequest, Option<u64>) {
         if let Some(p) = self.pending_photo.take() {
             self.photo = Some(p);
         }
         let painted = match request {
-            Some(WorkerRequest::Stylize { request, photo, .. }) => (request, Some(photo)),
+            Some(WorkerRequest::Stylize { request, photo, .. }) => (request.clone(), Some(*photo)),
             _ => (self.settings(), None),
         };
         self.shown = Some(painted.0.clone());
-        Some(painted)
+        painted
     }
 
     /// `job` failed: whether that is news (not stale). The photo on its way is dropped (the one
@@ -393,6 +409,30 @@ mod tests {
         assert!(!s.jobs.is_current(job), "answers for the cancelled job are stale");
         assert_eq!(s.newest_photo().map(|p| p.name.as_str()), Some("first.jpg"));
         assert_eq!(s.cancel(), None, "nothing runs: nothing to cancel");
+    }
+
+    #[test]
+    fn a_preview_is_on_show_while_its_job_runs_and_stays_if_cancelled() {
+        let mut s = Session::new(Brush::default());
+        let first = file(&mut s, "first.jpg");
+        s.paint(Some(first), Some("kiss"), None, 0.0).unwrap();
+        s.painted(s.jobs.current()).expect("the current job");
+        let second = file(&mut s, "second.jpg");
+        s.style = Some("the-scream".into());
+        s.paint(Some(second), Some("kiss"), None, 0.0).unwrap();
+        let job = s.jobs.current();
+        assert_eq!(s.previewed(job + 1), None, "not this page's job");
+        let (settings, photo) = s.previewed(job).expect("the running job");
+        assert_eq!((settings.style.style.as_str(), photo), ("the-scream", Some(2)));
+        assert!(s.jobs.running(), "the detail is still being painted");
+        assert_eq!(s.photo.as_ref().map(|p| p.name.as_str()), Some("second.jpg"), "the preview's photo is on show");
+        // Cancelled now, the preview is the picture on show: its photo stays, and the controls
+        // go back to its settings, not to the picture before it.
+        s.style = Some("udnie".into());
+        assert_eq!(s.cancel(), Some(R::Cancel { job }));
+        assert_eq!(s.photo.as_ref().map(|p| p.name.as_str()), Some("second.jpg"));
+        assert_eq!(s.style.as_deref(), Some("the-scream"));
+        assert_eq!(s.previewed(job), None, "a cancelled job shows nothing more");
     }
 
     #[test]

@@ -431,6 +431,21 @@ fn add_own_style(state: &Rc<RefCell<WorkerState>>, bytes: &[u8], from: crate::pr
     }
 }
 
+/// The painting before its detail stage (`WorkerResponse::Preview`), its photo sent as `done`
+/// sends it.
+fn preview(job: u64, photo_id: u64, photo: &RgbaImage, coarse: &RgbaImage, page_has: Option<PageHas>) -> WorkerResponse {
+    let (width, height) = photo.dimensions();
+    let photo_is_the_pages = page_has == Some(PageHas { photo: photo_id, width, height });
+    WorkerResponse::Preview {
+        job,
+        width,
+        height,
+        photo: if photo_is_the_pages { Vec::new() } else { photo.as_raw().clone() },
+        stylized: coarse.as_raw().clone(),
+        photo_is_the_pages,
+    }
+}
+
 /// `photo`: the id of the painting's photo (`page_has` names the page's).
 fn done(job: u64, photo: u64, painting: &CachedPainting, page_has: Option<PageHas>, elapsed_ms: f64, cached: bool) -> WorkerResponse {
     let (width, height) = painting.photo.dimensions();
@@ -478,10 +493,11 @@ async fn paint(
     // Take the studio out while it paints, so no RefCell borrow is held across an await.
     let taken = state.borrow_mut().studio.take();
     let mut studio = taken.ok_or_else(|| state.borrow().unavailable.clone().unwrap_or(StudioError::NotReady))?;
-    let mut events = |event| {
+    let mut events = |event: StudioEvent<'_>| {
         match event {
             StudioEvent::Pass { done, total } => respond(WorkerResponse::Progress { job, stage: Stage::Painting { done, total } }),
             StudioEvent::FellBack(reason) => respond(WorkerResponse::Engine(EngineStatus::Cpu { reason })),
+            StudioEvent::Coarse(coarse) => respond(preview(job, key.photo, &photo, coarse, page_has)),
         }
         flags.go_on()
     };

@@ -20,7 +20,7 @@ test('full screen paints at the screen size, keeps the divider on the picture an
   const before = await page.getAttribute('[data-testid=result-image]', 'data-job');
   await page.click('[data-testid=fullscreen-toggle]');
   await page.waitForFunction(() => document.fullscreenElement !== null);
-  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, before, { timeout: 120_000 });
+  await page.waitForFunction((j) => { const c = document.querySelector('[data-testid=result-image]'); return c.dataset.job !== j && c.dataset.state === 'ready'; }, before, { timeout: 120_000 });
   const painted = await resultPixels(page);
   assert.ok(painted.width >= screen, `painted ${painted.width} px wide for a ${screen} px screen`);
   assert.equal(await page.inputValue('[data-testid=size-select]'), String(painted.width));

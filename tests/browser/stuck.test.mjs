@@ -16,7 +16,7 @@ const job = (page) => page.getAttribute('[data-testid=result-image]', 'data-job'
 async function repaint(page, action) {
   const from = await job(page);
   await action();
-  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, from, { timeout: 120_000 });
+  await page.waitForFunction((j) => { const c = document.querySelector('[data-testid=result-image]'); return c.dataset.job !== j && c.dataset.state === 'ready'; }, from, { timeout: 120_000 });
 }
 
 test('a style after a refused file and a cancelled photo paints the photo on show', { timeout: 300_000 }, async () => {

@@ -90,7 +90,7 @@ test('the before/after handle lies on the picture (pointer and keys), and 100 % 
     return new File([await canvas.convertToBlob({ type: 'image/png' })], 'large.png', { type: 'image/png' });
   });
   await dropFile(page, large);
-  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, firstJob, { timeout: 120_000 });
+  await page.waitForFunction((j) => { const c = document.querySelector('[data-testid=result-image]'); return c.dataset.job !== j && c.dataset.state === 'ready'; }, firstJob, { timeout: 120_000 });
   const size = () => page.evaluate(() => {
     const c = document.querySelector('[data-testid=result-image]');
     return { css: Math.round(c.getBoundingClientRect().width), pixels: c.width };
@@ -161,7 +161,7 @@ test('style cards and the mix re-run the network with other pixels', { timeout: 
     new MutationObserver(() => window.stageLabels.push(label.textContent)).observe(label, { childList: true, characterData: true, subtree: true });
   });
   await page.click(`[data-testid=style-card-${styles[1].id}]`);
-  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, firstJob);
+  await page.waitForFunction((j) => { const c = document.querySelector('[data-testid=result-image]'); return c.dataset.job !== j && c.dataset.state === 'ready'; }, firstJob);
   const labels = await page.evaluate(() => window.stageLabels);
   assert.ok(labels.some((l) => /Painting/.test(l)), `labels seen: ${JSON.stringify(labels)}`);
   assert.ok(!labels.some((l) => /Reading/.test(l)), `the photo is not read again: ${JSON.stringify(labels)}`);
@@ -171,7 +171,7 @@ test('style cards and the mix re-run the network with other pixels', { timeout: 
 
   const secondJob = await job(page);
   await page.selectOption('[data-testid=mix-style-select]', styles[0].id);
-  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, secondJob);
+  await page.waitForFunction((j) => { const c = document.querySelector('[data-testid=result-image]'); return c.dataset.job !== j && c.dataset.state === 'ready'; }, secondJob);
   const mixed = await resultPixels(page);
   assert.ok(meanDiff(mixed.rgba, second.rgba) > 1 && meanDiff(mixed.rgba, first.rgba) > 1, 'a mix is neither style');
   await page.close();
@@ -347,21 +347,21 @@ test('history survives a reload, reopens, deletes one and clears all', { timeout
   // Newest first: the second entry in the list is the first painting.
   const autoReopened = await page.getAttribute('[data-testid=result-image]', 'data-job');
   await page.locator('[data-testid=history-item]').nth(1).click();
-  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, autoReopened);
+  await page.waitForFunction((j) => { const c = document.querySelector('[data-testid=result-image]'); return c.dataset.job !== j && c.dataset.state === 'ready'; }, autoReopened);
   assert.match(await page.getAttribute('[data-testid=result-image]', 'data-job'), /^history-\d+$/);
   assert.deepEqual((await resultPixels(page)).rgba, painted.rgba, 'the reopened picture is the painted one');
 
   // A reopened photo is the one another style paints (not the last file chosen).
   let reopened = await page.getAttribute('[data-testid=result-image]', 'data-job');
   await page.click(`[data-testid=style-card-${styles[2].id}]`);
-  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, reopened, { timeout: 120_000 });
+  await page.waitForFunction((j) => { const c = document.querySelector('[data-testid=result-image]'); return c.dataset.job !== j && c.dataset.state === 'ready'; }, reopened, { timeout: 120_000 });
   assert.equal((await resultPixels(page)).width, painted.width);
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=history-item]').length === 3);
   await page.locator('[data-testid=history-delete]').first().click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=history-item]').length === 2);
   reopened = await page.getAttribute('[data-testid=result-image]', 'data-job');
   await page.click(`[data-testid=style-card-${styles[0].id}]`);
-  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, reopened, { timeout: 120_000 });
+  await page.waitForFunction((j) => { const c = document.querySelector('[data-testid=result-image]'); return c.dataset.job !== j && c.dataset.state === 'ready'; }, reopened, { timeout: 120_000 });
   await page.waitForTimeout(500);
   assert.equal(await page.locator('[data-testid=history-item]').count(), 2, 'the first painting again: it replaced its entry');
 
@@ -369,7 +369,7 @@ test('history survives a reload, reopens, deletes one and clears all', { timeout
   // worker's cache): it replaces its entry instead of adding a duplicate.
   reopened = await page.getAttribute('[data-testid=result-image]', 'data-job');
   await page.setInputFiles('[data-testid=image-input]', PHOTO);
-  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, reopened, { timeout: 120_000 });
+  await page.waitForFunction((j) => { const c = document.querySelector('[data-testid=result-image]'); return c.dataset.job !== j && c.dataset.state === 'ready'; }, reopened, { timeout: 120_000 });
   await page.waitForTimeout(500);
   assert.equal(await page.locator('[data-testid=history-item]').count(), 2, 'no duplicate entry');
   assert.match(await page.getAttribute('[data-testid=history-delete] >> nth=0', 'aria-label'), /^Delete .*gradient_64x48\.png/);
@@ -446,7 +446,7 @@ test('a photo can be dropped on the page or pasted', { timeout: 240_000 }, async
     transfer.items.add(f);
     document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true }));
   }, file);
-  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, dropped, { timeout: 120_000 });
+  await page.waitForFunction((j) => { const c = document.querySelector('[data-testid=result-image]'); return c.dataset.job !== j && c.dataset.state === 'ready'; }, dropped, { timeout: 120_000 });
   assert.equal(await page.locator('[data-testid=error-message]').count(), 0);
   await page.close();
 });
@@ -468,7 +468,7 @@ test('cancel stops a long run at once without reloading anything; paintings alre
     const from = await job(page);
     const started = Date.now();
     await action();
-    await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, from, { timeout: 120_000 });
+    await page.waitForFunction((j) => { const c = document.querySelector('[data-testid=result-image]'); return c.dataset.job !== j && c.dataset.state === 'ready'; }, from, { timeout: 120_000 });
     return Date.now() - started;
   };
   // The smallest brush paints at full resolution: passes long enough to cancel.
@@ -530,7 +530,7 @@ test('the brush slider repaints with larger strokes, and is remembered and kept 
   assert.deepEqual([fine.width, fine.height], [640, 480]);
 
   await page.locator('[data-testid=brush-slider]').fill('2'); // log2: brush 4
-  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, fineJob, { timeout: 120_000 });
+  await page.waitForFunction((j) => { const c = document.querySelector('[data-testid=result-image]'); return c.dataset.job !== j && c.dataset.state === 'ready'; }, fineJob, { timeout: 120_000 });
   const coarse = await resultPixels(page);
   assert.deepEqual([coarse.width, coarse.height], [640, 480], 'same picture size');
   assert.ok(meanDiff(fine.rgba, coarse.rgba) > 2, 'a larger brush paints differently');
@@ -546,7 +546,7 @@ test('the brush slider repaints with larger strokes, and is remembered and kept 
   await page.waitForSelector('[data-testid=result-image][data-state=ready]', { timeout: 30_000 });
   const autoReopened = await page.getAttribute('[data-testid=result-image]', 'data-job');
   await page.locator('[data-testid=history-item]').nth(1).click(); // the first painting, brush 1
-  await page.waitForFunction((j) => document.querySelector('[data-testid=result-image]').dataset.job !== j, autoReopened);
+  await page.waitForFunction((j) => { const c = document.querySelector('[data-testid=result-image]'); return c.dataset.job !== j && c.dataset.state === 'ready'; }, autoReopened);
   assert.equal(await page.inputValue('[data-testid=brush-slider]'), '0');
   await context.close();
 });

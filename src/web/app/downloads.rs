@@ -22,6 +22,10 @@ pub struct DownloadsProps {
     pub lang: Lang,
     /// Nothing painted yet.
     pub hidden: bool,
+    /// The picture on show is a preview whose detail is still being painted: the buttons wait
+    /// for the finished painting.
+    #[prop_or_default]
+    pub pending: bool,
     /// The browser can share a picture file (Web Share level 2); otherwise no Share buttons.
     pub can_share_files: bool,
     /// A note beside the buttons (what a failed share said, or that sharing is not offered).
@@ -38,17 +42,18 @@ pub fn downloads(props: &DownloadsProps) -> Html {
     let on = &props.on_export;
     let jpeg = { let q = *quality; on.reform(move |_| ExportAsk::Jpeg { quality: q }) };
     let on_quality = { let quality = quality.clone(); move |e: Event| quality.set(select_value(&e).parse().unwrap_or(0.9)) };
+    let pending_title = props.pending.then_some(w.detail_pending);
     html! {
         <>
             <div class="downloads" hidden={props.hidden}>
-                <button class="primary" data-testid="download-png" onclick={on.reform(|_| ExportAsk::Png)}>{ w.download_png }</button>
-                <button data-testid="download-jpeg" onclick={jpeg}>{ w.download_jpeg }</button>
+                <button class="primary" data-testid="download-png" disabled={props.pending} title={pending_title} onclick={on.reform(|_| ExportAsk::Png)}>{ w.download_png }</button>
+                <button data-testid="download-jpeg" disabled={props.pending} title={pending_title} onclick={jpeg}>{ w.download_jpeg }</button>
                 if props.can_share_files {
-                    <button data-testid="share-button" onclick={on.reform(|_| ExportAsk::Share)}>{ w.share }</button>
+                    <button data-testid="share-button" disabled={props.pending} title={pending_title} onclick={on.reform(|_| ExportAsk::Share)}>{ w.share }</button>
                 }
-                <button data-testid="poster-download" onclick={on.reform(|_| ExportAsk::Poster { share: false })}>{ w.poster }</button>
+                <button data-testid="poster-download" disabled={props.pending} title={pending_title} onclick={on.reform(|_| ExportAsk::Poster { share: false })}>{ w.poster }</button>
                 if props.can_share_files {
-                    <button data-testid="poster-share" onclick={on.reform(|_| ExportAsk::Poster { share: true })}>{ w.share_poster }</button>
+                    <button data-testid="poster-share" disabled={props.pending} title={pending_title} onclick={on.reform(|_| ExportAsk::Poster { share: true })}>{ w.share_poster }</button>
                 }
                 <label class="row compact">
                     <span>{ w.jpeg_quality }</span>

@@ -103,7 +103,7 @@ impl App {
                 self.cancelled = false;
                 self.adjustments = item.meta.adjustments;
                 let photo = Rc::new(photo);
-                self.painted = Some(Rc::new(Painted { origin: format!("history-{id}"), photo, stylized, timing: None, cached: false, settings, photo_id: None }));
+                self.painted = Some(Rc::new(Painted { origin: format!("history-{id}"), photo, stylized, timing: None, cached: false, settings, photo_id: None, preview: false }));
             }
             Ok(_) => self.error = Some(Problem::HistoryDamaged),
             Err(e) => self.error = Some(Problem::History(e)),

@@ -24,6 +24,9 @@ pub struct Painted {
     /// The worker's id of `photo` (None for a history entry): a painting of the same photo at the
     /// same size comes without the photo's pixels, which are these.
     pub photo_id: Option<u64>,
+    /// The painting before its detail stage (`WorkerResponse::Preview`), on show while its job
+    /// paints the detail. Cancelled or failed then, it stays on show as a painting.
+    pub preview: bool,
 }
 
 /// One picture is equal only to itself: components compare the `Rc`s they are given without

@@ -57,7 +57,11 @@ impl App {
                         }
                         if self.cancelled && !session.jobs.running() {
                             <p class="notice cancel-note" role="status" data-testid="cancel-note">{
-                                if self.painted.is_some() { w.cancelled } else { w.cancelled_nothing }
+                                match (&self.painted, self.cancelled_preview) {
+                                    (Some(_), true) => w.cancelled_preview,
+                                    (Some(_), false) => w.cancelled,
+                                    (None, _) => w.cancelled_nothing,
+                                }
                             }</p>
                         }
                         { self.progress_row(ctx) }
@@ -87,9 +91,9 @@ impl App {
                         }
                         <Viewer lang={self.lang} painted={self.painted.clone()} adjustments={self.adjustments}
                             hidden={self.chosen.is_some() || self.live_open} result_canvas={self.result_canvas.clone()} photo_canvas={self.photo_canvas.clone()}
-                            on_full_screen={link.callback(Msg::FullScreen)}>
+                            detail_pending={self.detail_pending()} on_full_screen={link.callback(Msg::FullScreen)}>
                             { self.empty_state(ctx) }
-                            <Downloads lang={self.lang} hidden={self.painted.is_none()} can_share_files={self.can_share_files}
+                            <Downloads lang={self.lang} hidden={self.painted.is_none()} pending={self.detail_pending()} can_share_files={self.can_share_files}
                                 share_note={self.share_note.clone()} on_export={link.callback(Msg::Export)} />
                         </Viewer>
                         if let Some(sample) = session.newest_photo().and_then(|p| p.sample) {
@@ -113,13 +117,15 @@ impl App {
     fn progress_row(&self, ctx: &Context<Self>) -> Html {
         let w = words(self.lang);
         let jobs = &self.session.jobs;
+        // With the painting's preview on show, what is left is its finest strokes.
+        let painting = if self.detail_pending() { w.painting_detail } else { w.painting };
         let stage_text = match jobs.stage() {
             Some(Stage::Decoding) => w.reading.to_string(),
             Some(Stage::Painting { done, total }) if total > 1 => match jobs.eta_s() {
-                Some(eta) if eta >= 3 => format!("{} {done}/{total} · {}", w.painting, w.seconds_left.replace("{}", &eta.to_string())),
-                _ => format!("{} {done}/{total}", w.painting),
+                Some(eta) if eta >= 3 => format!("{painting} {done}/{total} · {}", w.seconds_left.replace("{}", &eta.to_string())),
+                _ => format!("{painting} {done}/{total}"),
             },
-            Some(Stage::Painting { .. }) => w.painting.to_string(),
+            Some(Stage::Painting { .. }) => painting.to_string(),
             None => String::new(),
         };
         // Passes counted where there are several (tiles); a single pass has nothing to count, so

@@ -25,6 +25,9 @@ pub struct ViewerProps {
     pub adjustments: Adjustments,
     /// A photo just chosen is shown in the picture's place until it is painted.
     pub hidden: bool,
+    /// The picture on show is a preview whose finest strokes are still being painted.
+    #[prop_or_default]
+    pub detail_pending: bool,
     /// Where the painting (sliders applied) and its photo are drawn.
     pub result_canvas: NodeRef,
     pub photo_canvas: NodeRef,
@@ -246,7 +249,11 @@ impl Component for Viewer {
                         onpointerdown={self.on_compare_pointer(ctx)} onpointermove={self.on_compare_pointer(ctx)}>
                         <canvas ref={props.photo_canvas.clone()} class="before" aria-hidden="true" />
                         <canvas ref={props.result_canvas.clone()} class="after" data-testid="result-image"
-                            data-state={ if painted.is_some() { "ready" } else { "empty" } }
+                            data-state={ match painted {
+                                None => "empty",
+                                Some(_) if props.detail_pending => "preview",
+                                Some(_) => "ready",
+                            } }
                             data-job={ painted.map(|p| p.origin.clone()) }
                             data-cached={ painted.map(|p| p.cached.to_string()) } />
                         // The before/after handle lies on the picture itself: drag anywhere on it, or
