@@ -32,6 +32,7 @@ def main():
     ap.add_argument("--size", type=int, default=2048)
     ap.add_argument("--photos", type=int, default=5)
     ap.add_argument("--cli", default=os.path.join(ROOT, "target/release/atelier"))
+    ap.add_argument("--no-detail", action="store_true", help="paint without the detail stage (the CLI's --no-detail)")
     args = ap.parse_args()
     paintings = args.paintings or os.path.join(args.data_dir, "paintings-extra")
     metric = Metric(VGGFeatures(os.path.join(args.data_dir, "vgg", "vgg19_conv1_1-conv5_1.fp16.safetensors"), outputs=METRIC_LAYERS))
@@ -51,7 +52,8 @@ def main():
             for size in (256, args.size):
                 out = os.path.join(tmp, f"{name}-{photo}-{size}.png")
                 subprocess.run([args.cli, "--models", args.models, "stylize", os.path.join(highres, photo), out,
-                                "--style-file", os.path.join(args.styles, style_file), "--max-side", str(size)],
+                                "--style-file", os.path.join(args.styles, style_file), "--max-side", str(size)]
+                               + (["--no-detail"] if args.no_detail else []),
                                check=True, capture_output=True)
                 f_out = metric.features(Image.open(out).convert("RGB"))
                 ratios[size].append(metric.style_ratio(f_out, photo_feats[photo], grams))
