@@ -135,7 +135,9 @@ impl App {
             _ => None,
         };
         html! {
-            <div class="progress-row" hidden={!jobs.running()}>
+            // Once a painting is on show the row keeps its room when idle: a new painting (or the
+            // preview becoming the finished painting) does not move the picture up and down.
+            <div class={classes!("progress-row", self.painted.is_some().then_some("keeps-room"))} hidden={!jobs.running()}>
                 <progress data-testid="progress" max="1" value={progress_value} />
                 <span data-testid="stage-label">{ stage_text }</span>
                 <button data-testid="cancel-button" onclick={ctx.link().callback(|_| Msg::Cancel)}>{ w.cancel }</button>
