@@ -21,6 +21,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Float32Array, Object, Reflect, Uint8Array, Uint8ClampedArray};
+use image::RgbaImage;
 use wasm_bindgen::prelude::*;
 
 use super::gpu_probe::probe_webgpu;
@@ -28,7 +29,17 @@ use super::package_fetch::{load_loss_network, load_package, load_style_signature
 use crate::engine::EngineKind;
 use crate::model::{StyleChoice, StyleFile};
 use crate::pipeline::{adjust, Adjustments, Brush, PaintRequest};
-use crate::studio::{self, CpuReason, EngineChoice, EngineStatus, Studio, StudioError};
+use crate::studio::{self, CpuReason, EngineChoice, EngineStatus, Studio, StudioError, StudioEvent};
+
+/// `{ width, height, rgba: Uint8ClampedArray }`, ready for `new ImageData(rgba, width, height)`.
+fn picture(image: &RgbaImage) -> JsValue {
+    let out = Object::new();
+    set(&out, "width", &image.width().into());
+    set(&out, "height", &image.height().into());
+    set(&out, "rgba", &Uint8ClampedArray::from(image.as_raw().as_slice()).into());
+    out.into()
+}
+
 
 /// A loaded package and its engine. Calls are serialised: a second call while one runs is an error.
 #[wasm_bindgen]
@@ -164,7 +175,9 @@ impl Atelier {
     /// `preserve_colour` (0..1, default 0), as the studio's sliders do, and resolve to
     /// `{ width, height, rgba: Uint8ClampedArray }`, ready for `new ImageData(rgba, width, height)`.
     /// `detail` false leaves out the detail stage (the painting's texture at 100 % on outputs at
-    /// least 3x the working side; default true).
+    /// least 3x the working side; default true). Where the stage runs (it takes about twice the
+    /// painting's time), `on_preview` is called once with the picture before it, in the same form
+    /// and with the same strength and colour: something to show meanwhile.
     #[allow(clippy::too_many_arguments)]
     pub async fn stylize(
         &self,
@@ -177,6 +190,7 @@ impl Atelier {
         strength: Option<f32>,
         preserve_colour: Option<f32>,
         detail: Option<bool>,
+        on_preview: Option<js_sys::Function>,
     ) -> Result<JsValue, JsError> {
         let request = PaintRequest {
             style: StyleChoice { style, mix: mix_style.map(|other| (other, mix.unwrap_or(0.5))) },
@@ -187,15 +201,19 @@ impl Atelier {
         let photo = studio::prepare_photo(&image.to_vec(), request.max_side).map_err(js_error)?;
         let mut studio = take(&self.inner)?;
         studio.set_detail(detail.unwrap_or(true));
-        let painting = studio.paint(&photo, &request.style, request.brush, &mut |_| true).await;
+        let mut events = |event: StudioEvent<'_>| {
+            if let (StudioEvent::Coarse(coarse), Some(callback)) = (event, &on_preview) {
+                let preview = if adjustments == Adjustments::default() { coarse.clone() } else { adjust(&photo, coarse, adjustments) };
+                // The caller's exception is its own: the painting goes on.
+                let _ = callback.call1(&JsValue::NULL, &picture(&preview));
+            }
+            true
+        };
+        let painting = studio.paint(&photo, &request.style, request.brush, &mut events).await;
         *self.inner.borrow_mut() = Some(studio);
         let painting = painting.map_err(js_error)?;
         let shown = if adjustments == Adjustments::default() { painting.image } else { adjust(&photo, &painting.image, adjustments) };
-        let out = Object::new();
-        set(&out, "width", &photo.width().into());
-        set(&out, "height", &photo.height().into());
-        set(&out, "rgba", &Uint8ClampedArray::from(shown.as_raw().as_slice()).into());
-        Ok(out.into())
+        Ok(picture(&shown))
     }
 
     /// Add the style in a style file (`learn`'s `file`, or `atelier learn`'s output) to paint

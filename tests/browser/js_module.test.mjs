@@ -267,3 +267,39 @@ test('a package with a refiner adds detail to a large output, as the native CLI 
     await browser.close();
   }
 });
+
+// Where the detail stage runs (here re-painting: the fixture package has no refiner), the picture
+// before it is handed to `onPreview` once, exactly the painting without the stage; where it does
+// not run, no preview.
+test('stylize hands the picture before the detail stage to onPreview, once, where the stage runs', { timeout: 240_000 }, async () => {
+  const browser = await launchChromium({ webgpu: false });
+  try {
+    const page = await modulePage(browser);
+    const photo = Array.from(await gradientPhoto(page, { width: 900, height: 600, from: '#3a6fd8', to: '#f0c060' }));
+    const got = await page.evaluate(async ({ photo }) => {
+      const atelier = await window.atelier.Atelier.load('/tests/fixtures/package/', 'cpu');
+      const bytes = new Uint8Array(photo);
+      const previews = [];
+      const finished = await atelier.stylize(bytes, 'fixture-a', 0, undefined, undefined, undefined, undefined, undefined, true,
+        (p) => previews.push({ width: p.width, height: p.height, rgba: Array.from(p.rgba) }));
+      const plain = await atelier.stylize(bytes, 'fixture-a', 0, undefined, undefined, undefined, undefined, undefined, false);
+      const smallPreviews = [];
+      await atelier.stylize(bytes, 'fixture-a', 600, undefined, undefined, undefined, undefined, undefined, true, (p) => smallPreviews.push(p));
+      const preview = previews[0];
+      let offPlain = 0, offFinished = 0;
+      for (let i = 0; i < plain.rgba.length; i++) {
+        offPlain += preview.rgba[i] !== plain.rgba[i];
+        offFinished += preview.rgba[i] !== finished.rgba[i];
+      }
+      return { count: previews.length, size: `${preview.width}x${preview.height}`, offPlain, offFinished, smallCount: smallPreviews.length };
+    }, { photo });
+    assert.equal(got.count, 1, 'one preview');
+    assert.equal(got.size, '900x600');
+    assert.equal(got.offPlain, 0, 'the preview is the painting without the detail stage');
+    assert.ok(got.offFinished > 10_000, `the finished painting has its detail (${got.offFinished} values differ)`);
+    assert.equal(got.smallCount, 0, 'a 600 px output (2.1x the working side) has no detail stage, no preview');
+  } finally {
+    await browser.close();
+  }
+});
+
