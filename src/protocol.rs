@@ -267,6 +267,22 @@ pub struct HistoryCopies {
     pub thumbnail: PicturePair,
 }
 
+/// The photo as it went in (decoded, oriented, scaled) and its painting, both RGBA of `width` x
+/// `height`: the app blends them for the sliders without a new inference. The pixel buffers go as
+/// byte strings (`serde_bytes`): one copy each way through the worker codec (bincode) instead of
+/// a visit per byte (2 x 11 MB at 2048 px: 83 -> 23 ms natively, measured).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PaintedPixels {
+    pub width: u32,
+    pub height: u32,
+    /// Empty where `photo_is_the_pages`: a style change moves one picture, not two.
+    #[serde(with = "serde_bytes")]
+    pub photo: Vec<u8>,
+    #[serde(with = "serde_bytes")]
+    pub stylized: Vec<u8>,
+    pub photo_is_the_pages: bool,
+}
+
 /// From the worker to the app.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum WorkerResponse {
@@ -278,39 +294,13 @@ pub enum WorkerResponse {
     /// How many threads the CPU engine paints with (the threaded build, once its pool started).
     Threads(u32),
     Progress { job: u64, stage: Stage },
-    /// The photo as it went in (decoded, oriented, scaled) and the stylized picture, both RGBA
-    /// of `width` x `height`: the app blends them for the sliders without a new inference.
+    /// The photo as it went in and the stylized picture (`PaintedPixels`).
     /// `cached`: painted before with these settings, sent again without painting.
-    /// The pixel buffers go as byte strings (`serde_bytes`): one copy each way through the
-    /// worker codec (bincode) instead of a visit per byte (2 x 11 MB at 2048 px: 83 -> 23 ms
-    /// natively, measured).
-    Done {
-        job: u64,
-        width: u32,
-        height: u32,
-        /// Empty where `photo_is_the_pages`: a style change moves one picture, not two.
-        #[serde(with = "serde_bytes")]
-        photo: Vec<u8>,
-        #[serde(with = "serde_bytes")]
-        stylized: Vec<u8>,
-        photo_is_the_pages: bool,
-        engine: EngineKind,
-        elapsed_ms: f64,
-        cached: bool,
-    },
+    Done { job: u64, pixels: PaintedPixels, engine: EngineKind, elapsed_ms: f64, cached: bool },
     /// `job`'s painting before its detail stage, at the output's size, to show while the detail
-    /// is painted (large outputs only; `Done` follows with the finished one). The photo goes as
-    /// in `Done`; nothing of it is kept in the history or offered for download.
-    Preview {
-        job: u64,
-        width: u32,
-        height: u32,
-        #[serde(with = "serde_bytes")]
-        photo: Vec<u8>,
-        #[serde(with = "serde_bytes")]
-        stylized: Vec<u8>,
-        photo_is_the_pages: bool,
-    },
+    /// is painted (large outputs only; `Done` follows with the finished one). Nothing of it is
+    /// kept in the history or offered for download.
+    Preview { job: u64, pixels: PaintedPixels },
     /// What the history keeps of `job`'s new painting, sent right after its `Done` (so the
     /// scaling never holds the picture up); none follows a painting sent again from the cache,
     /// which the history has already.
@@ -383,11 +373,13 @@ mod tests {
         let pixels: Vec<u8> = (0..64 * 48 * 4).map(|i| (i * 7 % 251) as u8).collect();
         let done = WorkerResponse::Done {
             job: 3,
-            width: 64,
-            height: 48,
-            photo: pixels.clone(),
-            stylized: pixels.iter().rev().copied().collect(),
-            photo_is_the_pages: false,
+            pixels: PaintedPixels {
+                width: 64,
+                height: 48,
+                photo: pixels.clone(),
+                stylized: pixels.iter().rev().copied().collect(),
+                photo_is_the_pages: false,
+            },
             engine: EngineKind::Cpu,
             elapsed_ms: 12.5,
             cached: false,
@@ -395,7 +387,7 @@ mod tests {
         let encoded = bincode::serialize(&done).expect("encodes");
         assert!(encoded.len() < 2 * pixels.len() + 64, "{} bytes for {} of pixels", encoded.len(), 2 * pixels.len());
         match bincode::deserialize::<WorkerResponse>(&encoded).expect("decodes") {
-            WorkerResponse::Done { photo, stylized, width, height, .. } => {
+            WorkerResponse::Done { pixels: PaintedPixels { photo, stylized, width, height, .. }, .. } => {
                 assert_eq!((width, height), (64, 48));
                 assert_eq!(photo, pixels);
                 assert_eq!(stylized, pixels.iter().rev().copied().collect::<Vec<u8>>());

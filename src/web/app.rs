@@ -25,7 +25,7 @@ use super::shortcuts::{neighbour, Shortcut};
 use crate::engine::EngineKind;
 use crate::model::package::StyleEntry;
 use crate::pipeline::Adjustments;
-use crate::protocol::{CpuReason, EngineStatus, Switches, WorkerRequest, WorkerResponse};
+use crate::protocol::{CpuReason, EngineStatus, PaintedPixels, Switches, WorkerRequest, WorkerResponse};
 
 mod controls;
 mod downloads;
@@ -97,16 +97,6 @@ pub enum LiveAsk {
     Close(Option<Problem>),
     /// "Take picture": the frame, to paint as a photo.
     Capture(web_sys::File),
-}
-
-/// The pixels of a painting the worker sent (`WorkerResponse::Preview` or `Done`).
-struct ArrivedPixels {
-    width: u32,
-    height: u32,
-    /// Empty where `photo_is_the_pages`.
-    photo: Vec<u8>,
-    photo_is_the_pages: bool,
-    stylized: Vec<u8>,
 }
 
 pub struct App {
@@ -517,8 +507,8 @@ impl App {
     }
 
     /// A painting (or a preview of one) arrived: it is the picture on show from now on.
-    fn put_on_show(&mut self, arrived: ArrivedPixels, made: impl FnOnce(Rc<RgbaImage>, RgbaImage) -> Painted) {
-        let ArrivedPixels { width, height, photo, photo_is_the_pages, stylized } = arrived;
+    fn put_on_show(&mut self, arrived: PaintedPixels, made: impl FnOnce(Rc<RgbaImage>, RgbaImage) -> Painted) {
+        let PaintedPixels { width, height, photo, photo_is_the_pages, stylized } = arrived;
         self.set_chosen(None);
         // A style change: the photo is the one the page shows already (the worker checked the id
         // and size the request named).
@@ -569,9 +559,8 @@ impl App {
                 self.own_changed();
             }
             WorkerResponse::Progress { job, stage } => return self.session.jobs.progress(job, stage, js_sys::Date::now()),
-            WorkerResponse::Preview { job, width, height, photo, stylized, photo_is_the_pages } => {
+            WorkerResponse::Preview { job, pixels } => {
                 let Some((settings, photo_id)) = self.session.previewed(job) else { return false };
-                let pixels = ArrivedPixels { width, height, photo, photo_is_the_pages, stylized };
                 let made = |photo, stylized| Painted {
                     origin: job.to_string(),
                     photo,
@@ -584,9 +573,8 @@ impl App {
                 };
                 self.put_on_show(pixels, made);
             }
-            WorkerResponse::Done { job, width, height, photo, stylized, photo_is_the_pages, engine, elapsed_ms, cached } => {
+            WorkerResponse::Done { job, pixels, engine, elapsed_ms, cached } => {
                 let Some((settings, photo_id)) = self.session.painted(job) else { return false };
-                let pixels = ArrivedPixels { width, height, photo, photo_is_the_pages, stylized };
                 let timing = Some((engine, elapsed_ms));
                 let made = |photo, stylized| Painted { origin: job.to_string(), photo, stylized, timing, cached, settings, photo_id, preview: false };
                 // The history's copies follow (`WorkerResponse::History`); a painting shown again

@@ -20,7 +20,7 @@ use crate::engine::{Checkpoint, Engine, LosesDevice, WonnxEngine};
 use crate::learn::LossNetwork;
 use crate::model::{StyleFile, StyleParams};
 use crate::imaging::ImageError;
-use crate::protocol::{EngineStatus, Fault, OwnStyleInfo, PageHas, PhotoShelf, Stage, WorkerRequest, WorkerResponse, LARGEST_SIDE};
+use crate::protocol::{EngineStatus, Fault, OwnStyleInfo, PageHas, PaintedPixels, PhotoShelf, Stage, WorkerRequest, WorkerResponse, LARGEST_SIDE};
 use crate::studio::{
     self, CachedPainting, CpuReason, EngineChoice, GpuProbe, PaintingCache, PaintingKey, Studio, StudioError, StudioEvent,
 };
@@ -431,36 +431,23 @@ fn add_own_style(state: &Rc<RefCell<WorkerState>>, bytes: &[u8], from: crate::pr
     }
 }
 
-/// The painting before its detail stage (`WorkerResponse::Preview`), its photo sent as `done`
-/// sends it.
-fn preview(job: u64, photo_id: u64, photo: &RgbaImage, coarse: &RgbaImage, page_has: Option<PageHas>) -> WorkerResponse {
+/// `photo` (id `photo_id`) and its painting for the page; the photo's pixels stay out where the
+/// page holds it (`page_has`).
+fn pixels(photo_id: u64, photo: &RgbaImage, painting: &RgbaImage, page_has: Option<PageHas>) -> PaintedPixels {
     let (width, height) = photo.dimensions();
     let photo_is_the_pages = page_has == Some(PageHas { photo: photo_id, width, height });
-    WorkerResponse::Preview {
-        job,
+    PaintedPixels {
         width,
         height,
         photo: if photo_is_the_pages { Vec::new() } else { photo.as_raw().clone() },
-        stylized: coarse.as_raw().clone(),
+        stylized: painting.as_raw().clone(),
         photo_is_the_pages,
     }
 }
 
-/// `photo`: the id of the painting's photo (`page_has` names the page's).
-fn done(job: u64, photo: u64, painting: &CachedPainting, page_has: Option<PageHas>, elapsed_ms: f64, cached: bool) -> WorkerResponse {
-    let (width, height) = painting.photo.dimensions();
-    let photo_is_the_pages = page_has == Some(PageHas { photo, width, height });
-    WorkerResponse::Done {
-        job,
-        width,
-        height,
-        photo: if photo_is_the_pages { Vec::new() } else { painting.photo.as_raw().clone() },
-        stylized: painting.painting.as_raw().clone(),
-        photo_is_the_pages,
-        engine: painting.engine,
-        elapsed_ms,
-        cached,
-    }
+fn done(job: u64, photo_id: u64, made: &CachedPainting, page_has: Option<PageHas>, elapsed_ms: f64, cached: bool) -> WorkerResponse {
+    let pixels = pixels(photo_id, &made.photo, &made.painting, page_has);
+    WorkerResponse::Done { job, pixels, engine: made.engine, elapsed_ms, cached }
 }
 
 async fn paint(
@@ -497,7 +484,7 @@ async fn paint(
         match event {
             StudioEvent::Pass { done, total } => respond(WorkerResponse::Progress { job, stage: Stage::Painting { done, total } }),
             StudioEvent::FellBack(reason) => respond(WorkerResponse::Engine(EngineStatus::Cpu { reason })),
-            StudioEvent::Coarse(coarse) => respond(preview(job, key.photo, &photo, coarse, page_has)),
+            StudioEvent::Coarse(coarse) => respond(WorkerResponse::Preview { job, pixels: pixels(key.photo, &photo, coarse, page_has) }),
         }
         flags.go_on()
     };
