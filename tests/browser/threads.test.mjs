@@ -52,7 +52,8 @@ test('an isolated page paints on several threads, bit for bit as on one', { time
   const expected = Math.min(cores, 8);
   const badge = page.locator('[data-testid=engine-badge]');
   if (expected > 1) {
-    await page.waitForFunction((n) => document.querySelector('[data-testid=engine-badge]').textContent.trim() === `CPU, ${n} threads`, expected, { timeout: 90_000 });
+    // Right after the reload the app may not have drawn the badge yet: wait for it, not fail.
+    await page.waitForFunction((n) => document.querySelector('[data-testid=engine-badge]')?.textContent.trim() === `CPU, ${n} threads`, expected, { timeout: 90_000 });
   }
   const threaded = await paint(page, photo);
   assert.equal(threaded.width, 320);
