@@ -12,7 +12,7 @@ use image::RgbaImage;
 use crate::engine::{Engine, EngineError, Tensors};
 use crate::imaging::{self, unit_to_byte};
 use crate::detail::{repaint, Detail};
-use crate::upsample::{guided_upsample, guided_upsample_uncompensated};
+use crate::upsample::{guided_upsample, guided_upsample_luma_uncompensated};
 use crate::model::format::ModelProto;
 use crate::model::{is_norm_statistic, specialise, GraphError, GraphVariant, Margin, StyleParams, INPUT_NAME, OUTPUT_NAME};
 
@@ -370,9 +370,9 @@ pub async fn paint(
             let guide = imaging::shrink_area(&upsampled, repaint_size.0, repaint_size.1);
             let mut on_repaint = |done: usize, total: usize| progress(first + done, first + total);
             let repainted = paint_at_own_size(engine, &guide, style, stride, options, &mut on_repaint).await?;
-            let repainted = guided_upsample_uncompensated(&repainted, &guide, &upsampled);
+            let repainted = guided_upsample_luma_uncompensated(&repainted, &guide, &upsampled);
             let sigma = repaint::fine_band_sigma(long, repaint_size.0.max(repaint_size.1));
-            Ok(repaint::add_fine_band(&upsampled, &repainted, sigma, repaint::FINE_BAND_GAIN))
+            Ok(repaint::add_fine_luma_band(&upsampled, &repainted, sigma, repaint::FINE_BAND_GAIN))
         }
     }
 }

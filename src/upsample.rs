@@ -216,27 +216,70 @@ pub fn guided_upsample_uncompensated(painting: &RgbaImage, guide: &RgbaImage, ph
     upsample(painting, guide, photo, 0)
 }
 
-/// `guided_upsample` with `passes` of precompensation (0: plain cubic).
-fn upsample(painting: &RgbaImage, guide: &RgbaImage, photo: &RgbaImage, passes: usize) -> RgbaImage {
+/// The luminance of `guided_upsample_uncompensated`'s output, as floats (0..255, unrounded): all
+/// the fine band of a re-painting needs (`detail::repaint`), for a third of the planes. The guided
+/// upsampling is linear in the painting's channels and adds the same detail to each, so the
+/// luminance of its output is the upsampling of the painting's luminance.
+///
+/// Panics only on a programming error, as `guided_upsample`.
+pub fn guided_upsample_luma_uncompensated(painting: &RgbaImage, guide: &RgbaImage, photo: &RgbaImage) -> LumaPlane {
+    check_sizes(painting, guide, photo);
+    let colour = [painting.pixels().map(|p| 255.0 * luma(p)).collect()];
+    let data = upsample_planes(colour, painting, guide, photo, 0, 1, |out: &mut [f32], [v], _| out[0] = v.clamp(0.0, 255.0));
+    LumaPlane { width: photo.width() as usize, height: photo.height() as usize, data }
+}
+
+/// One plane of floats, row-major.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LumaPlane {
+    pub width: usize,
+    pub height: usize,
+    pub data: Vec<f32>,
+}
+
+fn check_sizes(painting: &RgbaImage, guide: &RgbaImage, photo: &RgbaImage) {
     assert_eq!(painting.dimensions(), guide.dimensions(), "the painting and its guide must have one size");
     assert!(painting.width() > 0 && painting.height() > 0 && photo.width() > 0 && photo.height() > 0);
+}
+
+/// `guided_upsample` with `passes` of precompensation (0: plain cubic).
+fn upsample(painting: &RgbaImage, guide: &RgbaImage, photo: &RgbaImage, passes: usize) -> RgbaImage {
+    check_sizes(painting, guide, photo);
+    let channel = |c: usize| painting.pixels().map(|p| p.0[c] as f32).collect::<Vec<f32>>();
+    let colour = [channel(0), channel(1), channel(2)];
+    let raw = upsample_planes(colour, painting, guide, photo, passes, 4, |px: &mut [u8], values, source| {
+        for (p, v) in px.iter_mut().zip(values) {
+            *p = v.clamp(0.0, 255.0).round() as u8;
+        }
+        px[3] = source.0[3];
+    });
+    RgbaImage::from_raw(photo.width(), photo.height(), raw).expect("every output row was computed")
+}
+
+/// The guided upsampling of `N` colour planes of the painting (working resolution, 0..255) to the
+/// size of `photo`: for each output pixel `write` gets its `per_pixel` values, the `N` upsampled
+/// colours with the photo's detail added, and the photo's pixel there.
+fn upsample_planes<const N: usize, T: Copy + Default + Send>(
+    colour: [Vec<f32>; N],
+    painting: &RgbaImage,
+    guide: &RgbaImage,
+    photo: &RgbaImage,
+    passes: usize,
+    per_pixel: usize,
+    write: impl Fn(&mut [T], [f32; N], &Rgba<u8>) + Sync,
+) -> Vec<T> {
     let (sw, sh) = (painting.width() as usize, painting.height() as usize);
     let out_w = photo.width() as usize;
-    // Working-resolution planes: R, G, B of the painting, the guide's luminance, the detail gain.
-    const PLANES: usize = 5;
-    let mut planes = vec![vec![0.0f32; sw * sh]; PLANES];
-    for (i, (p, g)) in painting.pixels().zip(guide.pixels()).enumerate() {
-        for (plane, &value) in planes.iter_mut().zip(&p.0[..3]) {
-            plane[i] = value as f32;
-        }
-        planes[3][i] = 255.0 * luma(g);
-    }
-    planes[4] = detail_gain(painting, guide);
+    // Working-resolution planes: the colours, the guide's luminance, the detail gain.
+    let planes_n = N + 2;
+    let mut planes: Vec<Vec<f32>> = colour.into_iter().collect();
+    planes.push(guide.pixels().map(|g| 255.0 * luma(g)).collect());
+    planes.push(detail_gain(painting, guide));
     // The painting and the guide alike, so that where the painting is the photo the detail
     // restored is still exactly the photo's (the gain is a smooth weight: left as it is).
     let kx = round_trip_kernel(photo.width(), sw as u32);
     let ky = round_trip_kernel(photo.height(), sh as u32);
-    for plane in &mut planes[..4] {
+    for plane in &mut planes[..N + 1] {
         *plane = precompensate(plane, sw, sh, &kx, &ky, passes);
     }
 
@@ -244,7 +287,7 @@ fn upsample(painting: &RgbaImage, guide: &RgbaImage, photo: &RgbaImage, passes: 
     // each output row from four of those rows.
     let xs = axis_taps(photo.width(), sw as u32);
     let ys = axis_taps(photo.height(), sh as u32);
-    let mut wide = vec![0.0f32; PLANES * sh * out_w];
+    let mut wide = vec![0.0f32; planes_n * sh * out_w];
     for (p, plane) in planes.iter().enumerate() {
         for y in 0..sh {
             let src = &plane[y * sw..(y + 1) * sw];
@@ -257,33 +300,28 @@ fn upsample(painting: &RgbaImage, guide: &RgbaImage, photo: &RgbaImage, passes: 
     // Output rows in chunks, on the CPU engine's threads where there are several.
     const CHUNK_ROWS: usize = 32;
     let out_h = photo.height() as usize;
+    let (guide_plane, gain_plane) = (N, N + 1);
     let chunks = crate::engine::map_parallel(out_h.div_ceil(CHUNK_ROWS), |chunk| {
         let first = chunk * CHUNK_ROWS;
         let rows_here = CHUNK_ROWS.min(out_h - first);
-        let mut bytes = vec![0u8; rows_here * 4 * out_w];
-        let mut value = [0.0f32; PLANES];
-        for (i, row) in bytes.chunks_exact_mut(4 * out_w).enumerate() {
+        let mut out = vec![T::default(); rows_here * per_pixel * out_w];
+        for (i, row) in out.chunks_exact_mut(per_pixel * out_w).enumerate() {
             let oy = first + i;
             let (idx, w) = &ys[oy];
-            let rows: [[usize; 4]; PLANES] = std::array::from_fn(|p| idx.map(|y| (p * sh + y) * out_w));
-            for ox in 0..out_w {
-                for (p, v) in value.iter_mut().enumerate() {
-                    let r = &rows[p];
-                    *v = w[0] * wide[r[0] + ox] + w[1] * wide[r[1] + ox] + w[2] * wide[r[2] + ox] + w[3] * wide[r[3] + ox];
-                }
+            let at = |p: usize, ox: usize| {
+                let r = idx.map(|y| (p * sh + y) * out_w + ox);
+                w[0] * wide[r[0]] + w[1] * wide[r[1]] + w[2] * wide[r[2]] + w[3] * wide[r[3]]
+            };
+            for (ox, px) in row.chunks_exact_mut(per_pixel).enumerate() {
                 let source = photo.get_pixel(ox as u32, oy as u32);
-                let detail = value[4].clamp(0.0, 1.0) * (255.0 * luma(source) - value[3]);
-                let px = &mut row[4 * ox..4 * ox + 4];
-                for c in 0..3 {
-                    px[c] = (value[c] + detail).clamp(0.0, 255.0).round() as u8;
-                }
-                px[3] = source.0[3];
+                let detail = at(gain_plane, ox).clamp(0.0, 1.0) * (255.0 * luma(source) - at(guide_plane, ox));
+                let values: [f32; N] = std::array::from_fn(|c| at(c, ox) + detail);
+                write(px, values, source);
             }
         }
-        bytes
+        out
     });
-    let raw: Vec<u8> = chunks.concat();
-    RgbaImage::from_raw(photo.width(), photo.height(), raw).expect("every output row was computed")
+    chunks.concat()
 }
 
 #[cfg(test)]
@@ -445,4 +483,25 @@ mod tests {
         assert_eq!(out.dimensions(), (300, 200));
         assert!(out.pixels().zip(photo.pixels()).all(|(o, p)| o.0[3] == p.0[3]));
     }
+
+    #[test]
+    fn the_luminance_upsampling_is_the_luminance_of_the_colour_one() {
+        // Linear in the channels, the same detail added to each: the luminance plane must be the
+        // luminance of the colour output, up to that output's rounding (and where it is not clamped).
+        let photo = RgbaImage::from_fn(210, 150, |x, y| Rgba([(x * 255 / 210) as u8, ((x * y) % 251) as u8, (y * 255 / 150) as u8, 255]));
+        let guide = resize_to(&photo, 30, 22);
+        let painting = RgbaImage::from_fn(30, 22, |x, y| Rgba([40 + (x * 5) as u8, 200 - (y * 6) as u8, ((x + y) * 4) as u8, 255]));
+        let colour = guided_upsample_uncompensated(&painting, &guide, &photo);
+        let plane = guided_upsample_luma_uncompensated(&painting, &guide, &photo);
+        assert_eq!((plane.width, plane.height), (210, 150));
+        let mut checked = 0;
+        for (p, &v) in colour.pixels().zip(&plane.data) {
+            if p.0[..3].iter().all(|&c| c > 0 && c < 255) {
+                assert!((255.0 * luma(p) - v).abs() <= 0.6, "{:?}: {v}", p.0);
+                checked += 1;
+            }
+        }
+        assert!(checked > 210 * 150 / 2, "{checked} pixels unclamped");
+    }
 }
+
