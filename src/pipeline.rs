@@ -369,7 +369,8 @@ pub async fn paint(
             let first = last.1;
             let guide = imaging::shrink_area(&upsampled, repaint_size.0, repaint_size.1);
             let mut on_repaint = |done: usize, total: usize| progress(first + done, first + total);
-            let repainted = paint_at_own_size(engine, &guide, style, stride, options, &mut on_repaint).await?;
+            let repaint_options = RenderOptions { margin: repaint::repaint_margin(options.margin), ..options.clone() };
+            let repainted = paint_at_own_size(engine, &guide, style, stride, &repaint_options, &mut on_repaint).await?;
             let repainted = guided_upsample_luma_uncompensated(&repainted, &guide, &upsampled);
             let sigma = repaint::fine_band_sigma(long, repaint_size.0.max(repaint_size.1));
             Ok(repaint::add_fine_luma_band(&upsampled, &repainted, sigma, repaint::FINE_BAND_GAIN))

@@ -397,3 +397,62 @@ fn a_picture_is_refined_as_its_float_planes_are_and_keeps_its_alpha() {
     // Cancelled after its first band: nothing.
     assert!(refiner.refine(&picture, &row, &mut |_, _| false).is_none());
 }
+
+/// The CPU engine noting the size of every pass it runs.
+struct NotesSizes {
+    inner: atelier::engine::CpuEngine,
+    sizes: std::rc::Rc<std::cell::RefCell<Vec<(u32, u32)>>>,
+}
+
+#[async_trait::async_trait(?Send)]
+impl atelier::engine::Engine for NotesSizes {
+    fn kind(&self) -> atelier::engine::EngineKind {
+        self.inner.kind()
+    }
+
+    fn max_tensor_elements(&self) -> usize {
+        self.inner.max_tensor_elements()
+    }
+
+    async fn run(
+        &mut self,
+        variant: atelier::model::GraphVariant,
+        height: u32,
+        width: u32,
+        inputs: &atelier::engine::Tensors,
+    ) -> Result<atelier::engine::Tensors, atelier::engine::EngineError> {
+        self.sizes.borrow_mut().push((width, height));
+        self.inner.run(variant, height, width, inputs).await
+    }
+}
+
+#[test]
+fn the_re_painting_pass_has_a_narrower_margin_than_the_painting() {
+    // A package trained with a 64 px margin: the painting's pass keeps all of it, the
+    // re-painting's (whose finest band alone is kept) at most `REPAINT_MARGIN`.
+    let read = |name: &str| std::fs::read(dir("package").join(name)).unwrap();
+    let mut manifest = Manifest::parse(&read("manifest.json")).unwrap();
+    manifest.network.reflect_margin = Some(64);
+    let package = ModelPackage::from_parts(manifest, &read("generator.onnx"), &read("styles.f32")).unwrap();
+    let side = package.working_side();
+    let sizes = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let noted = sizes.clone();
+    let mut studio = Studio::open_with(package, EngineChoice::Gpu, GpuProbe::Hardware("notes sizes".into()), move |generator| {
+        Box::new(NotesSizes { inner: atelier::engine::CpuEngine::new(generator), sizes: noted }) as Box<dyn atelier::engine::Engine>
+    })
+    .unwrap();
+    let large = busy_photo(side * 4, side * 3);
+    paint(&mut studio, &large, &StyleChoice::single("fixture-a"));
+    let sizes = sizes.borrow().clone();
+    assert_eq!(sizes.len(), 2, "the painting's pass and the re-painting's: {sizes:?}");
+    let (painting, repainting) = (sizes[0], sizes[1]);
+    let (w, h) = imaging::fit_within(large.width(), large.height(), side);
+    assert!(painting.0 >= w + 128 && painting.1 >= h + 128, "the painting keeps its 64 px margin: {painting:?} for {w}x{h}");
+    let (rw, rh) = imaging::fit_within(large.width(), large.height(), atelier::detail::repaint::REPAINT_FACTOR * side);
+    let margin = atelier::detail::repaint::REPAINT_MARGIN;
+    // (The stride's rounding adds under 4 px.)
+    assert!(
+        (rw + 2 * margin..rw + 2 * margin + 4).contains(&repainting.0) && (rh + 2 * margin..rh + 2 * margin + 4).contains(&repainting.1),
+        "the re-painting's margin is {margin} px: {repainting:?} for {rw}x{rh}"
+    );
+}
