@@ -271,7 +271,9 @@ fn upsample_planes<const N: usize, T: Copy + Default + Send>(
     let (sw, sh) = (painting.width() as usize, painting.height() as usize);
     let out_w = photo.width() as usize;
     // Working-resolution planes: the colours, the guide's luminance, the detail gain.
+    const MAX_PLANES: usize = 5;
     let planes_n = N + 2;
+    assert!(planes_n <= MAX_PLANES, "at most three colour planes");
     let mut planes: Vec<Vec<f32>> = colour.into_iter().collect();
     planes.push(guide.pixels().map(|g| 255.0 * luma(g)).collect());
     planes.push(detail_gain(painting, guide));
@@ -308,9 +310,14 @@ fn upsample_planes<const N: usize, T: Copy + Default + Send>(
         for (i, row) in out.chunks_exact_mut(per_pixel * out_w).enumerate() {
             let oy = first + i;
             let (idx, w) = &ys[oy];
+            // Where each plane's four source rows start in `wide`, once per output row.
+            let mut starts = [[0usize; 4]; MAX_PLANES];
+            for (p, start) in starts.iter_mut().enumerate().take(planes_n) {
+                *start = idx.map(|y| (p * sh + y) * out_w);
+            }
             let at = |p: usize, ox: usize| {
-                let r = idx.map(|y| (p * sh + y) * out_w + ox);
-                w[0] * wide[r[0]] + w[1] * wide[r[1]] + w[2] * wide[r[2]] + w[3] * wide[r[3]]
+                let r = &starts[p];
+                w[0] * wide[r[0] + ox] + w[1] * wide[r[1] + ox] + w[2] * wide[r[2] + ox] + w[3] * wide[r[3] + ox]
             };
             for (ox, px) in row.chunks_exact_mut(per_pixel).enumerate() {
                 let source = photo.get_pixel(ox as u32, oy as u32);

@@ -261,7 +261,8 @@ class Run:
         self.gen = Generator(spec, self.n_styles).to(device)
         self.disc = PatchDiscriminator(self.n_styles).to(device)
         vgg = VGGFeatures(os.path.join(cfg.data_dir, "vgg", "vgg19_conv1_1-conv5_1.fp16.safetensors"),
-                          outputs=set(STYLE_LAYERS) | set(METRIC_LAYERS) | {cfg.content_layer}).to(device)
+                          outputs=set(STYLE_LAYERS) | set(METRIC_LAYERS) | {cfg.content_layer}
+                          | ({cfg.content_extra_layer} if cfg.content_extra_layer else set())).to(device)
         # The loss network in bfloat16 (oneDNN uses AMX/AVX512-BF16 where the CPU has them), channels-last;
         # Gram matrices and losses stay float32. The generator trains in float32 throughout.
         self.vgg_bf16 = cfg.vgg_bf16 and device.type == "cpu"
@@ -481,6 +482,10 @@ class Run:
         style_boost = torch.tensor([cfg.style_weight_by_file.get(s["file"], 1.0) for s in self.styles], device=device)
         # Likewise a style that loses the photo's subject gets a larger content weight.
         content_boost = torch.tensor([cfg.content_weight_by_file.get(s["file"], 1.0) for s in self.styles], device=device)
+        extra_layer = cfg.content_extra_layer
+        extra_boost = torch.tensor([cfg.content_extra_weight_by_file.get(s["file"], 0.0) for s in self.styles], device=device)
+        # "reluN_1" names sort in the network's order.
+        deepest_content = max(cfg.content_layer, extra_layer or cfg.content_layer)
         context, margin = cfg.context, cfg.margin
         # Styles come in shuffled rounds, so every style gets the same number of samples.
         style_queue = []
@@ -503,11 +508,16 @@ class Run:
             out = gen(framed, weights)[inside] if context else paint(gen, content, weights, margin)
             f_out = self.loss_features(out)
             with torch.no_grad():
-                f_in = self.loss_features(content, upto=cfg.content_layer)
+                f_in = self.loss_features(content, upto=deepest_content)
             # Per sample, so that a style's content weight applies to its own samples; with no boosts
             # this is the plain mean squared difference over the batch.
             content_per_sample = (f_out[cfg.content_layer] - f_in[cfg.content_layer]).pow(2).flatten(1).mean(dim=1)
             content_loss = (content_per_sample * content_boost[style_idx]).mean()
+            content_extra = torch.zeros(())
+            if extra_layer and bool((extra_boost[style_idx] > 0).any()):
+                extra_per_sample = (f_out[extra_layer] - f_in[extra_layer]).pow(2).flatten(1).mean(dim=1)
+                content_extra = (extra_per_sample * extra_boost[style_idx]).mean()
+                content_loss = content_loss + content_extra
             style_loss = 0.0
             sample_boost = style_boost[style_idx]
             for layer in STYLE_LAYERS:
@@ -555,7 +565,7 @@ class Run:
             if self.step % cfg.log_every == 0:
                 self.log.flush()
                 print(f"step {self.step}: content {content_loss.item():.3f} style {style_loss.item():.5f} "
-                      f"tv {tv.item():.4f} chroma tv {chroma_tv.item():.4f} laplacian {structure.item():.5f} adv {adv_g.item():.3f} d {d_loss.item():.3f} "
+                      f"(deep {content_extra.item():.3f}) tv {tv.item():.4f} chroma tv {chroma_tv.item():.4f} laplacian {structure.item():.5f} adv {adv_g.item():.3f} d {d_loss.item():.3f} "
                       f"({time.time() - t0:.2f} s/step)", flush=True)
             if self.step % cfg.checkpoint_every == 0:
                 self.save()

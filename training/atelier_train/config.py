@@ -51,6 +51,11 @@ class TrainConfig:
     # Per-painting multipliers, by painting file name.
     style_weight_by_file: Dict[str, float] = field(default_factory=dict)
     content_weight_by_file: Dict[str, float] = field(default_factory=dict)
+    # A second content term at a deeper layer, for the paintings named here only (weight per file,
+    # relative to `content_weight`; a painting not named gets none): the evaluation's content
+    # distance is measured at relu4_1, where relu3_1's term leaves the large forms free to drift.
+    content_extra_layer: Optional[str] = None
+    content_extra_weight_by_file: Dict[str, float] = field(default_factory=dict)
     # Data.
     # Photos scaled so their long side is this (the run-time working side) before cropping; None
     # crops the photos as they are.
