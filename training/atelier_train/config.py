@@ -119,6 +119,13 @@ def from_dict(raw, source="the config"):
         raise ConfigError(f"{source}: laplacian_pool is {config.laplacian_pool}, expected at least 1")
     if len(set(config.extra_paintings)) != len(config.extra_paintings):
         raise ConfigError(f"{source}: extra_paintings names a painting twice")
+    content_layers = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+    if config.content_extra_layer is not None and config.content_extra_layer not in content_layers:
+        raise ConfigError(f"{source}: content_extra_layer is '{config.content_extra_layer}', expected one of {', '.join(content_layers)}")
+    if config.content_extra_weight_by_file and config.content_extra_layer is None:
+        raise ConfigError(f"{source}: content_extra_weight_by_file without a content_extra_layer")
+    if any(w < 0 for w in config.content_extra_weight_by_file.values()):
+        raise ConfigError(f"{source}: content_extra_weight_by_file has a negative weight")
     starts = [k for k in ("init_from", "init_from_package", "init_widen_from") if getattr(config, k)]
     if len(starts) > 1:
         raise ConfigError(f"{source}: {' and '.join(starts)} both name a start; give one")

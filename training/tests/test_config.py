@@ -67,6 +67,17 @@ class ConfigTest(unittest.TestCase):
         with self.assertRaisesRegex(ConfigError, "did you mean 'laplacian_weight'"):
             from_dict({**self.base(), "laplacian_weigth": 1.0})
 
+    def test_a_deeper_content_term_for_named_paintings(self):
+        config = from_dict({**self.base(), "content_extra_layer": "relu4_1", "content_extra_weight_by_file": {"a.jpg": 0.3}})
+        self.assertEqual((config.content_extra_layer, config.content_extra_weight_by_file), ("relu4_1", {"a.jpg": 0.3}))
+        self.assertIsNone(from_dict(self.base()).content_extra_layer, "none unless asked for")
+        with self.assertRaisesRegex(ConfigError, "content_extra_layer is 'relu4_2'"):
+            from_dict({**self.base(), "content_extra_layer": "relu4_2", "content_extra_weight_by_file": {"a.jpg": 0.3}})
+        with self.assertRaisesRegex(ConfigError, "without a content_extra_layer"):
+            from_dict({**self.base(), "content_extra_weight_by_file": {"a.jpg": 0.3}})
+        with self.assertRaisesRegex(ConfigError, "negative weight"):
+            from_dict({**self.base(), "content_extra_layer": "relu4_1", "content_extra_weight_by_file": {"a.jpg": -1.0}})
+
     def test_paths_are_relative_to_the_file(self):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "run.json")
