@@ -321,7 +321,7 @@ pub enum DetailStage<'a> {
 /// detail restored and the texture at 100 %. `progress(done, total)` counts every network pass,
 /// the re-painting's included, from the start. Where a detail stage follows, `on_coarse` is given
 /// the painting without it, at the output's size, before the stage starts: a picture to show
-/// while the detail is painted (the stage takes about twice the time the painting did).
+/// while the detail is painted (the stage takes about as long again as the painting did).
 #[allow(clippy::too_many_arguments)]
 pub async fn paint(
     engine: &mut dyn Engine,

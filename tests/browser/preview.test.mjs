@@ -1,5 +1,5 @@
 // A large painting is shown as soon as it is painted, before its detail stage (issue 35: the
-// re-painting takes about twice the painting's time): the page shows the preview, says that the
+// re-painting takes about as long again as the painting): the page shows the preview, says that the
 // finest strokes are being painted, holds the downloads, then shows the finished painting. A
 // cancel during the detail keeps the preview on show as the painting and says so.
 import { test, before, after } from 'node:test';
