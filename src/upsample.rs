@@ -209,17 +209,12 @@ pub fn guided_upsample(painting: &RgbaImage, guide: &RgbaImage, photo: &RgbaImag
     upsample(painting, guide, photo, PRECOMPENSATION_PASSES)
 }
 
-/// `guided_upsample` without the precompensation, for a picture whose finest band is wanted
-/// (`detail::repaint`): the precompensation lifts the working resolution's highest frequencies,
-/// which a high-pass at the output then turns into a grid of lines one working pixel apart.
-pub fn guided_upsample_uncompensated(painting: &RgbaImage, guide: &RgbaImage, photo: &RgbaImage) -> RgbaImage {
-    upsample(painting, guide, photo, 0)
-}
-
-/// The luminance of `guided_upsample_uncompensated`'s output, as floats (0..255, unrounded): all
-/// the fine band of a re-painting needs (`detail::repaint`), for a third of the planes. The guided
-/// upsampling is linear in the painting's channels and adds the same detail to each, so the
-/// luminance of its output is the upsampling of the painting's luminance.
+/// The luminance of `guided_upsample`'s output without the precompensation, as floats (0..255,
+/// unrounded): all the fine band of a re-painting needs (`detail::repaint`), for a third of the
+/// planes. Uncompensated because the precompensation lifts the working resolution's highest
+/// frequencies, which a high-pass at the output turns into a grid of lines one working pixel
+/// apart. The guided upsampling is linear in the painting's channels and adds the same detail to
+/// each, so the luminance of its output is the upsampling of the painting's luminance.
 ///
 /// Panics only on a programming error, as `guided_upsample`.
 pub fn guided_upsample_luma_uncompensated(painting: &RgbaImage, guide: &RgbaImage, photo: &RgbaImage) -> LumaPlane {
@@ -408,7 +403,7 @@ mod tests {
             }
             sum / (img.width() * img.height()) as f64
         };
-        let (lifted, plain) = (guided_upsample(&small, &guide, &photo), guided_upsample_uncompensated(&small, &guide, &photo));
+        let (lifted, plain) = (guided_upsample(&small, &guide, &photo), upsample(&small, &guide, &photo, 0));
         // (149 without, 193 with when written.)
         assert!(ripple(&plain) * 1.15 < ripple(&lifted), "ripple {} without, {} with precompensation", ripple(&plain), ripple(&lifted));
     }
@@ -494,11 +489,11 @@ mod tests {
     #[test]
     fn the_luminance_upsampling_is_the_luminance_of_the_colour_one() {
         // Linear in the channels, the same detail added to each: the luminance plane must be the
-        // luminance of the colour output, up to that output's rounding (and where it is not clamped).
+        // luminance of the (uncompensated) colour output, up to that output's rounding (and where it is not clamped).
         let photo = RgbaImage::from_fn(210, 150, |x, y| Rgba([(x * 255 / 210) as u8, ((x * y) % 251) as u8, (y * 255 / 150) as u8, 255]));
         let guide = resize_to(&photo, 30, 22);
         let painting = RgbaImage::from_fn(30, 22, |x, y| Rgba([40 + (x * 5) as u8, 200 - (y * 6) as u8, ((x + y) * 4) as u8, 255]));
-        let colour = guided_upsample_uncompensated(&painting, &guide, &photo);
+        let colour = upsample(&painting, &guide, &photo, 0);
         let plane = guided_upsample_luma_uncompensated(&painting, &guide, &photo);
         assert_eq!((plane.width, plane.height), (210, 150));
         let mut checked = 0;

@@ -19,8 +19,9 @@
 //!
 //! The band is taken from `R`'s luminance and added alike to the painting's R, G and B
 //! (`add_fine_luma_band`): the upsampling and the filtering of one plane instead of three cut the
-//! stage's work after the re-painting pass by about 2.5x, and the 100 % crops are as close to the
-//! painting (crop ratio 0.70 against 0.69 per channel, two photos, 13 styles; docs/training.md).
+//! stage's work after the re-painting pass by about 2.5x, and the 100 % crops are nearly as close
+//! to the painting (crop ratio 0.76 against 0.74 per channel, five photos, 13 styles;
+//! docs/training.md).
 //!
 //! Pure pixel maths here; the generator pass is `pipeline::paint`'s.
 
@@ -119,67 +120,29 @@ impl Plane {
 /// Floats a band's source plane may hold (16 MB), whatever the picture's width.
 const BAND_FLOATS: usize = 1 << 22;
 
-/// `painting + gain * (1 - G_sigma)^2 source` per RGB channel, rounded and clamped; alpha is the
-/// painting's (the stage's first form; `pipeline::paint` takes the band of the luminance alone,
-/// `add_fine_luma_band`). The twice-applied high-pass keeps the finest band as the single one does but cuts
-/// what lies above it far more steeply (at sigma 2: 7 % of a 16 px period left instead of 27 %),
-/// which a view of the whole picture would see. The source is extended by repeating its edge
-/// pixels. In bands of rows, on the CPU engine's threads: besides the output (and its bands, joined
-/// at the end), each thread holds at most 16 MB of floats whatever the size.
-///
-/// Panics only on a programming error: pictures of different sizes.
-pub fn add_fine_band(painting: &RgbaImage, source: &RgbaImage, sigma: f32, gain: f32) -> RgbaImage {
-    let width = source.width() as usize + 4 * (3.0 * sigma).ceil().max(1.0) as usize;
-    add_fine_band_in_bands(painting, source, sigma, gain, (BAND_FLOATS / width).max(16))
-}
-
-/// `add_fine_band` with the band taken from the re-painting's luminance alone and added to each
-/// of the painting's R, G and B: a third of the filtering (and of the upsampling before it,
-/// `upsample::guided_upsample_luma_uncompensated`). What is added is stroke edges in light and
+/// `painting + gain * (1 - G_sigma)^2 source`, the band of the re-painting's luminance added
+/// alike to the painting's R, G and B, rounded and clamped; alpha is the painting's. The
+/// twice-applied high-pass keeps the finest band as the single one does but cuts what lies above
+/// it far more steeply (at sigma 2: 7 % of a 16 px period left instead of 27 %), which a view of
+/// the whole picture would see. One plane instead of three (and one upsampled before it,
+/// `upsample::guided_upsample_luma_uncompensated`): what is added is stroke edges in light and
 /// dark; the colours of the finest band are left out, as a screen's eye and JPEG's chroma
-/// subsampling leave them.
+/// subsampling leave them (a band per channel scored 0.74 at 100 % against this one's 0.76, and
+/// drew faint coloured specks; docs/training.md). The source is extended by repeating its edge
+/// pixels. In bands of rows, on the CPU engine's threads: besides the output (and its bands,
+/// joined at the end), each thread holds at most 16 MB of floats whatever the size.
 ///
 /// Panics only on a programming error: a plane and a picture of different sizes.
 pub fn add_fine_luma_band(painting: &RgbaImage, source: &LumaPlane, sigma: f32, gain: f32) -> RgbaImage {
-    assert_eq!((painting.width() as usize, painting.height() as usize), (source.width, source.height), "the painting and its re-painting must have one size");
     let width = source.width + 4 * (3.0 * sigma).ceil().max(1.0) as usize;
-    let w = source.width;
-    let row = |y: usize, _: usize, out: &mut Vec<f32>| out.extend_from_slice(&source.data[y * w..(y + 1) * w]);
-    add_band_in_bands(painting, &row, BandSource::Luma, sigma, gain, (BAND_FLOATS / width).max(16))
+    add_fine_luma_band_in_bands(painting, source, sigma, gain, (BAND_FLOATS / width).max(16))
 }
 
-/// Which of the painting's channels a band of the source goes to.
-#[derive(Clone, Copy, PartialEq)]
-enum BandSource {
-    /// One band per channel: R's to R, G's to G, B's to B.
-    Rgb,
-    /// One band, of the luminance, added to all three.
-    Luma,
-}
-
-/// `add_fine_band` in bands of at most `band_rows` rows (halo included): the same pixels for any.
-fn add_fine_band_in_bands(painting: &RgbaImage, source: &RgbaImage, sigma: f32, gain: f32, band_rows: usize) -> RgbaImage {
-    assert_eq!(painting.dimensions(), source.dimensions(), "the painting and its re-painting must have one size");
-    let (w, raw) = (source.width() as usize, source.as_raw());
-    let row = |y: usize, c: usize, out: &mut Vec<f32>| out.extend(raw[y * w * 4..(y + 1) * w * 4].iter().skip(c).step_by(4).map(|&v| v as f32));
-    add_band_in_bands(painting, &row, BandSource::Rgb, sigma, gain, band_rows)
-}
-
-/// A source row: `row(y, channel, out)` appends the source's row `y` of that channel (the
-/// painting's width) to `out`.
-type SourceRow<'a> = dyn Fn(usize, usize, &mut Vec<f32>) + Sync + 'a;
-
-/// The band of the source (`row`, the painting's size) added to the painting, in bands of rows on
-/// the CPU engine's threads.
-fn add_band_in_bands(
-    painting: &RgbaImage,
-    row: &SourceRow,
-    source: BandSource,
-    sigma: f32,
-    gain: f32,
-    band_rows: usize,
-) -> RgbaImage {
-    let (w, h) = (painting.width() as usize, painting.height() as usize);
+/// `add_fine_luma_band` in bands of at most `band_rows` rows (halo included): the same pixels for
+/// any.
+fn add_fine_luma_band_in_bands(painting: &RgbaImage, source: &LumaPlane, sigma: f32, gain: f32, band_rows: usize) -> RgbaImage {
+    assert_eq!((painting.width() as usize, painting.height() as usize), (source.width, source.height), "the painting and its re-painting must have one size");
+    let (w, h) = (source.width, source.height);
     if w == 0 || h == 0 || !(sigma > 0.0 && sigma.is_finite()) {
         return painting.clone();
     }
@@ -189,31 +152,24 @@ fn add_band_in_bands(
     // Bands of at most `band_rows` rows, halo included, and at least two per thread.
     let per_thread = h.div_ceil(2 * crate::engine::cpu_threads()).max(1);
     let band_rows = band_rows.saturating_sub(halo).max(1).min(per_thread);
-    let planes = if source == BandSource::Rgb { 3 } else { 1 };
     let bands = crate::engine::map_parallel(h.div_ceil(band_rows), |i| {
         let y0 = i * band_rows;
         let rows = band_rows.min(h - y0);
+        // Rows y0 - 2r .. y0 + rows + 2r, columns -2r .. w + 2r, edge pixels repeated.
+        let ph = rows + halo;
+        let mut data = Vec::with_capacity(pw * ph);
+        for py in 0..ph {
+            let y = (y0 + py).saturating_sub(2 * r).min(h - 1);
+            let row = &source.data[y * w..(y + 1) * w];
+            data.resize(data.len() + 2 * r, row[0]);
+            data.extend_from_slice(row);
+            data.resize(data.len() + 2 * r, row[w - 1]);
+        }
+        let band = Plane { w: pw, h: ph, data }.high_pass_valid(&kernel).high_pass_valid(&kernel);
         let mut bytes = painting.as_raw()[y0 * w * 4..(y0 + rows) * w * 4].to_vec();
-        for c in 0..planes {
-            // Rows y0 - 2r .. y0 + rows + 2r, columns -2r .. w + 2r, edge pixels repeated.
-            let ph = rows + halo;
-            let mut data = Vec::with_capacity(pw * ph);
-            for py in 0..ph {
-                let y = (y0 + py).saturating_sub(2 * r).min(h - 1);
-                let start = data.len();
-                data.resize(start + 2 * r, 0.0);
-                row(y, c, &mut data);
-                let (first, last) = (data[start + 2 * r], data[data.len() - 1]);
-                data[start..start + 2 * r].fill(first);
-                data.resize(start + pw, last);
-            }
-            let band = Plane { w: pw, h: ph, data }.high_pass_valid(&kernel).high_pass_valid(&kernel);
-            let add = |v: &mut u8, b: f32| *v = (*v as f32 + gain * b).round().clamp(0.0, 255.0) as u8;
-            for (px, &b) in bytes.chunks_exact_mut(4).zip(&band.data) {
-                match source {
-                    BandSource::Rgb => add(&mut px[c], b),
-                    BandSource::Luma => px[..3].iter_mut().for_each(|v| add(v, b)),
-                }
+        for (px, &b) in bytes.chunks_exact_mut(4).zip(&band.data) {
+            for v in &mut px[..3] {
+                *v = (*v as f32 + gain * b).round().clamp(0.0, 255.0) as u8;
             }
         }
         bytes
@@ -227,11 +183,12 @@ mod tests {
     use image::Rgba;
 
     /// The same band by the textbook way: the whole source extended by 2 radii of repeated
-    /// edge pixels, each high-pass a plain 2D sum over the kernel's square, in f64.
-    fn reference(painting: &RgbaImage, source: &RgbaImage, sigma: f32, gain: f32) -> RgbaImage {
+    /// edge pixels, each high-pass a plain 2D sum over the kernel's square, in f64, added to each
+    /// of R, G and B.
+    fn reference(painting: &RgbaImage, source: &LumaPlane, sigma: f32, gain: f32) -> RgbaImage {
         let kernel = gaussian_kernel(sigma);
         let r = kernel.len() as i64 / 2;
-        let (w, h) = (source.width() as i64, source.height() as i64);
+        let (w, h) = (source.width as i64, source.height as i64);
         let (pw, ph) = (w + 4 * r, h + 4 * r);
         let high_pass = |plane: &Vec<f64>, pw: i64, ph: i64| -> Vec<f64> {
             let (ow, oh) = (pw - 2 * r, ph - 2 * r);
@@ -249,19 +206,24 @@ mod tests {
             }
             out
         };
+        let extended: Vec<f64> = (0..ph)
+            .flat_map(|y| (0..pw).map(move |x| (x, y)))
+            .map(|(x, y)| source.data[((y - 2 * r).clamp(0, h - 1) * w + (x - 2 * r).clamp(0, w - 1)) as usize] as f64)
+            .collect();
+        let once = high_pass(&extended, pw, ph);
+        let twice = high_pass(&once, pw - 2 * r, ph - 2 * r);
         let mut out = painting.clone();
-        for c in 0..3 {
-            let extended: Vec<f64> = (0..ph)
-                .flat_map(|y| (0..pw).map(move |x| (x, y)))
-                .map(|(x, y)| source.get_pixel((x - 2 * r).clamp(0, w - 1) as u32, (y - 2 * r).clamp(0, h - 1) as u32).0[c] as f64)
-                .collect();
-            let once = high_pass(&extended, pw, ph);
-            let twice = high_pass(&once, pw - 2 * r, ph - 2 * r);
-            for (i, p) in out.pixels_mut().enumerate() {
-                p.0[c] = (p.0[c] as f64 + gain as f64 * twice[i]).round().clamp(0.0, 255.0) as u8;
+        for (i, p) in out.pixels_mut().enumerate() {
+            for v in &mut p.0[..3] {
+                *v = (*v as f64 + gain as f64 * twice[i]).round().clamp(0.0, 255.0) as u8;
             }
         }
         out
+    }
+
+    /// The red channel of `img` as a plane (grey pictures: their luminance).
+    fn plane(img: &RgbaImage) -> LumaPlane {
+        LumaPlane { width: img.width() as usize, height: img.height() as usize, data: img.pixels().map(|p| p.0[0] as f32).collect() }
     }
 
     fn noisy(w: u32, h: u32, seed: u32) -> RgbaImage {
@@ -274,14 +236,14 @@ mod tests {
     #[test]
     fn bands_of_rows_add_what_the_whole_picture_filtered_at_once_gives() {
         for (w, h, sigma, gain) in [(37, 29, 1.0f32, 1.0f32), (64, 48, 2.0, 1.5), (5, 3, 2.5, 1.0), (1, 9, 0.7, 2.0)] {
-            let (painting, source) = (noisy(w, h, 7), noisy(w, h, 99));
+            let (painting, source) = (noisy(w, h, 7), plane(&noisy(w, h, 99)));
             let theirs = reference(&painting, &source, sigma, gain);
-            let whole = add_fine_band(&painting, &source, sigma, gain);
+            let whole = add_fine_luma_band(&painting, &source, sigma, gain);
             let worst = whole.as_raw().iter().zip(theirs.as_raw()).map(|(a, b)| a.abs_diff(*b)).max().unwrap_or(0);
             assert!(worst <= 1, "{w}x{h} sigma {sigma}: {worst} levels off");
             assert!(whole.pixels().zip(painting.pixels()).all(|(o, p)| o.0[3] == p.0[3]), "alpha is the painting's");
             for band_rows in [1, 5, 40] {
-                assert_eq!(add_fine_band_in_bands(&painting, &source, sigma, gain, band_rows), whole, "{w}x{h}, bands of {band_rows}");
+                assert_eq!(add_fine_luma_band_in_bands(&painting, &source, sigma, gain, band_rows), whole, "{w}x{h}, bands of {band_rows}");
             }
         }
     }
@@ -290,10 +252,10 @@ mod tests {
     fn a_flat_or_smooth_re_painting_adds_nothing() {
         let painting = noisy(40, 30, 3);
         let flat = RgbaImage::from_pixel(40, 30, Rgba([120, 30, 240, 255]));
-        assert_eq!(add_fine_band(&painting, &flat, 2.0, 1.5), painting);
+        assert_eq!(add_fine_luma_band(&painting, &plane(&flat), 2.0, 1.5), painting);
         // A ramp is its own blur away from the borders: only the clamped borders may move.
         let ramp = RgbaImage::from_fn(40, 30, |x, _| Rgba([(x * 6) as u8, 0, 0, 255]));
-        let out = add_fine_band(&painting, &ramp, 1.0, 1.0);
+        let out = add_fine_luma_band(&painting, &plane(&ramp), 1.0, 1.0);
         for (x, y, p) in out.enumerate_pixels() {
             if (7..33).contains(&x) {
                 assert!(p.0[0].abs_diff(painting.get_pixel(x, y).0[0]) <= 1, "({x},{y}) moved");
@@ -309,14 +271,14 @@ mod tests {
             let v = if (x + y) % 2 == 0 { 100 } else { 156 };
             Rgba([v, v, v, 255])
         });
-        let out = add_fine_band(&base, &checker, 2.0, 1.0);
+        let out = add_fine_luma_band(&base, &plane(&checker), 2.0, 1.0);
         let swing = |img: &RgbaImage, x: u32| img.get_pixel(x, 32).0[0] as i32 - img.get_pixel(x + 1, 32).0[0] as i32;
         assert!(swing(&out, 30).abs() >= 50, "the checker's swing survives: {}", swing(&out, 30));
         let split = RgbaImage::from_fn(64, 64, |x, _| {
             let v = if x < 32 { 60 } else { 200 };
             Rgba([v, v, v, 255])
         });
-        let out = add_fine_band(&base, &split, 2.0, 1.0);
+        let out = add_fine_luma_band(&base, &plane(&split), 2.0, 1.0);
         for x in [2u32, 12, 50, 61] {
             assert_eq!(out.get_pixel(x, 10).0[0], 128, "far from the edge nothing is added at x={x}");
         }
@@ -330,34 +292,10 @@ mod tests {
         assert!((fine_band_sigma(1024, 576) - 1.0).abs() < 1e-4);
     }
 
-    fn grey_plane(img: &RgbaImage) -> LumaPlane {
-        LumaPlane { width: img.width() as usize, height: img.height() as usize, data: img.pixels().map(|p| p.0[0] as f32).collect() }
-    }
-
-    #[test]
-    fn the_luminance_band_of_a_grey_re_painting_is_each_channels_band() {
-        // A grey source has one band in all three channels: the luminance path must add exactly
-        // what the per-channel path adds, in any bands of rows.
-        for (w, h, sigma, gain) in [(37, 29, 1.0f32, 1.0f32), (64, 48, 2.0, 2.0), (5, 3, 2.5, 1.0)] {
-            let painting = noisy(w, h, 5);
-            let grey = RgbaImage::from_fn(w, h, |x, y| {
-                let v = noisy(w, h, 11).get_pixel(x, y).0[0];
-                Rgba([v, v, v, 255])
-            });
-            let per_channel = add_fine_band(&painting, &grey, sigma, gain);
-            let plane = grey_plane(&grey);
-            assert_eq!(add_fine_luma_band(&painting, &plane, sigma, gain), per_channel, "{w}x{h} sigma {sigma}");
-            let row = |y: usize, _: usize, out: &mut Vec<f32>| out.extend_from_slice(&plane.data[y * plane.width..(y + 1) * plane.width]);
-            for band_rows in [1, 5, 40] {
-                assert_eq!(add_band_in_bands(&painting, &row, BandSource::Luma, sigma, gain, band_rows), per_channel, "bands of {band_rows}");
-            }
-        }
-    }
-
     #[test]
     fn the_luminance_band_moves_the_three_channels_alike_and_keeps_alpha() {
         let painting = RgbaImage::from_fn(48, 40, |x, y| Rgba([110 + (x % 7) as u8, 128, 120 + (y % 5) as u8, 200]));
-        let source = grey_plane(&RgbaImage::from_fn(48, 40, |x, y| {
+        let source = plane(&RgbaImage::from_fn(48, 40, |x, y| {
             let v = if (x / 2 + y / 3) % 2 == 0 { 110 } else { 150 };
             Rgba([v, v, v, 255])
         }));

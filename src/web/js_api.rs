@@ -40,7 +40,6 @@ fn picture(image: &RgbaImage) -> JsValue {
     out.into()
 }
 
-
 /// A loaded package and its engine. Calls are serialised: a second call while one runs is an error.
 #[wasm_bindgen]
 pub struct Atelier {
@@ -175,8 +174,8 @@ impl Atelier {
     /// `preserve_colour` (0..1, default 0), as the studio's sliders do, and resolve to
     /// `{ width, height, rgba: Uint8ClampedArray }`, ready for `new ImageData(rgba, width, height)`.
     /// `detail` false leaves out the detail stage (the painting's texture at 100 % on outputs at
-    /// least 3x the working side; default true). Where the stage runs (it takes about twice the
-    /// painting's time), `on_preview` is called once with the picture before it, in the same form
+    /// least 3x the working side; default true). Where the stage runs (it takes about as long again as
+    /// the painting), `on_preview` is called once with the picture before it, in the same form
     /// and with the same strength and colour: something to show meanwhile.
     #[allow(clippy::too_many_arguments)]
     pub async fn stylize(
