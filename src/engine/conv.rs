@@ -1,8 +1,8 @@
 //! The CPU engine's convolutions. Three algorithms, picked per layer by its shape:
 //!
-//! - **Winograd F(2x2, 3x3)** for 3x3 stride-1 layers with more than 16 output channels (the
-//!   residual blocks, over half of the generator's multiply-adds): 16 multiplies per 2x2
-//!   output tile instead of 36, as 16 matrix products over transformed tiles.
+//! - **Winograd F(4x4, 3x3)** for 3x3 stride-1 layers with more than 16 output channels (the
+//!   residual blocks, over half of the generator's multiply-adds): 36 multiplies per 4x4
+//!   output tile instead of 144, as 36 matrix products over transformed tiles.
 //! - **Direct** for stride-1 layers with few output or input channels (the 9x9 first and last
 //!   layers): im2col there makes a huge column matrix and a matrix product with 3 or 16 rows,
 //!   which wastes most of the kernel. Instead a register block of output channels x pixels
@@ -87,7 +87,8 @@ const PARALLEL_MIN_MACS: usize = 1 << 21;
 /// `conv2d` with a given algorithm, split into bands of output rows computed on `threads()`
 /// threads. Each band is the same convolution on the input rows it reads (the padding it needs
 /// kept), so every output value is computed exactly as in one pass: bit-identical results.
-/// Bands start on even rows, so Winograd's 2x2 tiles fall where they would in one pass.
+/// Bands start on rows that are multiples of 4, so Winograd's 4x4 tiles fall where they would in
+/// one pass.
 pub fn conv2d_with(
     algorithm: ConvAlgorithm,
     shape: &ConvShape,
@@ -113,7 +114,7 @@ fn conv2d_in_bands(
     if threads < 2 {
         return conv2d_serial(algorithm, shape, input, weight, bias);
     }
-    let band_rows = shape.oh.div_ceil(threads).next_multiple_of(2);
+    let band_rows = shape.oh.div_ceil(threads).next_multiple_of(TILE);
     let bands: Vec<(usize, usize)> =
         (0..shape.oh).step_by(band_rows).map(|r0| (r0, band_rows.min(shape.oh - r0))).collect();
     let results: Vec<Vec<f32>> = map_parallel(bands.len(), |i| {
@@ -457,35 +458,12 @@ trait Vector: Copy {
     fn store(self, s: &mut [f32]);
 }
 
-/// `[body(0), body(1), body(2), body(3)]` with the index bound to `$i`, spelled out. Not
-/// `std::array::from_fn`: its closure is a function of its own, compiled without the
-/// `#[target_feature]`s of the kernel it sits in, so the intrinsics inside it were called
-/// rather than inlined (a profile at 1024 px had `_mm512_sub_ps`, `_mm512_add_ps`,
-/// `_mm512_loadu_ps` and `array::try_from_fn` as functions, a quarter of the pass).
-macro_rules! array4 {
-    (|$i:ident| $body:expr) => {
-        [
-            {
-                let $i = 0usize;
-                $body
-            },
-            {
-                let $i = 1usize;
-                $body
-            },
-            {
-                let $i = 2usize;
-                $body
-            },
-            {
-                let $i = 3usize;
-                $body
-            },
-        ]
-    };
-}
-
-/// `N` neighbouring vectors from the start of `s` (a loop, not a closure: see `array4`).
+/// `N` neighbouring vectors from the start of `s`. A loop, not `std::array::from_fn`: its closure
+/// is a function of its own, compiled without the `#[target_feature]`s of the kernel it sits in,
+/// so the intrinsics inside it were called rather than inlined (a profile at 1024 px had
+/// `_mm512_sub_ps`, `_mm512_add_ps`, `_mm512_loadu_ps` and `array::try_from_fn` as functions, a
+/// quarter of the pass). The kernels' small arrays of vectors are filled by loops for the same
+/// reason.
 #[inline(always)]
 fn load_vectors<V: Vector, const N: usize>(s: &[f32]) -> [V; N] {
     let mut vectors = [V::splat(0.0); N];
@@ -973,132 +951,179 @@ fn gemm_4x2v<V: Vector>(
 /// cache (measured in wasm: the 64->32 layer at 128x128 took 21 ms in one 16 MB band).
 const WINOGRAD_BAND_FLOATS: usize = 1 << 18;
 
-/// Winograd F(2x2, 3x3)'s weights for `winograd_3x3`: U[k][o][c] = (G g G^T)[k] with
-/// G = [[1,0,0],[.5,.5,.5],[.5,-.5,.5],[0,0,1]], each of the 16 [c_out x c_in] matrices packed
-/// for `gemm_4x2v`. Independent of the instruction set.
+/// Winograd F(4x4, 3x3)'s output tile: 4x4 outputs from a 6x6 input tile.
+const TILE: usize = 4;
+/// The input tile's side, and the transformed tile's: `TILE` + 2.
+const WINDOW: usize = TILE + 2;
+/// The transformed tile's elements: one matrix product each.
+const PRODUCTS: usize = WINDOW * WINDOW;
+
+/// G of F(4x4, 3x3) (Lavin & Gray 2015; interpolation points 0, 1, -1, 2, -2 and infinity).
+const WINOGRAD_G: [[f64; 3]; WINDOW] = [
+    [1.0 / 4.0, 0.0, 0.0],
+    [-1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0],
+    [-1.0 / 6.0, 1.0 / 6.0, -1.0 / 6.0],
+    [1.0 / 24.0, 1.0 / 12.0, 1.0 / 6.0],
+    [1.0 / 24.0, -1.0 / 12.0, 1.0 / 6.0],
+    [0.0, 0.0, 1.0],
+];
+
+/// Winograd F(4x4, 3x3)'s weights for `winograd_3x3`: U[k][o][c] = (G g G^T)[k] (computed in
+/// f64, rounded once), each of the 36 [c_out x c_in] matrices packed for `gemm_4x2v`.
+/// Independent of the instruction set.
 pub fn winograd_weights(c_out: usize, c_in: usize, weight: &[f32]) -> Vec<f32> {
-    let mut u = vec![0.0f32; 16 * c_out * c_in];
+    let mut u = vec![0.0f32; PRODUCTS * c_out * c_in];
     for o in 0..c_out {
         for c in 0..c_in {
             let g = &weight[(o * c_in + c) * 9..][..9];
-            let mut gg = [[0.0f32; 3]; 4]; // G g
-            for col in 0..3 {
-                let (a, b, d) = (g[col], g[3 + col], g[6 + col]);
-                gg[0][col] = a;
-                gg[1][col] = 0.5 * (a + b + d);
-                gg[2][col] = 0.5 * (a - b + d);
-                gg[3][col] = d;
+            let mut gg = [[0.0f64; 3]; WINDOW]; // G g
+            for (i, row) in gg.iter_mut().enumerate() {
+                for (col, value) in row.iter_mut().enumerate() {
+                    *value = (0..3).map(|j| WINOGRAD_G[i][j] * g[j * 3 + col] as f64).sum();
+                }
             }
-            for (r, row) in gg.iter().enumerate() {
-                let (a, b, d) = (row[0], row[1], row[2]);
-                let t = [a, 0.5 * (a + b + d), 0.5 * (a - b + d), d];
-                for (s, &value) in t.iter().enumerate() {
-                    u[((r * 4 + s) * c_out + o) * c_in + c] = value;
+            for (i, row) in gg.iter().enumerate() {
+                for s in 0..WINDOW {
+                    let value: f64 = (0..3).map(|j| row[j] * WINOGRAD_G[s][j]).sum();
+                    u[((i * WINDOW + s) * c_out + o) * c_in + c] = value as f32;
                 }
             }
         }
     }
-    (0..16).flat_map(|k| pack_rows_by_4(&u[k * c_out * c_in..][..c_out * c_in], c_out, c_in)).collect()
+    (0..PRODUCTS).flat_map(|k| pack_rows_by_4(&u[k * c_out * c_in..][..c_out * c_in], c_out, c_in)).collect()
 }
 
-/// Winograd F(2x2, 3x3) (Lavin & Gray 2015): per 4x4 input tile d and 3x3 kernel g, the 2x2
+/// B^T of F(4x4, 3x3), applied to six vectors (a column, or a row, of input tiles):
+/// [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1].
+#[inline(always)]
+fn winograd_input_6<V: Vector>(d: [V; WINDOW]) -> [V; WINDOW] {
+    let (two, minus_two, four, minus_four, minus_five) =
+        (V::splat(2.0), V::splat(-2.0), V::splat(4.0), V::splat(-4.0), V::splat(-5.0));
+    let d4_minus_d2 = d[4].sub(d[2]);
+    let d3_minus_d1 = d[3].sub(d[1]);
+    [
+        d[4].mul_add(d[0], four).mul_add(d[2], minus_five),
+        d[4].add(d[3]).mul_add(d[1].add(d[2]), minus_four),
+        d[4].sub(d[3]).mul_add(d[1].sub(d[2]), four),
+        d4_minus_d2.mul_add(d3_minus_d1, two),
+        d4_minus_d2.mul_add(d3_minus_d1, minus_two),
+        d[5].mul_add(d[1], four).mul_add(d[3], minus_five),
+    ]
+}
+
+/// A^T of F(4x4, 3x3), applied to six vectors: [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0;
+/// 0 1 -1 8 -8 1].
+#[inline(always)]
+fn winograd_output_6<V: Vector>(m: [V; WINDOW]) -> [V; TILE] {
+    let (m1_plus_m2, m1_minus_m2) = (m[1].add(m[2]), m[1].sub(m[2]));
+    let (m3_plus_m4, m3_minus_m4) = (m[3].add(m[4]), m[3].sub(m[4]));
+    [
+        m[0].add(m1_plus_m2).add(m3_plus_m4),
+        m1_minus_m2.mul_add(m3_minus_m4, V::splat(2.0)),
+        m1_plus_m2.mul_add(m3_plus_m4, V::splat(4.0)),
+        m1_minus_m2.mul_add(m3_minus_m4, V::splat(8.0)).add(m[5]),
+    ]
+}
+
+/// Winograd F(4x4, 3x3) (Lavin & Gray 2015): per 6x6 input tile d and 3x3 kernel g, the 4x4
 /// output is A^T [(G g G^T) * (B^T d B)] A, and the elementwise product over channels becomes
-/// 16 matrix products [c_out x c_in] x [c_in x tiles]. `packed_u` from `winograd_weights`.
+/// 36 matrix products [c_out x c_in] x [c_in x tiles]: 36 multiplies per 16 outputs where F(2x2,
+/// 3x3) did 16 per 4 and the definition 9 per output. `packed_u` from `winograd_weights`.
 #[allow(clippy::needless_range_loop)] // the transforms read best as the matrices they are
 #[inline(always)]
 fn winograd_3x3<V: Vector>(shape: &ConvShape, input: &[f32], packed_u: &[f32], bias: &[f32]) -> Vec<f32> {
     let &ConvShape { c_in, c_out, oh, ow, .. } = shape;
-    let (tiles_y, tiles_x) = (oh.div_ceil(2), ow.div_ceil(2));
-    let (hp, wp) = (2 * tiles_y + 2, 2 * tiles_x + 2);
+    let (tiles_y, tiles_x) = (oh.div_ceil(TILE), ow.div_ceil(TILE));
+    // One tile's worth of zero columns past the last tile's window, so that every row splits into
+    // `TILE` phases of `tiles_x + 1` elements.
+    let (hp, wp) = (TILE * tiles_y + 2, TILE * (tiles_x + 1));
     let padded = zero_padded(shape, input, hp, wp);
 
     let mut out = vec![0.0f32; c_out * oh * ow];
-    let band_rows = (WINOGRAD_BAND_FLOATS / (16 * c_in.max(c_out) * tiles_x).max(1)).clamp(1, tiles_y);
-    let mut v = vec![0.0f32; 16 * c_in * band_rows * tiles_x];
-    let mut m = vec![0.0f32; 16 * c_out * band_rows * tiles_x];
-    // Four padded rows split into even and odd elements; two output rows' even and odd columns.
-    let mut split_rows = vec![[vec![0.0f32; tiles_x + 1], vec![0.0f32; tiles_x + 1]]; 4];
-    let mut split_out = vec![[vec![0.0f32; tiles_x], vec![0.0f32; tiles_x]]; 2];
+    let band_rows = (WINOGRAD_BAND_FLOATS / (PRODUCTS * c_in.max(c_out) * tiles_x).max(1)).clamp(1, tiles_y);
+    let mut v = vec![0.0f32; PRODUCTS * c_in * band_rows * tiles_x];
+    let mut m = vec![0.0f32; PRODUCTS * c_out * band_rows * tiles_x];
+    // Six padded rows split into their elements 4t + p (phase p); four output rows' phases.
+    let mut split_rows = vec![[(); TILE].map(|_| vec![0.0f32; tiles_x + 1]); WINDOW];
+    let mut split_out = vec![[(); TILE].map(|_| vec![0.0f32; tiles_x]); TILE];
     for ty0 in (0..tiles_y).step_by(band_rows) {
         let rows = band_rows.min(tiles_y - ty0);
         let tiles = rows * tiles_x;
-        // V[k][c][tile] = (B^T d B)[k], B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]], a
-        // vector of neighbouring tiles at a time: tile t's columns 0..3 are the padded row's
-        // elements 2t..2t+3, so with each row split into its even and odd elements they are
-        // even[t], odd[t], even[t + 1], odd[t + 1]: contiguous loads.
+        // V[k][c][tile] = (B^T d B)[k], a vector of neighbouring tiles at a time: tile t's columns
+        // 0..6 are the padded row's elements 4t..4t+6, i.e. phase 0, 1, 2, 3 at t and phase 0, 1
+        // at t + 1: contiguous loads.
         for c in 0..c_in {
             let plane = &padded[c * hp * wp..][..hp * wp];
             for ty in 0..rows {
-                let top = 2 * (ty0 + ty);
-                for r in 0..4 {
+                let top = TILE * (ty0 + ty);
+                for r in 0..WINDOW {
                     let row = &plane[(top + r) * wp..][..wp];
-                    for (t, pair) in row.chunks_exact(2).enumerate() {
-                        split_rows[r][0][t] = pair[0];
-                        split_rows[r][1][t] = pair[1];
+                    for (t, quad) in row.chunks_exact(TILE).enumerate() {
+                        for p in 0..TILE {
+                            split_rows[r][p][t] = quad[p];
+                        }
                     }
                 }
                 let tile0 = ty * tiles_x;
                 for t in (0..tiles_x).step_by(V::LANES) {
                     let n = tiles_x - t;
-                    let d: [[V; 4]; 4] = array4!(|r| {
-                        let [even, odd] = &split_rows[r];
-                        [
-                            load_part(&even[t..][..n]),
-                            load_part(&odd[t..][..n]),
-                            load_part(&even[t + 1..][..n]),
-                            load_part(&odd[t + 1..][..n]),
-                        ]
-                    });
-                    let bd: [[V; 4]; 4] = array4!(|col| {
-                        [
-                            d[0][col].sub(d[2][col]),
-                            d[1][col].add(d[2][col]),
-                            d[2][col].sub(d[1][col]),
-                            d[1][col].sub(d[3][col]),
-                        ]
-                    }); // bd[col][r] = (B^T d)[r][col]
-                    for r in 0..4 {
-                        let row = [bd[0][r], bd[1][r], bd[2][r], bd[3][r]];
-                        let tv = [row[0].sub(row[2]), row[1].add(row[2]), row[2].sub(row[1]), row[1].sub(row[3])];
-                        for (s, value) in tv.into_iter().enumerate() {
-                            let start = ((r * 4 + s) * c_in + c) * tiles + tile0 + t;
+                    let mut bd = [[V::splat(0.0); WINDOW]; WINDOW]; // bd[col][r] = (B^T d)[r][col]
+                    for col in 0..WINDOW {
+                        let (phase, shift) = (col % TILE, col / TILE);
+                        let mut column = [V::splat(0.0); WINDOW];
+                        for r in 0..WINDOW {
+                            column[r] = load_part(&split_rows[r][phase][t + shift..][..n]);
+                        }
+                        bd[col] = winograd_input_6(column);
+                    }
+                    for r in 0..WINDOW {
+                        let mut row = [V::splat(0.0); WINDOW];
+                        for col in 0..WINDOW {
+                            row[col] = bd[col][r];
+                        }
+                        for (s, value) in winograd_input_6(row).into_iter().enumerate() {
+                            let start = ((r * WINDOW + s) * c_in + c) * tiles + tile0 + t;
                             store_part(value, &mut v[start..][..n.min(V::LANES)]);
                         }
                     }
                 }
             }
         }
-        for k in 0..16 {
+        for k in 0..PRODUCTS {
             let (a, b) = (&packed_u[k * c_out.div_ceil(4) * 4 * c_in..], &v[k * c_in * tiles..][..c_in * tiles]);
             gemm_4x2v::<V>(c_out, c_in, tiles, a, b, None, &mut m[k * c_out * tiles..][..c_out * tiles], tiles);
         }
-        // Y = A^T M A, A^T = [[1,1,1,0],[0,1,-1,-1]], plus the bias, a vector of tiles at a
-        // time: each gives the even and the odd columns of two output rows, interleaved after;
-        // tiles past the edge cropped.
+        // Y = A^T M A plus the bias, a vector of tiles at a time: each gives the four phases of
+        // four output rows, interleaved after; tiles past the edge cropped.
         for o in 0..c_out {
             let plane = &mut out[o * oh * ow..][..oh * ow];
             let b = V::splat(bias[o]);
             for ty in 0..rows {
-                let (tile0, y) = (ty * tiles_x, 2 * (ty0 + ty));
+                let (tile0, y) = (ty * tiles_x, TILE * (ty0 + ty));
                 for t in (0..tiles_x).step_by(V::LANES) {
                     let n = tiles_x - t;
-                    let at: [[V; 4]; 4] =
-                        array4!(|r| array4!(|s| load_part(&m[((r * 4 + s) * c_out + o) * tiles + tile0 + t..][..n])));
-                    let am: [[V; 4]; 2] = [
-                        array4!(|col| at[0][col].add(at[1][col]).add(at[2][col])),
-                        array4!(|col| at[1][col].sub(at[2][col]).sub(at[3][col])),
-                    ];
-                    for (r, row) in am.iter().enumerate() {
-                        let even = row[0].add(row[1]).add(row[2]).add(b);
-                        let odd = row[1].sub(row[2]).sub(row[3]).add(b);
-                        store_part(even, &mut split_out[r][0][t..][..n.min(V::LANES)]);
-                        store_part(odd, &mut split_out[r][1][t..][..n.min(V::LANES)]);
+                    let mut am = [[V::splat(0.0); TILE]; WINDOW]; // am[s][r] = (A^T M)[r][s]
+                    for s in 0..WINDOW {
+                        let mut column = [V::splat(0.0); WINDOW];
+                        for r in 0..WINDOW {
+                            column[r] = load_part(&m[((r * WINDOW + s) * c_out + o) * tiles + tile0 + t..][..n]);
+                        }
+                        am[s] = winograd_output_6(column);
+                    }
+                    for r in 0..TILE {
+                        let mut row = [V::splat(0.0); WINDOW];
+                        for s in 0..WINDOW {
+                            row[s] = am[s][r];
+                        }
+                        for (p, value) in winograd_output_6(row).into_iter().enumerate() {
+                            store_part(value.add(b), &mut split_out[r][p][t..][..n.min(V::LANES)]);
+                        }
                     }
                 }
-                for (r, [even, odd]) in split_out.iter().enumerate() {
+                for (r, phases) in split_out.iter().enumerate() {
                     if y + r < oh {
                         for (x, value) in plane[(y + r) * ow..][..ow].iter_mut().enumerate() {
-                            *value = if x % 2 == 0 { even[x / 2] } else { odd[x / 2] };
+                            *value = phases[x % TILE][x / TILE];
                         }
                     }
                 }
@@ -1265,6 +1290,11 @@ mod tests {
     }
 
     fn check(algorithm: ConvAlgorithm, s: ConvShape) {
+        // Sums of up to c_in * 81 products of values in -1..1: f32 rounding is ~1e-5 here.
+        check_within(algorithm, s, 2e-4)
+    }
+
+    fn check_within(algorithm: ConvAlgorithm, s: ConvShape, bound: f32) {
         let input = values(s.c_in * s.h * s.w, 1);
         let weight = values(s.c_out * s.c_in * s.kh * s.kw, 2);
         let bias = values(s.c_out, 3);
@@ -1275,8 +1305,8 @@ mod tests {
             let got = conv2d_serial_on(simd, algorithm, &s, &input, &weight, &bias);
             assert_eq!(got.len(), want.len());
             let worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
-            // Sums of up to c_in * 81 products of values in -1..1: f32 rounding is ~1e-5 here.
-            assert!(worst < 2e-4, "{simd:?} {algorithm:?} {s:?}: worst difference {worst}");
+            let largest = want.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+            assert!(worst < bound, "{simd:?} {algorithm:?} {s:?}: worst difference {worst} (largest value {largest})");
         }
     }
 
@@ -1298,6 +1328,10 @@ mod tests {
         check(ConvAlgorithm::Direct, shape(4, 9, 45, 5, 3, 1, 1, 9, 45));
         check(ConvAlgorithm::Im2col, shape(8, 11, 37, 9, 3, 1, 1, 11, 37));
         check(ConvAlgorithm::Winograd, shape(16, 9, 37, 20, 3, 1, 1, 9, 37));
+        // The residual blocks' width, 576 products a sum (values up to ~34): F(4x4, 3x3)'s
+        // transforms scale terms by up to 25 each way (B^T's 4 and 5, A^T's 8), so its rounding
+        // reaches ~2e-4 here (6e-6 of the largest value), past the narrower layers' bound.
+        check_within(ConvAlgorithm::Winograd, shape(64, 18, 23, 64, 3, 1, 1, 18, 23), 1e-3);
     }
 
     /// The engine transforms Winograd weights once per layer; the result is the same bits as
