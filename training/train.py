@@ -26,6 +26,7 @@ from atelier_train.data import (PaintingCrops, PhotoCrops, ScaledPhotoCrops, loa
 from atelier_train.export import NetSpec, expand_int8  # noqa: E402
 from atelier_train.metrics import METRIC_LAYERS, Metric, view  # noqa: E402
 from atelier_train.network import Generator, PatchDiscriminator, VGGFeatures, gram  # noqa: E402
+from atelier_train.regions import nearest_region_loss, quarter_grams, window_grams, windows  # noqa: E402
 
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 # Where a config's `extra_paintings` are, in the data directory.
@@ -251,6 +252,8 @@ class Run:
         self.step = 0
         # A focused (style rows only) stretch: the campaign's step it branched from.
         self.base_step = 0
+        # The region term's running size against the whole-painting term's (`region_style_weight`).
+        self.region_scale = None
         self.build_networks()
         self.choose_trained_styles()
         self.load_data()
@@ -319,10 +322,14 @@ class Run:
         trained_paintings = ([load_resized(painting_path(data, s), cfg.style_side, trim) for s in self.styles]
                              if trim else self.paintings)
         with torch.no_grad():
-            self.targets = []
+            self.targets, self.region_targets = [], []
             for p in trained_paintings:
                 feats = self.vgg(to_tensor(p)[None].to(self.device))
                 self.targets.append({k: gram(feats[k])[0] for k in STYLE_LAYERS})
+                if cfg.region_style_weight > 0:
+                    side = cfg.crop // 2
+                    corners = windows(feats[STYLE_LAYERS[0]].shape[-2], feats[STYLE_LAYERS[0]].shape[-1], side, cfg.region_stride)
+                    self.region_targets.append(window_grams(feats, STYLE_LAYERS, corners, side))
         train_photos, self.held_out_photos = split(photo_paths(os.path.join(data, "content")))
         if cfg.working_side:
             self.photos = ScaledPhotoCrops(train_photos, cfg.working_side, cfg.crop, seed=cfg.seed,
@@ -353,6 +360,7 @@ class Run:
             gen.load_state_dict(state["gen"]); disc.load_state_dict(state["disc"])
             self.opt_g.load_state_dict(state["opt_g"]); self.opt_d.load_state_dict(state["opt_d"])
             self.step, self.base_step = state["step"], state.get("base_step", 0)
+            self.region_scale = state.get("region_scale")
             random.setstate(state["py_rng"]); torch.set_rng_state(state["torch_rng"])
             self.photos.rng.setstate(state["photo_rng"]); self.painting_crops.rng.setstate(state["painting_rng"])
             print(f"resumed at step {self.step}", flush=True)
@@ -397,7 +405,7 @@ class Run:
                     "opt_d": self.opt_d.state_dict(), "step": self.step, "py_rng": random.getstate(),
                     "torch_rng": torch.get_rng_state(), "photo_rng": self.photos.rng.getstate(),
                     "painting_rng": self.painting_crops.rng.getstate(), "config": self.cfg.as_dict(),
-                    "base_step": self.base_step,
+                    "base_step": self.base_step, "region_scale": self.region_scale,
                     "styles": [s["file"] for s in self.styles]}, self.ckpt_path + ".tmp")
         os.replace(self.ckpt_path + ".tmp", self.ckpt_path)
 
@@ -524,6 +532,17 @@ class Run:
                 target = torch.stack([self.targets[i][layer] for i in style_idx.tolist()])
                 per_sample = (gram(f_out[layer]) - target).pow(2).flatten(1).mean(dim=1)
                 style_loss = style_loss + cfg.style_layer_weights[layer] * (per_sample * sample_boost).mean()
+            if cfg.region_style_weight > 0:
+                quarters = quarter_grams(f_out, STYLE_LAYERS)
+                by_region = (nearest_region_loss(quarters, [self.region_targets[i] for i in style_idx.tolist()],
+                                                 cfg.style_layer_weights) * sample_boost).mean()
+                # A quarter's Gram is noisier than the crop's, so its distance to the nearest region
+                # is several times the crop's to the whole painting: scaled by their running ratio,
+                # the style term keeps its size beside the content term and only its target changes.
+                ratio = (by_region / style_loss.clamp_min(1e-12)).item()
+                self.region_scale = ratio if self.region_scale is None else 0.99 * self.region_scale + 0.01 * ratio
+                style_loss = ((1 - cfg.region_style_weight) * style_loss
+                              + cfg.region_style_weight * by_region / self.region_scale)
             tv = tv_loss(out)
             chroma_tv = chroma_tv_loss(out)
             loss = (cfg.content_weight * content_loss + cfg.style_weight * style_loss + cfg.tv_weight * tv

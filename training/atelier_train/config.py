@@ -56,6 +56,11 @@ class TrainConfig:
     # distance is measured at relu4_1, where relu3_1's term leaves the large forms free to drift.
     content_extra_layer: Optional[str] = None
     content_extra_weight_by_file: Dict[str, float] = field(default_factory=dict)
+    # The share of the style term held to regions of the painting instead of the whole of it: each
+    # quarter of a crop against the Grams of the painting's region (crop / 2 px squares every
+    # `region_stride` px) nearest it (atelier_train/regions.py). 0: the whole painting only.
+    region_style_weight: float = 0.0
+    region_stride: int = 48
     # Data.
     # Photos scaled so their long side is this (the run-time working side) before cropping; None
     # crops the photos as they are.
@@ -126,6 +131,10 @@ def from_dict(raw, source="the config"):
         raise ConfigError(f"{source}: content_extra_weight_by_file without a content_extra_layer")
     if any(w < 0 for w in config.content_extra_weight_by_file.values()):
         raise ConfigError(f"{source}: content_extra_weight_by_file has a negative weight")
+    if not 0.0 <= config.region_style_weight <= 1.0:
+        raise ConfigError(f"{source}: region_style_weight is {config.region_style_weight}, expected a share from 0 to 1")
+    if config.region_stride < 1:
+        raise ConfigError(f"{source}: region_stride is {config.region_stride}, expected at least 1")
     starts = [k for k in ("init_from", "init_from_package", "init_widen_from") if getattr(config, k)]
     if len(starts) > 1:
         raise ConfigError(f"{source}: {' and '.join(starts)} both name a start; give one")

@@ -78,6 +78,15 @@ class ConfigTest(unittest.TestCase):
         with self.assertRaisesRegex(ConfigError, "negative weight"):
             from_dict({**self.base(), "content_extra_layer": "relu4_1", "content_extra_weight_by_file": {"a.jpg": -1.0}})
 
+    def test_style_targets_by_region(self):
+        config = from_dict({**self.base(), "region_style_weight": 0.75, "region_stride": 32})
+        self.assertEqual((config.region_style_weight, config.region_stride), (0.75, 32))
+        self.assertEqual(from_dict(self.base()).region_style_weight, 0.0, "the whole painting only unless asked for")
+        with self.assertRaisesRegex(ConfigError, "region_style_weight is 1.5"):
+            from_dict({**self.base(), "region_style_weight": 1.5})
+        with self.assertRaisesRegex(ConfigError, "region_stride is 0"):
+            from_dict({**self.base(), "region_style_weight": 0.5, "region_stride": 0})
+
     def test_paths_are_relative_to_the_file(self):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "run.json")
