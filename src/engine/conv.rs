@@ -65,7 +65,11 @@ impl ConvShape {
     }
 
     pub fn algorithm(&self) -> ConvAlgorithm {
-        if self.unit_stride() && self.kh == 3 && self.kw == 3 && self.c_in >= 16 && self.c_out > 16 {
+        // Winograd's 36 transformed weight matrices are read in full for every band: where the
+        // picture has fewer tiles than output channels (the loss network's deep layers on a
+        // learner's 128 px crop) that traffic outweighs the products saved.
+        let tiles = self.oh.div_ceil(TILE) * self.ow.div_ceil(TILE);
+        if self.unit_stride() && self.kh == 3 && self.kw == 3 && self.c_in >= 16 && self.c_out > 16 && tiles >= self.c_out {
             ConvAlgorithm::Winograd
         } else if self.unit_stride() && (self.c_out <= 16 || self.c_in <= 4) {
             ConvAlgorithm::Direct
@@ -96,6 +100,11 @@ pub fn conv2d_with(
     weight: &[f32],
     bias: &[f32],
 ) -> Vec<f32> {
+    if algorithm == ConvAlgorithm::Winograd {
+        // Transformed once here, not once per band.
+        let packed = winograd_weights(shape.c_out, shape.c_in, weight);
+        return conv2d_with(ConvAlgorithm::WinogradPrepared, shape, input, &packed, bias);
+    }
     let macs = shape.c_out * shape.c_in * shape.kh * shape.kw * shape.oh * shape.ow;
     if macs < PARALLEL_MIN_MACS {
         return conv2d_serial(algorithm, shape, input, weight, bias);
@@ -958,33 +967,29 @@ const WINDOW: usize = TILE + 2;
 /// The transformed tile's elements: one matrix product each.
 const PRODUCTS: usize = WINDOW * WINDOW;
 
-/// G of F(4x4, 3x3) (Lavin & Gray 2015; interpolation points 0, 1, -1, 2, -2 and infinity).
-const WINOGRAD_G: [[f64; 3]; WINDOW] = [
-    [1.0 / 4.0, 0.0, 0.0],
-    [-1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0],
-    [-1.0 / 6.0, 1.0 / 6.0, -1.0 / 6.0],
-    [1.0 / 24.0, 1.0 / 12.0, 1.0 / 6.0],
-    [1.0 / 24.0, -1.0 / 12.0, 1.0 / 6.0],
-    [0.0, 0.0, 1.0],
-];
+/// G of F(4x4, 3x3) (Lavin & Gray 2015; interpolation points 0, 1, -1, 2, -2 and infinity)
+/// applied to three values: [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6;
+/// 1/24 -1/12 1/6; 0 0 1] (a, b, c).
+#[inline(always)]
+fn winograd_kernel_3(a: f64, b: f64, c: f64) -> [f64; WINDOW] {
+    let (ends, middle) = (a + c, b);
+    let (ends_at_2, middle_at_2) = (a / 24.0 + c / 6.0, b / 12.0);
+    [a / 4.0, -(ends + middle) / 6.0, -(ends - middle) / 6.0, ends_at_2 + middle_at_2, ends_at_2 - middle_at_2, c]
+}
 
-/// Winograd F(4x4, 3x3)'s weights for `winograd_3x3`: U[k][o][c] = (G g G^T)[k] (computed in
-/// f64, rounded once), each of the 36 [c_out x c_in] matrices packed for `gemm_4x2v`.
-/// Independent of the instruction set.
+/// Winograd F(4x4, 3x3)'s weights for `winograd_3x3`: U[k][o][c] = (G g G^T)[k] (in f64,
+/// rounded once), each of the 36 [c_out x c_in] matrices packed for `gemm_4x2v`. Independent of
+/// the instruction set. Made once per layer by the engine; once per call by `conv2d`.
 pub fn winograd_weights(c_out: usize, c_in: usize, weight: &[f32]) -> Vec<f32> {
     let mut u = vec![0.0f32; PRODUCTS * c_out * c_in];
     for o in 0..c_out {
         for c in 0..c_in {
             let g = &weight[(o * c_in + c) * 9..][..9];
-            let mut gg = [[0.0f64; 3]; WINDOW]; // G g
-            for (i, row) in gg.iter_mut().enumerate() {
-                for (col, value) in row.iter_mut().enumerate() {
-                    *value = (0..3).map(|j| WINOGRAD_G[i][j] * g[j * 3 + col] as f64).sum();
-                }
-            }
-            for (i, row) in gg.iter().enumerate() {
-                for s in 0..WINDOW {
-                    let value: f64 = (0..3).map(|j| row[j] * WINOGRAD_G[s][j]).sum();
+            let columns: [[f64; WINDOW]; 3] =
+                [0, 1, 2].map(|col| winograd_kernel_3(g[col] as f64, g[3 + col] as f64, g[6 + col] as f64)); // G g, by column
+            for i in 0..WINDOW {
+                let row = winograd_kernel_3(columns[0][i], columns[1][i], columns[2][i]); // (G g G^T)[i]
+                for (s, value) in row.into_iter().enumerate() {
                     u[((i * WINDOW + s) * c_out + o) * c_in + c] = value as f32;
                 }
             }
@@ -1413,6 +1418,9 @@ mod tests {
             ("first 3->16 9x9", shape(3, 256, 256, 16, 9, 4, 1, 256, 256), ConvAlgorithm::Direct),
             ("last 16->3 9x9", shape(16, 256, 256, 3, 9, 4, 1, 256, 256), ConvAlgorithm::Direct),
             ("downsampling 16->32 stride 2", shape(16, 256, 256, 32, 3, 1, 2, 128, 128), ConvAlgorithm::Im2col),
+            // 16 tiles for 512 output channels: Winograd's weights would outweigh its savings.
+            ("the loss network's conv4_1 at 16x16", shape(256, 16, 16, 512, 3, 1, 1, 16, 16), ConvAlgorithm::Im2col),
+            ("residual 64->64 3x3 at 32x32 (64 tiles)", shape(64, 32, 32, 64, 3, 1, 1, 32, 32), ConvAlgorithm::Winograd),
         ];
         for (layer, s, algorithm) in layers {
             assert_eq!(s.algorithm(), algorithm, "{layer}");
