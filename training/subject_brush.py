@@ -19,42 +19,25 @@ import json
 import os
 import shlex
 import subprocess
+import sys
 
 import numpy as np
 from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
 
-
-def luma(a):
-    return 0.299 * a[..., 0] + 0.587 * a[..., 1] + 0.114 * a[..., 2]
-
-
-def sobel(y):
-    p = np.pad(y, 1, mode="edge")
-    gx = (p[:-2, 2:] + 2 * p[1:-1, 2:] + p[2:, 2:]) - (p[:-2, :-2] + 2 * p[1:-1, :-2] + p[2:, :-2])
-    gy = (p[2:, :-2] + 2 * p[2:, 1:-1] + p[2:, 2:]) - (p[:-2, :-2] + 2 * p[:-2, 1:-1] + p[:-2, 2:])
-    return np.hypot(gx, gy)
-
-
-def gaussian_blur(a, sigma):
-    """Separable Gaussian blur of a 2-D array, edges reflected."""
-    r = max(1, int(round(3 * sigma)))
-    k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
-    k /= k.sum()
-    p = np.pad(a, r, mode="reflect")
-    p = sum(k[i] * p[:, i:i + a.shape[1]] for i in range(2 * r + 1))
-    return sum(k[i] * p[i:i + a.shape[0], :] for i in range(2 * r + 1))
+from evaluate_highres import luma, sobel_magnitude  # noqa: E402
+from lattice_score import gaussian_filter  # noqa: E402
 
 
 def subject_mask(photo, fine_side, size, blur, quantile, low, high):
     """Where the photo has structure at the fine painting's scale, in [0, 1], at `size`."""
     w, h = photo.size
     s = fine_side / max(w, h)
-    small = photo.resize((max(1, round(w * s)), max(1, round(h * s))), Image.LANCZOS)
-    e = sobel(luma(np.asarray(small, dtype=np.float32) / 255.0))
-    e = gaussian_blur(e, blur)
+    e = sobel_magnitude(luma(photo, (max(1, round(w * s)), max(1, round(h * s)))) / 255.0)
+    e = gaussian_filter(e, blur)
     e = e / max(float(np.quantile(e, quantile)), 1e-6)
     t = np.clip((e - low) / max(high - low, 1e-6), 0, 1)
     m = t * t * (3 - 2 * t)
