@@ -27,6 +27,7 @@ from atelier_train.export import NetSpec, expand_int8  # noqa: E402
 from atelier_train.metrics import METRIC_LAYERS, Metric, view  # noqa: E402
 from atelier_train.network import Generator, PatchDiscriminator, VGGFeatures, gram  # noqa: E402
 from atelier_train.regions import nearest_region_loss, quarter_grams, window_grams, windows  # noqa: E402
+from atelier_train.spikes import PreNormRecorder, spike_penalty  # noqa: E402
 
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 # Where a config's `extra_paintings` are, in the data directory.
@@ -497,6 +498,9 @@ class Run:
         context, margin = cfg.context, cfg.margin
         # Styles come in shuffled rounds, so every style gets the same number of samples.
         style_queue = []
+        if cfg.spike_weight > 0 and context:
+            raise SystemExit("spike_weight is measured inside a reflected margin; not with context")
+        recorder = PreNormRecorder(gen.norms.values()) if cfg.spike_weight > 0 else None
         while self.step < cfg.steps:
             t0 = time.time()
             if context:
@@ -513,7 +517,15 @@ class Run:
             style_idx = torch.tensor(style_queue[:cfg.batch], device=device)
             del style_queue[:cfg.batch]
             weights = F.one_hot(style_idx, self.n_styles).float()
+            if recorder is not None:
+                recorder.take()  # what the held-out evaluation's passes left
             out = gen(framed, weights)[inside] if context else paint(gen, content, weights, margin)
+            spikes = torch.zeros(())
+            if recorder is not None:
+                # The padded input's size, as paint() pads it: what each norm's map is a scaled copy of.
+                padded = reflect_margin(content[:1, :1], margin).shape[2:]
+                spikes = spike_penalty(recorder.take(), padded, margin, content.shape[2:], cfg.spike_threshold,
+                                       cfg.spike_everywhere)
             f_out = self.loss_features(out)
             with torch.no_grad():
                 f_in = self.loss_features(content, upto=deepest_content)
@@ -552,6 +564,9 @@ class Run:
                 structure = (laplacian_loss(out, content, cfg.laplacian_pool) * content_boost[style_idx]).mean()
                 loss = loss + cfg.laplacian_weight * structure
 
+            if recorder is not None:
+                loss = loss + cfg.spike_weight * spikes
+
             adv_g = torch.zeros(())
             d_loss = torch.zeros(())
             if adv_weight > 0 and self.step >= cfg.adv_start:
@@ -584,7 +599,7 @@ class Run:
             if self.step % cfg.log_every == 0:
                 self.log.flush()
                 print(f"step {self.step}: content {content_loss.item():.3f} style {style_loss.item():.5f} "
-                      f"(deep {content_extra.item():.3f}) tv {tv.item():.4f} chroma tv {chroma_tv.item():.4f} laplacian {structure.item():.5f} adv {adv_g.item():.3f} d {d_loss.item():.3f} "
+                      f"(deep {content_extra.item():.3f}) spikes {spikes.item():.4f} tv {tv.item():.4f} chroma tv {chroma_tv.item():.4f} laplacian {structure.item():.5f} adv {adv_g.item():.3f} d {d_loss.item():.3f} "
                       f"({time.time() - t0:.2f} s/step)", flush=True)
             if self.step % cfg.checkpoint_every == 0:
                 self.save()

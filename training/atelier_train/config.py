@@ -61,6 +61,15 @@ class TrainConfig:
     # `region_stride` px) nearest it (atelier_train/regions.py). 0: the whole painting only.
     region_style_weight: float = 0.0
     region_stride: int = 48
+    # Spikes under the instance norms inside the kept picture (atelier_train/spikes.py): the mean of
+    # relu(|z| - spike_threshold)^2 over every norm's input, z the position's distance from its
+    # channel's mean in standard deviations. 0: no penalty.
+    spike_weight: float = 0.0
+    spike_threshold: float = 6.0
+    # The penalty over the reflected margin too: inside the picture only, the network learned to
+    # move its spikes into the margin (discarded at 64 px, inside the picture at the re-painting's
+    # and the learner's 16 px).
+    spike_everywhere: bool = False
     # Data.
     # Photos scaled so their long side is this (the run-time working side) before cropping; None
     # crops the photos as they are.
@@ -135,6 +144,10 @@ def from_dict(raw, source="the config"):
         raise ConfigError(f"{source}: region_style_weight is {config.region_style_weight}, expected a share from 0 to 1")
     if config.region_stride < 1:
         raise ConfigError(f"{source}: region_stride is {config.region_stride}, expected at least 1")
+    if config.spike_weight < 0:
+        raise ConfigError(f"{source}: spike_weight is {config.spike_weight}, expected 0 or more")
+    if config.spike_threshold <= 0:
+        raise ConfigError(f"{source}: spike_threshold is {config.spike_threshold}, expected more than 0")
     starts = [k for k in ("init_from", "init_from_package", "init_widen_from") if getattr(config, k)]
     if len(starts) > 1:
         raise ConfigError(f"{source}: {' and '.join(starts)} both name a start; give one")

@@ -78,6 +78,15 @@ class ConfigTest(unittest.TestCase):
         with self.assertRaisesRegex(ConfigError, "negative weight"):
             from_dict({**self.base(), "content_extra_layer": "relu4_1", "content_extra_weight_by_file": {"a.jpg": -1.0}})
 
+    def test_spike_penalty(self):
+        config = from_dict({**self.base(), "spike_weight": 0.5, "spike_threshold": 5})
+        self.assertEqual((config.spike_weight, config.spike_threshold), (0.5, 5))
+        self.assertEqual(from_dict(self.base()).spike_weight, 0.0, "no penalty unless asked for")
+        with self.assertRaisesRegex(ConfigError, "spike_weight is -1"):
+            from_dict({**self.base(), "spike_weight": -1})
+        with self.assertRaisesRegex(ConfigError, "spike_threshold is 0"):
+            from_dict({**self.base(), "spike_threshold": 0})
+
     def test_style_targets_by_region(self):
         config = from_dict({**self.base(), "region_style_weight": 0.75, "region_stride": 32})
         self.assertEqual((config.region_style_weight, config.region_stride), (0.75, 32))
