@@ -519,12 +519,17 @@ class Run:
             weights = F.one_hot(style_idx, self.n_styles).float()
             if recorder is not None:
                 recorder.take()  # what the held-out evaluation's passes left
-            out = gen(framed, weights)[inside] if context else paint(gen, content, weights, margin)
+            # A margin drawn per batch (`margin_range`): what the network keeps in a fixed margin (a
+            # band of spikes along the picture's top, docs/training.md) shows in the crop at a
+            # narrower one, where the losses see it.
+            step_margin = (random.randrange(cfg.margin_range[0] // 4, cfg.margin_range[1] // 4 + 1) * 4
+                           if cfg.margin_range else margin)
+            out = gen(framed, weights)[inside] if context else paint(gen, content, weights, step_margin)
             spikes = torch.zeros(())
             if recorder is not None:
                 # The padded input's size, as paint() pads it: what each norm's map is a scaled copy of.
-                padded = reflect_margin(content[:1, :1], margin).shape[2:]
-                spikes = spike_penalty(recorder.take(), padded, margin, content.shape[2:], cfg.spike_threshold,
+                padded = reflect_margin(content[:1, :1], step_margin).shape[2:]
+                spikes = spike_penalty(recorder.take(), padded, step_margin, content.shape[2:], cfg.spike_threshold,
                                        cfg.spike_everywhere)
             f_out = self.loss_features(out)
             with torch.no_grad():

@@ -79,6 +79,9 @@ class TrainConfig:
     painting_trim: float = 0.0
     # Reflected margin (px) the network is trained to paint with (the package's reflect_margin).
     margin: int = 0
+    # [least, most] px of reflection drawn for each batch (multiples of 4) instead of `margin`, which
+    # stays the package's (the export's and the held-out curve's); None: always `margin`.
+    margin_range: Optional[List[int]] = None
     # [least, most] px of the photo's own surroundings around each crop; None: no context.
     context: Optional[List[int]] = None
     exclude_styles: List[str] = field(default_factory=list)
@@ -144,6 +147,12 @@ def from_dict(raw, source="the config"):
         raise ConfigError(f"{source}: region_style_weight is {config.region_style_weight}, expected a share from 0 to 1")
     if config.region_stride < 1:
         raise ConfigError(f"{source}: region_stride is {config.region_stride}, expected at least 1")
+    if config.margin_range is not None:
+        r = config.margin_range
+        if len(r) != 2 or any(not isinstance(v, int) or v < 0 or v % 4 for v in r) or r[0] > r[1]:
+            raise ConfigError(f"{source}: margin_range is {r}, expected [least, most] px, multiples of 4, least first")
+        if config.context:
+            raise ConfigError(f"{source}: margin_range and context both say what surrounds a crop; give one")
     if config.spike_weight < 0:
         raise ConfigError(f"{source}: spike_weight is {config.spike_weight}, expected 0 or more")
     if config.spike_threshold <= 0:

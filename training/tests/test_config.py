@@ -78,6 +78,15 @@ class ConfigTest(unittest.TestCase):
         with self.assertRaisesRegex(ConfigError, "negative weight"):
             from_dict({**self.base(), "content_extra_layer": "relu4_1", "content_extra_weight_by_file": {"a.jpg": -1.0}})
 
+    def test_margin_drawn_per_batch(self):
+        self.assertEqual(from_dict({**self.base(), "margin_range": [8, 64]}).margin_range, [8, 64])
+        self.assertIsNone(from_dict(self.base()).margin_range, "the fixed margin unless asked for")
+        for bad in ([64, 8], [6, 64], [8], [-4, 8]):
+            with self.assertRaisesRegex(ConfigError, "margin_range is"):
+                from_dict({**self.base(), "margin_range": bad})
+        with self.assertRaisesRegex(ConfigError, "margin_range and context"):
+            from_dict({**self.base(), "margin_range": [8, 64], "context": [16, 32]})
+
     def test_spike_penalty(self):
         config = from_dict({**self.base(), "spike_weight": 0.5, "spike_threshold": 5})
         self.assertEqual((config.spike_weight, config.spike_threshold), (0.5, 5))
