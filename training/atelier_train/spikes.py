@@ -12,9 +12,9 @@ discs land in skies, corners and at the picture's edges.
 
 `spike_penalty` makes such spikes costly inside the picture a visitor sees (a position more than
 `threshold` standard deviations from its channel's mean, the mean and deviation over the whole
-padded map as the norm computes them); the reflected margin, discarded after painting, is left
-free. `variance_share` is the measure: the share of a channel's variance in its top 1 % of
-positions (about 0.09 for a Gaussian channel).
+padded map as the norm computes them), and with `everywhere` in the reflected margin too: left
+free, the margin is where the network moves them, and a narrower margin than the trained one
+(the live view's) shows them again. `training/spike_score.py` measures them.
 """
 import torch
 import torch.nn.functional as F
@@ -65,10 +65,3 @@ def spike_penalty(maps, padded_hw, margin, kept_hw, threshold, everywhere=False)
         total = total + F.relu(z.abs() - threshold).pow(2).mean()
     return total / max(1, len(maps))
 
-
-def variance_share(feature, top=0.01):
-    """[b, c]: the share of each channel's variance in its `top` fraction of positions."""
-    b, c = feature.shape[:2]
-    dev2 = (feature - feature.mean(dim=(2, 3), keepdim=True)).pow(2).reshape(b, c, -1)
-    k = max(1, int(dev2.shape[-1] * top))
-    return dev2.topk(k, dim=-1).values.sum(-1) / dev2.sum(-1).clamp_min(1e-12)
