@@ -22,7 +22,7 @@ import torch
 from atelier_train.data import load_resized, to_tensor
 from atelier_train.export import NetSpec
 from atelier_train.network import Generator
-from atelier_train.spikes import PreNormRecorder, standardised
+from atelier_train.spikes import PreNormRecorder, inside, standardised
 
 import train
 
@@ -34,11 +34,9 @@ GALLERY = 13
 def visible_share(feature, padded_hw, margin, kept_hw, top=0.01):
     """[c]: the share of each channel's variance (whole map) in its `top` fraction of positions
     (of the whole map's count) taken among the kept picture's positions only."""
-    z2 = standardised(feature)[0].pow(2)  # mean 1 per channel: a position's share is z^2 / count
-    count = z2.shape[1] * z2.shape[2]
-    scale = padded_hw[0] / feature.shape[2]
-    t, h, w = round(margin / scale), round(kept_hw[0] / scale), round(kept_hw[1] / scale)
-    kept = z2[:, t:t + h, t:t + w].reshape(z2.shape[0], -1)
+    z2 = standardised(feature).pow(2)  # mean 1 per channel: a position's share is z^2 / count
+    count = z2.shape[2] * z2.shape[3]
+    kept = inside(z2, padded_hw, margin, kept_hw)[0].flatten(1)
     k = max(1, int(count * top))
     return kept.topk(min(k, kept.shape[1]), dim=1).values.sum(1) / count
 

@@ -498,8 +498,6 @@ class Run:
         context, margin = cfg.context, cfg.margin
         # Styles come in shuffled rounds, so every style gets the same number of samples.
         style_queue = []
-        if cfg.spike_weight > 0 and context:
-            raise SystemExit("spike_weight is measured inside a reflected margin; not with context")
         recorder = PreNormRecorder(gen.norms.values()) if cfg.spike_weight > 0 else None
         while self.step < cfg.steps:
             t0 = time.time()

@@ -155,6 +155,8 @@ def from_dict(raw, source="the config"):
             raise ConfigError(f"{source}: margin_range and context both say what surrounds a crop; give one")
     if config.spike_weight < 0:
         raise ConfigError(f"{source}: spike_weight is {config.spike_weight}, expected 0 or more")
+    if config.spike_weight > 0 and config.context:
+        raise ConfigError(f"{source}: spike_weight is measured inside a reflected margin, not with context")
     if config.spike_threshold <= 0:
         raise ConfigError(f"{source}: spike_threshold is {config.spike_threshold}, expected more than 0")
     starts = [k for k in ("init_from", "init_from_package", "init_widen_from") if getattr(config, k)]

@@ -93,6 +93,8 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(from_dict(self.base()).spike_weight, 0.0, "no penalty unless asked for")
         with self.assertRaisesRegex(ConfigError, "spike_weight is -1"):
             from_dict({**self.base(), "spike_weight": -1})
+        with self.assertRaisesRegex(ConfigError, "not with context"):
+            from_dict({**self.base(), "spike_weight": 1, "context": [16, 32]})
         with self.assertRaisesRegex(ConfigError, "spike_threshold is 0"):
             from_dict({**self.base(), "spike_threshold": 0})
 
