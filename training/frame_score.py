@@ -2,7 +2,13 @@
 """How strongly a package paints a frame: a line or band along the picture's edges that is there
 whatever the photo (stretch 10 left one 1-2 % inside The Scream, docs/training.md).
 
-  training/frame_score.py --package models [--package /tmp/other ...] [--working-side 288]
+  training/frame_score.py --package models [--package /tmp/other ...] [--checkpoint runs/next/checkpoint.pt ...]
+      [--working-side 288] [--margin PX]
+
+--checkpoint paints a training checkpoint's 13 gallery styles in PyTorch (no export needed);
+--margin paints with that much reflection instead of the package's or checkpoint's own (the live
+view paints with 8 px, the re-painting stage and the learner with 16): a network that keeps a band
+in its trained margin shows it here.
 
 Runs each package the way Atelier does (onnxruntime, its reflection margin) on the large photos
 and the held-out photos at the working side of the default brush, then, per style, averages over
@@ -48,6 +54,39 @@ def inside(image, inset):
     return image[inset:image.shape[0] - inset, inset:image.shape[1] - inset] if inset else image
 
 
+class CheckpointRunner:
+    """A training checkpoint painted in PyTorch, with PackageRunner's two members the score uses."""
+
+    def __init__(self, path, margin=None):
+        import json
+        import torch
+        import spike_score
+        import train
+        self.torch, self.train = torch, train
+        self.gen, self.styles, trained_margin, self.step = spike_score.load(path)
+        self.margin = trained_margin if margin is None else margin
+        by_file = json.load(open(os.path.join(HERE, "styles.json"), encoding="utf-8"))
+        self.manifest = {"styles": [{"id": by_file[f]["id"], "file": f} for f in self.styles[:spike_score.GALLERY]]}
+        self.file = {s["id"]: s["file"] for s in self.manifest["styles"]}
+
+    def stylize(self, rgb01, style_id):
+        torch = self.torch
+        weights = torch.zeros(1, len(self.styles))
+        weights[0, self.styles.index(self.file[style_id])] = 1
+        x = torch.from_numpy(np.ascontiguousarray(rgb01.transpose(2, 0, 1)))[None]
+        with torch.no_grad():
+            out = self.train.paint(self.gen, x, weights, self.margin)
+        return out[0].numpy().transpose(1, 2, 0)
+
+
+class MarginPackageRunner(PackageRunner):
+    """A package painted with another reflection margin than its manifest's."""
+
+    def __init__(self, package_dir, margin):
+        super().__init__(package_dir)
+        self.manifest["network"]["reflect_margin"] = margin
+
+
 def load_photos(data_dir, side, held_out_count):
     paths = sorted(os.path.join(data_dir, "highres", f) for f in os.listdir(os.path.join(data_dir, "highres"))
                    if f.lower().endswith((".jpg", ".jpeg", ".png")))
@@ -61,9 +100,15 @@ def load_photos(data_dir, side, held_out_count):
     return photos
 
 
+def name(path):
+    return os.path.basename(os.path.normpath(path if os.path.isdir(path) else os.path.dirname(path)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--package", action="append", required=True)
+    ap.add_argument("--package", action="append", default=[])
+    ap.add_argument("--checkpoint", action="append", default=[])
+    ap.add_argument("--margin", type=int, default=None, help="reflection around the photo, px (default: the trained one)")
     ap.add_argument("--data-dir", default=os.path.join(ROOT, "../shared/data"))
     ap.add_argument("--working-side", type=int, default=288)
     ap.add_argument("--held-out", type=int, default=24)
@@ -74,8 +119,11 @@ def main():
     photos = load_photos(args.data_dir, side, args.held_out)
     photo_profiles = [edge_profiles(luma(inside(p, inset))) for p in photos]
     results = []
-    for package in args.package:
-        runner = PackageRunner(package)
+    runners = [(p, PackageRunner(p) if args.margin is None else MarginPackageRunner(p, args.margin)) for p in args.package]
+    runners += [(p, CheckpointRunner(p, args.margin)) for p in args.checkpoint]
+    if not runners:
+        ap.error("give at least one --package or --checkpoint")
+    for package, runner in runners:
         scores = {}
         for style in runner.manifest["styles"]:
             sums = {e: np.zeros(FAR + 1) for e in EDGES}
@@ -91,8 +139,10 @@ def main():
         results.append((package, scores))
     ids = list(results[0][1])
     where = f"edges {INSET} px inside {side} px pictures" if args.interior else f"the picture's edges at {side} px"
+    if args.margin is not None:
+        where += f", painted with a {args.margin} px margin"
     print(f"frame score (luminance steps, mean of 4 edges; worst edge), {len(photos)} photos, {where}")
-    print("| style | " + " | ".join(os.path.basename(os.path.normpath(p)) for p, _ in results) + " |")
+    print("| style | " + " | ".join(name(p) for p, _ in results) + " |")
     print("| --- |" + " ---: |" * len(results))
     for sid in ids:
         cells = []
