@@ -529,6 +529,14 @@ class Run:
                 padded = reflect_margin(content[:1, :1], step_margin).shape[2:]
                 spikes = spike_penalty(recorder.take(), padded, step_margin, content.shape[2:], cfg.spike_threshold,
                                        cfg.spike_everywhere)
+            consistency = torch.zeros(())
+            if cfg.margin_consistency_weight > 0 and step_margin != margin:
+                # What the batch is at the package's margin is the target; only the drawn one learns.
+                with torch.no_grad():
+                    reference = paint(gen, content, weights, margin)
+                if recorder is not None:
+                    recorder.take()  # the reference pass's maps are not this step's
+                consistency = (out - reference).abs().mean()
             f_out = self.loss_features(out)
             with torch.no_grad():
                 f_in = self.loss_features(content, upto=deepest_content)
@@ -569,6 +577,7 @@ class Run:
 
             if recorder is not None:
                 loss = loss + cfg.spike_weight * spikes
+            loss = loss + cfg.margin_consistency_weight * consistency
 
             adv_g = torch.zeros(())
             d_loss = torch.zeros(())
@@ -602,7 +611,7 @@ class Run:
             if self.step % cfg.log_every == 0:
                 self.log.flush()
                 print(f"step {self.step}: content {content_loss.item():.3f} style {style_loss.item():.5f} "
-                      f"(deep {content_extra.item():.3f}) spikes {spikes.item():.4f} tv {tv.item():.4f} chroma tv {chroma_tv.item():.4f} laplacian {structure.item():.5f} adv {adv_g.item():.3f} d {d_loss.item():.3f} "
+                      f"(deep {content_extra.item():.3f}) spikes {spikes.item():.4f} margin consistency {consistency.item():.4f} tv {tv.item():.4f} chroma tv {chroma_tv.item():.4f} laplacian {structure.item():.5f} adv {adv_g.item():.3f} d {d_loss.item():.3f} "
                       f"({time.time() - t0:.2f} s/step)", flush=True)
             if self.step % cfg.checkpoint_every == 0:
                 self.save()

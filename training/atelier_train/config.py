@@ -82,6 +82,11 @@ class TrainConfig:
     # [least, most] px of reflection drawn for each batch (multiples of 4) instead of `margin`, which
     # stays the package's (the export's and the held-out curve's); None: always `margin`.
     margin_range: Optional[List[int]] = None
+    # With margin_range: the mean absolute difference, in the kept picture, between the batch painted
+    # at its drawn margin and the same batch painted at `margin` (no gradient through that one), so
+    # that a narrower margin (the live view's 8 px, the re-painting's and the learner's 16) paints
+    # what the package's does instead of a band along the picture's edge. 0: no term.
+    margin_consistency_weight: float = 0.0
     # [least, most] px of the photo's own surroundings around each crop; None: no context.
     context: Optional[List[int]] = None
     exclude_styles: List[str] = field(default_factory=list)
@@ -153,6 +158,10 @@ def from_dict(raw, source="the config"):
             raise ConfigError(f"{source}: margin_range is {r}, expected [least, most] px, multiples of 4, least first")
         if config.context:
             raise ConfigError(f"{source}: margin_range and context both say what surrounds a crop; give one")
+    if config.margin_consistency_weight < 0:
+        raise ConfigError(f"{source}: margin_consistency_weight is {config.margin_consistency_weight}, expected 0 or more")
+    if config.margin_consistency_weight > 0 and config.margin_range is None:
+        raise ConfigError(f"{source}: margin_consistency_weight compares a drawn margin with `margin`; it needs margin_range")
     if config.spike_weight < 0:
         raise ConfigError(f"{source}: spike_weight is {config.spike_weight}, expected 0 or more")
     if config.spike_weight > 0 and config.context:

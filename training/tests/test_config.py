@@ -87,6 +87,15 @@ class ConfigTest(unittest.TestCase):
         with self.assertRaisesRegex(ConfigError, "margin_range and context"):
             from_dict({**self.base(), "margin_range": [8, 64], "context": [16, 32]})
 
+    def test_margin_consistency(self):
+        config = from_dict({**self.base(), "margin_range": [8, 64], "margin_consistency_weight": 30})
+        self.assertEqual(config.margin_consistency_weight, 30)
+        self.assertEqual(from_dict(self.base()).margin_consistency_weight, 0.0, "no term unless asked for")
+        with self.assertRaisesRegex(ConfigError, "needs margin_range"):
+            from_dict({**self.base(), "margin_consistency_weight": 30})
+        with self.assertRaisesRegex(ConfigError, "margin_consistency_weight is"):
+            from_dict({**self.base(), "margin_range": [8, 64], "margin_consistency_weight": -1})
+
     def test_spike_penalty(self):
         config = from_dict({**self.base(), "spike_weight": 0.5, "spike_threshold": 5})
         self.assertEqual((config.spike_weight, config.spike_threshold), (0.5, 5))
