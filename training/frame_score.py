@@ -100,8 +100,10 @@ def load_photos(data_dir, side, held_out_count):
     return photos
 
 
-def name(path):
-    return os.path.basename(os.path.normpath(path if os.path.isdir(path) else os.path.dirname(path)))
+def name(path, runner):
+    """A column's heading: the package's folder, or the checkpoint's run folder and step."""
+    folder = os.path.basename(os.path.normpath(path if os.path.isdir(path) else os.path.dirname(path)))
+    return f"{folder} {runner.step}" if isinstance(runner, CheckpointRunner) else folder
 
 
 def main():
@@ -136,13 +138,13 @@ def main():
                 d = sums[e] / len(photos)
                 per_edge[e] = float(np.max(np.abs(d[:NEAR] - np.median(d[NEAR:]))))
             scores[style["id"]] = per_edge
-        results.append((package, scores))
+        results.append((name(package, runner), scores))
     ids = list(results[0][1])
     where = f"edges {INSET} px inside {side} px pictures" if args.interior else f"the picture's edges at {side} px"
     if args.margin is not None:
         where += f", painted with a {args.margin} px margin"
     print(f"frame score (luminance steps, mean of 4 edges; worst edge), {len(photos)} photos, {where}")
-    print("| style | " + " | ".join(name(p) for p, _ in results) + " |")
+    print("| style | " + " | ".join(heading for heading, _ in results) + " |")
     print("| --- |" + " ---: |" * len(results))
     for sid in ids:
         cells = []
