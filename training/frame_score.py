@@ -58,6 +58,7 @@ class CheckpointRunner:
     """A training checkpoint painted in PyTorch, with PackageRunner's two members the score uses."""
 
     def __init__(self, path, margin=None):
+        # Imported here: scoring packages alone needs neither PyTorch nor the training code.
         import json
         import torch
         import spike_score
