@@ -65,7 +65,14 @@ fn main() {
     };
     run(&mut engine, &clip[0], package.margin(), GraphVariant::Plain, None);
 
-    for margin in [package.margin(), LIVE_MARGIN] {
+    // The package's own margin, the live view's, and the two narrow ones it was chosen between.
+    let mut margins = vec![package.margin(), LIVE_MARGIN];
+    for narrow in [Margin::Trained(16), Margin::Trained(8)] {
+        if !margins.contains(&narrow) {
+            margins.push(narrow);
+        }
+    }
+    for margin in margins {
         let started = Instant::now();
         let painted: Vec<RgbaImage> = clip.iter().map(|f| run(&mut engine, f, margin, GraphVariant::Plain, None).0).collect();
         report(&format!("each frame afresh, margin {margin:?}"), &painted, started);

@@ -19,10 +19,12 @@ pub use rate::{frame_size, LiveRate, SizeChange, DEFAULT_LIVE_SIDE, LIVE_SIDES, 
 pub use steady::{mean_change, NoiseSource, Steadier};
 
 /// Reflection around a live frame. The package's network was trained with 64 px, which at
-/// 256 x 192 is 2.5x the pixels of the frame (68 ms against 38 ms a frame natively); 16 and 8 px
-/// show no border the eye finds at a live view's size (looked at side by side), and 8 px is 12 %
-/// fewer pixels than 16 at 256 x 192.
-pub const LIVE_MARGIN: Margin = Margin::Trained(8);
+/// 256 x 192 is 2.5x the pixels of the frame (85 ms against 40 ms a frame natively). 16 px, not
+/// 8: networks trained with a margin drawn per batch (from step 46100 of the campaign) keep a thin
+/// line along the top at 8 px that is gone at 16 (`training/frame_score.py --margin`,
+/// docs/live.md), and natively the two cost the same within the run-to-run spread
+/// (`examples/live_bench.rs`: 160 px 18-32 ms a frame both, 256 px 39-43 ms both).
+pub const LIVE_MARGIN: Margin = Margin::Trained(16);
 
 /// Paint one camera frame (already at the live size) with `style`: the input steadied, one
 /// network pass, the output steadied, then the sliders. Returns the picture to show.
