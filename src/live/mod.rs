@@ -18,12 +18,13 @@ use crate::pipeline::{adjust, run_padded, Adjustments};
 pub use rate::{frame_size, LiveRate, SizeChange, DEFAULT_LIVE_SIDE, LIVE_SIDES, TARGET_FPS};
 pub use steady::{mean_change, NoiseSource, Steadier};
 
-/// Reflection around a live frame. The package's network was trained with 64 px, which at
-/// 256 x 192 is 2.5x the pixels of the frame (85 ms against 40 ms a frame natively). 16 px, not
-/// 8: networks trained with a margin drawn per batch (from step 46100 of the campaign) keep a thin
-/// line along the top at 8 px that is gone at 16 (`training/frame_score.py --margin`,
-/// docs/live.md), and natively the two cost the same within the run-to-run spread
-/// (`examples/live_bench.rs`: 160 px 18-32 ms a frame both, 256 px 39-43 ms both).
+/// Reflection around a live frame. The package's network was trained with 64 px, which at 256 x
+/// 192 is 2.5x the pixels of the frame (85 ms against 40 ms a frame natively). 16 px, not 8:
+/// networks trained with a margin drawn per batch (from step 46100 of the campaign) keep a thin
+/// line along the top at 8 px, and at 16 px paint their edges as the shipped network does
+/// (`training/frame_score.py --margin`, docs/live.md), and natively the two cost the same
+/// within the run-to-run spread (`examples/live_bench.rs`: 160 px 18-32 ms a frame both, 256 px
+/// 39-43 ms both).
 pub const LIVE_MARGIN: Margin = Margin::Trained(16);
 
 /// Paint one camera frame (already at the live size) with `style`: the input steadied, one
