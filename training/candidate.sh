@@ -25,4 +25,9 @@ for margin in 64 16; do
   $py training/frame_score.py --package models --package "$out" --margin "$margin" --held-out 8 2>&1 | tail -n 1
 done
 [ "$quick" = --quick ] && exit 0
-$py training/evaluate_detail.py --ways off=--no-detail default= --models "$out"
+# The shipped package in the same run, so the two tables are read side by side (its pictures are
+# cached under target/detail-cache after the first run; only the scoring is repeated).
+for package in models "$out"; do
+  echo "2048 px, $package:"
+  $py training/evaluate_detail.py --ways off=--no-detail default= --models "$package"
+done
