@@ -45,8 +45,16 @@ fn another_packages_style_asks_to_learn_again() {
     let package = package();
     let bytes = edited(&learned(&package), |j| j["generator_sha256"] = "0".repeat(64).into());
     let error = StyleFile::parse(&bytes, &package).unwrap_err();
-    assert_eq!(error, StyleFileError::OtherPackage);
-    assert!(error.to_string().contains("learn the painting again"));
+    let name = learned(&package).name;
+    assert_eq!(error, StyleFileError::OtherPackage { names: vec![name.clone()] });
+    assert_eq!(error.to_string(), format!("\u{201c}{name}\u{201d} was learned for another version of Atelier's painter: learn the painting again"));
+    let nameless = edited(&learned(&package), |j| {
+        j["generator_sha256"] = "0".repeat(64).into();
+        j["name"] = "\u{202e}".into();
+    });
+    let error = StyleFile::parse(&nameless, &package).unwrap_err();
+    assert_eq!(error, StyleFileError::OtherPackage { names: vec![] });
+    assert!(error.to_string().starts_with("this style was learned"));
 }
 
 #[test]

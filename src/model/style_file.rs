@@ -41,10 +41,22 @@ pub enum StyleFileError {
     TooLarge(usize),
     #[error("not an Atelier style file ({0})")]
     NotAStyle(String),
-    #[error("this style was learned for another version of Atelier's painter: learn the painting again")]
-    OtherPackage,
+    /// `names`: the style's name as its file gives it (cleaned; empty where it has none), so a
+    /// visitor told after an update which kept styles are gone knows which paintings to learn
+    /// again; the page gathers the names of several refused at once.
+    #[error("{} learned for another version of Atelier's painter: learn the painting again", quoted_names(.names))]
+    OtherPackage { names: Vec<String> },
     #[error("the style file is damaged: {0}")]
     Damaged(String),
+}
+
+/// "this style was" for no name, "“A” was", "“A”, “B” were": the subject of the refusal.
+fn quoted_names(names: &[String]) -> String {
+    match names {
+        [] => "this style was".into(),
+        [one] => format!("\u{201c}{one}\u{201d} was"),
+        many => format!("{} were", many.iter().map(|n| format!("\u{201c}{n}\u{201d}")).collect::<Vec<_>>().join(", ")),
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -139,10 +151,10 @@ impl StyleFile {
         if stored.format != FORMAT {
             return Err(StyleFileError::NotAStyle(format!("its format is '{}'", stored.format.chars().take(40).collect::<String>())));
         }
-        if stored.generator_sha256 != package.manifest.network.generator.sha256 {
-            return Err(StyleFileError::OtherPackage);
-        }
         let name = clean_name(&stored.name);
+        if stored.generator_sha256 != package.manifest.network.generator.sha256 {
+            return Err(StyleFileError::OtherPackage { names: if name.is_empty() { vec![] } else { vec![name] } });
+        }
         if name.is_empty() {
             return Err(StyleFileError::Damaged("it has no name".into()));
         }

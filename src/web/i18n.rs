@@ -577,10 +577,28 @@ fn own_style_refused(lang: Lang, from: crate::protocol::OwnStyleFrom, error: &cr
         OwnStyleFrom::Link => ("The style in this link", "链接中的风格"),
     };
     match error {
-        E::OtherPackage => pick(
+        E::OtherPackage { names } if names.is_empty() => pick(
             format!("{what_en} was learned for another version of Atelier's painter: learn the painting again."),
             format!("{what_zh}是为另一版本的 Atelier 绘画引擎学习的：请重新学习这幅画。"),
         ),
+        // Named, so that after an update a visitor knows which paintings to learn again.
+        E::OtherPackage { names } => {
+            let (en_list, zh_list) = (
+                names.iter().map(|n| format!("\u{201c}{n}\u{201d}")).collect::<Vec<_>>().join(", "),
+                names.iter().map(|n| format!("“{n}”")).collect::<Vec<_>>().join("、"),
+            );
+            if names.len() == 1 {
+                pick(
+                    format!("{what_en} ({en_list}) was learned for another version of Atelier's painter: learn the painting again."),
+                    format!("{what_zh}（{zh_list}）是为另一版本的 Atelier 绘画引擎学习的：请重新学习这幅画。"),
+                )
+            } else {
+                pick(
+                    format!("Styles kept on this device ({en_list}) were learned for another version of Atelier's painter: learn these paintings again."),
+                    format!("本设备上保存的几个风格（{zh_list}）是为另一版本的 Atelier 绘画引擎学习的：请重新学习这些画。"),
+                )
+            }
+        }
         E::TooLarge(bytes) => pick(
             format!("{what_en} is {bytes} bytes: too large to be a style file."),
             format!("{what_zh}有 {bytes} 字节：太大，不是风格文件。"),
@@ -654,7 +672,7 @@ mod tests {
             LearnFailure::Other("inside".into()),
         ]
         .map(Problem::Learn);
-        let errors = [StyleFileError::OtherPackage, StyleFileError::TooLarge(1 << 20), StyleFileError::NotAStyle("x".into()), StyleFileError::Damaged("y".into())];
+        let errors = [StyleFileError::OtherPackage { names: vec![] }, StyleFileError::OtherPackage { names: vec!["Harbour".into()] }, StyleFileError::OtherPackage { names: vec!["Harbour".into(), "Mill".into()] }, StyleFileError::TooLarge(1 << 20), StyleFileError::NotAStyle("x".into()), StyleFileError::Damaged("y".into())];
         let own = [OwnStyleFrom::Saved, OwnStyleFrom::Imported, OwnStyleFrom::Link]
             .into_iter()
             .flat_map(|from| errors.iter().cloned().map(move |error| Problem::OwnStyle { from, error }));

@@ -112,7 +112,7 @@ test('a painting is learned, painted with, kept, downloaded, opened again and sh
   const foreign = Buffer.from(JSON.stringify({ ...json, generator_sha256: '0'.repeat(64) }));
   await page.setInputFiles('[data-testid=own-style-input]', { name: 'old.style', mimeType: 'application/json', buffer: foreign });
   await page.waitForSelector('[data-testid=error-message]', { timeout: 30_000 });
-  assert.match(await page.textContent('[data-testid=error-message]'), /another version .* learn the painting again/);
+  assert.match(await page.textContent('[data-testid=error-message]'), /\(“Harbour at dusk”\) was learned for another version .* learn the painting again/);
   await page.setInputFiles('[data-testid=own-style-input]', { name: 'notes.style', mimeType: 'application/json', buffer: Buffer.from('hello') });
   await page.waitForFunction(() => /not an Atelier style file/.test(document.querySelector('[data-testid=error-message]')?.textContent ?? ''), null, { timeout: 30_000 });
   const hostile = Buffer.from(JSON.stringify({ ...json, name: '\u202e<img src=x onerror=alert(1)>' }));
@@ -121,6 +121,19 @@ test('a painting is learned, painted with, kept, downloaded, opened again and sh
   assert.equal(await page.locator('img[src=x]').count(), 0, 'a name is text, never markup');
   assert.equal(await ownCards(page).count(), 1, 'the same row is the same style, whatever its name');
   assert.equal(await page.evaluate(() => document.body.innerHTML.includes('\u202e')), false, 'bidi overrides are dropped');
+
+  // After an update of the painter the styles kept for the old one are refused on load: one
+  // message names them all, they leave the device, and the style that still fits stays.
+  await page.evaluate((old) => {
+    const kept = JSON.parse(localStorage.getItem('atelier.own-styles'));
+    kept.styles.push(...old);
+    localStorage.setItem('atelier.own-styles', JSON.stringify(kept));
+  }, ['Old mill', 'Pond in June'].map((name) => JSON.stringify({ ...json, name, generator_sha256: '0'.repeat(64) })));
+  await page.reload();
+  await page.waitForFunction(() => /Styles kept on this device \(“Old mill”, “Pond in June”\) were learned for another version .* learn these paintings again/
+    .test(document.querySelector('[data-testid=error-message]')?.textContent ?? ''), null, { timeout: 60_000 });
+  assert.equal(await ownCards(page).count(), 1);
+  assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem('atelier.own-styles')).styles.length), 1);
 
   // A link carries the style in its fragment: a friend's studio opens with it on show.
   const fragment = 'style=' + file.toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');

@@ -13,7 +13,7 @@ use super::own_painting::{LearningView, OwnAsk};
 use super::prefs::{store_checked, stored};
 use super::{App, Msg};
 use crate::model::style_file::base64;
-use crate::model::StyleFile;
+use crate::model::{StyleFile, StyleFileError};
 use crate::protocol::{OwnStyleFrom, WorkerRequest, WorkerResponse};
 use crate::web::i18n::{words, Problem};
 use crate::web::own_styles::OwnShelf;
@@ -211,7 +211,16 @@ impl App {
                     self.save_own();
                 }
             }
-            WorkerResponse::OwnStyleRefused { from, error } => {
+            WorkerResponse::OwnStyleRefused { from, mut error } => {
+                // After an update every kept style of the old painter is refused in turn: one
+                // message names them all, not only the last.
+                if let (Some(Problem::OwnStyle { from: OwnStyleFrom::Saved, error: StyleFileError::OtherPackage { names: before } }), StyleFileError::OtherPackage { names }) =
+                    (&self.error, &mut error)
+                {
+                    if from == OwnStyleFrom::Saved {
+                        names.splice(0..0, before.iter().cloned());
+                    }
+                }
                 self.error = Some(Problem::OwnStyle { from, error });
                 // A kept style that no longer fits is dropped from the device with this message.
                 if from == OwnStyleFrom::Saved {
