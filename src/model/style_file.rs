@@ -50,12 +50,17 @@ pub enum StyleFileError {
     Damaged(String),
 }
 
+/// Style names in curly quotes, joined by `separator` (the page's Chinese wording uses "、").
+pub fn quoted_list(names: &[String], separator: &str) -> String {
+    names.iter().map(|n| format!("\u{201c}{n}\u{201d}")).collect::<Vec<_>>().join(separator)
+}
+
 /// "this style was" for no name, "“A” was", "“A”, “B” were": the subject of the refusal.
 fn quoted_names(names: &[String]) -> String {
     match names {
         [] => "this style was".into(),
-        [one] => format!("\u{201c}{one}\u{201d} was"),
-        many => format!("{} were", many.iter().map(|n| format!("\u{201c}{n}\u{201d}")).collect::<Vec<_>>().join(", ")),
+        [_] => format!("{} was", quoted_list(names, ", ")),
+        _ => format!("{} were", quoted_list(names, ", ")),
     }
 }
 

@@ -581,12 +581,12 @@ fn own_style_refused(lang: Lang, from: crate::protocol::OwnStyleFrom, error: &cr
             format!("{what_en} was learned for another version of Atelier's painter: learn the painting again."),
             format!("{what_zh}是为另一版本的 Atelier 绘画引擎学习的：请重新学习这幅画。"),
         ),
-        // Named, so that after an update a visitor knows which paintings to learn again.
+        // Named, so that after an update a visitor knows which paintings to learn again. Only
+        // kept styles are gathered into one refusal (`App`'s own-style answers), hence the plural's
+        // wording.
         E::OtherPackage { names } => {
-            let (en_list, zh_list) = (
-                names.iter().map(|n| format!("\u{201c}{n}\u{201d}")).collect::<Vec<_>>().join(", "),
-                names.iter().map(|n| format!("“{n}”")).collect::<Vec<_>>().join("、"),
-            );
+            use crate::model::style_file::quoted_list;
+            let (en_list, zh_list) = (quoted_list(names, ", "), quoted_list(names, "、"));
             if names.len() == 1 {
                 pick(
                     format!("{what_en} ({en_list}) was learned for another version of Atelier's painter: learn the painting again."),

@@ -214,12 +214,10 @@ impl App {
             WorkerResponse::OwnStyleRefused { from, mut error } => {
                 // After an update every kept style of the old painter is refused in turn: one
                 // message names them all, not only the last.
-                if let (Some(Problem::OwnStyle { from: OwnStyleFrom::Saved, error: StyleFileError::OtherPackage { names: before } }), StyleFileError::OtherPackage { names }) =
-                    (&self.error, &mut error)
+                if let (OwnStyleFrom::Saved, Some(Problem::OwnStyle { from: OwnStyleFrom::Saved, error: StyleFileError::OtherPackage { names: before } }), StyleFileError::OtherPackage { names }) =
+                    (from, &self.error, &mut error)
                 {
-                    if from == OwnStyleFrom::Saved {
-                        names.splice(0..0, before.iter().cloned());
-                    }
+                    names.splice(0..0, before.iter().cloned());
                 }
                 self.error = Some(Problem::OwnStyle { from, error });
                 // A kept style that no longer fits is dropped from the device with this message.
