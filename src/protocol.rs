@@ -55,6 +55,11 @@ pub enum WorkerRequest {
         #[serde(with = "serde_bytes")]
         bytes: Vec<u8>,
         from: OwnStyleFrom,
+        /// The painting the page keeps with a saved style (`OwnStyleInfo::painting`), empty for
+        /// none: it comes back with the answer, so a style the package refuses can be learned
+        /// again from it.
+        #[serde(with = "serde_bytes")]
+        painting: Vec<u8>,
     },
     RemoveOwnStyle { id: String },
     /// Learn the style of `painting` (an image file's bytes), named `name`: the first guess at
@@ -113,6 +118,11 @@ pub struct OwnStyleInfo {
     /// The whole style file, to keep, download and share.
     #[serde(with = "serde_bytes")]
     pub file: Vec<u8>,
+    /// The painting it was learned from as the learner read it (`learn::keep_painting`, JPEG,
+    /// 256 px), kept on the device beside the style so that it can be learned again after an
+    /// update of the package; empty for a style from a file or a link, which carry none.
+    #[serde(with = "serde_bytes", default)]
+    pub painting: Vec<u8>,
 }
 
 /// How far learning a painting has come.
@@ -311,11 +321,18 @@ pub enum WorkerResponse {
     /// The answer to `Ping`.
     Pong,
     OwnStyleAdded { style: OwnStyleInfo, from: OwnStyleFrom },
-    OwnStyleRefused { from: OwnStyleFrom, error: crate::model::StyleFileError },
+    /// `painting`: the request's, given back (a kept style the package refuses can be learned
+    /// again from it).
+    OwnStyleRefused {
+        from: OwnStyleFrom,
+        error: crate::model::StyleFileError,
+        #[serde(with = "serde_bytes")]
+        painting: Vec<u8>,
+    },
     Learning { job: u64, stage: LearnStage },
     /// A style for `job`'s painting, already added (paint with `style.id`): the first guess,
-    /// a better one as learning goes on, and `finished` the one to keep. `replaces`: the id of
-    /// the one before (the worker has forgotten it).
+    /// a better one as learning goes on, and `finished` the one to keep (with its `painting`,
+    /// to keep beside it). `replaces`: the id of the one before (the worker has forgotten it).
     Learned { job: u64, style: OwnStyleInfo, replaces: Option<String>, finished: bool },
     LearnFailed { job: u64, error: LearnFailure },
     /// A live frame painted: RGBA of `width` x `height`, ready to show.

@@ -11,12 +11,15 @@
 //! - [`learner`]: Adam on a style's gamma and beta over crops of photos;
 //! - [`schedule`]: when learning stops and refreshes its preview;
 //! - [`signature`]: the shipped styles summed up once per package, for a first guess that
-//!   paints nothing.
+//!   paints nothing;
+//! - [`kept_painting`]: the painting kept beside a learned style, to learn it again after an
+//!   update of the package.
 //!
 //! Checked against PyTorch's autograd (tests/learn.rs, fixtures from
 //! training/make_learn_fixture.py).
 
 pub mod generator;
+pub mod kept_painting;
 pub mod learner;
 pub mod loss_network;
 pub mod losses;
@@ -26,6 +29,7 @@ pub mod signature;
 use thiserror::Error;
 
 pub use generator::{StyleGenerator, Tape};
+pub use kept_painting::keep_painting;
 pub use learner::{first_guess, first_stage, learn_painting, mean_style, quick_guess, settle_guess, FirstStage, LearnSettings, Learned, Learner, StepLosses};
 pub use signature::{SignatureError, StyleSignatures};
 pub use loss_network::{Features, FeatureMap, LossLayer, LossNetwork};

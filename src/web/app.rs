@@ -185,15 +185,16 @@ impl Component for App {
         listeners.extend(key_listeners(link.callback(Msg::Shortcut), Callback::noop()));
         let worker = WorkerClient::spawn(link.callback(Msg::Worker), switches(), switches().fault);
         // Queued behind the package: the styles kept on this device, and one a link carries.
-        own::saved_and_linked().into_iter().for_each(|request| worker.send(request));
+        let (own_requests, own_state) = own::saved_and_linked();
+        own_requests.into_iter().for_each(|request| worker.send(request));
         watch_worker_soon(ctx);
-        let app = App {
+        let mut app = App {
             worker,
             engine: EngineStatus::Probing,
             cpu_threads: 1,
             styles: Rc::default(),
             shipped_styles: Rc::default(),
-            own: OwnState::default(),
+            own: own_state,
             session: Session::new(brush),
             adjustments: Adjustments::default(),
             error: None,
@@ -222,6 +223,8 @@ impl Component for App {
         prefs::apply_to_document(app.lang, app.dark);
         register_service_worker(link.callback(|_| Msg::UpdateReady));
         history_store::open(ctx);
+        // Kept styles an update refused on an earlier visit, not yet learned again.
+        app.learn_next_again();
         app
     }
 

@@ -5,16 +5,47 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::package::{Localized, StyleEntry};
+use crate::model::style_file::base64;
 use crate::protocol::OwnStyleInfo;
 
-/// What the page keeps on the device: the style files, oldest first.
+/// What the page keeps on the device: the style files, oldest first, and beside each the
+/// painting it was learned from (base64 JPEG, `OwnStyleInfo::painting`; "" for none, and absent
+/// in what pages before it kept).
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Stored {
     styles: Vec<String>,
+    #[serde(default)]
+    paintings: Vec<String>,
+    /// Styles a new package refused, kept until they are learned again (their paintings base64).
+    #[serde(default)]
+    to_learn_again: Vec<StoredAgain>,
 }
 
-/// At most this many own styles are kept: each is ~25 KB of storage, and a gallery longer than
-/// this is a list nobody scrolls.
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredAgain {
+    name: String,
+    painting: String,
+}
+
+/// A kept style that an updated package refused, waiting to be learned again from the painting
+/// kept with it: kept on the device (in place of the style) until that is done, so closing the
+/// page in between loses nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToLearnAgain {
+    pub name: String,
+    pub painting: Vec<u8>,
+}
+
+/// A kept style as the page reads it back: its file and the painting kept with it (may be empty).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredStyle {
+    pub file: Vec<u8>,
+    pub painting: Vec<u8>,
+}
+
+/// At most this many own styles are kept: each is ~20 KB of storage and its painting ~30-60 KB
+/// more (about 2 MB for all, within the 5 MB a page may keep), and a gallery longer than this is
+/// a list nobody scrolls.
 pub const MAX_OWN_STYLES: usize = 24;
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -22,6 +53,8 @@ pub struct OwnShelf {
     styles: Vec<OwnStyleInfo>,
     /// The style of the painting being learned: shown and painted with, not kept until finished.
     learning: Option<String>,
+    /// Oldest first; the first is the one learned again next (or now).
+    to_learn_again: Vec<ToLearnAgain>,
 }
 
 impl OwnShelf {
@@ -90,21 +123,68 @@ impl OwnShelf {
         Some(self.styles.remove(at))
     }
 
+    /// A kept style the package refused, with the painting it was learned from: to learn again.
+    /// False where as many are waiting as can be kept.
+    pub fn learn_again(&mut self, name: String, painting: Vec<u8>) -> bool {
+        if self.to_learn_again.len() >= MAX_OWN_STYLES {
+            return false;
+        }
+        self.to_learn_again.push(ToLearnAgain { name, painting });
+        true
+    }
+
+    /// The style to learn again next.
+    pub fn next_to_learn_again(&self) -> Option<&ToLearnAgain> {
+        self.to_learn_again.first()
+    }
+
+    /// The next style to learn again is done with (learned, or its painting cannot be learned).
+    pub fn learned_again(&mut self) -> Option<ToLearnAgain> {
+        (!self.to_learn_again.is_empty()).then(|| self.to_learn_again.remove(0))
+    }
+
+    pub fn waiting_to_learn_again(&self) -> &[ToLearnAgain] {
+        &self.to_learn_again
+    }
+
     fn kept(&self) -> impl Iterator<Item = &OwnStyleInfo> {
         self.styles.iter().filter(|s| self.learning.as_deref() != Some(s.id.as_str()))
     }
 
-    /// The text the page stores: every kept style's file (the one being learned is not kept).
+    /// The text the page stores: every kept style's file and painting (the one being learned is
+    /// not kept).
     pub fn to_stored(&self) -> String {
         let styles = self.kept().map(|s| String::from_utf8_lossy(&s.file).into_owned()).collect();
-        serde_json::to_string(&Stored { styles }).unwrap_or_default()
+        let paintings = self.kept().map(|s| base64::encode(&s.painting)).collect();
+        let to_learn_again = self.to_learn_again.iter().map(|a| StoredAgain { name: a.name.clone(), painting: base64::encode(&a.painting) }).collect();
+        serde_json::to_string(&Stored { styles, paintings, to_learn_again }).unwrap_or_default()
     }
 
-    /// The style files in a stored text, each still to be checked by the worker; nothing from
-    /// text that is not the page's.
-    pub fn files_from_stored(text: &str) -> Vec<Vec<u8>> {
+    /// The styles a stored text keeps to learn again; none whose painting is not base64.
+    pub fn to_learn_again_from_stored(text: &str) -> Vec<ToLearnAgain> {
         let stored: Stored = serde_json::from_str(text).unwrap_or_default();
-        stored.styles.into_iter().take(MAX_OWN_STYLES).map(String::into_bytes).collect()
+        stored
+            .to_learn_again
+            .into_iter()
+            .take(MAX_OWN_STYLES)
+            .filter_map(|a| Some(ToLearnAgain { name: a.name, painting: base64::decode(&a.painting).filter(|p| !p.is_empty())? }))
+            .collect()
+    }
+
+    /// The style files in a stored text with their paintings, each still to be checked by the
+    /// worker; nothing from text that is not the page's, and no painting that is not base64.
+    pub fn files_from_stored(text: &str) -> Vec<StoredStyle> {
+        let stored: Stored = serde_json::from_str(text).unwrap_or_default();
+        let mut paintings = stored.paintings.into_iter();
+        stored
+            .styles
+            .into_iter()
+            .take(MAX_OWN_STYLES)
+            .map(|file| {
+                let painting = paintings.next().and_then(|p| base64::decode(&p)).unwrap_or_default();
+                StoredStyle { file: file.into_bytes(), painting }
+            })
+            .collect()
     }
 
     /// The gallery's entries for the own styles, after the package's.
@@ -137,7 +217,11 @@ mod tests {
     use super::*;
 
     fn style(id: &str, name: &str) -> OwnStyleInfo {
-        OwnStyleInfo { id: id.into(), name: name.into(), thumbnail: vec![1, 2], file: format!("{{\"name\":\"{name}\"}}").into_bytes() }
+        OwnStyleInfo { id: id.into(), name: name.into(), thumbnail: vec![1, 2], file: format!("{{\"name\":\"{name}\"}}").into_bytes(), painting: vec![] }
+    }
+
+    fn files(stored: &[StoredStyle]) -> Vec<Vec<u8>> {
+        stored.iter().map(|s| s.file.clone()).collect()
     }
 
     #[test]
@@ -153,7 +237,7 @@ mod tests {
         shelf.learned(style("own-3", "Mine"), Some("own-2"), true);
         assert!(!shelf.is_learning("own-3"));
         let stored = OwnShelf::files_from_stored(&shelf.to_stored());
-        assert_eq!(stored, vec![style("own-a", "Harbour").file, style("own-3", "Mine").file]);
+        assert_eq!(files(&stored), vec![style("own-a", "Harbour").file, style("own-3", "Mine").file]);
         // Learned to a row the shelf has already: one card, not two.
         shelf.learned(style("own-4", "Again"), None, false);
         shelf.learned(style("own-a", "Again"), Some("own-4"), true);
@@ -186,6 +270,48 @@ mod tests {
         assert!(shelf.remove("own-3").is_none());
         for junk in ["", "null", "[1,2]", "{\"styles\": 5}", "not json"] {
             assert!(OwnShelf::files_from_stored(junk).is_empty(), "{junk}");
+        }
+    }
+
+    #[test]
+    fn the_painting_is_kept_beside_its_style_and_older_stored_text_still_reads() {
+        let mut shelf = OwnShelf::default();
+        shelf.put(style("own-a", "From a file"));
+        shelf.learned(OwnStyleInfo { painting: vec![0xff, 0xd8, 7, 8, 9], ..style("own-b", "Learned") }, None, true);
+        let stored = OwnShelf::files_from_stored(&shelf.to_stored());
+        assert_eq!(stored.len(), 2);
+        assert_eq!((stored[0].painting.as_slice(), stored[1].painting.as_slice()), (&[][..], &[0xff, 0xd8, 7, 8, 9][..]));
+        // What pages before the paintings were kept stored: the styles, no paintings.
+        let older = r#"{"styles":["{\"name\":\"Old\"}"]}"#;
+        assert_eq!(OwnShelf::files_from_stored(older), vec![StoredStyle { file: br#"{"name":"Old"}"#.to_vec(), painting: vec![] }]);
+        // A painting that is not base64 is dropped, its style kept.
+        let damaged = r#"{"styles":["{}","{}"],"paintings":["%%%"]}"#;
+        assert_eq!(OwnShelf::files_from_stored(damaged).iter().map(|s| s.painting.len()).collect::<Vec<_>>(), [0, 0]);
+    }
+
+    #[test]
+    fn styles_to_learn_again_are_kept_until_learned() {
+        let mut shelf = OwnShelf::default();
+        shelf.put(style("own-a", "Fits"));
+        assert!(shelf.learn_again("Old mill".into(), vec![1, 2, 3]));
+        assert!(shelf.learn_again("Pond".into(), vec![4, 5]));
+        assert_eq!(shelf.next_to_learn_again().map(|a| a.name.as_str()), Some("Old mill"));
+        // Kept through a reload, in order, beside the style that fits.
+        let text = shelf.to_stored();
+        assert_eq!(OwnShelf::files_from_stored(&text).len(), 1);
+        let again = OwnShelf::to_learn_again_from_stored(&text);
+        assert_eq!(again, vec![ToLearnAgain { name: "Old mill".into(), painting: vec![1, 2, 3] }, ToLearnAgain { name: "Pond".into(), painting: vec![4, 5] }]);
+        // Learned: the next one comes up, and it is no longer kept to learn again.
+        assert_eq!(shelf.learned_again().map(|a| a.name), Some("Old mill".into()));
+        assert_eq!(OwnShelf::to_learn_again_from_stored(&shelf.to_stored()).len(), 1);
+        assert_eq!(shelf.learned_again().map(|a| a.name), Some("Pond".into()));
+        assert!(shelf.learned_again().is_none());
+        for _ in 0..MAX_OWN_STYLES {
+            assert!(shelf.learn_again("x".into(), vec![1]));
+        }
+        assert!(!shelf.learn_again("one too many".into(), vec![1]));
+        for junk in ["", r#"{"styles":[],"to_learn_again":[{"name":"x","painting":"%%"}]}"#, r#"{"styles":[],"to_learn_again":[{"name":"x","painting":""}]}"#] {
+            assert!(OwnShelf::to_learn_again_from_stored(junk).is_empty(), "{junk}");
         }
     }
 

@@ -231,7 +231,7 @@ async fn drain(state: Rc<RefCell<WorkerState>>, flags: Rc<JobFlags>, learn_flags
                     }
                 }
             }
-            WorkerRequest::AddOwnStyle { bytes, from } => respond(add_own_style(&state, &bytes, from)),
+            WorkerRequest::AddOwnStyle { bytes, from, painting } => respond(add_own_style(&state, &bytes, from, painting)),
             WorkerRequest::RemoveOwnStyle { id } => state.borrow_mut().change_own(OwnChange::Remove(id)),
             WorkerRequest::Learn { job, painting, name, photo, sample_urls, seconds } => {
                 // Beside the queue, not in it: paintings of the preview go on while it learns.
@@ -413,21 +413,22 @@ fn keep_photo(state: &Rc<RefCell<WorkerState>>, photo: u64, also_keep: Option<u6
     }
 }
 
-/// Check a style file against the open package and paint with it from now on.
-fn add_own_style(state: &Rc<RefCell<WorkerState>>, bytes: &[u8], from: crate::protocol::OwnStyleFrom) -> WorkerResponse {
+/// Check a style file against the open package and paint with it from now on; `painting`, the
+/// one kept with it, goes with the answer either way.
+fn add_own_style(state: &Rc<RefCell<WorkerState>>, bytes: &[u8], from: crate::protocol::OwnStyleFrom, painting: Vec<u8>) -> WorkerResponse {
     let mut state = state.borrow_mut();
     let Some(studio) = state.studio.as_ref() else {
         let error = crate::model::StyleFileError::NotAStyle("the painter is not ready".into());
-        return WorkerResponse::OwnStyleRefused { from, error };
+        return WorkerResponse::OwnStyleRefused { from, error, painting };
     };
     match StyleFile::parse(bytes, studio.package()) {
         Ok(file) => {
             let id = file.style_id();
             state.change_own(OwnChange::Add(id.clone(), file.params.clone()));
-            let style = OwnStyleInfo { id, name: file.name.clone(), thumbnail: file.thumbnail.clone(), file: file.to_bytes() };
+            let style = OwnStyleInfo { id, name: file.name.clone(), thumbnail: file.thumbnail.clone(), file: file.to_bytes(), painting };
             WorkerResponse::OwnStyleAdded { style, from }
         }
-        Err(error) => WorkerResponse::OwnStyleRefused { from, error },
+        Err(error) => WorkerResponse::OwnStyleRefused { from, error, painting },
     }
 }
 

@@ -83,6 +83,10 @@ test('a painting is learned, painted with, kept, downloaded, opened again and sh
   for (let i = 0; i < own.rgba.length; i += 4) diff += Math.abs(own.rgba[i] - shipped.rgba[i]) + Math.abs(own.rgba[i + 2] - shipped.rgba[i + 2]);
   assert.ok(diff / (own.rgba.length / 4) > 10, `the own style paints another picture (mean change ${diff / (own.rgba.length / 4)})`);
   assert.equal(await page.textContent('[data-testid=own-selected]'), 'Harbour at dusk');
+  // Its painting is kept beside it (a JPEG at the learner's 256 px), to learn it again after an
+  // update of the painter.
+  const keptPainting = await page.evaluate(() => JSON.parse(localStorage.getItem('atelier.own-styles')).paintings[0]);
+  assert.match(keptPainting, /^\/9j\//, 'a JPEG, base64');
 
   // Kept on the device: after a reload the card is there, and painting with it works.
   await page.reload();
@@ -123,7 +127,8 @@ test('a painting is learned, painted with, kept, downloaded, opened again and sh
   assert.equal(await page.evaluate(() => document.body.innerHTML.includes('\u202e')), false, 'bidi overrides are dropped');
 
   // After an update of the painter the styles kept for the old one are refused on load: one
-  // message names them all, they leave the device, and the style that still fits stays.
+  // message names all those kept without their painting, they leave the device, and the style
+  // that still fits stays.
   await page.evaluate((old) => {
     const kept = JSON.parse(localStorage.getItem('atelier.own-styles'));
     kept.styles.push(...old);
@@ -134,6 +139,43 @@ test('a painting is learned, painted with, kept, downloaded, opened again and sh
     .test(document.querySelector('[data-testid=error-message]')?.textContent ?? ''), null, { timeout: 60_000 });
   assert.equal(await ownCards(page).count(), 1);
   assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem('atelier.own-styles')).styles.length), 1);
+
+  // One kept with its painting (stored by pages since the paintings are kept) is learned again
+  // from it by itself, kept as its painting until then, and then kept like any learned style;
+  // the one without is refused by name as above; the style on show stays on show.
+  const selectedOwn = async () => ((await page.locator('[data-testid=own-selected]').count()) ? page.textContent('[data-testid=own-selected]') : null);
+  const shownBefore = await selectedOwn();
+  const millPainting = (await strokesPainting(page, 200)).toString('base64');
+  await page.evaluate(([old, painting]) => {
+    const kept = JSON.parse(localStorage.getItem('atelier.own-styles'));
+    kept.styles.push(...old);
+    kept.paintings = [...(kept.paintings ?? []), painting, ''];
+    localStorage.setItem('atelier.own-styles', JSON.stringify(kept));
+  }, [['Old mill', 'Pond in June'].map((name) => JSON.stringify({ ...json, name, generator_sha256: '0'.repeat(64) })), millPainting]);
+  await page.reload();
+  await page.waitForFunction(() => /\(“Pond in June”\) was learned for another version .* learn the painting again/
+    .test(document.querySelector('[data-testid=error-message]')?.textContent ?? ''), null, { timeout: 60_000 });
+  assert.doesNotMatch(await page.textContent('[data-testid=error-message]'), /Old mill/);
+  await page.waitForFunction(() => /learning “Old mill” again from the paintings kept on this device/
+    .test(document.querySelector('[data-testid=own-note]')?.textContent ?? ''), null, { timeout: 60_000 });
+  const waiting = await page.evaluate(() => JSON.parse(localStorage.getItem('atelier.own-styles')).to_learn_again);
+  assert.deepEqual(waiting.map((a) => a.name), ['Old mill'], 'kept as its painting until learned again');
+  assert.equal(waiting[0].painting, millPainting);
+  await page.waitForFunction(() => /Learned again for the updated painter: Old mill/
+    .test(document.querySelector('[data-testid=own-note]')?.textContent ?? ''), null, { timeout: 180_000 });
+  assert.equal(await ownCards(page).count(), 2);
+  assert.match(await ownCards(page).nth(1).textContent(), /Old mill/);
+  const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('atelier.own-styles')));
+  assert.equal(kept.styles.length, 2);
+  assert.equal(JSON.parse(kept.styles[1]).name, 'Old mill');
+  assert.notEqual(JSON.parse(kept.styles[1]).generator_sha256, '0'.repeat(64), 'learned for this painter');
+  assert.match(kept.paintings[1], /^\/9j\//, 'its painting kept again');
+  assert.deepEqual(kept.to_learn_again, []);
+  assert.equal(await selectedOwn(), shownBefore, 'the style on show stays');
+  await page.click(`[data-testid^="style-card-own-"]:has-text("Old mill")`);
+  await page.click('[data-testid=own-style-delete]');
+  assert.equal(await ownCards(page).count(), 1);
+  await page.click(`[data-testid="style-card-${ownId}"]`);
 
   // A link carries the style in its fragment: a friend's studio opens with it on show.
   const fragment = 'style=' + file.toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');

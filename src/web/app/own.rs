@@ -50,6 +50,12 @@ pub(super) struct OwnState {
     /// A card just put on show, to bring into view once drawn (on a phone the gallery is a
     /// sideways strip, and the new card is at its far end).
     pub reveal: Option<String>,
+    /// The learning under way is of a kept style the package refused after an update (the
+    /// shelf's `next_to_learn_again`), not of a painting the visitor just gave.
+    pub learning_again: bool,
+    /// Learning again waits for the next visit: the visitor stopped it before anything was
+    /// learned, or it failed for a reason that may pass (no network for the loss network).
+    pub again_paused: bool,
 }
 
 pub enum OwnMsg {
@@ -60,22 +66,29 @@ pub enum OwnMsg {
     LinkCopied(Result<(), String>),
 }
 
-/// The style files kept on this device, and the one a link's fragment carries (the fragment is
-/// then taken off the address, so a reload does not add it again).
-pub(super) fn saved_and_linked() -> Vec<WorkerRequest> {
-    let saved = stored(OWN_STYLES_KEY).map(|text| OwnShelf::files_from_stored(&text)).unwrap_or_default();
-    let mut requests: Vec<WorkerRequest> = saved.into_iter().map(|bytes| WorkerRequest::AddOwnStyle { bytes, from: OwnStyleFrom::Saved }).collect();
+/// The style files kept on this device (with their paintings), and the one a link's fragment
+/// carries (the fragment is then taken off the address, so a reload does not add it again); and
+/// the state that keeps the styles waiting to be learned again.
+pub(super) fn saved_and_linked() -> (Vec<WorkerRequest>, OwnState) {
+    let text = stored(OWN_STYLES_KEY).unwrap_or_default();
+    let mut state = OwnState::default();
+    for again in OwnShelf::to_learn_again_from_stored(&text) {
+        state.shelf.learn_again(again.name, again.painting);
+    }
+    let saved = OwnShelf::files_from_stored(&text);
+    let mut requests: Vec<WorkerRequest> =
+        saved.into_iter().map(|kept| WorkerRequest::AddOwnStyle { bytes: kept.file, from: OwnStyleFrom::Saved, painting: kept.painting }).collect();
     let window = web_sys::window();
     let hash = window.as_ref().and_then(|w| w.location().hash().ok()).unwrap_or_default();
     if let Some(bytes) = StyleFile::bytes_from_link_fragment(&hash) {
-        requests.push(WorkerRequest::AddOwnStyle { bytes, from: OwnStyleFrom::Link });
+        requests.push(WorkerRequest::AddOwnStyle { bytes, from: OwnStyleFrom::Link, painting: Vec::new() });
         if let Some(history) = window.as_ref().and_then(|w| w.history().ok()) {
             let path = window.as_ref().and_then(|w| w.location().pathname().ok()).unwrap_or_default();
             let search = window.as_ref().and_then(|w| w.location().search().ok()).unwrap_or_default();
             let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{path}{search}")));
         }
     }
-    requests
+    (requests, state)
 }
 
 fn absolute(url: &str) -> String {
@@ -124,20 +137,16 @@ impl App {
                 return false;
             }
             OwnMsg::PaintingRead { name, bytes } => {
-                // One painting at a time: a new one ends the one before (the worker stops it).
+                // One painting at a time: a new one ends the one before (the worker stops it; a
+                // style being learned again waits until this one is learned).
                 if self.own.learning.is_some() {
                     self.end_learning();
                 }
-                self.own.next_job += 1;
-                let job = self.own.next_job;
-                let photo = self.session.photo.as_ref().map(|p| p.id);
-                let sample_urls = SAMPLES.iter().map(|s| absolute(&s.url())).collect();
-                self.worker.send(WorkerRequest::Learn { job, painting: bytes, name: name.clone(), photo, sample_urls, seconds: learn_seconds() });
-                self.own.learning = Some((job, LearningView { name, stage: None }));
+                self.start_learning(bytes, name, false);
                 self.own.note = None;
                 self.error = None;
             }
-            OwnMsg::StyleFileRead(bytes) => self.worker.send(WorkerRequest::AddOwnStyle { bytes, from: OwnStyleFrom::Imported }),
+            OwnMsg::StyleFileRead(bytes) => self.worker.send(WorkerRequest::AddOwnStyle { bytes, from: OwnStyleFrom::Imported, painting: Vec::new() }),
             OwnMsg::Unreadable(detail) => self.error = Some(Problem::FileUnreadable(detail)),
             OwnMsg::Ask(OwnAsk::Stop) => {
                 if let Some((job, _)) = &self.own.learning {
@@ -211,7 +220,22 @@ impl App {
                     self.save_own();
                 }
             }
-            WorkerResponse::OwnStyleRefused { from, mut error } => {
+            WorkerResponse::OwnStyleRefused { from: OwnStyleFrom::Saved, error: StyleFileError::OtherPackage { names }, painting } if !painting.is_empty() => {
+                // After an update: a kept style with its painting is learned again, by itself,
+                // and kept (as its painting) until that is done.
+                let name = names.first().cloned().unwrap_or_default();
+                if !self.own.shelf.learn_again(name, painting) {
+                    // As many are waiting as can be kept: this one is refused as if it had none.
+                    self.error = Some(Problem::OwnStyle { from: OwnStyleFrom::Saved, error: StyleFileError::OtherPackage { names } });
+                    self.save_own();
+                    return true;
+                }
+                let waiting: Vec<String> = self.own.shelf.waiting_to_learn_again().iter().map(|a| a.name.clone()).collect();
+                self.own.note = Some(w.own_learning_again.replace("{names}", &crate::model::style_file::quoted_list(&waiting, w.list_separator)));
+                self.save_own();
+                self.learn_next_again();
+            }
+            WorkerResponse::OwnStyleRefused { from, mut error, .. } => {
                 // After an update every kept style of the old painter is refused in turn: one
                 // message names them all, not only the last.
                 if let (OwnStyleFrom::Saved, Some(Problem::OwnStyle { from: OwnStyleFrom::Saved, error: StyleFileError::OtherPackage { names: before } }), StyleFileError::OtherPackage { names }) =
@@ -242,9 +266,12 @@ impl App {
                 self.own.shelf.learned(style, replaces.as_deref(), finished);
                 self.own_changed();
                 let shown = self.session.style.as_deref();
+                // A style learned again after an update is not put on show: the visitor did not
+                // ask for it now.
+                let first_on_show = replaces.is_none() && !self.own.learning_again;
                 // The preview follows the learning: the first style is put on show, each better one
                 // takes the place of the one before where that is on show (or mixed).
-                if replaces.is_none() || shown == replaces.as_deref() {
+                if first_on_show || (replaces.is_some() && shown == replaces.as_deref()) {
                     // Only the first: a visitor who scrolled away meanwhile is not pulled back
                     // at every refresh.
                     if replaces.is_none() {
@@ -258,27 +285,79 @@ impl App {
                 }
                 if finished {
                     self.own.learning = None;
+                    let words = if std::mem::take(&mut self.own.learning_again) {
+                        self.own.shelf.learned_again();
+                        w.own_learned_again
+                    } else {
+                        w.own_learned
+                    };
                     self.save_own();
-                    self.own.note = Some(w.own_learned.replace("{name}", &name));
+                    self.own.note = Some(words.replace("{name}", &name));
+                    self.learn_next_again();
                 }
             }
             WorkerResponse::LearnFailed { job, error } => {
                 if self.own.learning.as_ref().map(|(j, _)| *j) != Some(job) {
                     return false;
                 }
+                let again = self.own.learning_again;
                 self.end_learning();
-                self.error = Some(Problem::Learn(error));
+                if again {
+                    use crate::protocol::LearnFailure as F;
+                    match error {
+                        // The kept painting cannot be learned, now or later: it is dropped, with the
+                        // message a painting given now would have.
+                        F::Unreadable(_) | F::TooSmall { .. } => {
+                            self.own.shelf.learned_again();
+                            self.save_own();
+                            self.error = Some(Problem::Learn(error));
+                        }
+                        // Stopped by the visitor, or a reason that may pass: kept for the next visit.
+                        _ => {
+                            self.own.again_paused = true;
+                            if error != F::Stopped {
+                                self.error = Some(Problem::Learn(error));
+                            }
+                        }
+                    }
+                } else {
+                    self.error = Some(Problem::Learn(error));
+                }
+                self.learn_next_again();
             }
             _ => return false,
         }
         true
     }
 
-    /// Stop the learning under way and forget its unfinished style.
+    /// Learn `painting` (image file bytes) as `name`; `again`: a kept style the package refused.
+    fn start_learning(&mut self, painting: Vec<u8>, name: String, again: bool) {
+        self.own.next_job += 1;
+        let job = self.own.next_job;
+        let photo = self.session.photo.as_ref().map(|p| p.id);
+        let sample_urls = SAMPLES.iter().map(|s| absolute(&s.url())).collect();
+        self.worker.send(WorkerRequest::Learn { job, painting, name: name.clone(), photo, sample_urls, seconds: learn_seconds() });
+        self.own.learning = Some((job, LearningView { name, stage: None }));
+        self.own.learning_again = again;
+    }
+
+    /// Learn the next kept style the package refused, where nothing else is being learned.
+    pub(super) fn learn_next_again(&mut self) {
+        if self.own.learning.is_some() || self.own.again_paused {
+            return;
+        }
+        if let Some(next) = self.own.shelf.next_to_learn_again().cloned() {
+            self.start_learning(next.painting, next.name, true);
+        }
+    }
+
+    /// Stop the learning under way and forget its unfinished style (a style being learned again
+    /// stays waiting for its turn).
     fn end_learning(&mut self) {
         if let Some((job, _)) = self.own.learning.take() {
             self.worker.send(WorkerRequest::StopLearning { job });
         }
+        self.own.learning_again = false;
         let learning: Vec<String> = self.own.shelf.styles().iter().filter(|s| self.own.shelf.is_learning(&s.id)).map(|s| s.id.clone()).collect();
         self.own.shelf.learning_ended();
         for id in learning {
@@ -318,12 +397,14 @@ impl App {
     /// After a worker was replaced: it knows no own styles; the learning under way is lost.
     pub(super) fn own_after_worker_replaced(&mut self) {
         if self.own.learning.take().is_some() {
+            self.own.learning_again = false;
             self.own.shelf.learning_ended();
             self.own_changed();
         }
         for style in self.own.shelf.styles() {
-            self.worker.send(WorkerRequest::AddOwnStyle { bytes: style.file.clone(), from: OwnStyleFrom::Saved });
+            self.worker.send(WorkerRequest::AddOwnStyle { bytes: style.file.clone(), from: OwnStyleFrom::Saved, painting: style.painting.clone() });
         }
+        self.learn_next_again();
     }
 
     /// After a render: bring a card just put on show into view.

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use image::RgbaImage;
 
 use super::{yield_to_event_loop, OwnChange, WorkerState};
-use crate::learn::{first_stage, mean_style, LearnSchedule, LearnSettings, Learner, LossNetwork, StyleGenerator, StyleSignatures, MIN_PAINTING_SIDE};
+use crate::learn::{first_stage, keep_painting, mean_style, LearnSchedule, LearnSettings, Learner, LossNetwork, StyleGenerator, StyleSignatures, MIN_PAINTING_SIDE};
 use crate::model::{ModelPackage, StyleChoice, StyleFile, StyleParams};
 use crate::protocol::{LearnFailure, LearnStage, OwnStyleInfo, WorkerResponse};
 use crate::studio::{self, StudioError};
@@ -107,10 +107,11 @@ async fn run(
     }
     let guess = first.guess.clone();
     let thumbnail = StyleFile::thumbnail_of(&painting);
+    let kept_painting = keep_painting(&painting, &LearnSettings::default());
     let sha = package.manifest.network.generator.sha256.clone();
     let file = |params: &StyleParams| StyleFile { name: request.name.clone(), generator_sha256: sha.clone(), params: params.clone(), thumbnail: thumbnail.clone() };
     let painted_before = state.borrow().paintings_done;
-    let mut shown = send_style(state, respond, job, file(&guess), None, false);
+    let mut shown = send_style(state, respond, job, file(&guess), None, None);
     // The first stage's painting goes first: the page asks for it when it hears of the style
     // (a round trip), and settling the guess would hold the worker for a second or more. Where
     // no painting comes (no photo on show), the refinement goes on after a moment.
@@ -142,23 +143,24 @@ async fn run(
         let stage = LearnStage::Refining { steps: schedule.steps(), elapsed_ms: schedule.learned_ms(), total_ms: schedule.total_ms() };
         respond(WorkerResponse::Learning { job, stage });
         if schedule.refresh_due() {
-            shown = send_style(state, respond, job, file(learner.averaged()), Some(shown), false);
+            shown = send_style(state, respond, job, file(learner.averaged()), Some(shown), None);
         }
         // Lets a stop, a cancel or a painting request in.
         yield_to_event_loop().await;
     }
-    send_style(state, respond, job, file(learner.averaged()), Some(shown), true);
+    send_style(state, respond, job, file(learner.averaged()), Some(shown), Some(kept_painting));
     Ok(())
 }
 
 /// Add `file`'s style to the studio (in place of `replaces`) and tell the page; returns its id.
+/// `finished`: the painting to keep beside the last style (None while learning goes on).
 fn send_style(
     state: &Rc<RefCell<WorkerState>>,
     respond: &impl Fn(WorkerResponse),
     job: u64,
     file: StyleFile,
     replaces: Option<String>,
-    finished: bool,
+    finished: Option<Vec<u8>>,
 ) -> String {
     let id = file.style_id();
     let mut state = state.borrow_mut();
@@ -166,8 +168,10 @@ fn send_style(
         state.change_own(OwnChange::Remove(old.clone()));
     }
     state.change_own(OwnChange::Add(id.clone(), file.params.clone()));
-    let style = OwnStyleInfo { id: id.clone(), name: file.name.clone(), thumbnail: file.thumbnail.clone(), file: file.to_bytes() };
-    respond(WorkerResponse::Learned { job, style, replaces: replaces.filter(|old| *old != id), finished });
+    let done = finished.is_some();
+    let painting = finished.unwrap_or_default();
+    let style = OwnStyleInfo { id: id.clone(), name: file.name.clone(), thumbnail: file.thumbnail.clone(), file: file.to_bytes(), painting };
+    respond(WorkerResponse::Learned { job, style, replaces: replaces.filter(|old| *old != id), finished: done });
     id
 }
 
