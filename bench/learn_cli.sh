@@ -6,18 +6,22 @@
 #
 #   bash bench/learn_cli.sh [OUT_DIR] [MODELS_DIR] [extra `atelier learn` arguments...]
 # MODELS_DIR defaults to models/. To measure without the style signatures (the first guess then
-# paints every candidate), give a copy of models/ whose manifest names none.
+# paints every candidate), give a copy of models/ whose manifest names none. PAINTINGS_DIR (default
+# ../shared/data/paintings-extra) learns other copies of the same paintings (for example the
+# 256 px JPEGs the page keeps to learn them again); the evaluation still scores against the
+# originals.
 # Needs the training venv (.venv-train) and ../shared/data.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out="${1:-target/learn-cli}"; models="${2:-models}"; shift $(( $# > 2 ? 2 : $# ))
 data=../shared/data
+paintings="${PAINTINGS_DIR:-$data/paintings-extra}"
 held_out=(van_gogh_self_portrait_1887 juan_gris_portrait_of_picasso_1912 dph_08 dph_24 red_chalk_woman_in_peasant_dress the_reservoir_at_poitiers)
 cargo build --release --bin atelier >/dev/null 2>&1
 mkdir -p "$out/styles" "$out/rows"
 for name in "${held_out[@]}"; do
   start=$(date +%s.%N)
-  ./target/release/atelier learn --models "$models" "$data/paintings-extra/$name.jpg" "$out/styles/$name.style" "$@"
+  ./target/release/atelier learn --models "$models" "$paintings/$name.jpg" "$out/styles/$name.style" "$@"
   printf '%s: %.1f s\n' "$name" "$(echo "$(date +%s.%N) - $start" | bc)"
 done
 # A style file's row (base64 float32) as NAME.f32, what the evaluation reads.
