@@ -236,7 +236,9 @@ impl Atelier {
     /// nearest shipped style or mix first, then `seconds` of refinement on crops of `photos`
     /// (image bytes; the first guess alone for 0 seconds). `on_progress` hears
     /// `{ stage: 'first-guess' | 'refining', steps, elapsedMs, totalMs }`. The style is added (paint
-    /// with its `id`); resolves `{ id, name, file: Uint8Array }`, `file` being its style file.
+    /// with its `id`); resolves `{ id, name, file: Uint8Array, painting: Uint8Array }`, `file`
+    /// being its style file and `painting` the painting as learned (a 256 px JPEG): a style file
+    /// belongs to one package, so keep `painting` to learn it again after an update.
     pub async fn learn(
         &self,
         painting: Uint8Array,
@@ -309,6 +311,7 @@ impl Atelier {
         set(&out, "id", &id.into());
         set(&out, "name", &file.name.clone().into());
         set(&out, "file", &Uint8Array::from(file.to_bytes().as_slice()).into());
+        set(&out, "painting", &Uint8Array::from(crate::learn::keep_painting(&painting, &LearnSettings::default()).as_slice()).into());
         Ok(out.into())
     }
 

@@ -167,8 +167,12 @@ test('learn() learns a painting, paints with it, and addStyleFile() takes its fi
       }
       let tiny;
       try { await engine.learn(new Uint8Array(photo).slice(0, 10), 'x', 0, [new Uint8Array(photo)]); } catch (e) { tiny = String(e.message ?? e); }
+      // The painting as learned, to keep for learning it again after an update: a JPEG the
+      // learner takes again.
+      const relearned = await fresh.learn(learned.painting, 'Sunset again', 0, [new Uint8Array(photo)]);
       const same = (a, b) => a.rgba.every((v, i) => v === b.rgba[i]);
       return {
+        paintingHead: Array.from(learned.painting.slice(0, 2)), paintingBytes: learned.painting.length, relearnedId: relearned.id,
         id: learned.id, name: learned.name, added, stages: [...new Set(stages)], fileBytes: learned.file.length,
         ownDiffersFromShipped: !same(own, shipped), mixAllTheWayIsOwn: same(mixed, own), freshPaintsTheSame: same(again, own),
         refusals, tiny,
@@ -186,6 +190,9 @@ test('learn() learns a painting, paints with it, and addStyleFile() takes its fi
     assert.match(got.refusals[1], /not an Atelier style file/);
     assert.match(got.refusals[2], /more than a style file can be/);
     assert.match(got.tiny, /image|cut short|damaged/i);
+    assert.deepEqual(got.paintingHead, [0xff, 0xd8], 'the kept painting is a JPEG');
+    assert.ok(got.paintingBytes > 1000 && got.paintingBytes < 100_000, `${got.paintingBytes} bytes`);
+    assert.match(got.relearnedId, /^own-[0-9a-f]{12}$/);
   } finally {
     await browser.close();
   }
