@@ -332,6 +332,9 @@ impl App {
 
     /// Learn `painting` (image file bytes) as `name`; `again`: a kept style the package refused.
     fn start_learning(&mut self, painting: Vec<u8>, name: String, again: bool) {
+        // A style file needs a name: a painting named ".jpg", or a name of nothing but control
+        // characters, would give a style that the next visit refuses as unnamed.
+        let name = if crate::model::style_file::clean_name(&name).is_empty() { words(self.lang).own_card.to_string() } else { name };
         self.own.next_job += 1;
         let job = self.own.next_job;
         let photo = self.session.photo.as_ref().map(|p| p.id);
