@@ -86,9 +86,17 @@ impl OwnShelf {
     }
 
     /// A step of learning: `style` takes the place of `replaces` (the step before), or comes as
-    /// the first. `finished`: from now on it is kept like any other.
+    /// the first. `finished`: from now on it is kept like any other. A style kept already is never
+    /// taken over: where the first guess is the row of one (a style stopped at its own first
+    /// guess), that card shows the guess, and the next step gets a card of its own.
     pub fn learned(&mut self, style: OwnStyleInfo, replaces: Option<&str>, finished: bool) -> bool {
         let id = style.id.clone();
+        let learning = self.learning.clone();
+        let replaces = replaces.filter(|old| learning.as_deref() == Some(*old));
+        if replaces.is_none() && !finished && self.kept().any(|s| s.id == id) {
+            self.learning = None;
+            return true;
+        }
         let at = replaces.and_then(|old| self.styles.iter().position(|s| s.id == old));
         match at {
             Some(at) => {
@@ -243,6 +251,26 @@ mod tests {
         shelf.learned(style("own-a", "Again"), Some("own-4"), true);
         assert_eq!(shelf.styles().iter().filter(|s| s.id == "own-a").count(), 1);
         assert!(shelf.get("own-4").is_none());
+    }
+
+    #[test]
+    fn a_learning_whose_first_guess_is_a_kept_style_never_takes_it_away() {
+        let mut shelf = OwnShelf::default();
+        shelf.put(style("own-k", "Stopped at once"));
+        // The first guess has the kept style's row: shown on its card, which stays kept.
+        shelf.learned(style("own-k", "New painting"), None, false);
+        assert_eq!(shelf.get("own-k").unwrap().name, "Stopped at once");
+        assert!(!shelf.is_learning("own-k"));
+        assert_eq!(OwnShelf::files_from_stored(&shelf.to_stored()).len(), 1, "still kept");
+        // The next step gets a card of its own; the kept one stays.
+        shelf.learned(style("own-n1", "New painting"), Some("own-k"), false);
+        shelf.learned(style("own-n2", "New painting"), Some("own-n1"), true);
+        let ids: Vec<&str> = shelf.styles().iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["own-k", "own-n2"]);
+        // Ended before a step of its own: the kept style is not forgotten with it.
+        shelf.learned(style("own-k", "Another"), None, false);
+        shelf.learning_ended();
+        assert!(shelf.get("own-k").is_some());
     }
 
     #[test]

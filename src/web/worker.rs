@@ -69,6 +69,8 @@ struct WorkerState {
     style_signatures: Option<Option<Rc<crate::learn::StyleSignatures>>>,
     /// Own styles added or removed while a painting had the studio out: applied when it is back.
     own_pending: Vec<OwnChange>,
+    /// The ids of the own styles added and not removed, pending ones included.
+    own_ids: std::collections::HashSet<String>,
     /// The live view's frames so far (None: no live view open).
     live: Option<LiveState>,
 }
@@ -90,6 +92,10 @@ enum OwnChange {
 impl WorkerState {
     /// Apply `change` now, or as soon as the painting that has the studio gives it back.
     fn change_own(&mut self, change: OwnChange) {
+        match &change {
+            OwnChange::Add(id, _) => self.own_ids.insert(id.clone()),
+            OwnChange::Remove(id) => self.own_ids.remove(id),
+        };
         self.own_pending.push(change);
         self.apply_own_changes();
     }

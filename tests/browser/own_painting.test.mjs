@@ -12,14 +12,14 @@ before(async () => { server = await startServer(); browser = await launchChromiu
 after(async () => { await browser.close(); await server.close(); });
 
 /** A small "painting" drawn in the page: bold strokes of two colours on a third, as PNG bytes. */
-async function strokesPainting(page, side) {
-  const bytes = await page.evaluate(async (side) => {
+async function strokesPainting(page, side, [ground, one, two] = ['#1d3b8a', '#f2c230', '#e0562a']) {
+  const bytes = await page.evaluate(async ([side, ground, one, two]) => {
     const canvas = new OffscreenCanvas(side, side);
     const ctx = canvas.getContext('2d');
-    ctx.fillStyle = '#1d3b8a'; ctx.fillRect(0, 0, side, side);
+    ctx.fillStyle = ground; ctx.fillRect(0, 0, side, side);
     ctx.lineWidth = Math.max(2, side / 24);
     for (let i = 0; i < 40; i++) {
-      ctx.strokeStyle = i % 2 ? '#f2c230' : '#e0562a';
+      ctx.strokeStyle = i % 2 ? one : two;
       ctx.beginPath();
       const x = (i * 37) % side, y = (i * 61) % side;
       ctx.arc(x, y, side / 6, 0, Math.PI * 1.3);
@@ -27,7 +27,7 @@ async function strokesPainting(page, side) {
     }
     const blob = await canvas.convertToBlob({ type: 'image/png' });
     return Array.from(new Uint8Array(await blob.arrayBuffer()));
-  }, side);
+  }, [side, ground, one, two]);
   return Buffer.from(bytes);
 }
 
@@ -234,4 +234,20 @@ test('a painting that cannot be learned is refused with a message and the studio
   await page.waitForSelector('[data-testid=own-note]', { timeout: 60_000 });
   assert.match(await page.textContent('[data-testid=own-note]'), /Learned: Long one/);
   assert.equal(await ownCards(page).count(), 1);
+
+  // A painting whose file name gives no name (".png"): named "Your painting", so the style is
+  // still there after a reload (a style file without a name is refused). Another painting (dark
+  // strokes on paper).
+  await page.setInputFiles('[data-testid=own-painting-input]', { name: '.png', mimeType: 'image/png', buffer: await strokesPainting(page, 96, ['#f4efe4', '#202020', '#6b8e23']) });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid^="style-card-own-"]').length === 2, null, { timeout: 120_000 });
+  await page.click('[data-testid=learn-stop]');
+  await page.waitForFunction(() => /Learned: Your painting/.test(document.querySelector('[data-testid=own-note]')?.textContent ?? ''), null, { timeout: 60_000 });
+  await page.reload();
+  await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid^="style-card-own-"]').length === 2, null, { timeout: 30_000 });
+  assert.equal(await page.locator('[data-testid=error-message]').count(), 0, 'no refusal on the reload');
+  // "Long one", stopped at its first guess, is a row a new painting's first guess can be too:
+  // that learning showed it and went on on a card of its own, and never took it away.
+  const names = await ownCards(page).allTextContents();
+  assert.ok(names.some((n) => /Long one/.test(n)) && names.some((n) => /Your painting/.test(n)), names.join(' | '));
 });

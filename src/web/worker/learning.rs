@@ -111,7 +111,15 @@ async fn run(
     let sha = package.manifest.network.generator.sha256.clone();
     let file = |params: &StyleParams| StyleFile { name: request.name.clone(), generator_sha256: sha.clone(), params: params.clone(), thumbnail: thumbnail.clone() };
     let painted_before = state.borrow().paintings_done;
-    let mut shown = send_style(state, respond, job, file(&guess), None, None);
+    // The first guess can be a row the page keeps already (a style stopped at its own first
+    // guess, or opened from such a file): that style is the page's, not this learning's to take
+    // away when a better one replaces it.
+    let kept_before = state.borrow().own_ids.contains(&file(&guess).style_id()).then(|| file(&guess).style_id());
+    let send_style = |file: StyleFile, replaces: Option<String>, finished: Option<Vec<u8>>| {
+        let removable = replaces.clone().filter(|old| kept_before.as_ref() != Some(old));
+        send_style(state, respond, job, file, replaces, removable, finished)
+    };
+    let mut shown = send_style(file(&guess), None, None);
     // The first stage's painting goes first: the page asks for it when it hears of the style
     // (a round trip), and settling the guess would hold the worker for a second or more. Where
     // no painting comes (no photo on show), the refinement goes on after a moment.
@@ -143,29 +151,31 @@ async fn run(
         let stage = LearnStage::Refining { steps: schedule.steps(), elapsed_ms: schedule.learned_ms(), total_ms: schedule.total_ms() };
         respond(WorkerResponse::Learning { job, stage });
         if schedule.refresh_due() {
-            shown = send_style(state, respond, job, file(learner.averaged()), Some(shown), None);
+            shown = send_style(file(learner.averaged()), Some(shown), None);
         }
         // Lets a stop, a cancel or a painting request in.
         yield_to_event_loop().await;
     }
-    send_style(state, respond, job, file(learner.averaged()), Some(shown), Some(kept_painting));
+    send_style(file(learner.averaged()), Some(shown), Some(kept_painting));
     Ok(())
 }
 
-/// Add `file`'s style to the studio (in place of `replaces`) and tell the page; returns its id.
-/// `finished`: the painting to keep beside the last style (None while learning goes on).
+/// Add `file`'s style to the studio (in place of `replaces`, which goes where it is `removable`)
+/// and tell the page; returns its id. `finished`: the painting to keep beside the last style
+/// (None while learning goes on).
 fn send_style(
     state: &Rc<RefCell<WorkerState>>,
     respond: &impl Fn(WorkerResponse),
     job: u64,
     file: StyleFile,
     replaces: Option<String>,
+    removable: Option<String>,
     finished: Option<Vec<u8>>,
 ) -> String {
     let id = file.style_id();
     let mut state = state.borrow_mut();
-    if let Some(old) = replaces.as_ref().filter(|old| **old != id) {
-        state.change_own(OwnChange::Remove(old.clone()));
+    if let Some(old) = removable.filter(|old| *old != id) {
+        state.change_own(OwnChange::Remove(old));
     }
     state.change_own(OwnChange::Add(id.clone(), file.params.clone()));
     let done = finished.is_some();
