@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use atelier::model::style_file::{base64, clean_name, MAX_FILE_BYTES};
+use atelier::model::style_file::{base64, clean_name, name_or, MAX_FILE_BYTES};
 use atelier::model::{ModelPackage, StyleChoice, StyleFile, StyleFileError};
 
 fn package() -> ModelPackage {
@@ -95,6 +95,10 @@ fn hostile_names_are_made_harmless() {
     let name = StyleFile::parse(&bytes, &package).unwrap().name;
     assert!(!name.contains('/') && !name.contains('\u{202e}') && !name.chars().any(char::is_control) && name.chars().count() <= 80, "{name:?}");
     assert_eq!(clean_name("  Sunset\tover\n the  bay "), "Sunset over the bay");
+    // A style needs a name: nothing left of one takes the fallback, then a name of its own.
+    assert_eq!(name_or("\u{202e}\u{7}", "harbour"), "harbour");
+    assert_eq!(name_or("", " "), "My painting");
+    assert_eq!(name_or(" Mill ", "harbour"), "Mill");
 }
 
 /// A style's id comes from its row: the same style always gets the same id (history and links

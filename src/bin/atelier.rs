@@ -317,7 +317,8 @@ mod cli {
                 return EXIT_SOME_FAILED;
             }
         };
-        let name = name.unwrap_or_else(|| painting.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
+        let stem = painting.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = atelier::model::style_file::name_or(name.as_deref().unwrap_or(&stem), &stem);
         let thumbnail = StyleFile::thumbnail_of(&picture);
         let file = StyleFile { name, generator_sha256: package.manifest.network.generator.sha256.clone(), params: learned.params, thumbnail };
         if let Err(e) = write_atomically(output, &file.to_bytes()) {

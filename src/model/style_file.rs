@@ -83,6 +83,14 @@ pub fn clean_name(name: &str) -> String {
     kept.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(MAX_NAME_CHARS).collect()
 }
 
+/// `clean_name(name)`, or where nothing is left of it `clean_name(fallback)`, or where nothing is
+/// left of that either "My painting": a style file must have a name (one without is refused), so
+/// a painting named ".png" or a name of control characters must not give a style that cannot be
+/// opened again.
+pub fn name_or(name: &str, fallback: &str) -> String {
+    [name, fallback].iter().map(|n| clean_name(n)).find(|n| !n.is_empty()).unwrap_or_else(|| "My painting".into())
+}
+
 /// A style file's thumbnail side (px): enough for a gallery card, and a file of about 18 KB.
 pub const THUMBNAIL_SIDE: u32 = 128;
 /// What a link's fragment starts with when it carries a style.

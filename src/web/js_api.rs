@@ -296,7 +296,7 @@ impl Atelier {
             tell("refining", &schedule);
         }
         let file = StyleFile {
-            name: crate::model::style_file::clean_name(&name),
+            name: crate::model::style_file::name_or(&name, ""),
             generator_sha256: package.manifest.network.generator.sha256.clone(),
             params: learner.averaged().clone(),
             thumbnail: StyleFile::thumbnail_of(&painting),

@@ -334,7 +334,7 @@ impl App {
     fn start_learning(&mut self, painting: Vec<u8>, name: String, again: bool) {
         // A style file needs a name: a painting named ".jpg", or a name of nothing but control
         // characters, would give a style that the next visit refuses as unnamed.
-        let name = if crate::model::style_file::clean_name(&name).is_empty() { words(self.lang).own_card.to_string() } else { name };
+        let name = crate::model::style_file::name_or(&name, words(self.lang).own_card);
         self.own.next_job += 1;
         let job = self.own.next_job;
         let photo = self.session.photo.as_ref().map(|p| p.id);
