@@ -73,8 +73,12 @@ impl OwnShelf {
 
     /// Add a kept style (a saved one, an import, a link, a finished learning); the same style
     /// again (same id) replaces the one there. False where the shelf is full.
-    pub fn put(&mut self, style: OwnStyleInfo) -> bool {
+    pub fn put(&mut self, mut style: OwnStyleInfo) -> bool {
         if let Some(there) = self.styles.iter_mut().find(|s| s.id == style.id) {
+            // The same style from a file or a link carries no painting: the one kept stays.
+            if style.painting.is_empty() {
+                style.painting = std::mem::take(&mut there.painting);
+            }
             *there = style;
             return true;
         }
@@ -312,6 +316,9 @@ mod tests {
         // What pages before the paintings were kept stored: the styles, no paintings.
         let older = r#"{"styles":["{\"name\":\"Old\"}"]}"#;
         assert_eq!(OwnShelf::files_from_stored(older), vec![StoredStyle { file: br#"{"name":"Old"}"#.to_vec(), painting: vec![] }]);
+        // The same style opened again from its file (no painting) keeps the painting.
+        shelf.put(style("own-b", "From its file"));
+        assert_eq!(shelf.get("own-b").unwrap().painting, [0xff, 0xd8, 7, 8, 9]);
         // A painting that is not base64 is dropped, its style kept.
         let damaged = r#"{"styles":["{}","{}"],"paintings":["%%%"]}"#;
         assert_eq!(OwnShelf::files_from_stored(damaged).iter().map(|s| s.painting.len()).collect::<Vec<_>>(), [0, 0]);
