@@ -165,6 +165,16 @@ pub fn fit_within(width: u32, height: u32, max_side: u32) -> (u32, u32) {
     (((width as f64 * scale).round() as u32).max(1), ((height as f64 * scale).round() as u32).max(1))
 }
 
+/// `image` resized (`resize_to`) to `width` x `height` and encoded as a JPEG of `quality`: the
+/// small pictures a style keeps (its thumbnail, the painting it was learned from).
+pub fn jpeg_at(image: &RgbaImage, width: u32, height: u32, quality: u8) -> Vec<u8> {
+    let small = DynamicImage::ImageRgba8(resize_to(image, width.max(1), height.max(1))).to_rgb8();
+    let mut jpeg = Vec::new();
+    // Encoding an in-memory RGB picture into a Vec cannot fail but for its size, which is bounded.
+    let _ = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, quality).encode_image(&small);
+    jpeg
+}
+
 /// Resize (Lanczos) to the given size, or return the image untouched when it already has it.
 pub fn resize_to(image: &RgbaImage, width: u32, height: u32) -> RgbaImage {
     if image.dimensions() == (width, height) {

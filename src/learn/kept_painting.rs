@@ -32,11 +32,7 @@ pub fn kept_size(width: u32, height: u32, settings: &LearnSettings) -> (u32, u32
 /// The painting as it is kept: scaled to `kept_size`, JPEG.
 pub fn keep_painting(painting: &RgbaImage, settings: &LearnSettings) -> Vec<u8> {
     let (w, h) = kept_size(painting.width(), painting.height(), settings);
-    let small = image::DynamicImage::ImageRgba8(imaging::resize_to(painting, w.max(1), h.max(1))).to_rgb8();
-    let mut jpeg = Vec::new();
-    // Encoding an in-memory RGB picture into a Vec cannot fail but for its size, which is bounded.
-    let _ = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, KEPT_QUALITY).encode_image(&small);
-    jpeg
+    imaging::jpeg_at(painting, w, h, KEPT_QUALITY)
 }
 
 #[cfg(test)]

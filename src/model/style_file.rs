@@ -119,11 +119,7 @@ impl StyleFile {
     /// The thumbnail a style file carries: `painting` at most `THUMBNAIL_SIDE` px, JPEG.
     pub fn thumbnail_of(painting: &image::RgbaImage) -> Vec<u8> {
         let (w, h) = crate::imaging::fit_within(painting.width(), painting.height(), THUMBNAIL_SIDE);
-        let small = image::DynamicImage::ImageRgba8(crate::imaging::resize_to(painting, w.max(1), h.max(1))).to_rgb8();
-        let mut jpeg = Vec::new();
-        // Encoding an in-memory RGB picture into a Vec cannot fail but for its size, which is fixed.
-        let _ = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85).encode_image(&small);
-        jpeg
+        crate::imaging::jpeg_at(painting, w, h, 85)
     }
 
     /// The style as the fragment of a link (`#style=…`, base64url): the part of an address after

@@ -597,7 +597,7 @@ fn own_style_refused(lang: Lang, from: crate::protocol::OwnStyleFrom, error: &cr
         // wording.
         E::OtherPackage { names } => {
             use crate::model::style_file::quoted_list;
-            let (en_list, zh_list) = (quoted_list(names, ", "), quoted_list(names, "、"));
+            let (en_list, zh_list) = (quoted_list(names, EN.list_separator), quoted_list(names, ZH.list_separator));
             if names.len() == 1 {
                 pick(
                     format!("{what_en} ({en_list}) was learned for another version of Atelier's painter: learn the painting again."),

@@ -114,7 +114,8 @@ async fn run(
     // The first guess can be a row the page keeps already (a style stopped at its own first
     // guess, or opened from such a file): that style is the page's, not this learning's to take
     // away when a better one replaces it.
-    let kept_before = state.borrow().own_ids.contains(&file(&guess).style_id()).then(|| file(&guess).style_id());
+    let guess_id = file(&guess).style_id();
+    let kept_before = state.borrow().own_ids.contains(&guess_id).then_some(guess_id);
     let send_style = |file: StyleFile, replaces: Option<String>, finished: Option<Vec<u8>>| {
         let removable = replaces.clone().filter(|old| kept_before.as_ref() != Some(old));
         send_style(state, respond, job, file, replaces, removable, finished)
