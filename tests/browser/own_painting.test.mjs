@@ -245,7 +245,8 @@ test('a painting that cannot be learned is refused with a message and the studio
   await page.reload();
   await page.waitForSelector('[data-testid=engine-badge][data-state=ready]', { timeout: 90_000 });
   await page.waitForFunction(() => document.querySelectorAll('[data-testid^="style-card-own-"]').length === 2, null, { timeout: 30_000 });
-  assert.equal(await page.locator('[data-testid=error-message]').count(), 0, 'no refusal on the reload');
+  assert.equal(await page.locator('[data-testid=error-message]').count(), 0,
+    `no refusal on the reload: ${await page.locator('[data-testid=error-message]').allTextContents()}`);
   // "Long one", stopped at its first guess, is a row a new painting's first guess can be too:
   // that learning showed it and went on on a card of its own, and never took it away.
   const names = await ownCards(page).allTextContents();
