@@ -55,6 +55,38 @@ def nearest(query, base, chunk=1024):
     return out
 
 
+def nearest_clustered(query, base, clusters, iterations=8):
+    """An approximate `nearest`, as a run-time stage could afford it: the places grouped by
+    k-means into `clusters` groups, each block compared with the groups' centres and then with
+    the members of its two nearest groups only."""
+    g = torch.Generator().manual_seed(0)
+    centres = base[torch.randperm(len(base), generator=g)[:clusters]].clone()
+    for _ in range(iterations):
+        assign = nearest(base, centres)
+        for c in range(clusters):
+            members = base[assign == c]
+            if len(members):
+                centres[c] = members.mean(0)
+    assign = nearest(base, centres)
+    cn = (centres * centres).sum(1)[None, :]
+    two = torch.addmm(cn, query, centres.T, alpha=-2).topk(2, largest=False).indices
+    out = torch.empty(len(query), dtype=torch.long)
+    best = torch.full((len(query),), float("inf"))
+    for rank in range(2):
+        for c in range(clusters):
+            qi = (two[:, rank] == c).nonzero().flatten()
+            mi = (assign == c).nonzero().flatten()
+            if len(qi) == 0 or len(mi) == 0:
+                continue
+            m = base[mi]
+            d = torch.addmm((m * m).sum(1)[None, :], query[qi], m.T, alpha=-2) + (query[qi] ** 2).sum(1, keepdim=True)
+            dmin, arg = d.min(1)
+            better = dmin < best[qi]
+            best[qi[better]] = dmin[better]
+            out[qi[better]] = mi[arg[better]]
+    return out
+
+
 def exemplar_band(picture, painting, args):
     """The painting's fine luminance band laid into `picture` by nearest low-pass neighbours."""
     p_lum = 0.299 * painting[0] + 0.587 * painting[1] + 0.114 * painting[2]
@@ -76,7 +108,8 @@ def exemplar_band(picture, painting, args):
     bx = torch.arange(half, pw - half, args.base_stride)
     bf = features(painting, args.match_sigma, by, bx, args.grid, args.spacing, args.colour_weight)
     # The control: the same band from random places, no matching (a texture laid over).
-    idx = torch.randint(len(bf), (len(qf),), generator=torch.Generator().manual_seed(0)) if args.random else nearest(qf, bf)
+    idx = torch.randint(len(bf), (len(qf),), generator=torch.Generator().manual_seed(0)) if args.random else (
+        nearest_clustered(qf, bf, args.clusters) if args.clusters else nearest(qf, bf))
     sy, sx = by[idx // len(bx)], bx[idx % len(bx)]
     off = torch.arange(b) - half
     win = torch.hann_window(b + 2, periodic=False)[1:-1]
@@ -106,6 +139,8 @@ def main():
     ap.add_argument("--colour-weight", type=float, default=0.5)
     ap.add_argument("--only", nargs="*", default=None)
     ap.add_argument("--band-twice", action="store_true", help="the band as (1 - G)^2, as the re-painting stage's")
+    ap.add_argument("--base-crop", type=int, default=0, help="take the band from the painting's central square of this side only")
+    ap.add_argument("--clusters", type=int, default=0, help="approximate search over this many k-means groups (0: exact)")
     ap.add_argument("--random", action="store_true", help="the control: places drawn at random, not matched")
     args = ap.parse_args()
     torch.set_num_threads(2)
@@ -116,6 +151,11 @@ def main():
             continue
         style = next(s for s in sorted(files, key=len, reverse=True) if name.startswith(s + "-"))
         painting = load(os.path.join(args.data_dir, "styles", files[style]))
+        if args.base_crop:
+            # Fewer places to carry: the painting's central square only.
+            _, ph, pw = painting.shape
+            y0, x0 = max(0, (ph - args.base_crop) // 2), max(0, (pw - args.base_crop) // 2)
+            painting = painting[:, y0:y0 + args.base_crop, x0:x0 + args.base_crop]
         picture = load(os.path.join(args.pictures, name))
         band = exemplar_band(picture, painting, args)
         save(picture + args.gain * band[None], os.path.join(args.out, name))
