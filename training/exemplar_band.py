@@ -26,7 +26,7 @@ from PIL import Image
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
-from band_trial import gaussian, load, save  # noqa: E402
+from band_trial import gaussian, high2, load, luma, save  # noqa: E402
 
 
 def features(img, sigma, ys, xs, grid, spacing, colour_weight):
@@ -36,7 +36,7 @@ def features(img, sigma, ys, xs, grid, spacing, colour_weight):
     r = (grid // 2) * spacing
     low = gaussian(img, sigma)
     low = F.pad(low[None], (r, r, r, r), mode="reflect")[0]
-    lum = 0.299 * low[0] + 0.587 * low[1] + 0.114 * low[2]
+    lum = luma(low)[0]
     offs = torch.arange(-(grid // 2), grid // 2 + 1) * spacing + r
     yy = ys[:, None, None, None] + offs[None, None, :, None]
     xx = xs[None, :, None, None] + offs[None, None, None, :]
@@ -87,26 +87,30 @@ def nearest_clustered(query, base, clusters, iterations=8):
     return out
 
 
-def exemplar_band(picture, painting, args):
+def painting_places(painting, args):
+    """What depends on the painting alone, once per style: its band, and its places' features."""
+    lum = luma(painting)
+    # Twice: the high-pass applied twice, far less of the 8-20 px contrast a screen-sized view sees.
+    band = (high2(lum, args.band_sigma) if args.band_twice else lum - gaussian(lum, args.band_sigma))[0]
+    half = args.block // 2
+    ph, pw = band.shape
+    by = torch.arange(half, ph - half, args.base_stride)
+    bx = torch.arange(half, pw - half, args.base_stride)
+    return band, by, bx, features(painting, args.match_sigma, by, bx, args.grid, args.spacing, args.colour_weight)
+
+
+def exemplar_band(picture, places, args):
     """The painting's fine luminance band laid into `picture` by nearest low-pass neighbours."""
-    p_lum = 0.299 * painting[0] + 0.587 * painting[1] + 0.114 * painting[2]
-    band = p_lum - gaussian(p_lum[None], args.band_sigma)[0]
-    if args.band_twice:
-        # The high-pass applied twice: far less of the 8-20 px contrast a screen-sized view sees.
-        band = band - gaussian(band[None], args.band_sigma)[0]
+    band, by, bx, bf = places
     b, step = args.block, args.block // 2
     half = b // 2
     _, h, w = picture.shape
-    ph, pw = band.shape
     # Blocks every `step` px, block k centred on pixel k * step (its top-left at k * step in the
     # picture padded by half a block: fold's layout), the last reaching past the far edge.
     ny, nx = h // step + 1, w // step + 1
     qy = torch.arange(ny) * step
     qx = torch.arange(nx) * step
     qf = features(picture, args.match_sigma, qy.clamp(0, h - 1), qx.clamp(0, w - 1), args.grid, args.spacing, args.colour_weight)
-    by = torch.arange(half, ph - half, args.base_stride)
-    bx = torch.arange(half, pw - half, args.base_stride)
-    bf = features(painting, args.match_sigma, by, bx, args.grid, args.spacing, args.colour_weight)
     # The control: the same band from random places, no matching (a texture laid over).
     idx = torch.randint(len(bf), (len(qf),), generator=torch.Generator().manual_seed(0)) if args.random else (
         nearest_clustered(qf, bf, args.clusters) if args.clusters else nearest(qf, bf))
@@ -146,18 +150,21 @@ def main():
     torch.set_num_threads(2)
     files = {v["id"]: k for k, v in json.load(open(os.path.join(HERE, "styles.json"), encoding="utf-8")).items() if not k.startswith("_")}
     os.makedirs(args.out, exist_ok=True)
+    places = {}
     for name in sorted(os.listdir(args.pictures)):
         if not name.endswith(".png") or (args.only and name not in args.only):
             continue
         style = next(s for s in sorted(files, key=len, reverse=True) if name.startswith(s + "-"))
-        painting = load(os.path.join(args.data_dir, "styles", files[style]))
-        if args.base_crop:
-            # Fewer places to carry: the painting's central square only.
-            _, ph, pw = painting.shape
-            y0, x0 = max(0, (ph - args.base_crop) // 2), max(0, (pw - args.base_crop) // 2)
-            painting = painting[:, y0:y0 + args.base_crop, x0:x0 + args.base_crop]
+        if style not in places:
+            painting = load(os.path.join(args.data_dir, "styles", files[style]))
+            if args.base_crop:
+                # Fewer places to carry: the painting's central square only.
+                _, ph, pw = painting.shape
+                y0, x0 = max(0, (ph - args.base_crop) // 2), max(0, (pw - args.base_crop) // 2)
+                painting = painting[:, y0:y0 + args.base_crop, x0:x0 + args.base_crop]
+            places[style] = painting_places(painting, args)
         picture = load(os.path.join(args.pictures, name))
-        band = exemplar_band(picture, painting, args)
+        band = exemplar_band(picture, places[style], args)
         save(picture + args.gain * band[None], os.path.join(args.out, name))
         print(name, flush=True)
 
